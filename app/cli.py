@@ -1,0 +1,176 @@
+"""The ``kotae`` command line: ingest, search, serve (and ``kotae eval``)."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from app.settings import Settings
+
+app = typer.Typer(help="kotae (答え): a Japanese-first knowledge base for support teams.",
+                  no_args_is_help=True, add_completion=False)
+console = Console()
+err = Console(stderr=True)
+
+EXIT_SKIPPED = 3  # ingest finished but some files or lines were skipped
+
+KbOption = Annotated[Path | None, typer.Option(
+    "--kb", help="KB directory (default: $KOTAE_HOME or ./var/kb).", show_default=False)]
+
+
+def _settings(kb: Path | None) -> Settings:
+    try:
+        return Settings(home=kb) if kb else Settings()
+    except ValueError as exc:
+        err.print(f"[red]error:[/] invalid settings: {exc}")
+        raise typer.Exit(2) from None
+
+
+@app.command()
+def ingest(
+    paths: Annotated[list[Path], typer.Argument(
+        help="Files or folders: .md .txt .html (articles), .csv (FAQ), .jsonl (tickets).")],
+    kb: KbOption = None,
+    visibility: Annotated[str | None, typer.Option(
+        help="Default visibility for documents that do not set one: public or internal.")] = None,
+    product: Annotated[str, typer.Option(help="Default product for these documents.")] = "",
+    prune: Annotated[bool, typer.Option(
+        help="Remove documents whose source files no longer exist.")] = False,
+    rebuild: Annotated[bool, typer.Option(
+        help="Publish a new index even if nothing changed (e.g. after changing embedder).")] = False,
+) -> None:
+    """Add or update documents, then publish a new index (unchanged text is not re-embedded).
+
+    Exit status: 0 when everything was ingested, 3 when some files or lines were skipped
+    (they are listed), 1 on an error that stopped the run (the previous index keeps serving).
+    """
+    from app.services import IngestProgress, run_ingest
+    from ingest import Defaults
+    from kb import KBError, Visibility, parse_enum
+    from models import ModelError
+
+    settings = _settings(kb)
+    try:
+        vis = parse_enum(Visibility, visibility, "visibility") if visibility else None
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--visibility") from None
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+               TimeElapsedColumn())
+    with Progress(*columns, console=err, transient=False) as bar:
+        files = bar.add_task("ファイル読み込み (reading)", total=None)
+        embed = bar.add_task("埋め込み (embedding)", total=None, visible=False)
+
+        def on_embed(done: int, total: int) -> None:
+            bar.update(embed, completed=done, total=total, visible=True)
+
+        progress = IngestProgress(
+            on_files=lambda n: bar.update(files, total=n),
+            on_file=lambda _p: bar.advance(files),
+            on_embed=on_embed,
+        )
+        try:
+            outcome = run_ingest(settings, paths, Defaults(visibility=vis, product=product),
+                                 prune=prune, rebuild=rebuild, progress=progress)
+        except (KBError, ModelError, ValueError, OSError) as exc:
+            err.print(f"[red]error:[/] {exc}")
+            raise typer.Exit(1) from None
+        bar.update(files, completed=bar.tasks[files].total or 0)
+    report, build = outcome.report, outcome.build
+    c = report.counts
+    console.print(f"files: {report.files}  added: {c.added}  updated: {c.updated}  "
+                  f"unchanged: {c.unchanged}  removed: {c.removed}")
+    state = "published" if build.published else "unchanged (nothing to publish)"
+    console.print(f"index {state}: {build.manifest.documents} documents, "
+                  f"{build.manifest.chunks} chunks, {build.embedded} newly embedded "
+                  f"→ {settings.home}")
+    if report.problems:
+        err.print(f"[yellow]skipped {len(report.problems)}:[/]")
+        for problem in report.problems:
+            err.print(f"  [yellow]-[/] {problem}")
+        raise typer.Exit(EXIT_SKIPPED)
+
+
+@app.command()
+def search(
+    query: Annotated[str, typer.Argument(help="The question or keywords.")],
+    kb: KbOption = None,
+    k: Annotated[int, typer.Option("-k", "--k", min=1, max=100, help="Number of hits.")] = 5,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the JSON result.")] = False,
+    kind: Annotated[str | None, typer.Option(help="faq, manual or ticket.")] = None,
+    visibility: Annotated[str | None, typer.Option(help="public or internal.")] = None,
+    lang: Annotated[str | None, typer.Option(help="Only this language (ja, en).")] = None,
+    product: Annotated[str | None, typer.Option(help="Only this product.")] = None,
+) -> None:
+    """Search the KB as an agent (all documents; --visibility public shows what customers see)."""
+    from app.services import open_searcher
+    from kb import KBError, Kind, Visibility, parse_enum
+    from retrieval import Audience, SearchFilter
+
+    try:
+        filters = SearchFilter(
+            kinds=frozenset({parse_enum(Kind, kind, "kind")}) if kind else frozenset(),
+            visibilities=(frozenset({parse_enum(Visibility, visibility, "visibility")})
+                          if visibility else frozenset()),
+            languages=frozenset({lang.lower()}) if lang else frozenset(),
+            products=frozenset({product}) if product else frozenset(),
+        )
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc)) from None
+    try:
+        result = open_searcher(_settings(kb)).search(query, audience=Audience.AGENT, k=k,
+                                                     filters=filters)
+    except KBError as exc:
+        err.print(f"[red]error:[/] {exc}")
+        raise typer.Exit(1) from None
+    if as_json:
+        sys.stdout.write(json.dumps(result.to_dict(), ensure_ascii=False, indent=2) + "\n")
+        return
+    table = Table(title=f"{query}  (確度 confidence {result.confidence:.2f})", show_lines=True)
+    for col in ("#", "score", "kind", "title / snippet"):
+        table.add_column(col)
+    for i, hit in enumerate(result.hits, 1):
+        label = hit.kind.value + (" 🔒" if hit.visibility.value == "internal" else "")
+        table.add_row(str(i), f"{hit.score:.3f}", label,
+                      f"[bold]{hit.title}[/]\n{hit.snippet}\n[dim]{hit.url}[/]")
+    console.print(table if result.hits else "該当する文書が見つかりませんでした (no hits).")
+
+
+@app.command()
+def serve(
+    kb: KbOption = None,
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port.")] = 8000,
+) -> None:
+    """Serve the HTTP API and the search page (http://HOST:PORT/)."""
+    import uvicorn
+
+    from app.api import create_app
+
+    settings = _settings(kb)
+    console.print(f"kotae: serving {settings.home} on http://{host}:{port}/")
+    uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+
+
+def _mount_eval() -> None:
+    try:
+        from app.cli_eval import eval_app
+    except ImportError:  # the eval commands need kotae[eval]
+        return
+    app.add_typer(eval_app, name="eval")
+
+
+_mount_eval()
+
+
+def main() -> None:
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    logging.getLogger("bm25s").setLevel(logging.WARNING)
+    app()

@@ -1,0 +1,46 @@
+"""The HTTP shapes (also the shape of ``kotae search --json``). Fields are added, never renamed."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, Field
+
+
+class ArmScores(BaseModel):
+    bm25: float | None = Field(None, description="BM25 score (None if the lexical arm missed it).")
+    dense: float | None = Field(None, description="Cosine similarity from the dense arm.")
+
+
+class HitOut(BaseModel):
+    doc_id: str = Field(description="Stable id of the document (article, FAQ entry or ticket).")
+    chunk_id: str = Field(description="Id of the best matching chunk of that document.")
+    title: str
+    snippet: str = Field(description="Text around the matched words.")
+    url: str
+    kind: str = Field(description="manual, faq or ticket.")
+    visibility: str = Field(description="public or internal.")
+    language: str
+    product: str = ""
+    score: float = Field(description="Fused score used for ranking.")
+    scores: ArmScores
+    highlights: list[list[int]] = Field(
+        default_factory=list, description="[start, end) character offsets of matches in snippet.")
+    heading: str = Field("", description="Heading path of the chunk (title > section).")
+
+
+class SearchOut(BaseModel):
+    query: str
+    hits: list[HitOut]
+    confidence: float = Field(description="Calibrated confidence (0–1) that the top hit answers.")
+    snapshot: str = Field("", description="The index snapshot that served the query.")
+
+
+class HealthOut(BaseModel):
+    status: str = Field(description="ok, or no-index when nothing has been ingested yet.")
+    snapshot: str | None = None
+    documents: int = 0
+    chunks: int = 0
+    embedder: str | None = None
+
+
+class ErrorOut(BaseModel):
+    detail: str

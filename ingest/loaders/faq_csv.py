@@ -1,0 +1,85 @@
+"""FAQ sheets as CSV: UTF-8 (with or without BOM) or Shift_JIS/CP932 as Japanese Excel saves them.
+
+Required columns: ``question,answer`` (or 質問,回答); optional
+``id,category,url,visibility,language,product,updated_at``.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+
+from ingest.errors import LoadError, Problem
+from ingest.loaders.common import (
+    Defaults,
+    LoadResult,
+    clean,
+    parse_language,
+    parse_visibility,
+    read_text,
+)
+from kb import Document, Kind, Visibility, stable_hash
+
+_ALIASES = {
+    "質問": "question", "問い合わせ": "question", "q": "question",
+    "回答": "answer", "答え": "answer", "a": "answer",
+    "カテゴリ": "category", "カテゴリー": "category", "公開範囲": "visibility",
+    "言語": "language", "製品": "product", "更新日": "updated_at",
+}
+
+
+def _header_name(name: str) -> str:
+    key = name.strip().lstrip("\ufeff").lower()
+    return _ALIASES.get(key, key)
+
+
+def load_faq_csv(path: Path, defaults: Defaults) -> LoadResult:
+    text = read_text(path)
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        header = [_header_name(h) for h in next(reader)]
+    except StopIteration:
+        raise LoadError(str(path), "empty CSV file") from None
+    except csv.Error as exc:
+        raise LoadError(str(path), f"not a CSV file ({exc})") from exc
+    missing = [c for c in ("question", "answer") if c not in header]
+    if missing:
+        raise LoadError(str(path), f"FAQ CSV is missing the column(s) {', '.join(missing)}; "
+                        f"found: {', '.join(header) or 'none'}")
+    result = LoadResult()
+    seen: set[str] = set()
+    try:
+        for row in reader:
+            line = reader.line_num
+            if not any(cell.strip() for cell in row):
+                continue
+            record = dict(zip(header, row, strict=False))
+            question, answer = clean(record.get("question")), clean(record.get("answer"))
+            if not question or not answer:
+                result.problems.append(Problem(str(path), "row has an empty question or answer",
+                                               line))
+                continue
+            key = clean(record.get("id")) or stable_hash(question)
+            if key in seen:
+                result.problems.append(Problem(str(path), f"duplicate id {key!r}", line))
+                continue
+            seen.add(key)
+            try:
+                visibility = parse_visibility(record.get("visibility"), defaults,
+                                              Visibility.PUBLIC)
+                language = parse_language(record.get("language"), f"{question}\n{answer}")
+            except ValueError as exc:
+                result.problems.append(Problem(str(path), str(exc), line))
+                continue
+            result.documents.append(Document.create(
+                source=str(path), key=key, kind=Kind.FAQ, title=question, body=answer,
+                question=question, answer=answer, language=language, visibility=visibility,
+                product=clean(record.get("product")) or defaults.product,
+                url=clean(record.get("url")), category=clean(record.get("category")),
+                updated_at=clean(record.get("updated_at")),
+                meta={"faq_id": key} if record.get("id") else {},
+            ))
+    except csv.Error as exc:
+        raise LoadError(str(path), f"malformed CSV near line {reader.line_num} ({exc})") from exc
+    return result

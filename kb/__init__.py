@@ -1,0 +1,16 @@
+"""The knowledge base: domain types, the SQL store and index snapshots.
+
+``import kb`` needs neither torch nor faiss.
+"""
+
+from kb.errors import KBError, SnapshotCorrupt, SnapshotNotFound
+from kb.normalise import normalise_query, normalise_text
+from kb.snapshot import SnapshotDir
+from kb.store import KBStore, SyncCounts
+from kb.types import Chunk, Document, Hit, Kind, Visibility, parse_enum, stable_hash
+
+__all__ = [
+    "Chunk", "Document", "Hit", "KBError", "KBStore", "Kind", "SnapshotCorrupt", "SnapshotDir",
+    "SnapshotNotFound", "SyncCounts", "Visibility", "normalise_query", "normalise_text",
+    "parse_enum", "stable_hash",
+]

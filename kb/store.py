@@ -1,0 +1,251 @@
+"""The SQL store: documents, their chunks and an embedding cache (SQLite file by default).
+
+Example:
+    >>> store = KBStore.for_dir("var/kb")
+    >>> with store.session() as s:
+    ...     counts = store.sync_source(s, "faq.csv", [(doc, chunks)])
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from sqlalchemy import (
+    JSON,
+    ForeignKey,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    create_engine,
+    delete,
+    event,
+    func,
+    select,
+)
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
+
+from kb.types import Chunk, Document, Kind, Visibility
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class DocumentRow(Base):
+    __tablename__ = "documents"
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    source: Mapped[str] = mapped_column(Text, index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    title: Mapped[str] = mapped_column(Text)
+    body: Mapped[str] = mapped_column(Text)
+    question: Mapped[str] = mapped_column(Text, default="")
+    answer: Mapped[str] = mapped_column(Text, default="")
+    language: Mapped[str] = mapped_column(String(8))
+    visibility: Mapped[str] = mapped_column(String(16))
+    product: Mapped[str] = mapped_column(String(128), default="")
+    url: Mapped[str] = mapped_column(Text, default="")
+    category: Mapped[str] = mapped_column(String(128), default="")
+    updated_at: Mapped[str] = mapped_column(String(40), default="")
+    meta: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    content_hash: Mapped[str] = mapped_column(String(64))
+    ingested_at: Mapped[str] = mapped_column(String(40))
+
+
+class ChunkRow(Base):
+    __tablename__ = "chunks"
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    doc_id: Mapped[str] = mapped_column(
+        ForeignKey("documents.id", ondelete="CASCADE"), index=True
+    )
+    ordinal: Mapped[int] = mapped_column(Integer)
+    heading: Mapped[str] = mapped_column(Text, default="")
+    text: Mapped[str] = mapped_column(Text)
+
+
+class EmbeddingRow(Base):
+    """Vectors keyed by (embedder, hash of the embedded text): unchanged text is never re-embedded."""
+
+    __tablename__ = "embeddings"
+    embedder_id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    text_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    vector: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+@dataclass
+class SyncCounts:
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    removed: int = 0
+    removed_ids: list[str] = field(default_factory=list)
+
+    def __iadd__(self, other: SyncCounts) -> SyncCounts:
+        self.added += other.added
+        self.updated += other.updated
+        self.unchanged += other.unchanged
+        self.removed += other.removed
+        self.removed_ids += other.removed_ids
+        return self
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.added or self.updated or self.removed)
+
+
+def _enable_sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA busy_timeout=5000")
+    cur.close()
+
+
+def _row_to_document(row: DocumentRow) -> Document:
+    return Document(
+        id=row.id, source=row.source, kind=Kind(row.kind), title=row.title, body=row.body,
+        language=row.language, visibility=Visibility(row.visibility), product=row.product,
+        url=row.url, category=row.category, updated_at=row.updated_at, question=row.question,
+        answer=row.answer, meta=dict(row.meta or {}),
+    )
+
+
+class KBStore:
+    """Documents, chunks and cached embeddings in one SQL database."""
+
+    def __init__(self, url: str) -> None:
+        if not url or "://" not in url:
+            raise ValueError(f"database URL {url!r} is not a URL (e.g. sqlite:///var/kb/kotae.db)")
+        self.url = url
+        self.engine: Engine = create_engine(url)
+        if url.startswith("sqlite"):
+            event.listen(self.engine, "connect", _enable_sqlite_pragmas)
+        Base.metadata.create_all(self.engine)
+
+    @classmethod
+    def for_dir(cls, kb_dir: str | Path) -> KBStore:
+        path = Path(kb_dir)
+        path.mkdir(parents=True, exist_ok=True)
+        return cls(f"sqlite:///{path / 'kotae.db'}")
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        """A transaction: committed when the block ends, rolled back on any error."""
+        with Session(self.engine) as s, s.begin():
+            yield s
+
+    # --- documents ---------------------------------------------------------------------------
+
+    def content_hashes(self, s: Session, source: str) -> dict[str, str]:
+        rows = s.execute(select(DocumentRow.id, DocumentRow.content_hash)
+                         .where(DocumentRow.source == source))
+        return {doc_id: h for doc_id, h in rows}
+
+    def sync_source(
+        self,
+        s: Session,
+        source: str,
+        items: Sequence[tuple[Document, Sequence[Chunk] | None]],
+        remove_missing: bool = True,
+    ) -> SyncCounts:
+        """Make the stored documents of ``source`` equal to ``items``.
+
+        An item whose chunks are ``None`` is known unchanged (same content hash) and is kept as
+        it is. With ``remove_missing`` the source's documents not in ``items`` are deleted.
+        """
+        counts = SyncCounts()
+        existing = self.content_hashes(s, source)
+        now = datetime.now(UTC).isoformat(timespec="seconds")
+        seen: set[str] = set()
+        for doc, chunks in items:
+            seen.add(doc.id)
+            if chunks is None or existing.get(doc.id) == doc.content_hash:
+                counts.unchanged += 1
+                continue
+            if doc.id in existing:
+                s.execute(delete(ChunkRow).where(ChunkRow.doc_id == doc.id))
+                s.execute(delete(DocumentRow).where(DocumentRow.id == doc.id))
+                counts.updated += 1
+            else:
+                counts.added += 1
+            s.add(DocumentRow(
+                id=doc.id, source=doc.source, kind=doc.kind.value, title=doc.title,
+                body=doc.body, question=doc.question, answer=doc.answer,
+                language=doc.language, visibility=doc.visibility.value, product=doc.product,
+                url=doc.url, category=doc.category, updated_at=doc.updated_at,
+                meta=json.loads(json.dumps(doc.meta, ensure_ascii=False, default=str)),
+                content_hash=doc.content_hash, ingested_at=now,
+            ))
+            s.flush()
+            s.add_all(ChunkRow(id=c.id, doc_id=c.doc_id, ordinal=c.ordinal, heading=c.heading,
+                               text=c.text) for c in chunks)
+        if remove_missing:
+            gone = [doc_id for doc_id in existing if doc_id not in seen]
+            counts += self._delete_documents(s, gone)
+        return counts
+
+    def prune_sources(self, s: Session, keep: Callable[[str], bool]) -> SyncCounts:
+        """Delete the documents whose source ``keep`` rejects (e.g. files that are gone)."""
+        sources = s.scalars(select(DocumentRow.source).distinct()).all()
+        gone = s.scalars(select(DocumentRow.id).where(
+            DocumentRow.source.in_([src for src in sources if not keep(src)]))).all()
+        return self._delete_documents(s, list(gone))
+
+    def _delete_documents(self, s: Session, ids: list[str]) -> SyncCounts:
+        if ids:
+            s.execute(delete(ChunkRow).where(ChunkRow.doc_id.in_(ids)))
+            s.execute(delete(DocumentRow).where(DocumentRow.id.in_(ids)))
+        return SyncCounts(removed=len(ids), removed_ids=list(ids))
+
+    def get_document(self, doc_id: str) -> Document | None:
+        with Session(self.engine) as s:
+            row = s.get(DocumentRow, doc_id)
+            return _row_to_document(row) if row else None
+
+    def sources(self) -> list[str]:
+        with Session(self.engine) as s:
+            return list(s.scalars(select(DocumentRow.source).distinct()))
+
+    def count(self) -> dict[str, int]:
+        with Session(self.engine) as s:
+            docs = s.scalar(select(func.count()).select_from(DocumentRow)) or 0
+            chunks = s.scalar(select(func.count()).select_from(ChunkRow)) or 0
+        return {"documents": docs, "chunks": chunks}
+
+    def iter_chunks_with_documents(self) -> Iterator[tuple[Chunk, Document]]:
+        """Every chunk with its document, in a stable order (document id, then ordinal)."""
+        with Session(self.engine) as s:
+            docs = {row.id: _row_to_document(row) for row in s.scalars(select(DocumentRow))}
+            query = select(ChunkRow).order_by(ChunkRow.doc_id, ChunkRow.ordinal)
+            for row in s.scalars(query):
+                yield (Chunk(id=row.id, doc_id=row.doc_id, ordinal=row.ordinal, text=row.text,
+                             heading=row.heading), docs[row.doc_id])
+
+    # --- embedding cache ---------------------------------------------------------------------
+
+    def get_embeddings(self, embedder_id: str, text_hashes: Iterable[str]) -> dict[str, np.ndarray]:
+        wanted = list(dict.fromkeys(text_hashes))
+        found: dict[str, np.ndarray] = {}
+        with Session(self.engine) as s:
+            for start in range(0, len(wanted), 500):
+                batch = wanted[start:start + 500]
+                rows = s.execute(select(EmbeddingRow.text_hash, EmbeddingRow.vector).where(
+                    EmbeddingRow.embedder_id == embedder_id, EmbeddingRow.text_hash.in_(batch)))
+                for text_hash, blob in rows:
+                    found[text_hash] = np.frombuffer(blob, dtype=np.float32)
+        return found
+
+    def put_embeddings(self, embedder_id: str, vectors: dict[str, np.ndarray]) -> None:
+        """Store vectors in their own transaction, so an interrupted build keeps them."""
+        with self.session() as s:
+            for text_hash, vec in vectors.items():
+                s.merge(EmbeddingRow(embedder_id=embedder_id, text_hash=text_hash,
+                                     vector=np.asarray(vec, dtype=np.float32).tobytes()))

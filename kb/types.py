@@ -1,0 +1,143 @@
+"""Shared value types: documents, chunks and the vocabularies they use.
+
+Ids are hashes of source and content, so re-ingesting the same text gives the same ids.
+
+Example:
+    >>> doc = Document.create(source="faq.csv", key="FAQ-001", kind=Kind.FAQ,
+    ...                       title="パスワードを忘れた", body="再設定できます。")
+    >>> doc.id == Document.create(source="faq.csv", key="FAQ-001", kind=Kind.FAQ,
+    ...                           title="x", body="y").id
+    True
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass, field
+from enum import StrEnum
+from typing import Any, TypeVar
+
+E = TypeVar("E", bound=StrEnum)
+
+
+class Kind(StrEnum):
+    MANUAL = "manual"
+    FAQ = "faq"
+    TICKET = "ticket"
+
+
+class Visibility(StrEnum):
+    PUBLIC = "public"
+    INTERNAL = "internal"
+
+
+def parse_enum(enum: type[E], value: str, what: str) -> E:
+    """Parse ``value`` into ``enum`` or raise ``ValueError`` naming the allowed values."""
+    try:
+        return enum(value.strip().lower())
+    except ValueError:
+        allowed = ", ".join(e.value for e in enum)
+        raise ValueError(f"unknown {what} {value!r}; allowed: {allowed}") from None
+
+
+def stable_hash(*parts: str, length: int = 16) -> str:
+    """A short hex digest of ``parts`` (joined unambiguously)."""
+    digest = hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()
+    return digest[:length]
+
+
+@dataclass(frozen=True, slots=True)
+class Document:
+    """One article, FAQ entry or past ticket, after normalisation.
+
+    ``id`` depends only on where the document comes from (``source`` and ``key``), so an edited
+    file keeps its ids and replaces its chunks; ``content_hash`` changes with any content.
+    FAQ entries keep ``question`` and ``answer`` apart; tickets keep the customer's message in
+    ``body`` and the agent's final reply in ``answer``.
+    """
+
+    id: str
+    source: str
+    kind: Kind
+    title: str
+    body: str
+    language: str = "ja"
+    visibility: Visibility = Visibility.PUBLIC
+    product: str = ""
+    url: str = ""
+    category: str = ""
+    updated_at: str = ""
+    question: str = ""
+    answer: str = ""
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def create(cls, *, source: str, key: str, **fields: Any) -> Document:
+        return cls(id=stable_hash(source, key), source=source, **fields)
+
+    @property
+    def content_hash(self) -> str:
+        data = asdict(self)
+        data.pop("id")
+        return stable_hash(json.dumps(data, ensure_ascii=False, sort_keys=True), length=32)
+
+
+@dataclass(frozen=True, slots=True)
+class Chunk:
+    """A searchable piece of a document.
+
+    ``text`` is what is shown; ``heading`` is the path of titles above it (document title first),
+    carried with the text into both indexes so a section is found by its headings too.
+    """
+
+    id: str
+    doc_id: str
+    ordinal: int
+    text: str
+    heading: str = ""
+
+    @classmethod
+    def create(cls, doc_id: str, ordinal: int, text: str, heading: str = "") -> Chunk:
+        return cls(id=stable_hash(doc_id, str(ordinal), heading, text), doc_id=doc_id,
+                   ordinal=ordinal, text=text, heading=heading)
+
+    @property
+    def indexed_text(self) -> str:
+        """What the indexes see: the heading path, then the text."""
+        return f"{self.heading}\n{self.text}" if self.heading else self.text
+
+
+@dataclass(slots=True)
+class Hit:
+    """One search result: the best chunk of a document, with per-arm and fused scores.
+
+    ``scores`` holds the raw BM25 score and the dense cosine (None when that arm did not find
+    the chunk); ``highlights`` are (start, end) offsets of matched words in ``snippet``.
+    """
+
+    doc_id: str
+    chunk_id: str
+    title: str
+    snippet: str
+    url: str
+    kind: Kind
+    visibility: Visibility
+    language: str
+    product: str
+    score: float
+    scores: dict[str, float | None]
+    highlights: list[tuple[int, int]] = field(default_factory=list)
+    heading: str = ""
+    text: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        """The stable public shape (``text`` is internal and not included)."""
+        return {
+            "doc_id": self.doc_id, "chunk_id": self.chunk_id, "title": self.title,
+            "snippet": self.snippet, "url": self.url, "kind": self.kind.value,
+            "visibility": self.visibility.value, "language": self.language,
+            "product": self.product, "score": round(self.score, 6),
+            "scores": {k: (round(v, 6) if v is not None else None) for k, v in self.scores.items()},
+            "highlights": [list(h) for h in self.highlights], "heading": self.heading,
+        }

@@ -1,0 +1,113 @@
+"""Build a snapshot from the store: embed new chunks, build both indexes, publish atomically.
+
+Vectors come from the store's embedding cache when the same text was embedded before by the same
+embedder; only new text is embedded, and each embedded batch is cached at once, so an
+interrupted build loses no embedding work.
+
+Example:
+    >>> result = build_snapshot(store, SnapshotDir("var/kb"), embedder, tokenizer)
+    >>> result.published, result.embedded
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import numpy as np
+
+from kb import KBStore, SnapshotDir, stable_hash
+from retrieval.dense import DenseIndex
+from retrieval.lexical import BM25Index
+from retrieval.manifest import Manifest
+from retrieval.protocols import Embedder, Tokenizer
+
+log = logging.getLogger(__name__)
+
+Progress = Callable[[int, int], None]  # (done, total)
+
+
+@dataclass
+class BuildResult:
+    manifest: Manifest
+    published: bool
+    embedded: int
+    reused: int
+
+
+def build_snapshot(
+    store: KBStore,
+    snapshots: SnapshotDir,
+    embedder: Embedder,
+    tokenizer: Tokenizer,
+    index_type: str = "flat",
+    on_embed: Progress | None = None,
+    force: bool = False,
+    embed_batch: int = 64,
+) -> BuildResult:
+    """Publish a snapshot of everything in ``store`` unless the serving one is identical."""
+    pairs = list(store.iter_chunks_with_documents())
+    rows = [{
+        "chunk_id": c.id, "doc_id": d.id, "title": d.title, "heading": c.heading, "text": c.text,
+        "url": d.url, "kind": d.kind.value, "visibility": d.visibility.value,
+        "language": d.language, "product": d.product, "category": d.category,
+        "updated_at": d.updated_at,
+    } for c, d in pairs]
+    texts = [c.indexed_text for c, _ in pairs]
+    fingerprint = stable_hash(embedder.id, tokenizer.id, index_type,
+                              *(f"{c.id}:{d.content_hash}" for c, d in pairs), length=32)
+    current = snapshots.current()
+    if current is not None and not force:
+        try:
+            previous = Manifest.read(current)
+        except Exception:  # a corrupt snapshot is replaced, not trusted
+            previous = None
+        if previous and previous.fingerprint == fingerprint:
+            return BuildResult(previous, published=False, embedded=0, reused=len(pairs))
+
+    vectors, embedded = _vectors(store, embedder, texts, on_embed, embed_batch)
+    dense = DenseIndex.build(vectors.reshape(len(texts), -1) if len(texts) else
+                             np.empty((0, embedder.dim), np.float32), index_type)
+    lexical = BM25Index.build([tokenizer.tokens(t) for t in texts])
+    manifest = Manifest(
+        embedder=embedder.id, dim=embedder.dim, tokenizer=tokenizer.id, index_type=index_type,
+        documents=len({d.id for _, d in pairs}), chunks=len(pairs),
+        by_kind=dict(Counter(d.kind.value for _, d in pairs)), fingerprint=fingerprint,
+        built_at=datetime.now(UTC).isoformat(timespec="seconds"),
+    )
+    with snapshots.publish() as folder:
+        dense.save(folder / "dense.faiss")
+        (folder / "bm25").mkdir()
+        lexical.save(folder / "bm25")
+        with open(folder / "rows.jsonl", "w", encoding="utf-8") as fh:
+            for row in rows:
+                fh.write(json.dumps(row, ensure_ascii=False) + "\n")
+        manifest.write(folder)
+    log.info("snapshot published", extra={"chunks": len(pairs), "embedded": embedded})
+    return BuildResult(manifest, published=True, embedded=embedded,
+                       reused=len(pairs) - embedded)
+
+
+def _vectors(store: KBStore, embedder: Embedder, texts: list[str],
+             on_embed: Progress | None, batch: int) -> tuple[np.ndarray, int]:
+    hashes = [stable_hash(t, length=32) for t in texts]
+    cached = store.get_embeddings(embedder.id, hashes)
+    todo = {h: t for h, t in zip(hashes, texts, strict=True) if h not in cached}
+    items = list(todo.items())
+    if on_embed:
+        on_embed(0, len(items))
+    for start in range(0, len(items), batch):
+        part = items[start:start + batch]
+        vecs = embedder.embed_passages([t for _, t in part])
+        new = {h: v for (h, _), v in zip(part, vecs, strict=True)}
+        store.put_embeddings(embedder.id, new)
+        cached.update(new)
+        if on_embed:
+            on_embed(min(start + batch, len(items)), len(items))
+    matrix = (np.stack([cached[h] for h in hashes]).astype(np.float32) if hashes
+              else np.empty((0, embedder.dim), np.float32))
+    return matrix, len(items)

@@ -1,0 +1,59 @@
+"""Retrieval tuning that belongs to a KB (``settings.json`` in the KB directory).
+
+The eval harness writes calibrated values here (confidence curve, answer threshold); defaults
+apply when the file or a key is absent.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+from retrieval.confidence import ConfidenceModel
+from retrieval.fusion import FUSIONS
+
+SETTINGS_FILE = "settings.json"
+
+
+@dataclass(frozen=True)
+class RetrievalConfig:
+    fusion: str = "convex"
+    weights: dict[str, float] = field(default_factory=lambda: {"bm25": 0.4, "dense": 0.6})
+    rrf_k: int = 60
+    depth: int = 50  # candidates taken from each arm before fusion
+    confidence: ConfidenceModel = field(default_factory=ConfidenceModel)
+    answer_threshold: float = 0.5  # confidence at which kotae answers on its own
+
+    def __post_init__(self) -> None:
+        if self.fusion not in FUSIONS:
+            raise ValueError(f"unknown fusion {self.fusion!r}; allowed: {', '.join(FUSIONS)}")
+        if self.depth < 1:
+            raise ValueError(f"depth must be at least 1, got {self.depth}")
+        if not 0.0 <= self.answer_threshold <= 1.0:
+            raise ValueError(f"answer_threshold must be in [0, 1], got {self.answer_threshold}")
+
+    @classmethod
+    def load(cls, kb_dir: str | Path) -> RetrievalConfig:
+        path = Path(kb_dir) / SETTINGS_FILE
+        try:
+            data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            return cls()
+        except ValueError as exc:
+            raise ValueError(f"{path} is not valid JSON ({exc})") from exc
+        known = {f.name for f in fields(cls)}
+        kwargs = {k: v for k, v in data.get("retrieval", {}).items() if k in known}
+        if "confidence" in kwargs:
+            kwargs["confidence"] = ConfidenceModel(**kwargs["confidence"])
+        return cls(**kwargs)
+
+    def save(self, kb_dir: str | Path) -> None:
+        """Write into the KB's settings file, keeping other sections of it."""
+        path = Path(kb_dir) / SETTINGS_FILE
+        data = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+        data["retrieval"] = asdict(self)
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(data, ensure_ascii=False, indent=2), encoding="utf-8")
+        tmp.replace(path)

@@ -1,0 +1,84 @@
+"""The dense index: FAISS inner product over L2-normalised vectors (= cosine).
+
+``flat`` is exact and the default; ``hnsw`` is an approximate graph index for large KBs.
+Filters are applied inside FAISS (an ID selector), so top-k is taken among allowed rows only.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from kb import SnapshotCorrupt
+
+INDEX_TYPES = ("flat", "hnsw")
+
+
+def _faiss() -> Any:
+    import faiss
+
+    return faiss
+
+
+class DenseIndex:
+    """Example:
+        >>> index = DenseIndex.build(vectors, "flat")
+        >>> rows, scores = index.search(query_vector, k=10, allowed=mask)
+    """
+
+    def __init__(self, index: Any) -> None:
+        self.index = index
+
+    @classmethod
+    def build(cls, vectors: np.ndarray, index_type: str = "flat") -> DenseIndex:
+        if index_type not in INDEX_TYPES:
+            raise ValueError(f"unknown index type {index_type!r}; allowed: {', '.join(INDEX_TYPES)}")
+        faiss = _faiss()
+        vectors = np.ascontiguousarray(vectors, dtype=np.float32)
+        dim = vectors.shape[1]
+        if index_type == "flat":
+            index = faiss.IndexFlatIP(dim)
+        else:
+            index = faiss.IndexHNSWFlat(dim, 32, faiss.METRIC_INNER_PRODUCT)
+            index.hnsw.efConstruction = 80
+            index.hnsw.efSearch = 128
+        if len(vectors):
+            index.add(vectors)
+        return cls(index)
+
+    def save(self, path: Path) -> None:
+        _faiss().write_index(self.index, str(path))
+
+    @classmethod
+    def load(cls, path: Path) -> DenseIndex:
+        try:
+            return cls(_faiss().read_index(str(path)))
+        except RuntimeError as exc:
+            raise SnapshotCorrupt(str(path), str(exc).splitlines()[0][:200]) from exc
+
+    def __len__(self) -> int:
+        return int(self.index.ntotal)
+
+    def search(self, query: np.ndarray, k: int,
+               allowed: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """Top ``k`` rows (and cosines) among the ``allowed`` rows (a boolean mask)."""
+        faiss = _faiss()
+        k = min(k, len(self))
+        if k <= 0:
+            return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.float32)
+        params = None
+        if allowed is not None and not allowed.all():
+            if not allowed.any():
+                return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.float32)
+            bitmap = np.packbits(allowed, bitorder="little")
+            selector = faiss.IDSelectorBitmap(len(allowed), faiss.swig_ptr(bitmap))
+            kind = (faiss.SearchParametersHNSW if isinstance(self.index, faiss.IndexHNSW)
+                    else faiss.SearchParameters)
+            params = kind(sel=selector)
+            params._keep = (bitmap, selector)  # keep the buffers alive during the search
+        scores, rows = self.index.search(query.reshape(1, -1).astype(np.float32), k,
+                                         params=params)
+        keep = rows[0] >= 0
+        return rows[0][keep], scores[0][keep]

@@ -1,0 +1,196 @@
+"""Hybrid search over the serving snapshot: BM25 + dense, filtered before top-k, fused.
+
+The searcher follows the KB's ``CURRENT`` pointer: when a new snapshot is published it is
+loaded on the next query and swapped in whole, so a query sees either the old or the new one.
+
+Example:
+    >>> searcher = Searcher("var/kb", make_embedder("e5-small"), JapaneseTokenizer())
+    >>> result = searcher.search("パスワードを忘れた", audience=Audience.PUBLIC, k=5)
+    >>> result.hits[0].title
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from kb.normalise import normalise_query
+from kb import Hit, Kind, SnapshotCorrupt, SnapshotDir, Visibility
+from retrieval.config import RetrievalConfig
+from retrieval.dense import DenseIndex
+from retrieval.errors import EmbedderMismatch
+from retrieval.filters import Audience, RowTable, SearchFilter
+from retrieval.fusion import FUSIONS
+from retrieval.lexical import BM25Index
+from retrieval.manifest import Manifest
+from retrieval.protocols import Embedder, Tokenizer
+from retrieval.snippets import make_snippet
+
+MAX_K = 100
+MODES = ("hybrid", "bm25", "dense")
+
+
+@dataclass
+class SearchResult:
+    query: str
+    hits: list[Hit]
+    confidence: float
+    snapshot: str = ""
+    language: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"query": self.query, "hits": [h.to_dict() for h in self.hits],
+                "confidence": round(self.confidence, 4), "snapshot": self.snapshot}
+
+
+@dataclass
+class _Loaded:
+    version: str
+    manifest: Manifest
+    dense: DenseIndex
+    lexical: BM25Index
+    rows: list[dict[str, str]]
+    table: RowTable
+    masks: dict[tuple[Any, ...], np.ndarray] = field(default_factory=dict)
+
+
+class Searcher:
+    """Queries the serving snapshot of one KB directory (thread-safe)."""
+
+    def __init__(self, kb_dir: str | Path, embedder: Embedder, tokenizer: Tokenizer,
+                 config: RetrievalConfig | None = None) -> None:
+        self.snapshots = SnapshotDir(kb_dir)
+        self.embedder = embedder
+        self.tokenizer = tokenizer
+        self.config = config or RetrievalConfig.load(kb_dir)
+        self._loaded: _Loaded | None = None
+        self._lock = threading.Lock()
+
+    # --- snapshot ----------------------------------------------------------------------------
+
+    def _current(self) -> _Loaded:
+        version = self.snapshots.version()
+        loaded = self._loaded
+        if loaded is not None and loaded.version == version:
+            return loaded
+        with self._lock:
+            if self._loaded is None or self._loaded.version != version:
+                self._loaded = self._load()
+            return self._loaded
+
+    def _load(self) -> _Loaded:
+        folder = self.snapshots.require_current()
+        manifest = Manifest.read(folder)
+        if manifest.embedder != self.embedder.id:
+            raise EmbedderMismatch(manifest.embedder, self.embedder.id)
+        rows_path = folder / "rows.jsonl"
+        try:
+            with open(rows_path, encoding="utf-8") as fh:
+                rows = [json.loads(line) for line in fh]
+        except (OSError, ValueError) as exc:
+            raise SnapshotCorrupt(str(rows_path), str(exc)[:200]) from exc
+        dense = DenseIndex.load(folder / "dense.faiss")
+        lexical = BM25Index.load(folder / "bm25")
+        if len(dense) != len(rows) or lexical.size != len(rows):
+            raise SnapshotCorrupt(str(folder), "index sizes do not match rows.jsonl")
+        return _Loaded(folder.name, manifest, dense, lexical, rows, RowTable.from_rows(rows))
+
+    def warm_up(self) -> Manifest:
+        """Load the snapshot, the embedder and the tokeniser now; returns the manifest."""
+        loaded = self._current()
+        self.embedder.embed_query("warm up")
+        self.tokenizer.tokens("ウォームアップ")
+        import faiss
+
+        faiss.omp_set_num_threads(1)  # one query at a time: threads only add overhead
+        return loaded.manifest
+
+    def manifest(self) -> Manifest:
+        return self._current().manifest
+
+    # --- search ------------------------------------------------------------------------------
+
+    def _mask(self, loaded: _Loaded, f: SearchFilter) -> np.ndarray:
+        key = (f.kinds, f.visibilities, f.languages, f.products, f.nothing)
+        mask = loaded.masks.get(key)
+        if mask is None:
+            mask = loaded.table.mask(f)
+            if len(loaded.masks) < 256:
+                loaded.masks[key] = mask
+        return mask
+
+    def search(self, query: str, *, audience: Audience, k: int = 10,
+               filters: SearchFilter | None = None, collapse: bool = True,
+               mode: str = "hybrid") -> SearchResult:
+        """The best ``k`` hits for ``query`` that ``audience`` may read.
+
+        With ``collapse`` each document appears once, by its best chunk. ``mode`` picks the
+        arms: ``hybrid`` (both, fused), ``bm25`` or ``dense`` alone (for evaluation).
+        """
+        if not 1 <= k <= MAX_K:
+            raise ValueError(f"k must be between 1 and {MAX_K}, got {k}")
+        if mode not in MODES:
+            raise ValueError(f"unknown mode {mode!r}; allowed: {', '.join(MODES)}")
+        text = normalise_query(query)
+        loaded = self._current()
+        if not text:
+            return SearchResult(query, [], 0.0, loaded.version)
+        allowed = self._mask(loaded, (filters or SearchFilter()).for_audience(audience))
+        depth = max(self.config.depth, k * 3)
+        terms = self.tokenizer.tokens(text)
+        empty = (np.empty(0, dtype=np.int64), np.empty(0, dtype=np.float32))
+        b_rows, b_scores = (loaded.lexical.search(terms, depth, allowed)
+                            if mode != "dense" else empty)
+        d_rows, d_scores = (loaded.dense.search(self.embedder.embed_query(text), depth, allowed)
+                            if mode != "bm25" else empty)
+        bm25 = dict(zip(b_rows.tolist(), b_scores.tolist(), strict=True))
+        dense = dict(zip(d_rows.tolist(), d_scores.tolist(), strict=True))
+        fused = self._fuse(bm25, dense)
+        hits: list[Hit] = []
+        seen_docs: set[str] = set()
+        term_set = set(terms)
+        for row, score in fused:
+            meta = loaded.rows[row]
+            if collapse and meta["doc_id"] in seen_docs:
+                continue
+            seen_docs.add(meta["doc_id"])
+            hits.append(self._hit(meta, score, bm25.get(row), dense.get(row), term_set))
+            if len(hits) == k:
+                break
+        confidence = 0.0
+        if hits and mode == "hybrid":
+            top_doc = hits[0].doc_id
+            b_top = loaded.rows[int(b_rows[0])]["doc_id"] if len(b_rows) else None
+            d_top = loaded.rows[int(d_rows[0])]["doc_id"] if len(d_rows) else None
+            confidence = self.config.confidence(hits[0].scores["dense"],
+                                                arms_agree=b_top == d_top == top_doc)
+        elif hits and mode == "dense":
+            confidence = self.config.confidence(hits[0].scores["dense"], arms_agree=False)
+        return SearchResult(query, hits, confidence, loaded.version)
+
+    def _fuse(self, bm25: dict[int, float], dense: dict[int, float]) -> list[tuple[int, float]]:
+        runs = {"bm25": {str(r): s for r, s in bm25.items()},
+                "dense": {str(r): s for r, s in dense.items()}}
+        fuse = FUSIONS[self.config.fusion]
+        if self.config.fusion == "rrf":
+            fused = fuse(runs, k=self.config.rrf_k, weights=self.config.weights)  # type: ignore[operator]
+        else:
+            fused = fuse(runs, weights=self.config.weights)  # type: ignore[operator]
+        return [(int(r), s) for r, s in fused]
+
+    def _hit(self, meta: dict[str, str], score: float, bm25: float | None, dense: float | None,
+             terms: set[str]) -> Hit:
+        snippet, highlights = make_snippet(meta["text"], self.tokenizer.analyse(meta["text"]),
+                                           terms)
+        return Hit(
+            doc_id=meta["doc_id"], chunk_id=meta["chunk_id"], title=meta["title"],
+            snippet=snippet, url=meta["url"], kind=Kind(meta["kind"]),
+            visibility=Visibility(meta["visibility"]), language=meta["language"],
+            product=meta["product"], score=score, scores={"bm25": bm25, "dense": dense},
+            highlights=highlights, heading=meta["heading"], text=meta["text"],
+        )

@@ -1,0 +1,30 @@
+"""Snippets around the matched words, with the matches as offsets for highlighting."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+
+from retrieval.protocols import TokenSpan
+
+
+def make_snippet(text: str, spans: Sequence[TokenSpan], terms: Collection[str],
+                 width: int = 160) -> tuple[str, list[tuple[int, int]]]:
+    """A window of ``text`` of about ``width`` characters around the first matched term, and the
+    (start, end) offsets of matched terms inside it.
+
+    >>> class S:  # a token span
+    ...     def __init__(self, term, begin, end): self.term, self.begin, self.end = term, begin, end
+    >>> make_snippet("設定画面でパスワードを変更します。", [S("パスワード", 5, 10)], {"パスワード"})
+    ('設定画面でパスワードを変更します。', [(5, 10)])
+    """
+    matches = [(s.begin, s.end) for s in spans if s.term in terms]
+    start = 0
+    if len(text) > width and matches:
+        start = max(0, min(matches[0][0] - width // 4, len(text) - width))
+    end = min(len(text), start + width)
+    snippet = text[start:end]
+    prefix = "…" if start > 0 else ""
+    suffix = "…" if end < len(text) else ""
+    shift = len(prefix) - start
+    highlights = [(b + shift, e + shift) for b, e in matches if b >= start and e <= end]
+    return prefix + snippet + suffix, highlights
