@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import threading
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -70,6 +71,13 @@ class Searcher:
         self.config = config or RetrievalConfig.load(kb_dir)
         self._loaded: _Loaded | None = None
         self._lock = threading.Lock()
+        # Popular questions repeat (and typeahead re-sends them): embedding is the slow step.
+        self._embed_query = lru_cache(maxsize=2048)(self._embed_uncached)
+
+    def _embed_uncached(self, text: str) -> np.ndarray:
+        vector = self.embedder.embed_query(text)
+        vector.setflags(write=False)
+        return vector
 
     # --- snapshot ----------------------------------------------------------------------------
 
@@ -146,7 +154,7 @@ class Searcher:
         empty = (np.empty(0, dtype=np.int64), np.empty(0, dtype=np.float32))
         b_rows, b_scores = (loaded.lexical.search(terms, depth, allowed)
                             if mode != "dense" else empty)
-        d_rows, d_scores = (loaded.dense.search(self.embedder.embed_query(text), depth, allowed)
+        d_rows, d_scores = (loaded.dense.search(self._embed_query(text), depth, allowed)
                             if mode != "bm25" else empty)
         bm25 = dict(zip(b_rows.tolist(), b_scores.tolist(), strict=True))
         dense = dict(zip(d_rows.tolist(), d_scores.tolist(), strict=True))

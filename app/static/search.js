@@ -1,0 +1,697 @@
+/* kotae search page: instant search over GET /v1/search.
+ *
+ * No framework, no build step. All text from the API is put into the page as text nodes
+ * (never innerHTML), and matched words are wrapped in <mark> from the `highlights`
+ * code-point offsets.
+ */
+(function () {
+  "use strict";
+
+  var DEBOUNCE_MS = 150;
+  var RESULT_COUNT = 10;
+  var KEY_STORAGE = "kotae.apiKey";
+  var UI_LANG_STORAGE = "kotae.uiLang";
+  var KINDS = ["faq", "manual", "ticket"];
+  var LANGS = ["ja", "en"];
+
+  var MESSAGES = {
+    ja: {
+      pageTitle: "kotae ナレッジ検索",
+      title: "kotae ナレッジ検索",
+      lead: "よくある質問やマニュアルから、解決方法をすばやく探せます。",
+      skip: "検索結果へ移動",
+      queryLabel: "キーワード・質問",
+      placeholder: "例: パスワードを忘れた",
+      submit: "検索",
+      hint: "入力するとすぐに結果が表示されます。",
+      hintKeys: "↓キーで検索結果へ移動できます。",
+      kindLabel: "種類",
+      kindAll: "すべて",
+      kindFaq: "FAQ",
+      kindManual: "マニュアル",
+      kindTicket: "過去の問い合わせ",
+      kindTicketLocked: "過去の問い合わせ（APIキーが必要）",
+      langLabel: "言語",
+      langAll: "すべて",
+      keySummary: "担当者の方はこちら（APIキー）",
+      keyLabel: "APIキー",
+      keySave: "保存",
+      keyClear: "削除",
+      keyHelp: "キーはこのブラウザ内にのみ保存されます。共用の端末では、ご利用後に削除してください。",
+      keySaved: "APIキーを保存しました。",
+      keyCleared: "APIキーを削除しました。",
+      roleLabel: "検索範囲:",
+      rolePublic: "公開記事のみ",
+      roleAgent: "社内記事・過去の問い合わせを含む",
+      roleInvalid: "APIキーが無効です（キーを確認してください）",
+      resultsHeading: "検索結果",
+      footer: "kotae — サポートチームのためのナレッジベース",
+      snapshot: "インデックス: {s}",
+      count: "{n} 件の記事が見つかりました。",
+      confidence: "確度: {c}",
+      confHigh: "高い",
+      confMid: "中程度",
+      confLow: "低い",
+      confHintLow: "上位の記事が質問に合っていない可能性があります。",
+      searching: "検索中…",
+      empty: "該当する記事が見つかりませんでした。別の言葉でお試しください。",
+      emptyFiltered: "種類や言語の絞り込みを「すべて」に戻すと見つかる場合があります。",
+      badgeFaq: "FAQ",
+      badgeManual: "マニュアル",
+      badgeTicket: "過去の問い合わせ",
+      badgeInternal: "社内限定",
+      langNameJa: "日本語",
+      langNameEn: "English",
+      score: "関連度 {s}",
+      scoreDetail: "BM25: {b} / ベクトル類似度: {d}",
+      product: "製品: {p}",
+      untitled: "（タイトルなし）",
+      err401: "APIキーが正しくありません。キーを確認するか、削除して公開記事のみで検索してください。",
+      err401Action: "APIキーを削除して検索し直す",
+      err403: "過去の問い合わせや社内記事を検索するには、担当者用のAPIキーが必要です。",
+      err422: "検索条件が正しくありません。キーワードを短くするか、絞り込みを見直してください。",
+      err503: "検索インデックスがまだ準備できていません。しばらくしてから再度お試しください。",
+      errNetwork: "サーバーに接続できませんでした。通信環境を確認して、もう一度お試しください。",
+      errOther: "検索中にエラーが発生しました（HTTP {code}）。時間をおいて再度お試しください。",
+      errDetail: "詳細: {d}",
+      toggleLabel: "English",
+      toggleAria: "Switch to English",
+      toggleLang: "en"
+    },
+    en: {
+      pageTitle: "kotae knowledge search",
+      title: "kotae knowledge search",
+      lead: "Find answers quickly in our FAQ and manuals.",
+      skip: "Skip to results",
+      queryLabel: "Keywords or question",
+      placeholder: "e.g. I forgot my password",
+      submit: "Search",
+      hint: "Results appear as you type. ",
+      hintKeys: "Press ↓ to move to the results.",
+      kindLabel: "Type",
+      kindAll: "All",
+      kindFaq: "FAQ",
+      kindManual: "Manual",
+      kindTicket: "Past tickets",
+      kindTicketLocked: "Past tickets (API key required)",
+      langLabel: "Language",
+      langAll: "All",
+      keySummary: "For support agents (API key)",
+      keyLabel: "API key",
+      keySave: "Save",
+      keyClear: "Remove",
+      keyHelp: "The key is stored only in this browser. Remove it after use on a shared computer.",
+      keySaved: "API key saved.",
+      keyCleared: "API key removed.",
+      roleLabel: "Searching:",
+      rolePublic: "public articles only",
+      roleAgent: "including internal articles and past tickets",
+      roleInvalid: "the API key is not valid (please check it)",
+      resultsHeading: "Search results",
+      footer: "kotae — a knowledge base for support teams",
+      snapshot: "Index: {s}",
+      count: "{n} articles found.",
+      countOne: "1 article found.",
+      confidence: "Confidence: {c}",
+      confHigh: "high",
+      confMid: "medium",
+      confLow: "low",
+      confHintLow: "The top results may not answer your question.",
+      searching: "Searching…",
+      empty: "No matching articles were found. Please try different words.",
+      emptyFiltered: "Setting the filters back to “All” may find more.",
+      badgeFaq: "FAQ",
+      badgeManual: "Manual",
+      badgeTicket: "Past ticket",
+      badgeInternal: "Internal",
+      langNameJa: "日本語",
+      langNameEn: "English",
+      score: "Relevance {s}",
+      scoreDetail: "BM25: {b} / dense similarity: {d}",
+      product: "Product: {p}",
+      untitled: "(untitled)",
+      err401: "The API key is not valid. Check the key, or remove it to search public articles only.",
+      err401Action: "Remove the API key and search again",
+      err403: "Searching past tickets or internal articles needs an agent API key.",
+      err422: "The search request is not valid. Try shorter keywords or other filters.",
+      err503: "The search index is not ready yet. Please try again in a little while.",
+      errNetwork: "Could not reach the server. Check your connection and try again.",
+      errOther: "Something went wrong while searching (HTTP {code}). Please try again later.",
+      errDetail: "Details: {d}",
+      toggleLabel: "日本語",
+      toggleAria: "日本語に切り替える",
+      toggleLang: "ja"
+    }
+  };
+
+  // ---------------------------------------------------------------- state
+
+  var els = {};
+  var state = {
+    uiLang: "ja",
+    apiKey: "",
+    keyInvalid: false,
+    timer: 0,
+    controller: null,
+    seq: 0,              // id of the newest request sent
+    lastKey: null,       // params of the newest request sent (or shown)
+    lastResponse: null,  // last successful response, re-rendered on a UI language switch
+    lastError: null
+  };
+
+  function t(name, vars) {
+    var table = MESSAGES[state.uiLang] || MESSAGES.ja;
+    var text = Object.prototype.hasOwnProperty.call(table, name) ? table[name] : MESSAGES.ja[name];
+    if (text == null) return name;
+    if (vars) {
+      text = text.replace(/\{(\w+)\}/g, function (m, k) {
+        return Object.prototype.hasOwnProperty.call(vars, k) ? String(vars[k]) : m;
+      });
+    }
+    return text;
+  }
+
+  function storageGet(name) {
+    try { return window.localStorage.getItem(name) || ""; } catch (e) { return ""; }
+  }
+
+  function storageSet(name, value) {
+    try {
+      if (value) window.localStorage.setItem(name, value);
+      else window.localStorage.removeItem(name);
+    } catch (e) { /* storage disabled: keep the value for this page only */ }
+  }
+
+  // ---------------------------------------------------------------- DOM helpers
+
+  function el(tag, className, text) {
+    var node = document.createElement(tag);
+    if (className) node.className = className;
+    if (text != null) node.textContent = text;
+    return node;
+  }
+
+  function clear(node) {
+    while (node.firstChild) node.removeChild(node.firstChild);
+  }
+
+  /** Only http(s) and same-site relative links; anything else (javascript:, data:) is dropped. */
+  function safeUrl(raw) {
+    if (typeof raw !== "string" || !raw.trim()) return null;
+    try {
+      var u = new URL(raw.trim(), window.location.href);
+      return (u.protocol === "http:" || u.protocol === "https:") ? u.href : null;
+    } catch (e) {
+      return null;
+    }
+  }
+
+  /**
+   * Append `text` to `parent`, wrapping the [start, end) code-point ranges in <mark>.
+   * Offsets come from Python (code points), so the text is indexed with Array.from, which
+   * splits by code point too (a surrogate pair is one element).
+   */
+  function appendHighlighted(parent, text, ranges) {
+    text = text == null ? "" : String(text);
+    var chars = Array.from(text);
+    var n = chars.length;
+    var spans = [];
+    if (Array.isArray(ranges)) {
+      ranges.forEach(function (r) {
+        if (!Array.isArray(r) || r.length < 2) return;
+        var s = Math.max(0, Math.min(n, Math.floor(Number(r[0]))));
+        var e = Math.max(0, Math.min(n, Math.floor(Number(r[1]))));
+        if (isFinite(s) && isFinite(e) && e > s) spans.push([s, e]);
+      });
+    }
+    spans.sort(function (a, b) { return a[0] - b[0] || a[1] - b[1]; });
+    var merged = [];
+    spans.forEach(function (r) {
+      var last = merged[merged.length - 1];
+      if (last && r[0] <= last[1]) last[1] = Math.max(last[1], r[1]);
+      else merged.push([r[0], r[1]]);
+    });
+    var pos = 0;
+    merged.forEach(function (r) {
+      if (r[0] > pos) parent.appendChild(document.createTextNode(chars.slice(pos, r[0]).join("")));
+      parent.appendChild(el("mark", null, chars.slice(r[0], r[1]).join("")));
+      pos = r[1];
+    });
+    if (pos < n) parent.appendChild(document.createTextNode(chars.slice(pos).join("")));
+  }
+
+  // ---------------------------------------------------------------- i18n of the static page
+
+  function applyUiLang() {
+    document.documentElement.lang = state.uiLang;
+    document.title = t("pageTitle");
+    Array.prototype.forEach.call(document.querySelectorAll("[data-i18n]"), function (node) {
+      node.textContent = t(node.getAttribute("data-i18n"));
+    });
+    Array.prototype.forEach.call(document.querySelectorAll("[data-i18n-placeholder]"), function (node) {
+      node.setAttribute("placeholder", t(node.getAttribute("data-i18n-placeholder")));
+    });
+    els.toggle.textContent = t("toggleLabel");
+    els.toggle.setAttribute("lang", t("toggleLang"));
+    els.toggle.setAttribute("aria-label", t("toggleAria"));
+    updateRole();
+    if (state.lastResponse) renderResults(state.lastResponse);
+    else if (state.lastError) renderError(state.lastError);
+  }
+
+  // ---------------------------------------------------------------- role / API key
+
+  function updateRole() {
+    var role = !state.apiKey ? "public" : (state.keyInvalid ? "invalid" : "agent");
+    els.roleStatus.setAttribute("data-role", role);
+    els.roleText.textContent = t(role === "public" ? "rolePublic"
+      : role === "invalid" ? "roleInvalid" : "roleAgent");
+    // Past tickets are for agents only (the API answers 403 to a public caller).
+    var ticket = els.kind.querySelector('option[value="ticket"]');
+    if (ticket) {
+      ticket.disabled = !state.apiKey;
+      ticket.textContent = t(state.apiKey ? "kindTicket" : "kindTicketLocked");
+      if (!state.apiKey && els.kind.value === "ticket") els.kind.value = "";
+    }
+  }
+
+  function setApiKey(value) {
+    state.apiKey = (value || "").trim();
+    state.keyInvalid = false;
+    storageSet(KEY_STORAGE, state.apiKey);
+    els.keyInput.value = state.apiKey;
+    updateRole();
+  }
+
+  // ---------------------------------------------------------------- searching
+
+  function currentParams() {
+    return {
+      q: els.q.value.trim(),
+      kind: KINDS.indexOf(els.kind.value) >= 0 ? els.kind.value : "",
+      lang: LANGS.indexOf(els.lang.value) >= 0 ? els.lang.value : ""
+    };
+  }
+
+  function paramsKey(p) {
+    return [p.q, p.kind, p.lang, state.apiKey].join("\u0000");
+  }
+
+  /** Keep the address shareable: /?q=...&kind=...&lang=... (the API key is never put there). */
+  function updateUrl(p) {
+    if (!window.history || !window.history.replaceState) return;
+    var search = new URLSearchParams();
+    if (p.q) search.set("q", p.q);
+    if (p.kind) search.set("kind", p.kind);
+    if (p.lang) search.set("lang", p.lang);
+    var qs = search.toString();
+    var url = window.location.pathname + (qs ? "?" + qs : "") + window.location.hash;
+    try { window.history.replaceState(null, "", url); } catch (e) { /* file:// etc. */ }
+  }
+
+  function scheduleSearch() {
+    window.clearTimeout(state.timer);
+    state.timer = window.setTimeout(function () { runSearch(false); }, DEBOUNCE_MS);
+  }
+
+  function abortInFlight() {
+    if (state.controller) {
+      state.controller.abort();
+      state.controller = null;
+    }
+  }
+
+  function runSearch(force) {
+    window.clearTimeout(state.timer);
+    var p = currentParams();
+    updateUrl(p);
+    var key = paramsKey(p);
+    if (!force && key === state.lastKey) return;
+    state.lastKey = key;
+
+    abortInFlight();
+    var seq = ++state.seq;
+
+    if (!p.q) {
+      setBusy(false);
+      showIdle();
+      return;
+    }
+
+    var search = new URLSearchParams({ q: p.q, k: String(RESULT_COUNT) });
+    if (p.kind) search.set("kind", p.kind);
+    if (p.lang) search.set("lang", p.lang);
+    var headers = { Accept: "application/json" };
+    if (state.apiKey) headers.Authorization = "Bearer " + state.apiKey;
+
+    var controller = typeof AbortController === "function" ? new AbortController() : null;
+    state.controller = controller;
+    setBusy(true);
+
+    var endpoint = els.form.getAttribute("data-endpoint") || "/v1/search";
+    fetch(endpoint + "?" + search.toString(), {
+      method: "GET",
+      headers: headers,
+      signal: controller ? controller.signal : undefined,
+      credentials: "same-origin"
+    }).then(function (resp) {
+      return resp.text().then(function (body) {
+        var data = null;
+        try { data = body ? JSON.parse(body) : null; } catch (e) { data = null; }
+        return { status: resp.status, ok: resp.ok, data: data };
+      });
+    }).then(function (res) {
+      if (seq !== state.seq) return; // a newer search has started: drop this answer
+      state.controller = null;
+      setBusy(false);
+      if (res.ok && res.data && Array.isArray(res.data.hits)) {
+        if (state.apiKey && state.keyInvalid) { state.keyInvalid = false; updateRole(); }
+        state.lastError = null;
+        state.lastResponse = res.data;
+        renderResults(res.data);
+      } else {
+        if (res.status === 401) {
+          state.keyInvalid = true;
+          updateRole();
+          els.keyPanel.open = true; // let the caller fix the key right away
+        }
+        // Let the same query be retried (Enter, or after fixing the key).
+        state.lastKey = null;
+        state.lastResponse = null;
+        state.lastError = { status: res.ok ? 0 : res.status, detail: res.data && res.data.detail };
+        renderError(state.lastError);
+      }
+    }).catch(function (err) {
+      if (err && err.name === "AbortError") return;
+      if (seq !== state.seq) return;
+      state.controller = null;
+      state.lastKey = null;
+      setBusy(false);
+      state.lastResponse = null;
+      state.lastError = { status: -1, detail: null };
+      renderError(state.lastError);
+    });
+  }
+
+  function setBusy(busy) {
+    els.results.setAttribute("aria-busy", busy ? "true" : "false");
+    els.form.classList.toggle("is-busy", busy);
+    document.body.classList.toggle("is-searching", busy);
+  }
+
+  // ---------------------------------------------------------------- rendering
+
+  function showIdle() {
+    state.lastResponse = null;
+    state.lastError = null;
+    clear(els.results);
+    clear(els.status);
+    hideError();
+    els.snapshot.textContent = "";
+  }
+
+  function hideError() {
+    clear(els.error);
+    els.error.hidden = true;
+  }
+
+  function confidenceLevel(c) {
+    if (typeof c !== "number" || !isFinite(c)) return null;
+    if (c >= 0.7) return "high";
+    if (c >= 0.4) return "mid";
+    return "low";
+  }
+
+  function kindLabel(kind) {
+    if (kind === "faq") return t("badgeFaq");
+    if (kind === "manual") return t("badgeManual");
+    if (kind === "ticket") return t("badgeTicket");
+    return kind ? String(kind) : "";
+  }
+
+  function formatScore(x) {
+    return typeof x === "number" && isFinite(x) ? x.toFixed(2) : "—";
+  }
+
+  function renderStatus(data, hits) {
+    clear(els.status);
+    if (!hits.length) {
+      var box = el("div", "empty");
+      box.appendChild(el("p", "empty-title", t("empty")));
+      var p = currentParams();
+      if (p.kind || p.lang) box.appendChild(el("p", "empty-hint", t("emptyFiltered")));
+      els.status.appendChild(box);
+      return;
+    }
+    var line = el("p", "status-line");
+    line.appendChild(el("span", "result-count", t(hits.length === 1 && state.uiLang === "en" ? "countOne" : "count", { n: hits.length })));
+    var level = confidenceLevel(data.confidence);
+    if (level) {
+      line.appendChild(document.createTextNode(" "));
+      var conf = el("span", "confidence confidence-" + level);
+      conf.setAttribute("data-confidence", level);
+      conf.setAttribute("title", formatScore(data.confidence));
+      conf.textContent = t("confidence", {
+        c: t(level === "high" ? "confHigh" : level === "mid" ? "confMid" : "confLow")
+      });
+      line.appendChild(conf);
+      if (level === "low") line.appendChild(el("span", "confidence-hint", t("confHintLow")));
+    }
+    els.status.appendChild(line);
+  }
+
+  function renderHit(hit, index) {
+    var li = el("li", "result");
+    li.setAttribute("data-kind", hit.kind || "");
+    li.setAttribute("data-visibility", hit.visibility || "");
+    if (hit.doc_id != null) li.setAttribute("data-doc-id", String(hit.doc_id));
+    if (hit.chunk_id != null) li.setAttribute("data-chunk-id", String(hit.chunk_id));
+    var titleId = "result-title-" + index;
+
+    var meta = el("div", "result-badges");
+    if (hit.kind) {
+      var kindBadge = el("span", "badge badge-kind badge-" + String(hit.kind).replace(/[^a-z0-9_-]/gi, ""),
+        kindLabel(hit.kind));
+      meta.appendChild(kindBadge);
+    }
+    if (hit.visibility === "internal") {
+      meta.appendChild(el("span", "badge badge-internal", t("badgeInternal")));
+    }
+    if (hit.language && hit.language !== state.uiLang) {
+      var langName = hit.language === "ja" ? t("langNameJa")
+        : hit.language === "en" ? t("langNameEn") : String(hit.language);
+      var langBadge = el("span", "badge badge-lang", langName);
+      langBadge.setAttribute("lang", String(hit.language));
+      meta.appendChild(langBadge);
+    }
+    li.appendChild(meta);
+
+    var h = el("h3", "result-title");
+    h.id = titleId;
+    var title = hit.title ? String(hit.title) : t("untitled");
+    var href = safeUrl(hit.url);
+    var link;
+    if (href) {
+      link = el("a", "result-link", title);
+      link.href = href;
+    } else {
+      // No address: still reachable with Tab and the arrow keys.
+      link = el("span", "result-link result-link-static", title);
+      link.tabIndex = 0;
+    }
+    if (hit.language) link.setAttribute("lang", String(hit.language));
+    h.appendChild(link);
+    li.appendChild(h);
+
+    if (hit.heading) {
+      var parts = String(hit.heading).split(/\s*>\s*/).filter(Boolean);
+      // A heading that only repeats the title adds nothing.
+      if (parts.length && !(parts.length === 1 && parts[0] === String(hit.title || "").trim())) {
+        var path = el("p", "result-heading", parts.join(" › "));
+        li.appendChild(path);
+      }
+    }
+
+    if (hit.snippet) {
+      var snippet = el("p", "result-snippet");
+      if (hit.language) snippet.setAttribute("lang", String(hit.language));
+      appendHighlighted(snippet, hit.snippet, hit.highlights);
+      li.appendChild(snippet);
+    }
+
+    var foot = el("p", "result-meta");
+    var score = el("span", "result-score", t("score", { s: formatScore(hit.score) }));
+    var arms = hit.scores || {};
+    score.setAttribute("title", t("scoreDetail", {
+      b: arms.bm25 == null ? "—" : formatScore(arms.bm25),
+      d: arms.dense == null ? "—" : formatScore(arms.dense)
+    }));
+    foot.appendChild(score);
+    if (hit.product) foot.appendChild(el("span", "result-product", t("product", { p: hit.product })));
+    li.appendChild(foot);
+    return li;
+  }
+
+  function renderResults(data) {
+    hideError();
+    var hits = Array.isArray(data.hits) ? data.hits : [];
+    renderStatus(data, hits);
+    clear(els.results);
+    var frag = document.createDocumentFragment();
+    hits.forEach(function (hit, i) {
+      if (hit && typeof hit === "object") frag.appendChild(renderHit(hit, i));
+    });
+    els.results.appendChild(frag);
+    els.snapshot.textContent = data.snapshot ? t("snapshot", { s: data.snapshot }) : "";
+  }
+
+  function renderError(err) {
+    clear(els.results);
+    clear(els.status);
+    clear(els.error);
+    var msg;
+    if (err.status === 401) msg = t("err401");
+    else if (err.status === 403) msg = t("err403");
+    else if (err.status === 422) msg = t("err422");
+    else if (err.status === 503) msg = t("err503");
+    else if (err.status === -1) msg = t("errNetwork");
+    else msg = t("errOther", { code: err.status || "?" });
+    els.error.setAttribute("data-status", String(err.status));
+    els.error.appendChild(el("p", "error-message", msg));
+
+    var detail = err.detail;
+    if (Array.isArray(detail)) {
+      detail = detail.map(function (d) { return d && d.msg ? d.msg : ""; }).filter(Boolean).join(" / ");
+    }
+    if (typeof detail === "string" && detail && err.status !== 401) {
+      els.error.appendChild(el("p", "error-detail", t("errDetail", { d: detail })));
+    }
+    if (err.status === 401 && state.apiKey) {
+      var btn = el("button", "button button-secondary error-action", t("err401Action"));
+      btn.type = "button";
+      btn.addEventListener("click", function () {
+        setApiKey("");
+        runSearch(true);
+        els.q.focus();
+      });
+      els.error.appendChild(btn);
+    }
+    els.error.hidden = false;
+  }
+
+  // ---------------------------------------------------------------- keyboard
+
+  function resultLinks() {
+    return Array.prototype.slice.call(els.results.querySelectorAll(".result-link"));
+  }
+
+  function onInputKeydown(ev) {
+    if (ev.isComposing || ev.keyCode === 229) return; // IME conversion in progress
+    if (ev.key === "ArrowDown") {
+      var links = resultLinks();
+      if (links.length) {
+        ev.preventDefault();
+        links[0].focus();
+      }
+    } else if (ev.key === "Escape" && els.q.value) {
+      ev.preventDefault();
+      els.q.value = "";
+      runSearch(false);
+    }
+  }
+
+  function onResultsKeydown(ev) {
+    if (ev.key !== "ArrowDown" && ev.key !== "ArrowUp" && ev.key !== "Escape") return;
+    var links = resultLinks();
+    var i = links.indexOf(document.activeElement);
+    if (i < 0) return;
+    ev.preventDefault();
+    if (ev.key === "Escape") { els.q.focus(); return; }
+    if (ev.key === "ArrowDown") {
+      if (i + 1 < links.length) links[i + 1].focus();
+    } else if (i === 0) {
+      els.q.focus();
+    } else {
+      links[i - 1].focus();
+    }
+  }
+
+  // ---------------------------------------------------------------- start
+
+  function init() {
+    els.form = document.getElementById("search-form");
+    els.q = document.getElementById("q");
+    els.kind = document.getElementById("kind");
+    els.lang = document.getElementById("lang");
+    els.results = document.getElementById("results");
+    els.status = document.getElementById("status");
+    els.error = document.getElementById("error");
+    els.snapshot = document.getElementById("snapshot");
+    els.keyPanel = document.getElementById("key-panel");
+    els.keyForm = document.getElementById("key-form");
+    els.keyInput = document.getElementById("api-key");
+    els.keyClear = document.getElementById("key-clear");
+    els.roleStatus = document.getElementById("role-status");
+    els.roleText = document.getElementById("role-text");
+    els.toggle = document.getElementById("ui-lang-toggle");
+    if (!els.form || !els.q || !els.results || typeof window.fetch !== "function") return;
+
+    Array.prototype.forEach.call(document.querySelectorAll(".js-only"), function (node) {
+      node.hidden = false;
+    });
+    document.documentElement.classList.add("js");
+
+    state.uiLang = storageGet(UI_LANG_STORAGE) === "en" ? "en" : "ja";
+    state.apiKey = storageGet(KEY_STORAGE).trim();
+    els.keyInput.value = state.apiKey;
+
+    // Restore a shared search: /?q=...&kind=...&lang=...
+    var params = new URLSearchParams(window.location.search);
+    var q = params.get("q") || "";
+    var kind = params.get("kind") || "";
+    var lang = params.get("lang") || "";
+    if (q) els.q.value = q;
+    if (KINDS.indexOf(kind) >= 0) els.kind.value = kind;
+    if (LANGS.indexOf(lang) >= 0) els.lang.value = lang;
+
+    applyUiLang();
+
+    els.form.addEventListener("submit", function (ev) {
+      ev.preventDefault();
+      runSearch(true);
+    });
+    els.q.addEventListener("input", function (ev) {
+      if (ev.isComposing) return; // wait for the IME to commit (compositionend)
+      scheduleSearch();
+    });
+    els.q.addEventListener("compositionend", scheduleSearch);
+    els.q.addEventListener("search", function () { // the clear (×) button of type=search
+      if (!els.q.value) runSearch(false);
+    });
+    els.q.addEventListener("keydown", onInputKeydown);
+    els.kind.addEventListener("change", function () { runSearch(false); });
+    els.lang.addEventListener("change", function () { runSearch(false); });
+    els.results.addEventListener("keydown", onResultsKeydown);
+
+    els.keyForm.addEventListener("submit", function (ev) {
+      ev.preventDefault();
+      setApiKey(els.keyInput.value);
+      if (els.q.value.trim()) runSearch(true);
+    });
+    els.keyClear.addEventListener("click", function () {
+      setApiKey("");
+      if (els.q.value.trim()) runSearch(true);
+      els.keyInput.focus();
+    });
+    els.toggle.addEventListener("click", function () {
+      state.uiLang = state.uiLang === "ja" ? "en" : "ja";
+      storageSet(UI_LANG_STORAGE, state.uiLang === "en" ? "en" : "");
+      applyUiLang();
+    });
+
+    if (els.q.value.trim()) runSearch(true);
+  }
+
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", init);
+  else init();
+})();
