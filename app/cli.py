@@ -10,6 +10,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -30,7 +31,7 @@ def _settings(kb: Path | None) -> Settings:
     try:
         return Settings(home=kb) if kb else Settings()
     except ValueError as exc:
-        err.print(f"[red]error:[/] invalid settings: {exc}")
+        err.print(f"[red]error:[/] invalid settings: {escape(str(exc))}", soft_wrap=True)
         raise typer.Exit(2) from None
 
 
@@ -80,7 +81,7 @@ def ingest(
             outcome = run_ingest(settings, paths, Defaults(visibility=vis, product=product),
                                  prune=prune, rebuild=rebuild, progress=progress)
         except (KBError, ModelError, ValueError, OSError) as exc:
-            err.print(f"[red]error:[/] {exc}")
+            err.print(f"[red]error:[/] {escape(str(exc))}", soft_wrap=True)
             raise typer.Exit(1) from None
         bar.update(files, completed=bar.tasks[files].total or 0)
     report, build = outcome.report, outcome.build
@@ -90,11 +91,11 @@ def ingest(
     state = "published" if build.published else "unchanged (nothing to publish)"
     console.print(f"index {state}: {build.manifest.documents} documents, "
                   f"{build.manifest.chunks} chunks, {build.embedded} newly embedded "
-                  f"→ {settings.home}")
+                  f"→ {escape(str(settings.home))}", soft_wrap=True)
     if report.problems:
         err.print(f"[yellow]skipped {len(report.problems)}:[/]")
         for problem in report.problems:
-            err.print(f"  [yellow]-[/] {problem}")
+            err.print(f"  [yellow]-[/] {escape(str(problem))}", soft_wrap=True)
         raise typer.Exit(EXIT_SKIPPED)
 
 
@@ -128,7 +129,7 @@ def search(
         result = open_searcher(_settings(kb)).search(query, audience=Audience.AGENT, k=k,
                                                      filters=filters)
     except KBError as exc:
-        err.print(f"[red]error:[/] {exc}")
+        err.print(f"[red]error:[/] {escape(str(exc))}", soft_wrap=True)
         raise typer.Exit(1) from None
     if as_json:
         sys.stdout.write(json.dumps(result.to_dict(), ensure_ascii=False, indent=2) + "\n")
