@@ -46,7 +46,8 @@ def ingest(
     prune: Annotated[bool, typer.Option(
         help="Remove documents whose source files no longer exist.")] = False,
     rebuild: Annotated[bool, typer.Option(
-        help="Publish a new index even if nothing changed (e.g. after changing embedder).")] = False,
+        help="Publish a new index even if nothing changed (after changing the embedder)."),
+    ] = False,
 ) -> None:
     """Add or update documents, then publish a new index (unchanged text is not re-embedded).
 

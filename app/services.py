@@ -9,13 +9,12 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from app.settings import Settings
 from ingest import Defaults, IngestReport, discover, ingest_paths
 from kb import KBError, KBStore, SnapshotDir
 from models import JapaneseTokenizer, make_embedder
 from retrieval import BuildResult, Searcher, build_snapshot
 from retrieval.protocols import Embedder
-
-from app.settings import Settings
 
 
 class IngestBusy(KBError):
@@ -74,7 +73,8 @@ def run_ingest(settings: Settings, paths: Sequence[str | Path], defaults: Defaul
         report = ingest_paths(store, paths, defaults, prune=prune, on_file=progress.on_file,
                               files=files)
         report.problems[:0] = problems
-        build = build_snapshot(store, SnapshotDir(settings.home), embedder or embedder_for(settings),
+        build = build_snapshot(store, SnapshotDir(settings.home),
+                               embedder or embedder_for(settings),
                                tokenizer_for(settings), index_type=settings.index_type,
                                on_embed=progress.on_embed, force=rebuild)
     return IngestOutcome(report, build)

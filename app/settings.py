@@ -47,6 +47,7 @@ def parse_api_keys(value: str) -> dict[str, str]:
         if not sep or not key.strip():
             raise ValueError(f"API key entry {item!r} is not role:key")
         if role not in ROLES:
-            raise ValueError(f"unknown role {role!r} in KOTAE_API_KEYS; allowed: {', '.join(ROLES)}")
+            allowed = ", ".join(ROLES)
+            raise ValueError(f"unknown role {role!r} in KOTAE_API_KEYS; allowed: {allowed}")
         out[key.strip()] = role
     return out

@@ -1,5 +1,5 @@
-"""Text normalisation (shared by ingestion and queries): NFKC (full-width ASCII → half-width, half-width kana → full-width) and
-whitespace clean-up that keeps paragraph breaks."""
+"""Text normalisation, shared by ingestion and queries: NFKC (full-width ASCII → half-width,
+half-width kana → full-width) and whitespace clean-up that keeps paragraph breaks."""
 
 from __future__ import annotations
 

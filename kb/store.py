@@ -72,7 +72,7 @@ class ChunkRow(Base):
 
 
 class EmbeddingRow(Base):
-    """Vectors keyed by (embedder, hash of the embedded text): unchanged text is never re-embedded."""
+    """Vectors keyed by (embedder, hash of the embedded text): the same text is embedded once."""
 
     __tablename__ = "embeddings"
     embedder_id: Mapped[str] = mapped_column(String(128), primary_key=True)

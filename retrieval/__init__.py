@@ -1,8 +1,8 @@
 """Retrieval: FAISS dense index, BM25 over Japanese-aware tokens, filters, fusion, confidence."""
 
 from retrieval.builder import BuildResult, build_snapshot
-from retrieval.config import RetrievalConfig
 from retrieval.confidence import ConfidenceModel
+from retrieval.config import RetrievalConfig
 from retrieval.dense import INDEX_TYPES, DenseIndex
 from retrieval.errors import EmbedderMismatch, RetrievalError
 from retrieval.filters import Audience, SearchFilter
@@ -13,8 +13,8 @@ from retrieval.protocols import Embedder, Tokenizer
 from retrieval.searcher import MAX_K, MODES, Searcher, SearchResult
 
 __all__ = [
-    "FUSIONS", "INDEX_TYPES", "MAX_K", "MODES", "Audience", "BM25Index", "BuildResult", "ConfidenceModel",
-    "DenseIndex", "Embedder", "EmbedderMismatch", "Manifest", "RetrievalConfig",
+    "FUSIONS", "INDEX_TYPES", "MAX_K", "MODES", "Audience", "BM25Index", "BuildResult",
+    "ConfidenceModel", "DenseIndex", "Embedder", "EmbedderMismatch", "Manifest", "RetrievalConfig",
     "RetrievalError", "SearchFilter", "SearchResult", "Searcher", "Tokenizer", "build_snapshot",
     "convex_fusion", "reciprocal_rank_fusion",
 ]

@@ -34,7 +34,8 @@ class DenseIndex:
     @classmethod
     def build(cls, vectors: np.ndarray, index_type: str = "flat") -> DenseIndex:
         if index_type not in INDEX_TYPES:
-            raise ValueError(f"unknown index type {index_type!r}; allowed: {', '.join(INDEX_TYPES)}")
+            allowed = ", ".join(INDEX_TYPES)
+            raise ValueError(f"unknown index type {index_type!r}; allowed: {allowed}")
         faiss = _faiss()
         vectors = np.ascontiguousarray(vectors, dtype=np.float32)
         dim = vectors.shape[1]

@@ -14,7 +14,7 @@ def reciprocal_rank_fusion(runs: Mapping[str, Mapping[str, float]], k: int = 60,
     """RRF (Cormack et al. 2009): sum of weight / (k + rank) over the arms that found an item.
 
     >>> reciprocal_rank_fusion({"a": {"x": 3.0, "y": 1.0}, "b": {"y": 0.9}}, k=1)
-    [('y', 1.0), ('x', 0.5)]
+    [('y', 0.8333333333333333), ('x', 0.5)]
     """
     if k < 0:
         raise ValueError(f"k must be non-negative, got {k}")

@@ -20,8 +20,8 @@ from typing import Any
 
 import numpy as np
 
-from kb.normalise import normalise_query
 from kb import Hit, Kind, SnapshotCorrupt, SnapshotDir, Visibility
+from kb.normalise import normalise_query
 from retrieval.config import RetrievalConfig
 from retrieval.dense import DenseIndex
 from retrieval.errors import EmbedderMismatch

@@ -9,8 +9,8 @@ from charset_normalizer import from_bytes
 
 from ingest.errors import LoadError, Problem
 from ingest.language import detect_language
-from kb.normalise import normalise_text
 from kb import Document, Visibility, parse_enum
+from kb.normalise import normalise_text
 
 MAX_FILE_BYTES = 50 * 1024 * 1024
 

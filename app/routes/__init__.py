@@ -1,0 +1,1 @@
+"""HTTP routes, one module per area; each is an ``APIRouter`` included by ``app.api``."""
