@@ -1,0 +1,73 @@
+"""Japanese lexical tokens (SudachiPy): content words in normalised form, with offsets."""
+
+from __future__ import annotations
+
+import pytest
+
+from models import JapaneseTokenizer
+
+
+def test_particles_and_auxiliaries_are_dropped(tokenizer: JapaneseTokenizer) -> None:
+    assert tokenizer.tokens("パスワードを忘れました") == ["パスワード", "忘れる"]
+    tokens = tokenizer.tokens("請求書の作成ができません。")
+    for particle in ("の", "が", "ます", "ん", "。"):
+        assert particle not in tokens
+    assert "請求書" in tokens and "作成" in tokens
+
+
+@pytest.mark.parametrize(("variant", "normal"), [
+    ("口座から引落しされる", "引き落とし"),
+    ("ログインできる", "出来る"),
+    ("ﾊﾟｽﾜｰﾄﾞを忘れた", "パスワード"),
+    ("パスワードをわすれた", "忘れる"),
+])
+def test_spelling_variants_fold_together(tokenizer: JapaneseTokenizer, variant: str,
+                                         normal: str) -> None:
+    assert normal in tokenizer.tokens(variant)
+
+
+def test_variants_give_the_same_terms(tokenizer: JapaneseTokenizer) -> None:
+    assert tokenizer.tokens("引落しができない") == tokenizer.tokens("引き落としができない")
+
+
+def test_english_is_lowercased_and_stop_words_dropped(tokenizer: JapaneseTokenizer) -> None:
+    tokens = tokenizer.tokens("I forgot my Password")
+    assert "password" in tokens and "forgot" in tokens
+    assert "i" not in tokens and "my" not in tokens
+
+
+@pytest.mark.parametrize("text", [
+    "ﾊﾟｽﾜｰﾄﾞを忘れました。二段階認証の設定方法を教えてください",
+    "請求書を 作成して、メールで送付する\n引落しの日付",
+])
+def test_analyse_offsets_slice_the_original_text(tokenizer: JapaneseTokenizer,
+                                                 text: str) -> None:
+    spans = tokenizer.analyse(text)
+    assert spans
+    for span in spans:
+        assert 0 <= span.begin < span.end <= len(text)
+        assert text[span.begin:span.end].strip() == text[span.begin:span.end]
+    surfaces = [text[s.begin:s.end] for s in spans]
+    assert "ﾊﾟｽﾜｰﾄﾞ" in surfaces or "請求書" in surfaces
+    assert [s.term for s in spans] == tokenizer.tokens(text)
+    assert [s.begin for s in spans] == sorted(s.begin for s in spans)
+
+
+def test_long_text_is_analysed_in_pieces_with_correct_offsets(
+        tokenizer: JapaneseTokenizer) -> None:
+    line = "請求書を作成してメールで送付します。\n"
+    text = line * 600  # ~11k characters, above Sudachi's input limit in bytes
+    spans = tokenizer.analyse(text)
+    assert len([s for s in spans if s.term == "請求書"]) == 600
+    for span in spans:
+        assert text[span.begin:span.end] in line
+
+
+def test_empty_text(tokenizer: JapaneseTokenizer) -> None:
+    assert tokenizer.tokens("") == []
+    assert tokenizer.tokens("。、！") == []
+
+
+def test_bad_split_mode() -> None:
+    with pytest.raises(ValueError, match="'D'.*A, B, C"):
+        JapaneseTokenizer(mode="D")

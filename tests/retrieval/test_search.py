@@ -1,0 +1,209 @@
+"""Hybrid search over the ingested sample KB (session fixture ``sample_searcher``)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from ingest import Defaults
+from ingest.loaders.documents import load_markdown
+from kb import Document, Kind, Visibility
+from models import JapaneseTokenizer
+from retrieval import MAX_K, Audience, Searcher, SearchFilter, SearchResult
+
+SAMPLE_KB = Path(__file__).resolve().parents[2] / "kb" / "sample_kb"
+
+# Misspelt, differently written and half-width forms of 「パスワードを忘れた」.
+JAPANESE_VARIANTS = [
+    "パスワードを忘れた",
+    "ﾊﾟｽﾜｰﾄﾞを忘れました",  # half-width kana
+    "パスワードをわすれた",  # kana instead of kanji
+    "パスワードを忘た",  # 送り仮名 dropped
+    "パスワ一ドを忘れた",  # typo: 一 (kanji one) instead of ー
+]
+
+
+@pytest.fixture(scope="module")
+def reset_article() -> Document:
+    [doc] = load_markdown(SAMPLE_KB / "manuals" / "password-reset.md", Defaults()).documents
+    assert "パスワード" in doc.title and "再設定" in doc.title
+    return doc
+
+
+@pytest.fixture(scope="module")
+def internal_articles() -> list[Document]:
+    docs = [d for path in sorted((SAMPLE_KB / "internal").glob("*.md"))
+            for d in load_markdown(path, Defaults()).documents]
+    internal = [d for d in docs if d.visibility is Visibility.INTERNAL]
+    assert internal, "the sample KB should have internal articles under internal/"
+    return internal
+
+
+@pytest.fixture(scope="module")
+def sample_tickets() -> list[dict[str, str]]:
+    path = SAMPLE_KB / "tickets.jsonl"
+    assert path.is_file(), f"the sample KB should have past tickets in {path}"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    return [json.loads(line) for line in lines if line.strip()]
+
+
+def _ranking(result: SearchResult) -> str:
+    return "; ".join(
+        f"{i}. {h.title} [{h.kind}] fused={h.score:.3f} bm25={h.scores['bm25']} "
+        f"dense={h.scores['dense']}" for i, h in enumerate(result.hits, start=1))
+
+
+@pytest.mark.parametrize("query", JAPANESE_VARIANTS)
+def test_password_queries_find_the_reset_article_first(
+        sample_searcher: Searcher, reset_article: Document, query: str) -> None:
+    result = sample_searcher.search(query, audience=Audience.PUBLIC, k=5)
+    assert result.hits, f"no hits for {query!r}"
+    top = result.hits[0]
+    assert top.doc_id == reset_article.id, (
+        f"{query!r}: expected {reset_article.title!r} first; got {_ranking(result)} "
+        f"(confidence {result.confidence:.3f})")
+    assert "パスワード" in top.title and "再設定" in top.title
+
+
+def test_english_query_finds_the_japanese_reset_article(
+        sample_searcher: Searcher, reset_article: Document) -> None:
+    result = sample_searcher.search("I forgot my password", audience=Audience.PUBLIC, k=3)
+    assert reset_article.id in [h.doc_id for h in result.hits], (
+        f"expected {reset_article.title!r} in the top 3; got {_ranking(result)}")
+
+
+def test_public_search_never_returns_internal_articles(
+        sample_searcher: Searcher, internal_articles: list[Document]) -> None:
+    for doc in internal_articles:
+        for query in (doc.title, doc.body[:120]):
+            result = sample_searcher.search(query, audience=Audience.PUBLIC, k=MAX_K)
+            assert doc.id not in {h.doc_id for h in result.hits}
+            for hit in result.hits:
+                assert hit.visibility is Visibility.PUBLIC, (query, hit.title)
+                assert hit.kind is not Kind.TICKET, (query, hit.title)
+
+
+def test_public_search_cannot_ask_for_internal_or_tickets(
+        sample_searcher: Searcher, internal_articles: list[Document]) -> None:
+    query = internal_articles[0].title
+    for asked in (SearchFilter(visibilities=frozenset({Visibility.INTERNAL})),
+                  SearchFilter(kinds=frozenset({Kind.TICKET}))):
+        result = sample_searcher.search(query, audience=Audience.PUBLIC, k=10, filters=asked)
+        assert result.hits == []
+
+
+def test_agent_search_finds_internal_articles(
+        sample_searcher: Searcher, internal_articles: list[Document]) -> None:
+    for doc in internal_articles:
+        result = sample_searcher.search(doc.title, audience=Audience.AGENT, k=3)
+        assert doc.id in [h.doc_id for h in result.hits], (doc.title, _ranking(result))
+        hit = next(h for h in result.hits if h.doc_id == doc.id)
+        assert hit.visibility is Visibility.INTERNAL and hit.title == doc.title
+
+
+def test_public_search_never_returns_tickets(
+        sample_searcher: Searcher, sample_tickets: list[dict[str, str]]) -> None:
+    for ticket in sample_tickets[:10]:
+        query = ticket.get("subject") or ticket["body"][:80]
+        for hit in sample_searcher.search(query, audience=Audience.PUBLIC, k=MAX_K).hits:
+            assert hit.kind is not Kind.TICKET and hit.visibility is Visibility.PUBLIC, query
+
+
+def test_agent_search_finds_tickets(
+        sample_searcher: Searcher, sample_tickets: list[dict[str, str]]) -> None:
+    ticket = sample_tickets[0]
+    query = ticket.get("subject") or ticket["body"][:80]
+    only_tickets = SearchFilter(kinds=frozenset({Kind.TICKET}))
+    result = sample_searcher.search(query, audience=Audience.AGENT, k=5, filters=only_tickets)
+    assert result.hits and all(h.kind is Kind.TICKET for h in result.hits)
+    assert any(query[:20] in h.title or query[:20] in h.text for h in result.hits), (
+        query, _ranking(result))
+
+
+def test_kind_filter_returns_only_faq(sample_searcher: Searcher) -> None:
+    only_faq = SearchFilter(kinds=frozenset({Kind.FAQ}))
+    for audience in Audience:
+        result = sample_searcher.search("パスワードを忘れた", audience=audience, k=10,
+                                        filters=only_faq)
+        assert result.hits
+        assert all(h.kind is Kind.FAQ for h in result.hits)
+
+
+def test_language_filter(sample_searcher: Searcher) -> None:
+    result = sample_searcher.search("password", audience=Audience.PUBLIC, k=10,
+                                    filters=SearchFilter(languages=frozenset({"ja"})))
+    assert result.hits and all(h.language == "ja" for h in result.hits)
+
+
+def test_hits_carry_their_fields(sample_searcher: Searcher, reset_article: Document) -> None:
+    result = sample_searcher.search("パスワードを忘れた", audience=Audience.PUBLIC, k=5)
+    assert result.snapshot
+    for hit in result.hits:
+        assert hit.doc_id and hit.chunk_id and hit.title and hit.snippet
+        assert isinstance(hit.kind, Kind) and isinstance(hit.visibility, Visibility)
+        assert hit.language in {"ja", "en"}
+        assert set(hit.scores) == {"bm25", "dense"}
+        assert any(v is not None for v in hit.scores.values())
+    top = result.hits[0]
+    assert top.url == reset_article.url and top.url.startswith("https://")
+    assert top.heading.startswith(reset_article.title)
+    assert top.scores["bm25"] is not None and top.scores["dense"] is not None
+    assert [h.score for h in result.hits] == sorted((h.score for h in result.hits), reverse=True)
+    data = result.to_dict()
+    assert data["hits"][0]["kind"] == "manual" and "text" not in data["hits"][0]
+    assert set(data["hits"][0]["scores"]) == {"bm25", "dense"}
+
+
+def test_each_document_appears_once(sample_searcher: Searcher) -> None:
+    result = sample_searcher.search("パスワード", audience=Audience.AGENT, k=20)
+    doc_ids = [h.doc_id for h in result.hits]
+    assert len(doc_ids) == len(set(doc_ids))
+    chunks = sample_searcher.search("パスワード", audience=Audience.AGENT, k=20, collapse=False)
+    assert len({h.doc_id for h in chunks.hits}) < len(chunks.hits)
+
+
+@pytest.mark.parametrize("query", ["パスワードを忘れた", "ﾊﾟｽﾜｰﾄﾞを忘れました", "請求書の作成"])
+def test_highlights_point_at_matched_words_in_the_snippet(
+        sample_searcher: Searcher, tokenizer: JapaneseTokenizer, query: str) -> None:
+    terms = set(tokenizer.tokens(query))
+    result = sample_searcher.search(query, audience=Audience.PUBLIC, k=5)
+    assert any(h.highlights for h in result.hits)
+    for hit in result.hits:
+        for begin, end in hit.highlights:
+            assert 0 <= begin < end <= len(hit.snippet)
+            word = hit.snippet[begin:end]
+            assert set(tokenizer.tokens(word)) & terms, (query, word, hit.snippet)
+
+
+def test_confidence_is_higher_on_topic(sample_searcher: Searcher) -> None:
+    on_topic = sample_searcher.search("パスワードを忘れた", audience=Audience.PUBLIC)
+    off_topic = sample_searcher.search("今日の東京の天気は？", audience=Audience.PUBLIC)
+    for result in (on_topic, off_topic):
+        assert 0.0 <= result.confidence <= 1.0
+    assert on_topic.confidence > off_topic.confidence, (on_topic.confidence,
+                                                        off_topic.confidence)
+    assert on_topic.confidence >= 0.5 > off_topic.confidence
+
+
+@pytest.mark.parametrize("mode", ["bm25", "dense"])
+def test_single_arm_modes(sample_searcher: Searcher, reset_article: Document, mode: str) -> None:
+    result = sample_searcher.search("パスワードを忘れた", audience=Audience.PUBLIC, k=5, mode=mode)
+    assert reset_article.id in [h.doc_id for h in result.hits]
+    other = "dense" if mode == "bm25" else "bm25"
+    assert all(h.scores[other] is None for h in result.hits)
+
+
+def test_empty_query_has_no_hits(sample_searcher: Searcher) -> None:
+    result = sample_searcher.search(" 　\n", audience=Audience.PUBLIC)
+    assert result.hits == [] and result.confidence == 0.0
+
+
+def test_bad_arguments(sample_searcher: Searcher) -> None:
+    with pytest.raises(ValueError, match="k must be"):
+        sample_searcher.search("パスワード", audience=Audience.PUBLIC, k=0)
+    with pytest.raises(ValueError, match="k must be"):
+        sample_searcher.search("パスワード", audience=Audience.PUBLIC, k=MAX_K + 1)
+    with pytest.raises(ValueError, match="allowed: hybrid, bm25, dense"):
+        sample_searcher.search("パスワード", audience=Audience.PUBLIC, mode="magic")
