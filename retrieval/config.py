@@ -20,7 +20,8 @@ SETTINGS_FILE = "settings.json"
 @dataclass(frozen=True)
 class RetrievalConfig:
     fusion: str = "convex"
-    weights: dict[str, float] = field(default_factory=lambda: {"bm25": 0.4, "dense": 0.6})
+    # Measured on LocalgovFAQ (docs/benchmarks.md): convex 0.5/0.5 beat 0.4/0.6 and RRF.
+    weights: dict[str, float] = field(default_factory=lambda: {"bm25": 0.5, "dense": 0.5})
     rrf_k: int = 60
     depth: int = 50  # candidates taken from each arm before fusion
     confidence: ConfidenceModel = field(default_factory=ConfidenceModel)
@@ -50,10 +51,13 @@ class RetrievalConfig:
         return cls(**kwargs)
 
     def save(self, kb_dir: str | Path) -> None:
-        """Write into the KB's settings file, keeping other sections of it."""
+        """Write the values that differ from the defaults into the KB's settings file (so a
+        calibrated KB still follows later changes of the other defaults), keeping the file's
+        other sections."""
         path = Path(kb_dir) / SETTINGS_FILE
         data = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
-        data["retrieval"] = asdict(self)
+        mine, defaults = asdict(self), asdict(RetrievalConfig())
+        data["retrieval"] = {k: v for k, v in mine.items() if v != defaults[k]}
         tmp = path.with_suffix(".tmp")
         tmp.write_text(json.dumps(data, ensure_ascii=False, indent=2), encoding="utf-8")
         tmp.replace(path)

@@ -7,6 +7,17 @@ class RetrievalError(KBError):
     """Base class for retrieval errors."""
 
 
+class TokenizerMismatch(RetrievalError):
+    """The configured lexical tokeniser is not the one that built the BM25 index."""
+
+    def __init__(self, index_tokenizer: str, configured: str) -> None:
+        super().__init__(
+            f"the BM25 index was built with tokeniser {index_tokenizer!r} but {configured!r} is "
+            "configured (KOTAE_SUDACHI_MODE); re-run `kotae ingest` to rebuild the index "
+            "(nothing is re-embedded)"
+        )
+
+
 class EmbedderMismatch(RetrievalError):
     """The configured embedder is not the one that built the index."""
 

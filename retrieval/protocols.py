@@ -21,9 +21,14 @@ class Embedder(Protocol):
 
 
 class TokenSpan(Protocol):
-    term: str
-    begin: int
-    end: int
+    @property
+    def term(self) -> str: ...
+
+    @property
+    def begin(self) -> int: ...
+
+    @property
+    def end(self) -> int: ...
 
 
 class Tokenizer(Protocol):

@@ -24,7 +24,7 @@ from kb import Hit, Kind, SnapshotCorrupt, SnapshotDir, Visibility
 from kb.normalise import normalise_query
 from retrieval.config import RetrievalConfig
 from retrieval.dense import DenseIndex
-from retrieval.errors import EmbedderMismatch
+from retrieval.errors import EmbedderMismatch, TokenizerMismatch
 from retrieval.filters import Audience, RowTable, SearchFilter
 from retrieval.fusion import FUSIONS
 from retrieval.lexical import BM25Index
@@ -96,6 +96,8 @@ class Searcher:
         manifest = Manifest.read(folder)
         if manifest.embedder != self.embedder.id:
             raise EmbedderMismatch(manifest.embedder, self.embedder.id)
+        if manifest.tokenizer != self.tokenizer.id:
+            raise TokenizerMismatch(manifest.tokenizer, self.tokenizer.id)
         rows_path = folder / "rows.jsonl"
         try:
             with open(rows_path, encoding="utf-8") as fh:
@@ -134,11 +136,13 @@ class Searcher:
 
     def search(self, query: str, *, audience: Audience, k: int = 10,
                filters: SearchFilter | None = None, collapse: bool = True,
-               mode: str = "hybrid") -> SearchResult:
+               mode: str = "hybrid", snippets: bool = True) -> SearchResult:
         """The best ``k`` hits for ``query`` that ``audience`` may read.
 
         With ``collapse`` each document appears once, by its best chunk. ``mode`` picks the
-        arms: ``hybrid`` (both, fused), ``bm25`` or ``dense`` alone (for evaluation).
+        arms: ``hybrid`` (both, fused), ``bm25`` or ``dense`` alone (for evaluation). Without
+        ``snippets`` hits carry the start of the chunk and no highlights (evaluations at large k
+        skip the morphological analysis of every hit).
         """
         if not 1 <= k <= MAX_K:
             raise ValueError(f"k must be between 1 and {MAX_K}, got {k}")
@@ -167,7 +171,8 @@ class Searcher:
             if collapse and meta["doc_id"] in seen_docs:
                 continue
             seen_docs.add(meta["doc_id"])
-            hits.append(self._hit(meta, score, bm25.get(row), dense.get(row), term_set))
+            hits.append(self._hit(meta, score, bm25.get(row), dense.get(row),
+                                  term_set if snippets else None))
             if len(hits) == k:
                 break
         confidence = 0.0
@@ -192,9 +197,9 @@ class Searcher:
         return [(int(r), s) for r, s in fused]
 
     def _hit(self, meta: dict[str, str], score: float, bm25: float | None, dense: float | None,
-             terms: set[str]) -> Hit:
-        snippet, highlights = make_snippet(meta["text"], self.tokenizer.analyse(meta["text"]),
-                                           terms)
+             terms: set[str] | None) -> Hit:
+        spans = self.tokenizer.analyse(meta["text"]) if terms is not None else []
+        snippet, highlights = make_snippet(meta["text"], spans, terms or set())
         return Hit(
             doc_id=meta["doc_id"], chunk_id=meta["chunk_id"], title=meta["title"],
             snippet=snippet, url=meta["url"], kind=Kind(meta["kind"]),

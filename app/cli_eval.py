@@ -1,0 +1,303 @@
+"""``kotae eval ...``: the benchmark harness on the command line (mounted by ``app.cli``).
+
+Each command parses its options, calls one function of ``eval`` and prints a summary table;
+every command writes a report folder (report.md, report.html, results.json). The ``eval``
+package is imported inside the commands so ``kotae --help`` stays fast.
+
+Exit status: 0 on success, 2 for bad input (missing files, unknown names), 1 when a run
+failed or ``compare --max-drop`` found a regression.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+eval_app = typer.Typer(help="Measure retrieval, deflection, latency and ingestion on public "
+                       "datasets; compare two runs.", no_args_is_help=True)
+console = Console()
+err = Console(stderr=True)
+
+Beir = Annotated[Path, typer.Option("--beir", help="Dataset folder in the BEIR layout "
+                                    "(`kotae eval convert` writes one).", show_default=False)]
+KbDir = Annotated[Path | None, typer.Option("--kb", help="KB directory to ingest into and reuse "
+                  "(default: a cache folder derived from the corpus fingerprint).",
+                  show_default=False)]
+ReportDir = Annotated[Path | None, typer.Option("--report", help="Report folder "
+                      "(default: eval-reports/<command>-<dataset>).", show_default=False)]
+Fusion = Annotated[str | None, typer.Option(help="Override the fusion: convex or rrf.")]
+Bm25Weight = Annotated[float | None, typer.Option(help="Override the fusion weights: BM25 gets "
+                       "this, dense 1 - this.")]
+Sudachi = Annotated[str | None, typer.Option(help="Override the Sudachi split mode: A, B or C.")]
+
+
+@contextmanager
+def _progress() -> Iterator[Callable[[str, int, int], None]]:
+    """A rich progress display; yields the (stage, done, total) callback the eval calls.
+
+    When stderr is not a terminal (``nohup``, CI) it prints a plain line every 10 % instead.
+    """
+    if not err.is_terminal:
+        shown: dict[str, int] = {}
+
+        def log_line(stage: str, done: int, total: int) -> None:
+            tenth = 10 * done // max(total, 1)
+            if shown.get(stage) != tenth:
+                shown[stage] = tenth
+                err.print(f"{stage}: {done}/{total}", highlight=False)
+
+        yield log_line
+        return
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+               TimeElapsedColumn())
+    with Progress(*columns, console=err) as progress:
+        tasks: dict[str, Any] = {}
+
+        def update(stage: str, done: int, total: int) -> None:
+            if stage not in tasks:
+                tasks[stage] = progress.add_task(stage, total=total)
+            progress.update(tasks[stage], completed=done, total=total)
+
+        yield update
+
+
+@contextmanager
+def _errors() -> Iterator[None]:
+    """Bad input → exit 2 with the message; a failed run → exit 1; never a stack trace."""
+    from eval.errors import DatasetError, EvalError, UnknownDataset
+
+    try:
+        yield
+    except (DatasetError, UnknownDataset, ValueError, FileNotFoundError) as exc:
+        err.print(f"[red]error:[/] {escape(str(exc))}", soft_wrap=True)
+        raise typer.Exit(2) from None
+    except (EvalError, OSError) as exc:
+        err.print(f"[red]error:[/] {escape(str(exc))}", soft_wrap=True)
+        raise typer.Exit(1) from None
+    except KeyboardInterrupt:
+        err.print("interrupted; embeddings done so far are cached, re-run to continue")
+        raise typer.Exit(130) from None
+
+
+def _report_dir(report: Path | None, command: str, name: str) -> Path:
+    return report or Path("eval-reports") / f"{command}-{name}"
+
+
+def _print_table(title: str, rows: dict[str, dict[str, Any]]) -> None:
+    names = list(dict.fromkeys(k for row in rows.values() for k in row))
+    table = Table(title=title)
+    table.add_column("")
+    for name in names:
+        table.add_column(name, justify="right")
+    for group, row in rows.items():
+        table.add_row(group, *(f"{row[n]:.4f}" if isinstance(row.get(n), float) else
+                               str(row.get(n, "—")) for n in names))
+    console.print(table)
+
+
+def _fmt(value: float | None) -> str:
+    return "—" if value is None else f"{value:.4f}"
+
+
+def _check_dataset(beir: Path) -> None:
+    if not (beir / "corpus.jsonl").is_file():
+        raise typer.BadParameter(f"{beir}/corpus.jsonl not found; convert the dataset first "
+                                 "with `kotae eval convert NAME SRC DEST`", param_hint="--beir")
+
+
+@eval_app.command()
+def retrieval(
+    beir: Beir, kb: KbDir = None, report: ReportDir = None,
+    mode: Annotated[str, typer.Option(help="bm25, dense, hybrid, a comma list, or all.")] = "all",
+    fusion: Fusion = None, bm25_weight: Bm25Weight = None, sudachi_mode: Sudachi = None,
+) -> None:
+    """nDCG@10, Recall@10/100, MRR@10 and Hit@1 per mode, side by side."""
+    _check_dataset(beir)
+    with _errors():
+        from eval.retrieval import parse_modes
+        from eval.retrieval_report import run_retrieval_eval
+        from eval.setup import EvalOptions
+
+        modes = parse_modes(mode)
+        options = EvalOptions(kb_dir=kb, sudachi_mode=sudachi_mode, fusion=fusion,
+                              bm25_weight=bm25_weight)
+        out_dir = _report_dir(report, "retrieval", beir.name)
+        with _progress() as progress:
+            outcome = run_retrieval_eval(beir, modes, out_dir, options, progress)
+    _print_table(f"Retrieval: {beir.name}", outcome.result.metrics)
+    console.print(f"report: {out_dir}/report.md, report.html, results.json")
+
+
+@eval_app.command()
+def convert(
+    name: Annotated[str, typer.Argument(help="localgovfaq, jsquad, stackfaq, epqa, clinc150 "
+                                        "or banking77.")],
+    src: Annotated[Path, typer.Argument(help="The dataset as published (folder or file).")],
+    dest: Annotated[Path, typer.Argument(help="Output folder (BEIR layout).")],
+    examples: Annotated[int, typer.Option(help="Training utterances per intent "
+                                          "(clinc150, banking77).")] = 10,
+) -> None:
+    """Convert a public dataset into the BEIR layout (no data is copied into the repository)."""
+    from eval.convert import CONVERTERS
+
+    if name.strip().lower() not in CONVERTERS:
+        raise typer.BadParameter(f"unknown dataset {name!r}; allowed: "
+                                 f"{', '.join(sorted(CONVERTERS))}", param_hint="NAME")
+    if not src.exists():
+        raise typer.BadParameter(f"{src} does not exist", param_hint="SRC")
+    with _errors():
+        from eval.convert import convert as run_convert
+
+        data = run_convert(name, src, dest, examples)
+    console.print(f"{data.name or name}: {len(data.corpus):,} documents, "
+                  f"{len(data.judged_queries()):,} judged and "
+                  f"{len(data.out_of_scope_queries()):,} out-of-scope queries → {dest} "
+                  f"(fingerprint {data.fingerprint})")
+
+
+@eval_app.command()
+def deflection(
+    beir: Beir, kb: KbDir = None, report: ReportDir = None,
+    target: Annotated[float, typer.Option(help="Precision the threshold must reach.")] = 0.9,
+    min_grade: Annotated[int, typer.Option(help="Lowest qrels grade that counts as a right "
+                                           "answer.")] = 1,
+    fit: Annotated[bool, typer.Option(help="Also fit the confidence curve (logistic "
+                                      "regression) and save it with its threshold.")] = True,
+    write: Annotated[bool, typer.Option(help="Write the calibration into the KB settings.")
+                     ] = True,
+    save_to: Annotated[Path | None, typer.Option(help="KB directory to write the calibration "
+                       "into (default: the evaluated KB).", show_default=False)] = None,
+) -> None:
+    """Precision / coverage of answering on its own when confidence ≥ t.
+
+    Reports the smallest threshold that reaches the target precision and the out-of-scope
+    recall there, and writes the chosen calibration into the KB's settings.
+    """
+    _check_dataset(beir)
+    with _errors():
+        from eval.deflection_report import run_deflection_eval
+        from eval.setup import EvalOptions
+
+        out_dir = _report_dir(report, "deflection", beir.name)
+        with _progress() as progress:
+            outcome = run_deflection_eval(beir, out_dir, EvalOptions(kb_dir=kb), target,
+                                          min_grade, fit, save_to, write, progress)
+    columns = ("auroc", "threshold", "precision", "coverage", "oos_recall")
+    _print_table(f"Deflection: {beir.name} (target precision {target:.2f})",
+                 {name: {c: row[c] for c in columns}
+                  for name, row in outcome.report.results["metrics"].items()})
+    for note in outcome.report.notes[3:]:
+        console.print(escape(note))
+    console.print(f"report: {out_dir}/report.md, report.html, results.json")
+
+
+@eval_app.command()
+def latency(
+    kb: Annotated[Path, typer.Option("--kb", help="An ingested KB directory.")],
+    report: ReportDir = None,
+    n: Annotated[int, typer.Option("-n", "--n", help="Queries to send.", min=1)] = 500,
+    concurrency: Annotated[int, typer.Option("-c", "--concurrency", help="Queries in flight.",
+                                             min=1)] = 4,
+    queries: Annotated[Path | None, typer.Option(help="queries.jsonl or a text file (default: "
+                       "sentences of the KB).", show_default=False)] = None,
+) -> None:
+    """p50/p95/p99 and queries/s of the real server vs a LangChain FAISS baseline."""
+    if not kb.is_dir():
+        raise typer.BadParameter(f"{kb} is not a directory", param_hint="--kb")
+    with _errors():
+        from eval.perf_report import run_latency_eval
+
+        out_dir = _report_dir(report, "latency", kb.name)
+        with _progress() as progress:
+            outcome = run_latency_eval(kb, out_dir, n, concurrency, queries, on_progress=progress)
+    metrics = dict(outcome.report.results["metrics"])
+    ratio = metrics.pop("ratio")
+    columns = ("p50_ms", "p95_ms", "p99_ms", "qps", "errors")
+    _print_table(f"Latency: {n} queries at concurrency {concurrency}",
+                 {name: {c: row[c] for c in columns} for name, row in metrics.items()})
+    console.print(f"kotae / baseline: qps ×{ratio['qps']:.2f}, p50 ×{ratio['p50']:.2f}, "
+                  f"p99 ×{ratio['p99']:.2f} (baseline in-process without HTTP)")
+    console.print(f"report: {out_dir}/report.md, report.html, results.json")
+
+
+@eval_app.command()
+def ingest(
+    paths: Annotated[list[Path] | None, typer.Argument(help="Sources to ingest (files or "
+                     "folders).", show_default=False)] = None,
+    beir: Annotated[Path | None, typer.Option("--beir", help="Or: the corpus of a BEIR folder.",
+                                              show_default=False)] = None,
+    limit: Annotated[int | None, typer.Option(help="Only the first N corpus documents (--beir).",
+                                              min=1)] = None,
+    report: ReportDir = None,
+) -> None:
+    """Documents/s and tokens/s of ingestion into a fresh KB, and the embedder's share."""
+    if not paths and beir is None:
+        raise typer.BadParameter("give source paths or --beir DIR", param_hint="PATHS")
+    if beir is not None:
+        _check_dataset(beir)
+    with _errors():
+        import shutil
+
+        from eval.perf_report import beir_sources, run_ingest_eval
+
+        temp = beir_sources(beir, limit) if beir else None
+        sources = list(paths or []) + ([temp] if temp else [])
+        label = ", ".join([*(str(p) for p in paths or []), *([f"{beir} (corpus"
+                          f"{f', first {limit}' if limit else ''})"] if beir else [])])
+        out_dir = _report_dir(report, "ingest", beir.name if beir else Path(sources[0]).name)
+        try:
+            with _progress() as progress:
+                outcome = run_ingest_eval(sources, out_dir, on_progress=progress, label=label)
+        finally:
+            if temp:
+                shutil.rmtree(temp, ignore_errors=True)
+    metrics = outcome.report.results["metrics"]["ingest"]
+    table = Table(title=f"Ingestion: {label}")
+    table.add_column("metric")
+    table.add_column("value", justify="right")
+    for key, value in metrics.items():
+        table.add_row(key, f"{value:,.4g}" if isinstance(value, float) else str(value))
+    console.print(table)
+    console.print(f"report: {out_dir}/report.md, report.html, results.json")
+
+
+@eval_app.command()
+def compare(
+    a: Annotated[Path, typer.Argument(help="results.json (or report folder) before.")],
+    b: Annotated[Path, typer.Argument(help="results.json (or report folder) after.")],
+    metric: Annotated[str, typer.Option(help="Per-query metric for worse queries.")] = "ndcg@10",
+    show: Annotated[int, typer.Option(help="How many worse queries to list.")] = 20,
+    max_drop: Annotated[float | None, typer.Option(help="Exit 1 if any metric got worse by "
+                        "more than this.", show_default=False)] = None,
+) -> None:
+    """Per-metric deltas (B − A) and the queries that got worse."""
+    with _errors():
+        from eval.compare import compare_results
+        from eval.report import read_results
+
+        result = compare_results(read_results(a), read_results(b), metric)
+    for warning in result.warnings:
+        err.print(f"[yellow]warning:[/] {escape(warning)}")
+    table = Table(title=f"{a} → {b}")
+    for col in ("group", "metric", "A", "B", "Δ"):
+        table.add_column(col, justify="left" if col in ("group", "metric") else "right")
+    for d in result.deltas:
+        style = "red" if d.worse() else ("green" if (d.delta or 0) != 0 else "")
+        delta = f"[{style}]{_fmt(d.delta)}[/]" if style else _fmt(d.delta)
+        table.add_row(d.group, d.metric, _fmt(d.a), _fmt(d.b), delta)
+    console.print(table)
+    worse = result.worse_queries
+    console.print(f"{len(worse)} queries got worse, "
+                  f"{sum(result.better_queries.values())} better ({metric}):")
+    for change in worse[:show]:
+        console.print(f"  {change.group} {escape(change.qid)}: {change.a:.4f} → {change.b:.4f}")
+    if max_drop is not None and result.regressions(max_drop):
+        raise typer.Exit(1)

@@ -1,0 +1,59 @@
+"""Calibration of the KB's confidence: fit the curve, pick the threshold, save both.
+
+kotae's confidence is a logistic curve over the top hit's cosine, plus a bonus when BM25 and
+dense agree on the top document (``retrieval.ConfidenceModel``). A logistic regression of
+"the top hit is right" on (cosine, agree) has exactly that shape: ``z = a·cos + b·agree + c``
+gives ``scale = a``, ``center = -c / a`` and ``agreement_bonus = b``.
+
+Example:
+    >>> model = fit_confidence(samples)
+    >>> save_calibration(Path("var/kb"), threshold=0.72, confidence=model)
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+from pathlib import Path
+
+from eval.deflection import Sample
+from retrieval import ConfidenceModel, RetrievalConfig
+
+
+class CalibrationError(ValueError):
+    """The samples cannot calibrate a confidence curve (the message says why)."""
+
+
+def fit_confidence(samples: Sequence[Sample]) -> ConfidenceModel:
+    """Fit ``ConfidenceModel`` on the samples that have a dense cosine."""
+    usable = [s for s in samples if s.top_cosine is not None]
+    labels = [int(s.correct) for s in usable]
+    if len(set(labels)) < 2:
+        raise CalibrationError("need both right and wrong top hits to fit the confidence curve; "
+                               "use a dataset with harder or out-of-scope queries")
+    from sklearn.linear_model import LogisticRegression
+
+    features = [[float(s.top_cosine), float(s.arms_agree)] for s in usable]  # type: ignore[arg-type]
+    # Weak regularisation: cosines span a narrow range, so the slope is large by nature.
+    fit = LogisticRegression(C=1e4, max_iter=2000).fit(features, labels)
+    slope, bonus = (float(x) for x in fit.coef_[0])
+    intercept = float(fit.intercept_[0])
+    if slope <= 0:
+        raise CalibrationError(f"a higher cosine did not mean a right answer (slope {slope:.3f});"
+                               " the confidence curve cannot be fitted on this data")
+    return ConfidenceModel(center=-intercept / slope, scale=slope, agreement_bonus=bonus)
+
+
+def rescore(samples: Sequence[Sample], model: ConfidenceModel) -> list[float]:
+    """Each sample's confidence under ``model`` (as the searcher computes it in hybrid mode)."""
+    return [model(s.top_cosine, s.arms_agree) for s in samples]
+
+
+def save_calibration(kb_dir: Path, threshold: float,
+                     confidence: ConfidenceModel | None = None) -> RetrievalConfig:
+    """Write ``answer_threshold`` (and a fitted confidence model) into the KB's settings."""
+    config = RetrievalConfig.load(kb_dir)
+    updated = dataclasses.replace(config, answer_threshold=round(float(threshold), 6),
+                                  confidence=confidence or config.confidence)
+    updated.save(kb_dir)
+    return updated

@@ -1,0 +1,110 @@
+"""The deflection eval: when may kotae answer on its own?
+
+Every query (in scope or not) goes through the searcher; kotae "answers" when its confidence is
+at least a threshold ``t``. An answer is correct when the top hit is relevant (grade ≥
+``min_grade``); an out-of-scope query is never answered correctly. Sweeping ``t`` gives the
+precision / coverage curve; the chosen threshold is the smallest that reaches the target
+precision. The curve is computed twice: with the KB's current confidence model, and with one
+fitted by logistic regression on (top cosine, arms agree) → correct (see ``calibrate``).
+
+Example:
+    >>> samples = collect_samples(data, searcher, kb.corpus_id)
+    >>> points = sweep([s.confidence for s in samples], samples)
+    >>> choose_threshold(points, 0.9)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from eval.beir import BeirDataset
+from retrieval import Audience, Searcher
+
+Progress = Callable[[str, int, int], None]
+
+
+@dataclass(frozen=True)
+class Sample:
+    """One query's outcome: is it in scope, is the top hit right, and the confidence inputs."""
+
+    qid: str
+    in_scope: bool
+    correct: bool
+    confidence: float
+    top_cosine: float | None
+    arms_agree: bool
+
+
+@dataclass(frozen=True)
+class CurvePoint:
+    threshold: float
+    precision: float  # correct answers / answers
+    coverage: float  # answered queries / all queries
+    answered: int
+    correct: int
+    oos_recall: float | None  # out-of-scope queries held back / all out-of-scope queries
+
+
+def collect_samples(data: BeirDataset, searcher: Searcher, to_corpus: Callable[[str], str],
+                    min_grade: int = 1, on_progress: Progress | None = None) -> list[Sample]:
+    """Search every query in hybrid mode and record its outcome (see the module docstring)."""
+    out: list[Sample] = []
+    queries = data.queries
+    for n, (qid, text) in enumerate(queries.items(), start=1):
+        grades = data.qrels.get(qid, {})
+        result = searcher.search(text, audience=Audience.AGENT, k=10, mode="hybrid")
+        top = result.hits[0] if result.hits else None
+        agree = False
+        if top is not None:
+            b = searcher.search(text, audience=Audience.AGENT, k=1, mode="bm25").hits
+            d = searcher.search(text, audience=Audience.AGENT, k=1, mode="dense").hits
+            agree = bool(b and d and b[0].doc_id == d[0].doc_id == top.doc_id)
+        correct = top is not None and grades.get(to_corpus(top.doc_id), 0) >= min_grade
+        out.append(Sample(qid, any(g > 0 for g in grades.values()), correct, result.confidence,
+                          top.scores.get("dense") if top else None, agree))
+        if on_progress and (n % 10 == 0 or n == len(queries)):
+            on_progress("queries (deflection)", n, len(queries))
+    return out
+
+
+def sweep(confidences: Sequence[float], samples: Sequence[Sample]) -> list[CurvePoint]:
+    """Precision, coverage and OOS recall at every distinct confidence, threshold ascending."""
+    conf = np.asarray(confidences, dtype=np.float64)
+    correct = np.array([s.correct for s in samples], dtype=np.int64)
+    oos = np.array([not s.in_scope for s in samples], dtype=np.int64)
+    order = np.argsort(-conf, kind="stable")
+    conf, correct, oos = conf[order], np.cumsum(correct[order]), np.cumsum(oos[order])
+    total, total_oos = len(conf), int(oos[-1]) if len(conf) else 0
+    points = []
+    for i in range(len(conf)):
+        if i + 1 < len(conf) and conf[i + 1] == conf[i]:
+            continue  # the last index of a run of equal confidences answers all of them
+        answered = i + 1
+        points.append(CurvePoint(
+            threshold=float(conf[i]), precision=float(correct[i]) / answered,
+            coverage=answered / total, answered=answered, correct=int(correct[i]),
+            oos_recall=(1 - int(oos[i]) / total_oos) if total_oos else None))
+    return points[::-1]
+
+
+def choose_threshold(points: Sequence[CurvePoint], target: float = 0.9) -> CurvePoint | None:
+    """The smallest threshold whose precision reaches ``target`` (None if none does)."""
+    return next((p for p in points if p.precision >= target), None)
+
+
+def point_at(points: Sequence[CurvePoint], threshold: float) -> CurvePoint | None:
+    """The operating point of ``threshold``: answer every query with confidence ≥ it."""
+    return next((p for p in points if p.threshold >= threshold), None)
+
+
+def auroc(confidences: Sequence[float], samples: Sequence[Sample]) -> float | None:
+    """How well confidence ranks correct answers above the rest (None with one class only)."""
+    labels = [s.correct for s in samples]
+    if all(labels) or not any(labels):
+        return None
+    from sklearn.metrics import roc_auc_score
+
+    return float(roc_auc_score(labels, confidences))

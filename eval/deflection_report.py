@@ -1,0 +1,136 @@
+"""``kotae eval deflection``: the precision / coverage curve, the chosen threshold, OOS recall,
+and the calibration written into the KB's settings.
+
+Example:
+    >>> outcome = run_deflection_eval(Path("clinc150-beir"), Path("out"), target=0.9)
+    >>> outcome.chosen["fitted"].threshold
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from eval.calibrate import CalibrationError, fit_confidence, rescore, save_calibration
+from eval.deflection import CurvePoint, Sample, auroc, choose_threshold, collect_samples, sweep
+from eval.plots import curve_png, histogram_png
+from eval.report import Figure, Report, Table, write_report
+from eval.runinfo import run_info
+from eval.setup import EvalOptions, EvalSetup, Progress, prepare_eval
+from retrieval import ConfidenceModel
+from retrieval.protocols import Embedder
+
+
+@dataclass
+class DeflectionOutcome:
+    report: Report
+    paths: dict[str, Path]
+    chosen: dict[str, CurvePoint | None] = field(default_factory=dict)
+    fitted: ConfidenceModel | None = None
+    saved_to: Path | None = None
+
+
+def _summary(name: str, conf: list[float], samples: list[Sample],
+             points: list[CurvePoint], target: float) -> dict[str, Any]:
+    chosen = choose_threshold(points, target)
+    return {"model": name, "auroc": auroc(conf, samples), "target_precision": target,
+            "threshold": chosen.threshold if chosen else None,
+            "precision": chosen.precision if chosen else None,
+            "coverage": chosen.coverage if chosen else None,
+            "oos_recall": chosen.oos_recall if chosen else None,
+            "in_scope_top1": (sum(s.correct for s in samples)
+                              / max(1, sum(s.in_scope for s in samples)))}
+
+
+Curves = dict[str, tuple[list[float], list[CurvePoint]]]  # model -> (confidences, curve)
+
+
+def _curves(samples: list[Sample], fit: bool) -> tuple[Curves, ConfidenceModel | None, list[str]]:
+    """The curve under the current confidence, and under a fitted one when ``fit``."""
+    current = [s.confidence for s in samples]
+    curves: Curves = {"current": (current, sweep(current, samples))}
+    if not fit:
+        return curves, None, []
+    try:
+        fitted = fit_confidence(samples)
+    except CalibrationError as exc:
+        return curves, None, [f"confidence curve not fitted: {exc}"]
+    rescored = rescore(samples, fitted)
+    curves["fitted"] = (rescored, sweep(rescored, samples))
+    return curves, fitted, []
+
+
+def _build_report(setup: EvalSetup, options: EvalOptions, samples: list[Sample],
+                  curves: Curves, fitted: ConfidenceModel | None, target: float,
+                  min_grade: int, notes: list[str], saved_to: Path | None) -> Report:
+    summaries = {name: _summary(name, conf, samples, pts, target)
+                 for name, (conf, pts) in curves.items()}
+    chosen = {name: choose_threshold(pts, target) for name, (_, pts) in curves.items()}
+    info = run_info(setup.embedder.id)
+    results = {**info, "dataset": setup.dataset_info(), "options": options.as_dict(),
+               "kb_dir": str(setup.kb.kb_dir), "min_grade": min_grade,
+               "current_confidence": asdict(setup.config.confidence),
+               "fitted_confidence": asdict(fitted) if fitted else None,
+               "metrics": summaries, "saved_to": str(saved_to) if saved_to else None,
+               "curves": {n: [asdict(p) for p in pts] for n, (_, pts) in curves.items()},
+               "per_query": {"hybrid": {s.qid: {"correct": float(s.correct),
+                                                "confidence": s.confidence} for s in samples}}}
+    report = Report(f"Deflection: {setup.data.name}", kind="deflection", results=results)
+    n_oos = sum(not s.in_scope for s in samples)
+    report.notes = [f"{len(samples):,} queries ({n_oos:,} out of scope); an answer is correct "
+                    f"when the top hit has grade ≥ {min_grade}; target precision {target:.2f}",
+                    f"embedder {setup.embedder.id}; commit {info['git']['commit'] or 'none'}; "
+                    f"{info['created_at']}", f"command: {info['command']}", *notes]
+    cols = ["model", "auroc", "threshold", "precision", "coverage", "oos_recall", "in_scope_top1"]
+    report.tables.append(Table("Operating point (smallest threshold reaching the target)",
+                               cols, [[s[c] for c in cols] for s in summaries.values()]))
+    if fitted:
+        report.tables.append(Table("Fitted confidence curve",
+                                   ["center", "scale", "agreement_bonus"],
+                                   [[fitted.center, fitted.scale, fitted.agreement_bonus]]))
+    report.figures.append(Figure("Precision / coverage", curve_png(
+        {n: ([p.coverage for p in pts], [p.precision for p in pts])
+         for n, (_, pts) in curves.items()}, "Precision vs coverage", "coverage", "precision",
+        {f"{n} t={c.threshold:.2f}": (c.coverage, c.precision) for n, c in chosen.items() if c},
+        hline=target)))
+    current = curves["current"][0]
+    outcome = {"right top hit": lambda s: s.correct,
+               "wrong top hit": lambda s: s.in_scope and not s.correct,
+               "out of scope": lambda s: not s.in_scope}
+    groups = {name: [c for c, s in zip(current, samples, strict=True) if test(s)]
+              for name, test in outcome.items()}
+    report.figures.append(Figure("Confidence by outcome (current model)", histogram_png(
+        groups, "Confidence by outcome", "confidence", bins=25)))
+    return report
+
+
+def run_deflection_eval(dataset_dir: Path, report_dir: Path, options: EvalOptions | None = None,
+                        target: float = 0.9, min_grade: int = 1, fit: bool = True,
+                        save_to: Path | None = None, write: bool = True,
+                        on_progress: Progress | None = None,
+                        embedder: Embedder | None = None) -> DeflectionOutcome:
+    """Collect samples, sweep thresholds for the current and the fitted confidence, save the
+    chosen calibration (the fitted one when there is one) into ``save_to`` (default: the
+    evaluated KB) when ``write``."""
+    if not 0 < target <= 1:
+        raise ValueError(f"target precision must be in (0, 1], got {target}")
+    options = options or EvalOptions()
+    setup = prepare_eval(dataset_dir, options, on_progress=on_progress, embedder=embedder)
+    samples = collect_samples(setup.data, setup.searcher, setup.kb.corpus_id, min_grade,
+                              on_progress)
+    curves, fitted, notes = _curves(samples, fit)
+    chosen = {name: choose_threshold(pts, target) for name, (_, pts) in curves.items()}
+    use = chosen["fitted" if fitted is not None else "current"]
+    saved_to = None
+    if write and use is not None:
+        saved_to = Path(save_to) if save_to else setup.kb.kb_dir
+        save_calibration(saved_to, use.threshold, fitted)
+        notes.append(f"wrote answer_threshold={use.threshold:.4f} "
+                     f"({'fitted' if fitted else 'current'} confidence"
+                     f"{' and its curve' if fitted else ''}) to {saved_to}/settings.json")
+    elif write:
+        notes.append(f"no threshold reaches precision {target:.2f}; nothing written")
+    report = _build_report(setup, options, samples, curves, fitted, target, min_grade, notes,
+                           saved_to)
+    return DeflectionOutcome(report, write_report(report, report_dir), chosen, fitted, saved_to)

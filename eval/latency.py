@@ -1,0 +1,152 @@
+"""The latency eval: the real ``kotae serve`` over HTTP vs a LangChain FAISS store in-process.
+
+kotae is measured end to end: a ``kotae serve`` subprocess on a free loopback port, queried
+with ``GET /v1/search?q=…&k=10`` from ``concurrency`` threads. The baseline then runs the same
+queries through ``FAISS.similarity_search`` in this process, with no HTTP in between (which
+favours it), after the server has stopped so the two never share the cores.
+
+Example:
+    >>> result = run_latency(Path("var/kb"), queries, n=500, concurrency=4)
+    >>> result.metrics["ratio"]["qps"]
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from eval.errors import ServerError
+from eval.load import LoadResult, fire, summarise
+from retrieval.protocols import Embedder
+
+Progress = Callable[[str, int, int], None]
+KOTAE, BASELINE = "kotae-http", "langchain-faiss-inprocess"
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@contextmanager
+def kotae_server(kb_dir: Path, api_key: str,
+                 startup_timeout: float = 180.0) -> Iterator[str]:
+    """Run ``kotae serve --kb DIR`` on a free port with one agent key (so it searches all
+    chunks, as the baseline does); yields its base URL and stops it afterwards."""
+    import httpx
+
+    port = free_port()
+    fd, log_path = tempfile.mkstemp(prefix="kotae-serve-", suffix=".log")
+    command = [sys.executable, "-m", "app", "serve", "--kb", str(kb_dir), "--host", "127.0.0.1",
+               "--port", str(port)]
+    proc = subprocess.Popen(command, stdout=fd, stderr=subprocess.STDOUT,
+                            env={**os.environ, "KOTAE_API_KEYS": f"agent:{api_key}"})
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + startup_timeout
+        while True:
+            if proc.poll() is not None:
+                raise ServerError(f"`{' '.join(command[2:])}` exited with {proc.returncode}: "
+                                  f"{_tail(log_path)}")
+            try:
+                if httpx.get(f"{url}/healthz", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if time.monotonic() > deadline:
+                raise ServerError(f"kotae serve did not answer /healthz within "
+                                  f"{startup_timeout:.0f} s: {_tail(log_path)}")
+            time.sleep(0.25)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        os.close(fd)
+        os.unlink(log_path)
+
+
+def _tail(path: str, lines: int = 8) -> str:
+    text = Path(path).read_text(encoding="utf-8", errors="replace").strip().splitlines()
+    return " | ".join(text[-lines:]) or "(no output)"
+
+
+@dataclass
+class LatencyEval:
+    metrics: dict[str, dict[str, float]] = field(default_factory=dict)
+    latencies_ms: dict[str, list[float]] = field(default_factory=dict)
+    errors: dict[str, str] = field(default_factory=dict)
+
+
+def measure_kotae(kb_dir: Path, queries: Sequence[str], n: int, concurrency: int, k: int = 10,
+                  warmup: Sequence[str] = (), on_progress: Progress | None = None) -> LoadResult:
+    """Latency of ``GET /v1/search`` on a freshly started server, as an agent."""
+    import httpx
+
+    key = secrets.token_hex(16)
+    with kotae_server(kb_dir, key) as url, httpx.Client(
+            base_url=url, timeout=30, headers={"Authorization": f"Bearer {key}"},
+            limits=httpx.Limits(max_connections=concurrency)) as client:
+        def call(q: str) -> None:
+            client.get("/v1/search", params={"q": q, "k": k}).raise_for_status()
+
+        for q in warmup:
+            call(q)
+        return fire(call, queries, n, concurrency,
+                    (lambda d, t: on_progress(KOTAE, d, t)) if on_progress else None)
+
+
+def measure_baseline(kb_dir: Path, embedder: Embedder, queries: Sequence[str], n: int,
+                     concurrency: int, k: int = 10, warmup: Sequence[str] = (),
+                     on_progress: Progress | None = None) -> LoadResult:
+    """Latency of LangChain ``FAISS.similarity_search`` in this process."""
+    from eval.langchain_baseline import build_baseline
+
+    store = build_baseline(kb_dir, embedder)
+
+    def call(q: str) -> None:
+        store.similarity_search(q, k=k)
+
+    for q in warmup:
+        call(q)
+    return fire(call, queries, n, concurrency,
+                (lambda d, t: on_progress(BASELINE, d, t)) if on_progress else None)
+
+
+def run_latency(kb_dir: Path, embedder: Embedder, queries: Sequence[str], n: int,
+                concurrency: int, k: int = 10, warmup: int = 20,
+                on_progress: Progress | None = None) -> LatencyEval:
+    """Both systems on the same queries; warm-up queries are taken from the end of the list."""
+    if len(queries) < 2:
+        raise ValueError("need at least 2 distinct queries")
+    spare = min(warmup, len(queries) // 4)
+    measured, warm = list(queries[:len(queries) - spare]), list(queries[len(queries) - spare:])
+    out = LatencyEval()
+    runs = {KOTAE: measure_kotae(kb_dir, measured, n, concurrency, k, warm, on_progress),
+            BASELINE: measure_baseline(kb_dir, embedder, measured, n, concurrency, k, warm,
+                                       on_progress)}
+    for name, result in runs.items():
+        out.metrics[name] = summarise(result)
+        out.latencies_ms[name] = result.latencies_ms
+        if result.first_error:
+            out.errors[name] = result.first_error
+    ours, theirs = out.metrics[KOTAE], out.metrics[BASELINE]
+    out.metrics["ratio"] = {
+        "qps": ours["qps"] / theirs["qps"] if theirs["qps"] else float("nan"),
+        "p50": ours["p50_ms"] / theirs["p50_ms"] if theirs["p50_ms"] else float("nan"),
+        "p99": ours["p99_ms"] / theirs["p99_ms"] if theirs["p99_ms"] else float("nan"),
+    }
+    return out

@@ -1,0 +1,61 @@
+"""The precision / coverage sweep, the threshold choice and the calibration, on hand-made
+samples (the end-to-end run is in test_eval_e2e.py)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from eval.calibrate import CalibrationError, fit_confidence, save_calibration
+from eval.deflection import Sample, choose_threshold, point_at, sweep
+from retrieval import ConfidenceModel, RetrievalConfig
+
+
+def _s(qid: str, conf: float, correct: bool, in_scope: bool = True) -> Sample:
+    return Sample(qid, in_scope, correct, conf, top_cosine=conf, arms_agree=False)
+
+
+SAMPLES = [_s("a", 0.95, True), _s("b", 0.9, True), _s("c", 0.8, False), _s("d", 0.7, True),
+           _s("e", 0.6, False, in_scope=False), _s("f", 0.3, False, in_scope=False)]
+
+
+def test_sweep_by_hand() -> None:
+    points = sweep([s.confidence for s in SAMPLES], SAMPLES)
+    assert [p.threshold for p in points] == [0.3, 0.6, 0.7, 0.8, 0.9, 0.95]
+    at_07 = point_at(points, 0.7)
+    assert at_07 is not None
+    assert (at_07.answered, at_07.correct) == (4, 3)
+    assert at_07.precision == pytest.approx(0.75) and at_07.coverage == pytest.approx(4 / 6)
+    assert at_07.oos_recall == 1.0  # both out-of-scope queries are below 0.7
+    assert point_at(points, 0.5).oos_recall == pytest.approx(0.5)  # type: ignore[union-attr]
+    chosen = choose_threshold(points, 0.9)
+    assert chosen is not None and chosen.threshold == 0.9 and chosen.precision == 1.0
+    assert choose_threshold(points, 1.01) is None
+
+
+def test_equal_confidences_are_answered_together() -> None:
+    samples = [_s("a", 0.5, True), _s("b", 0.5, False)]
+    points = sweep([0.5, 0.5], samples)
+    assert len(points) == 1 and points[0].answered == 2 and points[0].precision == 0.5
+
+
+def test_fit_recovers_a_rising_curve_and_saves_it(tmp_path: Path) -> None:
+    samples = [Sample(str(i), True, cos > 0.85 if i % 7 else cos <= 0.85, 0.5, cos, i % 2 == 0)
+               for i, cos in enumerate(x / 100 for x in range(70, 100))]
+    model = fit_confidence(samples)
+    assert model.scale > 0 and 0.8 < model.center < 0.9
+    saved = save_calibration(tmp_path, 0.73, model)
+    loaded = RetrievalConfig.load(tmp_path)
+    assert loaded == saved and loaded.answer_threshold == 0.73
+    assert loaded.confidence == model
+
+
+def test_save_threshold_keeps_the_current_curve(tmp_path: Path) -> None:
+    save_calibration(tmp_path, 0.6)
+    assert RetrievalConfig.load(tmp_path).confidence == ConfidenceModel()
+
+
+def test_fit_needs_both_outcomes() -> None:
+    with pytest.raises(CalibrationError, match="both right and wrong"):
+        fit_confidence([_s("a", 0.9, True), _s("b", 0.8, True)])
