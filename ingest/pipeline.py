@@ -1,7 +1,9 @@
 """The ingestion pipeline: files → documents → chunks → the SQL store, in one transaction.
 
-Bad files and bad lines are reported and skipped; the rest of the batch goes in, and what a
-skipped file had in the KB stays there.
+Bad files and bad lines are reported and skipped (garbled or empty text too); the rest of the
+batch goes in, and what a skipped file had in the KB stays there. A file whose fingerprint
+(bytes, defaults, loaders' version) is unchanged since it last loaded cleanly is not even read;
+an unchanged document is not chunked again. One transaction: a killed run commits nothing.
 
 Example:
     >>> report = ingest_paths(KBStore.for_dir("var/kb"), ["kb/sample_kb"])
@@ -10,14 +12,23 @@ Example:
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ingest.chunking import chunk_text
-from ingest.errors import LoadError, Problem
-from ingest.loaders import Defaults, loader_for
-from kb import Chunk, Document, KBStore, Kind, SyncCounts
+from sqlalchemy.orm import Session
+
+from ingest.errors import Problem
+from ingest.loaders import LOADERS, LOADERS_VERSION, Defaults, loader_for
+from ingest.prepare import (
+    Job,
+    PreparedFile,
+    Preparer,
+    chunk_document,
+    prepare_locally,
+)
+from kb import KBStore, SyncCounts, stable_hash
 
 # Files in a folder that describe the folder rather than belong to the KB.
 _IGNORED_NAMES = {"readme.md", "readme.txt", "readme", "license", "license.txt", "licence"}
@@ -28,6 +39,8 @@ class IngestReport:
     files: int = 0
     counts: SyncCounts = field(default_factory=SyncCounts)
     problems: list[Problem] = field(default_factory=list)
+    loaded: list[str] = field(default_factory=list)  # files read (or unchanged) with no problem
+    new_texts: list[str] = field(default_factory=list)  # dry run: the chunk texts to index
 
     @property
     def skipped(self) -> int:
@@ -51,24 +64,28 @@ def discover(paths: Iterable[str | Path]) -> tuple[list[Path], list[Problem]]:
                 files.append(path.resolve())
             else:
                 problems.append(Problem(str(path), f"unsupported file type {path.suffix!r}; "
-                                        "supported: .md .markdown .txt .html .htm .csv .jsonl"))
+                                        f"supported: {' '.join(LOADERS)}"))
         else:
             problems.append(Problem(str(path), "no such file or folder"))
     return list(dict.fromkeys(files)), problems
 
 
-def chunk_document(doc: Document, max_chars: int = 400, overlap: int = 80) -> list[Chunk]:
-    """Chunks of a document; FAQ entries and tickets carry their question/subject as heading."""
-    if doc.kind is Kind.TICKET:
-        text = f"{doc.body}\n\n{doc.answer}" if doc.answer else doc.body
-        pieces = chunk_text(text, title="", max_chars=max_chars, overlap=overlap)
-        return [Chunk.create(doc.id, i, p.text, heading=doc.title) for i, p in enumerate(pieces)]
-    if doc.kind is Kind.FAQ:
-        pieces = chunk_text(doc.answer or doc.body, title="", max_chars=max_chars, overlap=overlap)
-        return [Chunk.create(doc.id, i, p.text, heading=doc.question or doc.title)
-                for i, p in enumerate(pieces)]
-    pieces = chunk_text(doc.body, title=doc.title, max_chars=max_chars, overlap=overlap)
-    return [Chunk.create(doc.id, i, p.text, heading=p.heading) for i, p in enumerate(pieces)]
+class _DryRun(Exception):
+    """Raised inside the session of a dry run so that nothing is committed."""
+
+
+def _source_exists(source: str) -> bool:
+    """Files that are gone are pruned; sources kotae writes itself (``kotae:gaps``) are not
+    files."""
+    return source.startswith("kotae:") or Path(source).exists()
+
+
+def fingerprint(path: Path, defaults: Defaults) -> str:
+    """What decides a file's documents: its bytes (read in blocks), the batch defaults and the
+    loaders' version. Unchanged fingerprint: the file is neither loaded nor chunked again."""
+    with open(path, "rb") as fh:
+        digest = hashlib.file_digest(fh, "sha256").hexdigest()
+    return stable_hash(digest, repr(defaults), LOADERS_VERSION, length=64)
 
 
 def ingest_paths(
@@ -78,30 +95,73 @@ def ingest_paths(
     prune: bool = False,
     on_file: Callable[[Path], None] | None = None,
     files: Sequence[Path] | None = None,
+    dry_run: bool = False,
+    preparer: Preparer = prepare_locally,
 ) -> IngestReport:
-    """Load every file under ``paths`` into ``store``; see the module docstring."""
+    """Load every file under ``paths`` into ``store``; see the module docstring.
+
+    With ``dry_run`` everything is loaded, compared and counted, then rolled back; the report's
+    ``new_texts`` are the chunk texts that would be indexed. ``preparer`` loads and chunks the
+    changed files (``ingest.ray_prepare.RayPreparer`` does it on a Ray cluster).
+    """
     defaults = defaults or Defaults()
     report = IngestReport()
     if files is None:
         files, report.problems = discover(paths)
-    with store.session() as s:
-        for path in files:
+    try:
+        with store.session() as s:
+            jobs = _changed_files(store, s, files, defaults, report, on_file)
+            for (path, print_, _known), prepared in preparer(jobs, defaults):
+                if on_file:
+                    on_file(path)
+                _sync_file(store, s, prepared, print_, report, dry_run)
+            if prune:
+                report.counts += store.prune_sources(s, keep=_source_exists)
+            if dry_run:
+                raise _DryRun
+    except _DryRun:
+        pass
+    return report
+
+
+def _changed_files(store: KBStore, s: Session, files: Sequence[Path], defaults: Defaults,
+                   report: IngestReport, on_file: Callable[[Path], None] | None) -> list[Job]:
+    """The files to prepare; unchanged ones (same fingerprint) are counted and skipped."""
+    jobs: list[Job] = []
+    for path in files:
+        source = str(path)
+        try:
+            print_ = fingerprint(path, defaults)
+        except OSError as exc:
+            report.problems.append(Problem(source, f"cannot read file ({exc.strerror or exc})"))
+            continue
+        if store.source_fingerprint(s, source) == print_:
+            report.files += 1
+            report.counts.unchanged += len(store.content_hashes(s, source))
+            report.loaded.append(source)
             if on_file:
                 on_file(path)
-            loader = loader_for(path)
-            assert loader is not None  # discover() only returns loadable files
-            try:
-                loaded = loader(path, defaults)
-            except LoadError as exc:
-                report.problems.append(Problem(exc.path, exc.reason))
-                continue
-            report.files += 1
-            report.problems.extend(loaded.problems)
-            known = store.content_hashes(s, str(path))
-            items = [(doc, None if known.get(doc.id) == doc.content_hash else chunk_document(doc))
-                     for doc in loaded.documents]
-            report.counts += store.sync_source(s, str(path), items,
-                                               remove_missing=loaded.complete)
-        if prune:
-            report.counts += store.prune_sources(s, keep=lambda src: Path(src).exists())
-    return report
+            continue
+        jobs.append((path, print_, store.content_hashes(s, source)))
+    return jobs
+
+
+def _sync_file(store: KBStore, s: Session, prepared: PreparedFile, print_: str,
+               report: IngestReport, dry_run: bool) -> None:
+    source = str(prepared.path)
+    report.problems.extend(prepared.problems)
+    if prepared.failed:
+        return
+    report.files += 1
+    if not prepared.items and prepared.problems:
+        return  # nothing usable: what the file had in the KB stays
+    if dry_run:
+        report.new_texts += [c.indexed_text for _, chunks in prepared.items for c in chunks or []]
+    report.counts += store.sync_source(s, source, prepared.items,
+                                       remove_missing=not prepared.problems)
+    store.set_source_fingerprint(s, source, None if prepared.problems else print_)
+    if not prepared.problems:
+        report.loaded.append(source)
+
+
+__all__ = ["IngestReport", "chunk_document", "discover", "fingerprint", "ingest_paths"]

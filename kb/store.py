@@ -30,6 +30,8 @@ from sqlalchemy import (
     func,
     select,
 )
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
@@ -51,10 +53,11 @@ class DocumentRow(Base):
     answer: Mapped[str] = mapped_column(Text, default="")
     language: Mapped[str] = mapped_column(String(8))
     visibility: Mapped[str] = mapped_column(String(16))
-    product: Mapped[str] = mapped_column(String(128), default="")
+    # Text, not String(n): PostgreSQL enforces lengths that SQLite ignores.
+    product: Mapped[str] = mapped_column(Text, default="")
     url: Mapped[str] = mapped_column(Text, default="")
-    category: Mapped[str] = mapped_column(String(128), default="")
-    updated_at: Mapped[str] = mapped_column(String(40), default="")
+    category: Mapped[str] = mapped_column(Text, default="")
+    updated_at: Mapped[str] = mapped_column(Text, default="")
     meta: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     content_hash: Mapped[str] = mapped_column(String(64))
     ingested_at: Mapped[str] = mapped_column(String(40))
@@ -78,6 +81,14 @@ class EmbeddingRow(Base):
     embedder_id: Mapped[str] = mapped_column(String(128), primary_key=True)
     text_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
     vector: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class SourceRow(Base):
+    """The fingerprint of a source file as last loaded completely: unchanged files are skipped."""
+
+    __tablename__ = "sources"
+    source: Mapped[str] = mapped_column(Text, primary_key=True)
+    fingerprint: Mapped[str] = mapped_column(String(64))
 
 
 @dataclass
@@ -109,6 +120,27 @@ def _enable_sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur.close()
 
 
+# Bound parameters per statement stay far below SQLite's and PostgreSQL's limits.
+_BATCH = 500
+
+
+def _batches(items: Sequence[str]) -> Iterator[Sequence[str]]:
+    for start in range(0, len(items), _BATCH):
+        yield items[start:start + _BATCH]
+
+
+def engine_url(url: str) -> str:
+    """Plain ``postgresql://`` URLs use psycopg 3 (``kotae[postgres]``), not psycopg2.
+
+    >>> engine_url("postgresql://kotae@127.0.0.1/kb")
+    'postgresql+psycopg://kotae@127.0.0.1/kb'
+    """
+    for prefix in ("postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
 def _row_to_document(row: DocumentRow) -> Document:
     return Document(
         id=row.id, source=row.source, kind=Kind(row.kind), title=row.title, body=row.body,
@@ -125,7 +157,12 @@ class KBStore:
         if not url or "://" not in url:
             raise ValueError(f"database URL {url!r} is not a URL (e.g. sqlite:///var/kb/kotae.db)")
         self.url = url
-        self.engine: Engine = create_engine(url)
+        try:
+            self.engine: Engine = create_engine(engine_url(url), pool_pre_ping=True)
+        except ModuleNotFoundError as exc:
+            raise ValueError(f"the database driver for {url.split(':')[0]} is not installed "
+                             f"({exc.name}); install it with: pip install 'kotae[postgres]'"
+                             ) from exc
         if url.startswith("sqlite"):
             event.listen(self.engine, "connect", _enable_sqlite_pragmas)
         Base.metadata.create_all(self.engine)
@@ -194,16 +231,32 @@ class KBStore:
 
     def prune_sources(self, s: Session, keep: Callable[[str], bool]) -> SyncCounts:
         """Delete the documents whose source ``keep`` rejects (e.g. files that are gone)."""
-        sources = s.scalars(select(DocumentRow.source).distinct()).all()
-        gone = s.scalars(select(DocumentRow.id).where(
-            DocumentRow.source.in_([src for src in sources if not keep(src)]))).all()
-        return self._delete_documents(s, list(gone))
+        sources = set(s.scalars(select(DocumentRow.source).distinct()).all())
+        sources.update(s.scalars(select(SourceRow.source)).all())
+        rejected = sorted(src for src in sources if not keep(src))
+        gone: list[str] = []
+        for batch in _batches(rejected):
+            gone += s.scalars(select(DocumentRow.id).where(DocumentRow.source.in_(batch))).all()
+            s.execute(delete(SourceRow).where(SourceRow.source.in_(batch)))
+        return self._delete_documents(s, gone)
 
     def _delete_documents(self, s: Session, ids: list[str]) -> SyncCounts:
-        if ids:
-            s.execute(delete(ChunkRow).where(ChunkRow.doc_id.in_(ids)))
-            s.execute(delete(DocumentRow).where(DocumentRow.id.in_(ids)))
+        for batch in _batches(ids):
+            s.execute(delete(ChunkRow).where(ChunkRow.doc_id.in_(batch)))
+            s.execute(delete(DocumentRow).where(DocumentRow.id.in_(batch)))
         return SyncCounts(removed=len(ids), removed_ids=list(ids))
+
+    # --- source fingerprints -----------------------------------------------------------------
+
+    def source_fingerprint(self, s: Session, source: str) -> str | None:
+        """The fingerprint recorded for ``source`` when it was last loaded completely."""
+        return s.scalar(select(SourceRow.fingerprint).where(SourceRow.source == source))
+
+    def set_source_fingerprint(self, s: Session, source: str, fingerprint: str | None) -> None:
+        """Record (or with None forget) the fingerprint of a completely loaded source."""
+        s.execute(delete(SourceRow).where(SourceRow.source == source))
+        if fingerprint is not None:
+            s.add(SourceRow(source=source, fingerprint=fingerprint))
 
     def get_document(self, doc_id: str) -> Document | None:
         with Session(self.engine) as s:
@@ -224,7 +277,8 @@ class KBStore:
         """Every chunk with its document, in a stable order (document id, then ordinal)."""
         with Session(self.engine) as s:
             docs = {row.id: _row_to_document(row) for row in s.scalars(select(DocumentRow))}
-            query = select(ChunkRow).order_by(ChunkRow.doc_id, ChunkRow.ordinal)
+            query = (select(ChunkRow).order_by(ChunkRow.doc_id, ChunkRow.ordinal)
+                     .execution_options(yield_per=2000))  # streamed, not all rows at once
             for row in s.scalars(query):
                 yield (Chunk(id=row.id, doc_id=row.doc_id, ordinal=row.ordinal, text=row.text,
                              heading=row.heading), docs[row.doc_id])
@@ -235,8 +289,7 @@ class KBStore:
         wanted = list(dict.fromkeys(text_hashes))
         found: dict[str, np.ndarray] = {}
         with Session(self.engine) as s:
-            for start in range(0, len(wanted), 500):
-                batch = wanted[start:start + 500]
+            for batch in _batches(wanted):
                 rows = s.execute(select(EmbeddingRow.text_hash, EmbeddingRow.vector).where(
                     EmbeddingRow.embedder_id == embedder_id, EmbeddingRow.text_hash.in_(batch)))
                 for text_hash, blob in rows:
@@ -244,8 +297,17 @@ class KBStore:
         return found
 
     def put_embeddings(self, embedder_id: str, vectors: dict[str, np.ndarray]) -> None:
-        """Store vectors in their own transaction, so an interrupted build keeps them."""
+        """Store vectors in their own transaction, so an interrupted build keeps them.
+
+        One upsert statement per batch (not a SELECT per row as ``Session.merge`` does).
+        """
+        insert = pg_insert if self.engine.dialect.name == "postgresql" else sqlite_insert
+        rows = [{"embedder_id": embedder_id, "text_hash": text_hash,
+                 "vector": np.asarray(vec, dtype=np.float32).tobytes()}
+                for text_hash, vec in vectors.items()]
         with self.session() as s:
-            for text_hash, vec in vectors.items():
-                s.merge(EmbeddingRow(embedder_id=embedder_id, text_hash=text_hash,
-                                     vector=np.asarray(vec, dtype=np.float32).tobytes()))
+            for start in range(0, len(rows), _BATCH):
+                stmt = insert(EmbeddingRow).values(rows[start:start + _BATCH])
+                s.execute(stmt.on_conflict_do_update(
+                    index_elements=["embedder_id", "text_hash"],
+                    set_={"vector": stmt.excluded.vector}))

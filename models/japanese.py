@@ -43,7 +43,7 @@ class JapaneseTokenizer:
     Thread-safe: each thread gets its own Sudachi tokenizer.
     """
 
-    def __init__(self, mode: str = "B", dictionary: str = "core") -> None:
+    def __init__(self, mode: str = "A", dictionary: str = "core") -> None:
         if mode not in _MODES:
             raise ValueError(f"unknown Sudachi split mode {mode!r}; allowed: A, B, C")
         self.mode = mode

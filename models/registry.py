@@ -21,9 +21,21 @@ def _st(model: str | None) -> BaseEmbedder:
     return SentenceTransformerEmbedder(name)
 
 
+def _onnx(model: str | None) -> BaseEmbedder:
+    from models.onnx import OnnxEmbedder
+
+    if not model:
+        raise ValueError("the onnx embedder needs a model folder from `kotae models export-onnx` "
+                         "(KOTAE_EMBEDDER_MODEL=DIR or DIR:int8)")
+    folder, _, variant = model.rpartition(":") if model.endswith((":int8", ":fp32")) else (
+        model, "", "fp32")
+    return OnnxEmbedder(folder, variant=variant)
+
+
 EMBEDDERS: dict[str, Callable[[str | None], BaseEmbedder]] = {
     "e5-small": _e5_small,
     "st": _st,
+    "onnx": _onnx,
 }
 
 

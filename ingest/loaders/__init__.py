@@ -8,6 +8,8 @@ from pathlib import Path
 from ingest.loaders.common import Defaults, LoadResult
 from ingest.loaders.documents import load_html, load_markdown, load_text
 from ingest.loaders.faq_csv import load_faq_csv
+from ingest.loaders.helpdesk import load_json_export
+from ingest.loaders.office import load_docx, load_pdf, load_pptx, load_xlsx
 from ingest.loaders.tickets import load_tickets_jsonl
 
 Loader = Callable[[Path, Defaults], LoadResult]
@@ -20,11 +22,19 @@ LOADERS: dict[str, Loader] = {
     ".htm": load_html,
     ".csv": load_faq_csv,
     ".jsonl": load_tickets_jsonl,
+    ".ndjson": load_tickets_jsonl,
+    ".json": load_json_export,
+    ".pdf": load_pdf,
+    ".docx": load_docx,
+    ".pptx": load_pptx,
+    ".xlsx": load_xlsx,
 }
+# Bumped when a loader's output changes for the same file: unchanged files are then re-read.
+LOADERS_VERSION = "2"
 
 
 def loader_for(path: Path) -> Loader | None:
     return LOADERS.get(path.suffix.lower())
 
 
-__all__ = ["LOADERS", "Defaults", "LoadResult", "Loader", "loader_for"]
+__all__ = ["LOADERS", "LOADERS_VERSION", "Defaults", "LoadResult", "Loader", "loader_for"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from charset_normalizer import from_bytes
 
@@ -13,6 +14,9 @@ from kb import Document, Visibility, parse_enum
 from kb.normalise import normalise_text
 
 MAX_FILE_BYTES = 50 * 1024 * 1024
+MAPPABLE_FIELDS = ("id", "question", "answer", "subject", "body", "reply", "category", "url",
+                   "visibility", "language", "product", "created_at", "updated_at", "status",
+                   "priority", "customer_name", "customer_email")
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,6 +25,23 @@ class Defaults:
 
     visibility: Visibility | None = None
     product: str = ""
+    # Generic exports: our field name -> the source's column or key (``--columns id=番号,...``).
+    columns: dict[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        unknown = sorted(set(self.columns) - set(MAPPABLE_FIELDS))
+        if unknown:
+            raise ValueError(f"unknown field(s) {', '.join(unknown)} in the column mapping; "
+                             f"allowed: {', '.join(MAPPABLE_FIELDS)}")
+
+    def map_record(self, record: dict[str, Any]) -> dict[str, Any]:
+        """``record`` with the mapped source columns renamed to our field names."""
+        if not self.columns:
+            return record
+        renamed = {ours: record[theirs] for ours, theirs in self.columns.items()
+                   if theirs in record}
+        sources = set(self.columns.values())
+        return {**{k: v for k, v in record.items() if k not in sources}, **renamed}
 
 
 @dataclass

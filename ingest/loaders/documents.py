@@ -85,3 +85,7 @@ def load_html(path: Path, defaults: Defaults) -> LoadResult:
     if canonical and canonical.get("href"):
         meta["url"] = canonical["href"]
     return _article(path, title, body, meta, defaults)
+
+
+# For the other article loaders (PDF, Office): a title, a Markdown body and metadata.
+article = _article

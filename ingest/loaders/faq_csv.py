@@ -1,7 +1,9 @@
 """FAQ sheets as CSV: UTF-8 (with or without BOM) or Shift_JIS/CP932 as Japanese Excel saves them.
 
 Required columns: ``question,answer`` (or 質問,回答); optional
-``id,category,url,visibility,language,product,updated_at``.
+``id,category,url,visibility,language,product,updated_at``. Other column names map with
+``Defaults.columns``; a ticket export (Freshdesk's columns, or a mapping without question and
+answer) is loaded as tickets by ``helpdesk.load_ticket_rows``.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from ingest.loaders.common import (
     parse_visibility,
     read_text,
 )
+from ingest.loaders.helpdesk import is_freshdesk_header, load_ticket_rows
 from kb import Document, Kind, Visibility, stable_hash
 
 _ALIASES = {
@@ -35,10 +38,19 @@ def _header_name(name: str) -> str:
 
 
 def load_faq_csv(path: Path, defaults: Defaults) -> LoadResult:
-    text = read_text(path)
+    return load_faq_text(path, read_text(path), defaults)
+
+
+def load_faq_text(path: Path, text: str, defaults: Defaults) -> LoadResult:
+    """FAQ (or ticket export) rows from CSV text; ``path`` names the source."""
     reader = csv.reader(io.StringIO(text, newline=""))
     try:
-        header = [_header_name(h) for h in next(reader)]
+        raw_header = next(reader)
+        if is_freshdesk_header(raw_header) or (defaults.columns and not {
+                "question", "answer"} & set(defaults.columns)):  # a ticket export
+            return load_ticket_rows(path, raw_header, reader, defaults, lambda: reader.line_num)
+        renamed = {theirs: ours for ours, theirs in defaults.columns.items()}
+        header = [_header_name(renamed.get(h.strip(), h)) for h in raw_header]
     except StopIteration:
         raise LoadError(str(path), "empty CSV file") from None
     except csv.Error as exc:

@@ -1,5 +1,7 @@
 """Past tickets as JSON Lines: ``id, subject, body, reply, status, category, priority,
-created_at`` (+ optional ``language, visibility, product``). Tickets are internal by default."""
+created_at`` (+ optional ``language, visibility, product``), or one exported thread a line
+(``messages``, Zendesk ``comments``, Freshdesk ``conversations``: see ``thread.py``). Other key
+names map with ``Defaults.columns``. Tickets are internal by default and redacted on load."""
 
 from __future__ import annotations
 
@@ -7,18 +9,8 @@ import json
 from pathlib import Path
 
 from ingest.errors import Problem
-from ingest.loaders.common import (
-    Defaults,
-    LoadResult,
-    clean,
-    parse_language,
-    parse_visibility,
-    read_text,
-)
-from kb import Document, Kind, Visibility
-
-_KNOWN = {"id", "subject", "body", "reply", "category", "language", "visibility", "product",
-          "url", "created_at", "updated_at"}
+from ingest.loaders.common import Defaults, LoadResult, clean, read_text
+from ingest.loaders.thread import ticket_from_record
 
 
 def load_tickets_jsonl(path: Path, defaults: Defaults) -> LoadResult:
@@ -35,32 +27,16 @@ def load_tickets_jsonl(path: Path, defaults: Defaults) -> LoadResult:
         if not isinstance(record, dict):
             result.problems.append(Problem(str(path), "line is not a JSON object", number))
             continue
+        record = defaults.map_record(record)
         key = clean(record.get("id"))
-        subject, body = clean(record.get("subject")), clean(record.get("body"))
-        if not key or not (subject or body):
-            result.problems.append(Problem(str(path), "ticket needs an id and a subject or body",
-                                           number))
-            continue
         if key in seen:
             result.problems.append(Problem(str(path), f"duplicate ticket id {key!r}", number))
             continue
-        seen.add(key)
-        reply = clean(record.get("reply"))
-        try:
-            visibility = parse_visibility(record.get("visibility"), defaults, Visibility.INTERNAL)
-            language = parse_language(record.get("language"), f"{subject}\n{body}")
+        try:  # redacted there: no personal data gets past this line
+            doc = ticket_from_record(str(path), record, defaults)
         except ValueError as exc:
             result.problems.append(Problem(str(path), str(exc), number))
             continue
-        meta = {k: v for k, v in record.items() if k not in _KNOWN}
-        meta["ticket_id"] = key
-        created = clean(record.get("created_at"))
-        meta["created_at"] = created
-        result.documents.append(Document.create(
-            source=str(path), key=key, kind=Kind.TICKET, title=subject or body[:60],
-            body=body, answer=reply, language=language, visibility=visibility,
-            product=clean(record.get("product")) or defaults.product,
-            url=clean(record.get("url")), category=clean(record.get("category")),
-            updated_at=clean(record.get("updated_at")) or created, meta=meta,
-        ))
+        seen.add(key)
+        result.documents.append(doc)
     return result

@@ -147,7 +147,7 @@ def test_loader_for_picks_by_extension() -> None:
     assert loader_for(Path("a.MD")) is load_markdown
     assert loader_for(Path("a.csv")) is load_faq_csv
     assert loader_for(Path("a.jsonl")) is load_tickets_jsonl
-    assert loader_for(Path("a.pdf")) is None
+    assert loader_for(Path("a.exe")) is None
 
 
 # --- FAQ CSV ---------------------------------------------------------------------------------

@@ -155,12 +155,12 @@ def test_prune_removes_documents_of_deleted_files(folder: Path, store: KBStore) 
 
 def test_unsupported_extension_given_explicitly_is_a_problem(tmp_path: Path,
                                                             store: KBStore) -> None:
-    pdf = tmp_path / "manual.pdf"
-    pdf.write_bytes(b"%PDF-1.7")
+    exe = tmp_path / "setup.exe"
+    exe.write_bytes(b"MZ\x90\x00")
     missing = tmp_path / "nowhere"
-    report = ingest_paths(store, [pdf, missing])
-    assert [Path(p.path).name for p in report.problems] == ["manual.pdf", "nowhere"]
-    assert ".pdf" in report.problems[0].message
+    report = ingest_paths(store, [exe, missing])
+    assert [Path(p.path).name for p in report.problems] == ["setup.exe", "nowhere"]
+    assert ".exe" in report.problems[0].message
     assert report.files == 0 and store.count()["documents"] == 0
 
 

@@ -1,0 +1,84 @@
+"""`kotae ingest` options on real files: --dry-run, --report (the quarantine), --columns,
+--db-url."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from app.cli import EXIT_SKIPPED, app
+
+runner = CliRunner()
+
+
+def _src(tmp_path: Path) -> Path:
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "faq.csv").write_text(
+        "question,answer\n請求書を再発行したい,詳細画面から再発行できます。\n", encoding="utf-8")
+    return src
+
+
+def test_dry_run_says_what_would_change_and_changes_nothing(tmp_path: Path, embedder) -> None:
+    src, kb = _src(tmp_path), tmp_path / "kb"
+    result = runner.invoke(app, ["ingest", str(src), "--kb", str(kb), "--dry-run"])
+    assert result.exit_code == 0, result.output
+    assert "would be added: 1" in result.output and "1 chunk(s) would be embedded" in result.output
+    assert not (kb / "CURRENT").exists()
+    real = runner.invoke(app, ["ingest", str(src), "--kb", str(kb)])
+    assert "added: 1" in real.output and (kb / "CURRENT").exists()
+    again = runner.invoke(app, ["ingest", str(src), "--kb", str(kb), "--dry-run"])
+    assert "would be added: 0" in again.output and "0 chunk(s) would be embedded" in again.output
+
+
+def test_report_lists_the_quarantine_until_files_are_fixed(tmp_path: Path, embedder) -> None:
+    src, kb = _src(tmp_path), tmp_path / "kb"
+    (src / "scan.pdf").write_bytes(b"%PDF-1.4 not really")
+    (src / "tickets.jsonl").write_text('{"id": "T1", "subject": "ok", "body": "本文です"}\n'
+                                       "{broken\n", encoding="utf-8")
+    first = runner.invoke(app, ["ingest", str(src), "--kb", str(kb)])
+    assert first.exit_code == EXIT_SKIPPED
+    assert "skipped 2" in first.output
+    report = runner.invoke(app, ["ingest", "--report", "--kb", str(kb)])
+    assert report.exit_code == EXIT_SKIPPED
+    assert "quarantine: 2 skipped" in report.output
+    assert "scan.pdf: not a readable PDF" in report.output and "tickets.jsonl:2" in report.output
+    (src / "scan.pdf").unlink()
+    (src / "tickets.jsonl").write_text('{"id": "T1", "subject": "ok", "body": "本文です"}\n',
+                                       encoding="utf-8")
+    fixed = runner.invoke(app, ["ingest", str(src), "--kb", str(kb), "--report"])
+    assert fixed.exit_code == 0, fixed.output
+    assert "quarantine: empty" in fixed.output
+
+
+def test_columns_option_maps_a_ticket_export(tmp_path: Path, embedder) -> None:
+    src, kb = tmp_path / "src", tmp_path / "kb"
+    src.mkdir()
+    (src / "export.csv").write_text(
+        "番号,件名,内容\nA-1,ログイン不可,山田と申します。ログインできません。\n", encoding="utf-8")
+    result = runner.invoke(app, ["ingest", str(src), "--kb", str(kb), "--columns",
+                                 "id=番号,subject=件名,body=内容"])
+    assert result.exit_code == 0, result.output
+    bad = runner.invoke(app, ["ingest", str(src), "--kb", str(kb), "--columns", "nope"])
+    assert bad.exit_code == 2 and "field=column" in bad.output
+
+
+def test_db_url_puts_the_store_on_postgresql(tmp_path: Path, embedder) -> None:
+    url = os.environ.get("KOTAE_TEST_PG_URL", "")
+    if not url:
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail("KOTAE_TEST_PG_URL is not set: .ci/run must start PostgreSQL")
+        pytest.skip("no PostgreSQL (KOTAE_TEST_PG_URL)")
+    from kb import KBStore
+    from kb.store import Base
+
+    Base.metadata.drop_all(KBStore(url).engine)
+    src, kb = _src(tmp_path), tmp_path / "kb"
+    result = runner.invoke(app, ["ingest", str(src), "--kb", str(kb), "--db-url", url])
+    assert result.exit_code == 0, result.output
+    assert not (kb / "kotae.db").exists() and KBStore(url).count()["documents"] == 1
+    found = runner.invoke(app, ["search", "請求書の再発行", "--kb", str(kb), "--json"])
+    assert '"kind": "faq"' in found.output
