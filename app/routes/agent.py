@@ -1,0 +1,21 @@
+"""``GET /agent``: the agent console page (paste a ticket, edit the drafted reply).
+
+The page itself is static; every call it makes (``/v1/suggest`` and the outcome) needs the
+agent API key, which the agent enters in the page and which stays in the browser.
+"""
+
+from __future__ import annotations
+
+from importlib import resources
+
+from fastapi import APIRouter
+from fastapi.responses import FileResponse
+
+router = APIRouter()
+
+
+@router.get("/agent", include_in_schema=False)
+def agent_console() -> FileResponse:
+    page = resources.files("app") / "static" / "agent.html"
+    return FileResponse(str(page), media_type="text/html",
+                        headers={"Cache-Control": "no-cache"})

@@ -1,0 +1,75 @@
+"""``POST /v1/suggest`` (a drafted reply for a ticket) and ``POST /v1/suggest/{id}/outcome``
+(what the agent did with it). Agents and admins only."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, HTTPException, Path
+
+from app.deps import Role, caller_role
+from app.schemas import ErrorOut
+from app.schemas_suggest import OutcomeIn, OutcomeOut, SuggestIn, SuggestOut
+from app.suggest_deps import get_feedback, get_suggester
+from kb.feedback import FeedbackStore
+from suggest import (
+    InvalidTicket,
+    LLMError,
+    Suggester,
+    SuggestionNotFound,
+    TicketIn,
+    record_outcome,
+    record_suggestion,
+)
+
+router = APIRouter(tags=["suggest"])
+ERRORS = {401: {"model": ErrorOut, "description": "Unknown API key."},
+          403: {"model": ErrorOut, "description": "Needs an agent API key."},
+          503: {"model": ErrorOut, "description": "No index has been built yet."}}
+
+
+def agent_role(role: Annotated[Role, Depends(caller_role)]) -> Role:
+    if role is Role.PUBLIC:
+        raise HTTPException(403, "suggested replies need an agent API key "
+                            "(Authorization: Bearer KEY)")
+    return role
+
+
+@router.post("/v1/suggest", response_model=SuggestOut, summary="Draft a reply to a ticket",
+             responses={**ERRORS, 422: {"model": ErrorOut, "description": "Bad ticket."},
+                        502: {"model": ErrorOut, "description": "The LLM endpoint failed."}})
+def suggest(body: SuggestIn, _role: Annotated[Role, Depends(agent_role)],
+            suggester: Annotated[Suggester, Depends(get_suggester)],
+            feedback: Annotated[FeedbackStore, Depends(get_feedback)]) -> SuggestOut:
+    """A draft in the customer's language with citations, similar resolved tickets, category,
+    priority, sentiment and escalation. Below the confidence threshold the draft asks a
+    clarifying question or says the case will be looked into; it never invents an answer."""
+    try:
+        ticket = TicketIn(subject=body.subject, body=body.body, language=body.language,
+                          product=body.product, customer_tier=body.customer_tier)
+        result = suggester.suggest(ticket)
+    except InvalidTicket as exc:
+        raise HTTPException(422, str(exc)) from None
+    except LLMError as exc:
+        raise HTTPException(502, str(exc)) from None
+    record_suggestion(feedback, ticket, result)
+    return SuggestOut.model_validate(result.to_dict())
+
+
+@router.post("/v1/suggest/{suggestion_id}/outcome", response_model=OutcomeOut, status_code=201,
+             summary="Record what the agent did with a suggestion",
+             responses={**ERRORS, 404: {"model": ErrorOut, "description": "Unknown id."}})
+def outcome(body: OutcomeIn, role: Annotated[Role, Depends(agent_role)],
+            feedback: Annotated[FeedbackStore, Depends(get_feedback)],
+            suggestion_id: Annotated[str, Path(pattern=r"^[0-9a-f]{32}$")]) -> OutcomeOut:
+    """``used`` (sent as drafted), ``edited`` (sent after changes: send ``final_text``) or
+    ``wrong`` (not usable). Stored with the edit distance and the citations kept."""
+    try:
+        record = record_outcome(feedback, suggestion_id, body.outcome, body.final_text,
+                                body.kept_citations, agent=role.value)
+    except SuggestionNotFound as exc:
+        raise HTTPException(404, str(exc)) from None
+    except InvalidTicket as exc:
+        raise HTTPException(422, str(exc)) from None
+    return OutcomeOut(suggestion_id=suggestion_id, outcome=record.outcome,
+                      edit_distance=record.edit_distance, kept_citations=record.kept_citations)

@@ -1,0 +1,131 @@
+"""The one core function: a ticket in, a ``Suggestion`` out.
+
+Retrieval over articles and over past tickets → sentiment, escalation, triage → a drafter
+(grounded composer by default) in the mode the confidence allows → the suggestion.
+
+Example:
+    >>> suggester = Suggester(searcher, KBStore.for_dir("var/kb"), JapaneseTokenizer())
+    >>> s = suggest_reply(TicketIn("請求書が送れない", "エラーになります"), suggester)
+    >>> s.draft.text, s.triage.escalate
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+from kb import Kind
+from retrieval import Audience, Searcher, SearchFilter, SearchResult
+from retrieval.protocols import Tokenizer
+from suggest import sources as src
+from suggest.drafter import Drafter, DraftRequest, GroundedDrafter
+from suggest.escalation import decide_escalation
+from suggest.rules import EscalationRules
+from suggest.sentiment import score_sentiment
+from suggest.text import detect_language
+from suggest.triage import LabelledNeighbour, triage_ticket
+from suggest.types import DraftMode, Suggestion, TicketIn
+
+ARTICLES = frozenset({Kind.MANUAL, Kind.FAQ})
+TICKETS = frozenset({Kind.TICKET})
+
+
+@dataclass(frozen=True)
+class SuggestOptions:
+    """Tuning of a suggestion; ``answer_threshold`` None means the KB's calibrated one."""
+
+    article_k: int = 8
+    ticket_k: int = 10
+    similar_shown: int = 5
+    draft_articles: int = 4  # articles the draft may quote (the best ones)
+    reply_min_similarity: float = 0.88  # cosine at which a past reply may be quoted
+    clarify_min_confidence: float = 0.02  # below this, say the case will be investigated
+    query_chars: int = 1000
+    answer_threshold: float | None = None
+
+    def __post_init__(self) -> None:
+        for name in ("article_k", "ticket_k", "similar_shown", "draft_articles", "query_chars"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"{name} must be at least 1, got {getattr(self, name)}")
+        if self.answer_threshold is not None and not 0 <= self.answer_threshold <= 1:
+            raise ValueError(f"answer_threshold must be in [0, 1], got {self.answer_threshold}")
+
+
+class Suggester:
+    """Everything ``suggest_reply`` needs from one KB, built once and shared (thread-safe).
+
+    Example:
+        >>> suggester = Suggester(searcher, KBStore.for_dir(home), JapaneseTokenizer())
+        >>> suggester.suggest(TicketIn("パスワードを忘れた", "")).draft.text
+    """
+
+    def __init__(self, searcher: Searcher, documents: src.DocumentLookup, tokenizer: Tokenizer,
+                 rules: EscalationRules | None = None, drafter: Drafter | None = None,
+                 options: SuggestOptions | None = None) -> None:
+        self.searcher = searcher
+        self.documents = documents
+        self.rules = rules or EscalationRules.load(searcher.snapshots.kb_dir)
+        self.drafter = drafter or GroundedDrafter(tokenizer)
+        self.options = options or SuggestOptions()
+
+    @property
+    def answer_threshold(self) -> float:
+        configured = self.options.answer_threshold
+        return self.searcher.config.answer_threshold if configured is None else configured
+
+    def suggest(self, ticket: TicketIn) -> Suggestion:
+        return suggest_reply(ticket, self)
+
+
+def _search_articles(s: Suggester, query: str, language: str,
+                     products: frozenset[str]) -> SearchResult:
+    opts = s.options
+    result = s.searcher.search(query, audience=Audience.AGENT, k=opts.article_k,
+                               filters=SearchFilter(kinds=ARTICLES, products=products))
+    if language not in {h.language for h in result.hits[:3]}:
+        # Few articles are in the customer's language: look for those too (same ranking rules).
+        extra = s.searcher.search(query, audience=Audience.AGENT, k=3, filters=SearchFilter(
+            kinds=ARTICLES, products=products, languages=frozenset({language})))
+        seen = {h.doc_id for h in result.hits}
+        result.hits += [h for h in extra.hits if h.doc_id not in seen]
+    return result
+
+
+def suggest_reply(ticket: TicketIn, suggester: Suggester) -> Suggestion:
+    """Draft a reply to ``ticket`` with citations, similar tickets, triage and escalation."""
+    s, opts = suggester, suggester.options
+    language = ticket.language or detect_language(ticket.text)
+    query = ticket.text[:opts.query_chars]
+    products = frozenset({ticket.product}) if ticket.product else frozenset()
+    articles = _search_articles(s, query, language, products)
+    past = s.searcher.search(query, audience=Audience.AGENT, k=opts.ticket_k,
+                             filters=SearchFilter(kinds=TICKETS, products=products))
+    tickets = src.similar_tickets(past.hits, s.documents)
+    confidence = articles.confidence
+    confident = confidence >= s.answer_threshold
+
+    sentiment = score_sentiment(ticket.text, s.rules.sentiment)
+    escalation = decide_escalation(ticket.text, sentiment, s.rules, confident)
+    neighbours = [LabelledNeighbour(t.category, t.priority, t.score) for t, _ in tickets]
+    triage = triage_ticket(neighbours, sentiment, escalation, s.rules, ticket.customer_tier)
+
+    options = src.article_sources(articles.hits, s.documents, limit=opts.article_k)
+    sources = options[:opts.draft_articles]
+    sources += src.reply_sources(tickets, language, opts.reply_min_similarity)
+    rule = s.rules.rule(escalation.reason) if escalation else None
+    if rule is not None and not rule.answer:  # a person takes over: no answer is drafted
+        mode = DraftMode.INVESTIGATE
+    elif confident:
+        mode = DraftMode.ANSWER
+    elif confidence >= opts.clarify_min_confidence and len(options) >= 2:
+        mode = DraftMode.CLARIFY
+    else:
+        mode = DraftMode.INVESTIGATE
+    request = DraftRequest(ticket, language, mode, sources, sentiment.label, options)
+    draft = s.drafter.draft(request)
+
+    resolved = [t for t, _ in tickets if src.is_resolved(t)][:opts.similar_shown]
+    return Suggestion(
+        id=uuid.uuid4().hex, language=language, draft=draft, confidence=confidence,
+        similar_tickets=resolved, triage=triage, faq_suggestions=src.faq_links(articles.hits),
+        candidates=src.candidates(articles.hits), snapshot=articles.snapshot)

@@ -1,0 +1,132 @@
+"""Text helpers for drafting: language by script, sentences of Markdown sources, overlap.
+
+(``ingest`` has a language detector too, but importing ``ingest`` loads its HTML and Markdown
+loaders; drafting needs only these few lines.)
+
+Example:
+    >>> [s.text for s in source_sentences("1. 設定を開きます。\\n2. **保存**します。")]
+    ['設定を開きます。', '保存します。']
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Set as AbstractSet
+from dataclasses import dataclass
+
+_KANA = re.compile(r"[\u3040-\u30ff\uff66-\uff9f]")
+_HAN = re.compile(r"[\u4e00-\u9fff\u3400-\u4dbf]")
+_LATIN = re.compile(r"[A-Za-z]")
+# A sentence ends at 。!? (not inside a quote: 「…?」, "…?") and at ". " after a word (not "1. ").
+_SENTENCE_END = re.compile(r"(?<=[。!?！？])(?![!?！？」』）)\"'*_])|(?<=[^\d\s][.])(?=\s)")
+_STEP = re.compile(r"^\s*(?:>\s*)*(\d{1,2})[.)．]\s+")
+_BULLET = re.compile(r"^\s*(?:(?:[-*・•]|>+)\s*)+")
+_HEADING = re.compile(r"^\s*#{1,6}\s")
+_TABLE_RULE = re.compile(r"^\s*\|?[\s:|-]+\|?\s*$")
+_LINK = re.compile(r"\[([^\]]+)\]\([^)]*\)")
+_EMPHASIS = re.compile(r"\*\*|__|`")
+_SPACES = re.compile(r"\s+")
+_WORD = re.compile(r"\w")
+_ENDS = ("。", ".", "!", "?", "！", "？", "」")
+
+
+def detect_language(text: str) -> str:
+    """'ja' for text with kana (or only kanji), else 'en'.
+
+    >>> detect_language("請求書が届かない"), detect_language("Invoice not received")
+    ('ja', 'en')
+    """
+    sample = text[:2000]
+    kana, han = len(_KANA.findall(sample)), len(_HAN.findall(sample))
+    latin = len(_LATIN.findall(sample))
+    if (kana and (kana + han) * 3 >= latin) or (han and not latin):
+        return "ja"
+    return "en"
+
+
+@dataclass(frozen=True, slots=True)
+class SourceSentence:
+    """One sentence of a source, cleaned of Markdown, with its offsets in the source.
+
+    ``step`` is the list number of the line it is on; ``bullet`` marks a bulleted line and
+    ``row`` a table row (its cells joined into one sentence).
+    """
+
+    text: str
+    start: int
+    end: int
+    step: int | None = None
+    bullet: bool = False
+    continues: bool = False  # a later sentence of the same list item
+    row: bool = False
+
+    @property
+    def listed(self) -> bool:
+        return self.step is not None or self.bullet or self.row
+
+    @property
+    def complete(self) -> bool:
+        """Ends like a sentence (a bare phrase, e.g. a link title, does not)."""
+        return self.text.endswith(_ENDS)
+
+
+def _clean(text: str) -> str:
+    return _SPACES.sub(" ", _EMPHASIS.sub("", _LINK.sub(r"\1", text))).strip()
+
+
+def _row_text(line: str) -> str:
+    """A table row as one sentence: "code：meaning。action。" ("code: meaning. action.")."""
+    cells = [_clean(c) for c in line.strip().strip("|").split("|")]
+    cells = [c for c in cells if c]
+    if len(cells) < 2:
+        return ""
+    if _KANA.search(line) or _HAN.search(line):
+        return cells[0] + "：" + "".join(c if c.endswith(_ENDS) else c + "。" for c in cells[1:])
+    return cells[0] + ": " + " ".join(c if c.endswith(_ENDS) else c + "." for c in cells[1:])
+
+
+def source_sentences(text: str) -> list[SourceSentence]:
+    """Sentences of a Markdown source with their offsets; headings and code dropped, table
+    rows (not the header) kept as one sentence each."""
+    out: list[SourceSentence] = []
+    lines = text.split("\n")
+    offset = 0
+    in_code = False
+    for n, line in enumerate(lines):
+        line_start, offset = offset, offset + len(line) + 1
+        stripped = line.strip()
+        if stripped.startswith("```"):
+            in_code = not in_code
+        if in_code or stripped.startswith("```") or not stripped or _HEADING.match(line):
+            continue
+        if stripped.startswith("|"):
+            header = n + 1 < len(lines) and _TABLE_RULE.match(lines[n + 1]) is not None
+            row = "" if header or _TABLE_RULE.match(line) else _row_text(line)
+            if row:
+                out.append(SourceSentence(row, line_start, line_start + len(line), row=True))
+            continue
+        step_match = _STEP.match(line)
+        bullet_match = None if step_match else _BULLET.match(line)
+        marker = step_match or bullet_match
+        body_start = marker.end() if marker else len(line) - len(line.lstrip())
+        step = int(step_match.group(1)) if step_match else None
+        pos = line_start + body_start
+        for i, part in enumerate(_SENTENCE_END.split(line[body_start:])):
+            cleaned = _clean(part)
+            if len(cleaned) >= 4 and _WORD.search(cleaned):
+                begin = pos + (len(part) - len(part.lstrip()))
+                out.append(SourceSentence(cleaned, begin, pos + len(part.rstrip()), step,
+                                          bool(bullet_match), continues=i > 0))
+            pos += len(part)
+    return out
+
+
+def normalise(text: str) -> str:
+    """NFKC and lower case, for matching cues."""
+    return unicodedata.normalize("NFKC", text).lower()
+
+
+def overlap(a: AbstractSet[str], b: AbstractSet[str]) -> float:
+    """Jaccard overlap of two term sets (0 when both are empty)."""
+    return len(a & b) / len(a | b) if a or b else 0.0

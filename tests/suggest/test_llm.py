@@ -1,0 +1,55 @@
+"""The LLM drafter's parsing and grounding check (the server round trip is in
+test_llm_server.py)."""
+
+from __future__ import annotations
+
+import pytest
+
+from suggest import LLMConfig, LLMDrafter
+from suggest.citations import CitationSet
+from suggest.compose import Source
+from suggest.prompt import parse_answer
+
+SOURCES = [
+    Source("d1", "faq", "パスワードを忘れた", "https://example.invalid/faq/1",
+           "ログイン画面の「パスワードをお忘れの方」から再設定メールを送信できます。"
+           "再設定リンクの有効期限は30分間です。", "ja", 1.0),
+    Source("d2", "manual", "請求書", "", "請求書はメニューの「新規作成」から作成できます。", "ja",
+           0.5),
+]
+
+
+def test_citations_are_parsed_per_sentence():
+    parsed = parse_answer("再設定メールを送信できます[S1]。リンクは30分有効です。[S1][S2]\n"
+                          "Open settings [S2]. Click save.")
+    assert parsed == [("再設定メールを送信できます。", ["S1"]),
+                      ("リンクは30分有効です。", ["S1", "S2"]),
+                      ("Open settings.", ["S2"]), ("Click save.", [])]
+    assert parse_answer("NO_ANSWER") == []
+
+
+@pytest.mark.parametrize("mode", ["drop", "flag"])
+def test_unsupported_or_uncited_sentences_are_dropped_or_flagged(tokenizer, mode):
+    drafter = LLMDrafter(LLMConfig(base_url="http://127.0.0.1:9/v1", on_unsupported=mode),
+                         tokenizer)
+    cites = CitationSet(SOURCES)
+    checked = drafter.check([
+        ("再設定リンクの有効期限は30分間です。", ["S1"]),  # supported by S1
+        ("再設定リンクの有効期限は15分間です。", ["S1"]),  # a changed number
+        ("請求書は新規作成から作成できます。", ["S1"]),  # true, but not what S1 says
+        ("請求書は新規作成から作成できます。", ["S7"]),  # an id that was never given
+        ("パスワードをお忘れの方から再設定できます。", []),  # no citation at all
+    ], SOURCES, cites)
+    kept = [s for s in checked if s.supported]
+    assert [s.text for s in kept] == ["再設定リンクの有効期限は30分間です。"]
+    assert kept[0].citations == ["S1"]
+    assert len(checked) == (1 if mode == "drop" else 5)
+    [citation] = cites.citations()
+    assert citation.doc_id == "d1" and citation.highlights  # the supporting sentence is marked
+
+
+def test_config_is_validated():
+    with pytest.raises(ValueError, match="http"):
+        LLMConfig(base_url="localhost:8080")
+    with pytest.raises(ValueError, match="on_unsupported"):
+        LLMConfig(base_url="http://x/v1", on_unsupported="ignore")

@@ -1,0 +1,50 @@
+"""Sentences of Markdown sources and language by script."""
+
+from __future__ import annotations
+
+from suggest.text import detect_language, source_sentences
+
+ARTICLE = """パスワードは次の手順で変更できます。
+
+1. 「個人設定」を開きます。
+2. **「パスワードを変更」**をクリックします。続けて保存します。
+
+- 10文字以上にしてください。
+
+| コード | 意味 | 対処 |
+| --- | --- | --- |
+| MRI-1004 | リンクの有効期限切れ | もう一度送信してください |
+
+[詳しくはこちら](https://example.invalid/a)
+Click "Forgot your password?" on the sign-in page. Then check your inbox.
+"""
+
+
+def test_steps_bullets_rows_and_offsets():
+    sentences = source_sentences(ARTICLE)
+    texts = [s.text for s in sentences]
+    assert texts[0] == "パスワードは次の手順で変更できます。"
+    assert [s.step for s in sentences[1:4]] == [1, 2, 2]
+    assert sentences[2].text == "「パスワードを変更」をクリックします。"  # emphasis removed
+    assert sentences[3].continues and not sentences[2].continues
+    assert sentences[4].bullet and sentences[4].text == "10文字以上にしてください。"
+    row = next(s for s in sentences if s.row)
+    assert row.text == "MRI-1004：リンクの有効期限切れ。もう一度送信してください。"
+    assert "コード" not in texts[5]  # the header row is not a sentence
+    for s in sentences:  # each sentence points back at where it is in the source
+        assert s.text[:3] in ARTICLE[s.start:s.end].replace("**", "").replace("|", "").strip()
+
+
+def test_quoted_question_marks_do_not_end_a_sentence():
+    texts = [s.text for s in source_sentences(ARTICLE)]
+    assert 'Click "Forgot your password?" on the sign-in page.' in texts
+    assert "Then check your inbox." in texts
+    assert "詳しくはこちら" in texts and not any(s.complete for s in source_sentences(
+        "[詳しくはこちら](https://example.invalid/a)"))
+
+
+def test_language_by_script():
+    assert detect_language("請求書が届きません") == "ja"
+    assert detect_language("請求書") == "ja"
+    assert detect_language("My invoice did not arrive") == "en"
+    assert detect_language("MRI-9000 エラー") == "ja"
