@@ -5,6 +5,7 @@
 
 from kb.errors import KBError, SnapshotCorrupt, SnapshotNotFound
 from kb.normalise import normalise_query, normalise_text
+from kb.querylog import Action, Channel, EventType, QueryEvent, QueryLog  # + its table
 from kb.snapshot import SnapshotDir
 from kb.store import KBStore, SyncCounts
 from kb.types import Chunk, Document, Hit, Kind, Visibility, parse_enum, stable_hash
@@ -14,3 +15,4 @@ __all__ = [
     "SnapshotNotFound", "SyncCounts", "Visibility", "normalise_query", "normalise_text",
     "parse_enum", "stable_hash",
 ]
+__all__ += ["Action", "Channel", "EventType", "QueryEvent", "QueryLog"]

@@ -1,0 +1,101 @@
+"""Dependencies of the public routes (help center, deflection, feedback): the KB store and
+query log, the deflector, the per-client rate limit, the help page's session.
+
+The store and the limiter are made on first use and kept on ``app.state`` (nothing at import).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import threading
+from typing import Annotated
+
+from fastapi import Depends, HTTPException, Request
+
+from app.deps import get_searcher, get_settings
+from app.ratelimit import RateLimiter
+from app.services import store_for
+from app.settings import Settings
+from kb import Hit, KBStore, QueryLog
+from retrieval import Searcher
+from suggest.deflect import Deflector
+
+SESSION_COOKIE = "kotae_sid"
+_LOCK = threading.Lock()
+
+
+def _state(request: Request, name: str, make):  # type: ignore[no-untyped-def]
+    value = getattr(request.app.state, name, None)
+    if value is None:
+        with _LOCK:
+            value = getattr(request.app.state, name, None)
+            if value is None:
+                value = make()
+                setattr(request.app.state, name, value)
+    return value
+
+
+def get_kb_store(request: Request) -> KBStore:
+    settings = get_settings(request)
+    store: KBStore = _state(request, "kb_store", lambda: store_for(settings))
+    return store
+
+
+def get_query_log(request: Request) -> QueryLog:
+    log: QueryLog = _state(request, "query_log", lambda: QueryLog(get_kb_store(request)))
+    return log
+
+
+def get_limiter(request: Request) -> RateLimiter:
+    s = get_settings(request)
+    limiter: RateLimiter = _state(
+        request, "rate_limiter", lambda: RateLimiter(s.rate_limit_per_minute, s.rate_limit_burst))
+    return limiter
+
+
+def get_deflector(request: Request,
+                  searcher: Annotated[Searcher, Depends(get_searcher)]) -> Deflector:
+    """A deflector whose links point at this server's help-center article pages."""
+
+    def link_for(hit: Hit) -> str:
+        return str(request.url_for("help_article", doc_id=hit.doc_id))
+
+    return Deflector(searcher, link_for=link_for, store=get_kb_store(request))
+
+
+def client_key(request: Request, trust_proxy: bool) -> str:
+    """Who is asking: a known API key (a chatbot's own bucket), else the client's address.
+
+    An unknown key counts as no key: made-up keys must not buy fresh buckets.
+    """
+    header = request.headers.get("authorization", "")
+    key = header[7:].strip() if header.lower().startswith("bearer ") else ""
+    if key and key in getattr(request.app.state, "api_keys", {}):
+        return "key:" + hashlib.sha256(key.encode()).hexdigest()[:16]
+    forwarded = request.headers.get("x-forwarded-for", "")
+    if trust_proxy and forwarded:
+        return "ip:" + forwarded.split(",")[0].strip()
+    return "ip:" + (request.client.host if request.client else "unknown")
+
+
+def rate_limited(request: Request) -> None:
+    """Dependency: 429 with ``Retry-After`` when this client has used up its requests."""
+    settings: Settings = get_settings(request)
+    wait = get_limiter(request).check(client_key(request, settings.trust_proxy))
+    if wait > 0:
+        raise HTTPException(
+            429, f"too many requests: at most {settings.rate_limit_per_minute} per minute "
+                 f"(bursts of {settings.rate_limit_burst}) per client; retry after "
+                 f"{int(wait)} s", headers={"Retry-After": str(int(wait))})
+
+
+def session_id(request: Request) -> tuple[str, bool]:
+    """The help page's anonymous session id (from its cookie) and whether it is new (then the
+    same new id for the whole request, so the log and the cookie agree)."""
+    sid = request.cookies.get(SESSION_COOKIE, "")
+    if len(sid) == 32 and all(c in "0123456789abcdef" for c in sid):
+        return sid, False
+    if not getattr(request.state, "new_session_id", ""):
+        request.state.new_session_id = secrets.token_hex(16)
+    return request.state.new_session_id, True

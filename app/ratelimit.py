@@ -1,0 +1,89 @@
+"""Per-client rate limiting for the public endpoints: a token bucket per client.
+
+Each client may send ``burst`` requests at once, then one more every ``60 / per_minute``
+seconds. A refused request learns how long to wait (the ``Retry-After`` of the 429).
+
+Example:
+    >>> limiter = RateLimiter(per_minute=60, burst=2, clock=lambda: 0.0)
+    >>> [limiter.check("203.0.113.7") for _ in range(3)]
+    [0.0, 0.0, 1.0]
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass
+
+DEFAULT_MAX_CLIENTS = 10_000
+
+
+@dataclass(frozen=True, slots=True)
+class Bucket:
+    tokens: float
+    updated: float
+
+
+def take_token(bucket: Bucket | None, now: float, rate: float, burst: int
+               ) -> tuple[Bucket, float]:
+    """Spend one token of ``bucket`` at time ``now`` (seconds); ``rate`` is tokens per second.
+
+    Returns the bucket after the attempt and the seconds to wait (0 when the request may go).
+    A client not seen before starts with a full bucket.
+
+    >>> b, wait = take_token(None, 10.0, rate=0.5, burst=1)
+    >>> wait, take_token(b, 10.0, rate=0.5, burst=1)[1], take_token(b, 12.0, 0.5, 1)[1]
+    (0.0, 2.0, 0.0)
+    """
+    if rate <= 0 or burst < 1:
+        raise ValueError(f"need rate > 0 and burst >= 1, got rate={rate}, burst={burst}")
+    if bucket is None:
+        tokens = float(burst)
+    else:
+        elapsed = max(0.0, now - bucket.updated)
+        tokens = min(float(burst), bucket.tokens + elapsed * rate)
+    if tokens >= 1.0:
+        return Bucket(tokens - 1.0, now), 0.0
+    return Bucket(tokens, now), (1.0 - tokens) / rate
+
+
+class RateLimiter:
+    """Token buckets per client key (thread-safe); ``per_minute=0`` turns limiting off.
+
+    Remembers at most ``max_clients`` clients; the least recently seen are forgotten first
+    (a forgotten client starts again with a full bucket, which only errs on the kind side).
+    """
+
+    def __init__(self, per_minute: int, burst: int, max_clients: int = DEFAULT_MAX_CLIENTS,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        if per_minute < 0:
+            raise ValueError(f"rate limit per minute must be >= 0 (0 = off), got {per_minute}")
+        if burst < 1:
+            raise ValueError(f"rate limit burst must be at least 1, got {burst}")
+        if max_clients < 1:
+            raise ValueError(f"max_clients must be at least 1, got {max_clients}")
+        self.per_minute, self.burst, self.max_clients = per_minute, burst, max_clients
+        self._clock = clock
+        self._buckets: OrderedDict[str, Bucket] = OrderedDict()
+        self._lock = threading.Lock()
+
+    @property
+    def enabled(self) -> bool:
+        return self.per_minute > 0
+
+    def check(self, client: str) -> float:
+        """0.0 when ``client`` may make a request now (and count it), else the seconds to wait,
+        rounded up to whole seconds as ``Retry-After`` wants."""
+        if not self.enabled:
+            return 0.0
+        with self._lock:
+            bucket, wait = take_token(self._buckets.get(client), self._clock(),
+                                      self.per_minute / 60.0, self.burst)
+            self._buckets[client] = bucket
+            self._buckets.move_to_end(client)
+            while len(self._buckets) > self.max_clients:
+                self._buckets.popitem(last=False)
+        return float(math.ceil(wait)) if wait > 0 else 0.0

@@ -1,0 +1,159 @@
+"""The query log: every public search, deflection, click, vote and contact, in the KB database.
+
+Clicks and votes update the event they follow, so the FAQ-gap report reads one row per question
+with what happened to it: the hits it got, the confidence, whether kotae answered or handed off,
+and whether the customer clicked, found it helpful, or wrote in.
+
+Example:
+    >>> log = QueryLog.for_dir("var/kb")
+    >>> event_id = log.record(QueryEvent(channel=Channel.HELP, event=EventType.SEARCH,
+    ...                                  query="パスワードを忘れた", language="ja"))
+    >>> log.update(event_id, helpful=True)
+    True
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from kb.events import Action, Channel, EventType, QueryEvent, QueryEventRow, query_key
+from kb.store import KBStore
+
+__all__ = ["Action", "Channel", "EventType", "QueryEvent", "QueryEventRow", "QueryLog",
+           "query_key"]
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="milliseconds")
+
+
+_OUTCOME_RANK = {"": 0, "clicked": 1, "helpful": 2, "not_helpful": 2, "contacted": 3}
+
+
+def _like_prefix(prefix: str) -> str:
+    escaped = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return escaped + "%"
+
+
+class QueryLog:
+    """Writes and reads the query log in a KB store's database (SQLite or PostgreSQL)."""
+
+    def __init__(self, store: KBStore) -> None:
+        if not isinstance(store, KBStore):
+            raise ValueError(f"QueryLog needs a KBStore, got {type(store).__name__}")
+        self.store = store
+
+    @classmethod
+    def for_dir(cls, kb_dir: str | Path) -> QueryLog:
+        return cls(KBStore.for_dir(kb_dir))
+
+    def record(self, event: QueryEvent) -> str:
+        """Store ``event`` (a new id and time are given when it has none); returns the id."""
+        event.id = event.id or uuid.uuid4().hex
+        event.created_at = event.created_at or _now()
+        with self.store.session() as s:
+            s.add(QueryEventRow(
+                id=event.id, created_at=event.created_at, updated_at=event.created_at,
+                channel=event.channel.value, event=event.event.value,
+                session_id=event.session_id, parent_id=event.parent_id, query=event.query,
+                query_norm=query_key(event.query), language=event.language,
+                hits=[dict(h) for h in event.hits], confidence=event.confidence,
+                action=event.action.value, helpful=event.helpful,
+                clicked_doc_id=event.clicked_doc_id, outcome=event.outcome, via=event.via,
+                ticket=dict(event.ticket) if event.ticket else None))
+        return event.id
+
+    def update(self, event_id: str, *, helpful: bool | None = None,
+               clicked_doc_id: str | None = None, outcome: str | None = None) -> bool:
+        """Record what followed an event; False when there is no such event.
+
+        A click never hides a vote, and a vote never hides a contact: the outcome keeps the
+        strongest signal (contacted > helpful / not_helpful > clicked).
+        """
+        if outcome is not None and outcome not in _OUTCOME_RANK:
+            allowed = ", ".join(o for o in _OUTCOME_RANK if o)
+            raise ValueError(f"unknown outcome {outcome!r}; allowed: {allowed}")
+        if outcome is None and helpful is not None:
+            outcome = "helpful" if helpful else "not_helpful"
+        if outcome is None and clicked_doc_id:
+            outcome = "clicked"
+        with self.store.session() as s:
+            row = s.get(QueryEventRow, event_id)
+            if row is None:
+                return False
+            if helpful is not None:
+                row.helpful = helpful
+            if clicked_doc_id:
+                row.clicked_doc_id = clicked_doc_id
+            if outcome and _OUTCOME_RANK[outcome] >= _OUTCOME_RANK.get(row.outcome, 0):
+                row.outcome = outcome
+            row.updated_at = _now()
+        return True
+
+    def discard(self, event_id: str, session_id: str, superseded_by: str) -> bool:
+        """Delete a search typed on the way to ``superseded_by`` (same session, nobody acted
+        on it, and one query extends the other); True when it was deleted. A search the
+        customer rephrased is kept: it is a question the FAQ did not answer."""
+        if not session_id:
+            return False
+        new = query_key(superseded_by)
+        with self.store.session() as s:
+            row = s.get(QueryEventRow, event_id)
+            if row is None or row.session_id != session_id or row.outcome or \
+                    row.event != EventType.SEARCH.value:
+                return False
+            if not (new.startswith(row.query_norm) or row.query_norm.startswith(new)):
+                return False
+            s.delete(row)
+        return True
+
+    def get(self, event_id: str) -> QueryEvent | None:
+        with Session(self.store.engine) as s:
+            row = s.get(QueryEventRow, event_id)
+            return QueryEvent.from_row(row) if row else None
+
+    def events(self, *, channel: Channel | None = None, action: Action | None = None,
+               since: str | None = None, limit: int = 1000) -> list[QueryEvent]:
+        """Events, newest first; ``since`` is an ISO time (inclusive)."""
+        query = select(QueryEventRow).order_by(QueryEventRow.created_at.desc()).limit(limit)
+        if channel is not None:
+            query = query.where(QueryEventRow.channel == channel.value)
+        if action is not None:
+            query = query.where(QueryEventRow.action == action.value)
+        if since is not None:
+            query = query.where(QueryEventRow.created_at >= since)
+        with Session(self.store.engine) as s:
+            return [QueryEvent.from_row(row) for row in s.scalars(query)]
+
+    def popular_queries(self, prefix: str, *, limit: int = 8, min_sessions: int = 2,
+                        language: str | None = None, max_chars: int = 60) -> list[str]:
+        """Past questions starting with ``prefix`` that got a confident public answer.
+
+        Only questions asked in ``min_sessions`` different sessions count (so one visitor
+        cannot plant a suggestion, and events without a session never surface); questions
+        voted unhelpful and long texts (pasted messages rather than questions) are left out.
+        """
+        key = query_key(prefix)
+        if not key:
+            return []
+        sessions = func.count(func.distinct(QueryEventRow.session_id))
+        query = (select(QueryEventRow.query_norm, func.min(QueryEventRow.query))
+                 .where(QueryEventRow.query_norm.like(_like_prefix(key), escape="\\"),
+                        func.length(QueryEventRow.query_norm) <= max_chars,
+                        QueryEventRow.session_id != "",
+                        QueryEventRow.action == Action.ANSWER.value,
+                        QueryEventRow.channel.in_([Channel.HELP.value, Channel.DEFLECT.value]),
+                        QueryEventRow.helpful.is_not(False))
+                 .group_by(QueryEventRow.query_norm)
+                 .having(sessions >= min_sessions)
+                 .order_by(sessions.desc(), QueryEventRow.query_norm)
+                 .limit(limit))
+        if language:
+            query = query.where(QueryEventRow.language == language)
+        with Session(self.store.engine) as s:
+            return [text.strip() for _norm, text in s.execute(query)]

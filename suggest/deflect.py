@@ -1,0 +1,175 @@
+"""Deflection: answer a customer's question from public sources, or hand it to a person.
+
+kotae answers only when the calibrated confidence reaches the KB's answer threshold (chosen by
+``kotae eval deflection`` and kept in the KB's ``settings.json``). Otherwise it hands off: a
+pre-filled ticket in the customer's words and the closest FAQ questions ("もしかして…"), never
+an invented answer. Every search here is a public one: internal articles and past tickets are
+outside what a deflection can read, and a hit that is not public stops the request.
+
+Example:
+    >>> deflector = Deflector(searcher)
+    >>> result = deflector.deflect("パスワードを忘れました")
+    >>> result.action, result.sources[0].title
+    (<Action.ANSWER: 'answer'>, 'パスワードを再設定する')
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from kb import Action, Channel, EventType, Hit, KBStore, Kind, QueryEvent, Visibility
+from kb.normalise import normalise_query
+from retrieval import Audience, Searcher
+from suggest.answer import Source, compose_answer
+from suggest.errors import SuggestError
+from suggest.handoff import TicketDraft, draft_ticket
+
+MAX_QUESTION_CHARS = 2000
+LANGUAGES = ("ja", "en")
+_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uff66-\uff9f]")
+RELATED_SHARE = 0.8  # other hits scoring this share of the top one are listed as sources too
+
+
+class VisibilityLeak(SuggestError):
+    """A search for a public caller returned a non-public chunk: a bug, never served."""
+
+    def __init__(self, hit: Hit) -> None:
+        super().__init__(f"public search returned {hit.visibility.value} {hit.kind.value} "
+                         f"chunk {hit.chunk_id}; refusing to answer (report this as a bug)")
+
+
+@dataclass(frozen=True, slots=True)
+class FaqCandidate:
+    """A public FAQ question (or article title) close to the customer's question."""
+
+    doc_id: str
+    question: str
+    url: str
+    score: float
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"doc_id": self.doc_id, "question": self.question, "url": self.url,
+                "score": round(self.score, 6)}
+
+
+@dataclass
+class Deflection:
+    question: str
+    language: str
+    action: Action
+    confidence: float
+    threshold: float
+    answer: str = ""
+    answer_body: str = ""  # the answer without its link line (pages show sources as links)
+    sources: list[Source] = field(default_factory=list)
+    ticket: TicketDraft | None = None
+    candidates: list[FaqCandidate] = field(default_factory=list)
+    hits: list[Hit] = field(default_factory=list)  # public hits, best first
+    snapshot: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON shape of ``POST /v1/deflect``."""
+        out: dict[str, Any] = {"action": self.action.value,
+                               "confidence": round(self.confidence, 4),
+                               "language": self.language}
+        if self.action is Action.ANSWER:
+            out |= {"answer": self.answer, "sources": [s.to_dict() for s in self.sources]}
+        else:
+            out |= {"ticket": self.ticket.to_dict() if self.ticket else None,
+                    "candidates": [c.to_dict() for c in self.candidates]}
+        return out
+
+    def to_event(self, channel: Channel, event: EventType, session_id: str = "",
+                 action: Action | None = None) -> QueryEvent:
+        """The query-log record of this deflection (top hits with their scores)."""
+        hits = [{"doc_id": h.doc_id, "title": h.title, "score": round(h.score, 6),
+                 "dense": h.scores.get("dense")} for h in self.hits[:5]]
+        return QueryEvent(channel=channel, event=event, query=self.question,
+                          language=self.language, session_id=session_id, hits=hits,
+                          confidence=self.confidence, action=action or self.action)
+
+
+def question_language(text: str) -> str:
+    """Japanese as soon as the question has kana or kanji (「請求書 PDF」 too), else English.
+
+    >>> question_language("請求書 PDF"), question_language("invoice PDF")
+    ('ja', 'en')
+    """
+    return "ja" if _CJK.search(text) else "en"
+
+
+def _check_public(hits: list[Hit]) -> list[Hit]:
+    for hit in hits:
+        if hit.visibility is not Visibility.PUBLIC or hit.kind is Kind.TICKET:
+            raise VisibilityLeak(hit)
+    return hits
+
+
+class Deflector:
+    """Decides answer or hand-off for one question at a time (thread-safe, holds no state).
+
+    ``link_for`` gives the customer-facing link of a hit (default: the document's own URL);
+    ``store`` lets the hand-off ticket carry the category of the closest FAQ entry.
+    """
+
+    def __init__(self, searcher: Searcher, *, threshold: float | None = None,
+                 link_for: Callable[[Hit], str] | None = None, store: KBStore | None = None,
+                 k: int = 10, max_candidates: int = 3) -> None:
+        threshold = searcher.config.answer_threshold if threshold is None else threshold
+        if not 0.0 <= threshold <= 1.0:
+            raise ValueError(f"answer threshold must be in [0, 1], got {threshold}")
+        if not 1 <= k <= 50 or not 1 <= max_candidates <= k:
+            raise ValueError(f"need 1 <= max_candidates <= k <= 50, got k={k}, "
+                             f"max_candidates={max_candidates}")
+        self.searcher, self.threshold, self.store = searcher, threshold, store
+        self.link_for = link_for or (lambda hit: hit.url)
+        self.k, self.max_candidates = k, max_candidates
+
+    def deflect(self, question: str, language: str | None = None) -> Deflection:
+        """Answer ``question`` from public sources when confident, else hand off."""
+        text = normalise_query(question)
+        if not text:
+            raise ValueError("the question is empty")
+        if len(question) > MAX_QUESTION_CHARS:
+            raise ValueError(f"the question has {len(question)} characters; at most "
+                             f"{MAX_QUESTION_CHARS}")
+        if language not in (None, "", *LANGUAGES):
+            raise ValueError(f"unknown language {language!r}; allowed: {', '.join(LANGUAGES)}")
+        language = language or question_language(text)
+        result = self.searcher.search(text, audience=Audience.PUBLIC, k=self.k)
+        hits = _check_public(result.hits)
+        out = Deflection(question.strip(), language, Action.HANDOFF, result.confidence,
+                         self.threshold, hits=hits, snapshot=result.snapshot)
+        if hits and result.confidence >= self.threshold:
+            self._answer(out, text)
+        else:
+            self._hand_off(out)
+        return out
+
+    def _answer(self, out: Deflection, text: str) -> None:
+        top = out.hits[0]
+        tokens = self.searcher.tokenizer.tokens
+        out.action = Action.ANSWER
+        composed = compose_answer(top.text or top.snippet, title=top.title,
+                                  link=self.link_for(top), question_terms=set(tokens(text)),
+                                  terms_of=tokens, language=out.language,
+                                  from_start=top.kind is Kind.FAQ)
+        out.answer, out.answer_body = composed.text, composed.body
+        related = [h for h in out.hits[1:] if h.score >= RELATED_SHARE * top.score]
+        out.sources = [Source(h.doc_id, h.title, self.link_for(h), h.snippet, h.score)
+                       for h in [top, *related][:3]]
+
+    def _hand_off(self, out: Deflection) -> None:
+        faq = [h for h in out.hits if h.kind is Kind.FAQ]
+        closest = (faq + [h for h in out.hits if h.kind is not Kind.FAQ])[:self.max_candidates]
+        out.candidates = [FaqCandidate(h.doc_id, h.title, self.link_for(h), h.score)
+                          for h in closest]
+        category = ""
+        # The closest entry's category only when it is at least half-way to an answer.
+        if self.store is not None and closest and out.confidence >= self.threshold / 2:
+            doc = self.store.get_document(closest[0].doc_id)
+            category = doc.category if doc else ""
+        out.ticket = draft_ticket(out.question, out.language, category=category)

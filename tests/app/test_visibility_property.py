@@ -1,0 +1,216 @@
+"""Visibility is a guarantee: no public response ever carries internal or ticket content.
+
+Thousands of queries (hypothesis), many made of the exact text of internal articles and past
+tickets, go to every public endpoint (/v1/search without a key, /v1/deflect, /help,
+/v1/typeahead), in-process on the real sample KB. A response leaks when it holds the id of an
+internal chunk or document, an internal title, or any 15-character run of a sentence of
+internal or ticket text that public text does not also contain. Text is compared sentence by
+sentence without spaces and list markers, so a public answer that joins public sentences is
+not mistaken for a leak. The caller's own words echoed back (the query in the page title and
+form fields, a hand-off ticket's body) are left out of the comparison.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import string
+from dataclasses import dataclass, field
+
+import pytest
+from fastapi.testclient import TestClient
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from app.api import create_app
+from app.help_i18n import MESSAGES
+from kb import KBStore, Kind, Visibility
+from suggest.text import source_sentences
+
+RUN = 15  # characters: long enough to be specific, short enough to catch a snippet
+MAX_Q = 500  # /v1/search and /help take 500 characters; the same text keeps one embedding
+HEX_ID = re.compile(r"(?<![0-9a-f])[0-9a-f]{16}(?![0-9a-f])")
+TAG = re.compile(r"<[^>]*>")
+SPACE = re.compile(r"\s+")
+SENTENCE_END = re.compile(r"(?<=[。！？!?])|\n|(?<=\.)\s")
+MARKERS = "・-*•>#|…0123456789.)． 　"
+
+
+def sentences(text: str) -> list[str]:
+    """Sentences without spaces and without the list markers or ellipses around them."""
+    return [SPACE.sub("", part).strip(MARKERS) for part in SENTENCE_END.split(text)]
+
+
+def runs(text: str) -> set[str]:
+    return {flat[i:i + RUN] for flat in sentences(text) for i in range(len(flat) - RUN + 1)}
+
+
+@dataclass(repr=False)
+class Secrets:
+    ids: set[str] = field(default_factory=set)
+    runs: set[str] = field(default_factory=set)
+    texts: list[str] = field(default_factory=list)  # internal article chunks, whole tickets
+    chunks: list[str] = field(default_factory=list)  # every internal and ticket chunk
+    titles: list[str] = field(default_factory=list)
+    hidden_titles: list[str] = field(default_factory=list)  # titles public text never uses
+    public_titles: list[str] = field(default_factory=list)
+
+    def __repr__(self) -> str:  # hypothesis prints the arguments of a failing example
+        return f"Secrets({len(self.ids)} ids, {len(self.runs)} runs, {len(self.texts)} texts)"
+
+    def leaks(self, raw: str, segments: list[str]) -> list[str]:
+        """What of the hidden material ``raw`` (ids) and its text ``segments`` hold."""
+        found = [f"id {i}" for i in HEX_ID.findall(raw) if i in self.ids]
+        found += [f"text {run!r}" for segment in segments for run in runs(segment)
+                  if run in self.runs]
+        said = SPACE.sub("", "\x00".join(segments))
+        return found + [f"title {t!r}" for t in self.hidden_titles if t in said]
+
+
+@pytest.fixture(scope="module")
+def secrets(sample_settings) -> Secrets:
+    out, public, public_texts = Secrets(), set(), []
+    seen_docs: set[str] = set()
+    tickets = 0
+    for chunk, doc in KBStore.for_dir(sample_settings.home).iter_chunks_with_documents():
+        hidden = doc.visibility is not Visibility.PUBLIC or doc.kind is Kind.TICKET
+        texts = [chunk.text, chunk.heading]
+        if doc.id not in seen_docs:
+            seen_docs.add(doc.id)
+            texts += [doc.title, doc.body, doc.answer, doc.question]
+            tickets += doc.kind is Kind.TICKET
+            if hidden:
+                out.titles.append(doc.title)
+            if doc.kind is Kind.TICKET:
+                out.texts.append(f"{doc.title}\n{doc.body}\n{doc.answer}".strip())
+            else:
+                out.public_titles.append(doc.title)
+        if hidden:
+            out.ids |= {chunk.id, doc.id}
+            out.chunks.append(chunk.text)
+            if doc.kind is not Kind.TICKET:
+                out.texts.append(chunk.text)
+            out.runs |= set().union(*(runs(t) for t in texts))
+        else:
+            texts += [s.text for t in texts for s in source_sentences(t)]
+            public |= set().union(*(runs(t) for t in texts))
+            public_texts += texts
+    for words in MESSAGES.values():
+        public |= set().union(*(runs(w) for w in words.values()))
+        public_texts += words.values()
+    out.runs -= public
+    public_text = SPACE.sub("", "\x00".join(public_texts))
+    out.hidden_titles = [flat for t in dict.fromkeys(out.titles)
+                         if len(flat := SPACE.sub("", t)) >= 4 and flat not in public_text]
+    assert out.ids and out.runs and tickets, "the sample KB should have internal articles " \
+        "and past tickets"
+    return out
+
+
+@pytest.fixture(scope="module")
+def client(sample_settings, sample_searcher):
+    settings_ = sample_settings.model_copy(update={"rate_limit_per_minute": 0})
+    with TestClient(create_app(settings_, searcher=sample_searcher)) as c:
+        yield c
+
+
+def strings(value: object) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        return [s for v in value.values() for s in strings(v)]
+    if isinstance(value, list):
+        return [s for v in value for s in strings(v)]
+    return []
+
+
+def html_segments(page: str) -> list[str]:
+    """The text of a page: marks dropped (they split words), other tags split segments, the
+    <title> (it repeats the query) left out; attributes go with their tags."""
+    page = re.sub(r"</?mark>", "", re.sub(r"<title>.*?</title>", "", page, flags=re.S))
+    return [html.unescape(part) for part in TAG.split(page)]
+
+
+def check_search(client: TestClient, secrets: Secrets, q: str) -> None:
+    r = client.get("/v1/search", params={"q": q[:MAX_Q], "k": 10})
+    assert r.status_code in (200, 422), r.text
+    if r.status_code == 200:
+        hits = r.json()["hits"]
+        assert all(h["visibility"] == "public" and h["kind"] != "ticket" for h in hits)
+        body = {k: v for k, v in r.json().items() if k != "query"}
+        leaks = secrets.leaks(r.text, strings(body))
+        assert not leaks, (q, leaks)
+
+
+def check_deflect(client: TestClient, secrets: Secrets, q: str) -> None:
+    r = client.post("/v1/deflect", json={"question": q[:MAX_Q]})
+    assert r.status_code in (200, 422), r.text
+    if r.status_code == 200:
+        body = r.json()
+        ticket = body.pop("ticket", None)
+        if ticket is not None:  # the customer's own words, and nothing else
+            assert ticket["body"] == q[:MAX_Q].strip()
+            assert ticket["subject"].rstrip("…") in ticket["body"]
+        leaks = secrets.leaks(r.text, strings(body))
+        assert not leaks, (q, leaks)
+
+
+def check_help(client: TestClient, secrets: Secrets, q: str) -> None:
+    r = client.get("/help", params={"q": q[:MAX_Q]})
+    assert r.status_code == 200
+    leaks = secrets.leaks(r.text, html_segments(r.text))
+    assert not leaks, (q, leaks)
+    ahead = client.get("/v1/typeahead", params={"q": q[:8].strip() or "請求"})
+    if ahead.status_code == 200:
+        assert not secrets.leaks(ahead.text, ahead.json()["suggestions"])
+
+
+def check_all(client: TestClient, secrets: Secrets, q: str) -> None:
+    check_search(client, secrets, q)
+    check_deflect(client, secrets, q)
+    check_help(client, secrets, q)
+
+
+@pytest.mark.slow
+def test_exact_internal_and_ticket_texts_never_come_back(client, secrets):
+    """Every internal article chunk, every ticket (subject, body and reply, whole) and every
+    internal title, as the question."""
+    for text in dict.fromkeys(secrets.texts + secrets.titles):
+        check_all(client, secrets, text)
+
+
+def queries(secrets: Secrets) -> st.SearchStrategy[str]:
+    texts = st.sampled_from(secrets.texts + secrets.chunks)
+    piece = st.builds(lambda t, start, n: t[start % len(t):][:n], texts,
+                      st.integers(0, 10_000), st.integers(2, 120))
+    mixed = st.builds(lambda a, b: f"{a} {b}", st.sampled_from(secrets.public_titles), piece)
+    words = st.lists(st.builds(lambda t, s: t[s % len(t):][:4], texts, st.integers(0, 10_000)),
+                     min_size=1, max_size=6).map(" ".join)
+    alphabet = st.sampled_from(list("請求書返金承認課長担当者手順お客さまの対応は" +
+                                    "パスワードログインできませんTCK-0123456789" +
+                                    string.ascii_letters + " 　？"))
+    noise = st.text(alphabet, min_size=1, max_size=40)
+    return st.one_of(texts, st.sampled_from(secrets.titles), piece, mixed, words, noise)
+
+
+@pytest.mark.slow
+def test_no_public_response_ever_leaks(client, secrets):
+    @settings(max_examples=1000, deadline=None, database=None,
+              suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+    @given(q=queries(secrets))
+    def property_(q: str) -> None:
+        check_all(client, secrets, q)
+
+    property_()
+
+
+def test_internal_documents_have_no_public_page(client, secrets, sample_settings):
+    store = KBStore.for_dir(sample_settings.home)
+    unknown = client.get("/help/articles/ffffffffffffffff")
+    for doc_id in sorted(secrets.ids):
+        doc = store.get_document(doc_id)
+        if doc is None:
+            continue  # a chunk id
+        page = client.get(f"/help/articles/{doc_id}")
+        assert page.status_code == 404
+        assert page.text.replace(doc_id, "?") == unknown.text.replace("f" * 16, "?")
