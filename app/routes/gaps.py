@@ -1,0 +1,145 @@
+"""``GET /v1/gaps`` (the FAQ-gap report), ``POST /v1/gaps/{id}/accept`` (a draft FAQ entry)
+and ``GET /v1/gaps/export.csv|.md``. Editors and admins only.
+
+A report embeds the new unanswered questions and searches the tickets, so it is kept for
+``REPORT_TTL`` seconds per (since, min size) and rebuilt after an accept.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
+from fastapi.responses import PlainTextResponse
+
+from app.deps import Role, caller_role, get_searcher, get_settings
+from app.public_deps import get_kb_store, get_query_log
+from app.schemas import ErrorOut
+from app.schemas_gaps import AcceptIn, AcceptOut, GapReportOut
+from app.services import IngestBusy, publish_store_change
+from suggest.gaps import (
+    TABLES,
+    GapAnalyser,
+    GapNotFound,
+    GapOptions,
+    GapReport,
+    NothingToAccept,
+    accept_proposal,
+    report_markdown,
+    table_csv,
+)
+from suggest.gaps.timeline import parse_since
+
+router = APIRouter(tags=["gaps"])
+REPORT_TTL = 60.0
+_LOCK = threading.Lock()
+ERRORS: dict[int | str, dict[str, Any]] = {
+    401: {"model": ErrorOut, "description": "Unknown API key."},
+    403: {"model": ErrorOut, "description": "Needs an editor or admin API key."},
+    422: {"model": ErrorOut, "description": "Bad since or min_size."},
+    503: {"model": ErrorOut, "description": "No index has been built yet."}}
+Since = Annotated[str, Query(max_length=8, description="30d, 8w, 6m, 1y or all.")]
+MinSize = Annotated[int, Query(ge=1, le=1000, description="Questions a gap needs at least.")]
+
+
+def editor_role(role: Annotated[Role, Depends(caller_role)]) -> Role:
+    if role not in (Role.EDITOR, Role.ADMIN):
+        raise HTTPException(403, "the FAQ-gap report needs an editor or admin API key "
+                            "(Authorization: Bearer KEY)")
+    return role
+
+
+def _cache(request: Request) -> dict[tuple[int | None, int], tuple[float, GapReport]]:
+    cache = getattr(request.app.state, "gap_reports", None)
+    if cache is None:
+        cache = request.app.state.gap_reports = {}
+    return cache
+
+
+def current_report(request: Request, since: str, min_size: int) -> GapReport:
+    """The cached report for these parameters, built when missing or older than the TTL."""
+    try:
+        options = GapOptions(since_days=parse_since(since), min_size=min_size)
+    except ValueError as exc:
+        raise HTTPException(422, str(exc)) from None
+    key = (options.since_days, options.min_size)
+    with _LOCK:  # one report at a time: it is CPU work on a shared machine
+        cache = _cache(request)
+        cached = cache.get(key)
+        if cached and time.monotonic() - cached[0] < REPORT_TTL:
+            return cached[1]
+        analyser = GapAnalyser(get_kb_store(request), get_searcher(request),
+                               get_query_log(request), options)
+        report = analyser.report()
+        cache[key] = (time.monotonic(), report)
+        return report
+
+
+@router.get("/v1/gaps", response_model=GapReportOut, summary="The FAQ-gap report",
+            responses=ERRORS)
+def gaps(request: Request, _role: Annotated[Role, Depends(editor_role)], since: Since = "30d",
+         min_size: MinSize = 3, charts: bool = False) -> GapReportOut:
+    """Unanswered questions grouped by meaning, ranked by volume and recency, each with a
+    proposed FAQ entry; near-duplicate and stale articles; weekly rates. ``charts=true`` adds
+    the charts as PNG data URIs."""
+    report = current_report(request, since, min_size)
+    out = report.to_dict()
+    if charts:
+        from suggest.gaps.charts import report_charts
+
+        out["charts"] = report_charts(report)
+    return GapReportOut.model_validate(out)
+
+
+@router.post("/v1/gaps/{gap_id}/accept", response_model=AcceptOut, status_code=201,
+             summary="Turn a proposal into a draft FAQ entry (internal until published)",
+             responses={**ERRORS, 404: {"model": ErrorOut, "description": "Unknown gap id."},
+                        409: {"model": ErrorOut, "description": "An ingest is running."}})
+def accept(request: Request, role: Annotated[Role, Depends(editor_role)],
+           gap_id: Annotated[str, Path(pattern=r"^[0-9a-f]{12}$")],
+           body: AcceptIn | None = None, since: Since = "30d",
+           min_size: MinSize = 3) -> AcceptOut:
+    """Stores the proposal (or the edited ``question`` / ``answer``) as an ``internal`` FAQ
+    document with ``meta.status = "draft"``, then publishes a new index. Send the ``since``
+    and ``min_size`` of the report the id came from."""
+    body = body or AcceptIn(question=None, answer=None)
+    report = current_report(request, since, min_size)
+    gap = report.gap(gap_id)
+    if gap is None:
+        raise HTTPException(404, str(GapNotFound(gap_id)))
+    try:
+        doc = accept_proposal(get_kb_store(request), gap, body.question, body.answer,
+                              accepted_by=role.value)
+        build = publish_store_change(get_settings(request), get_searcher(request).embedder)
+    except NothingToAccept as exc:
+        raise HTTPException(422, str(exc)) from None
+    except IngestBusy as exc:
+        raise HTTPException(409, str(exc)) from None
+    with _LOCK:
+        _cache(request).clear()
+    return AcceptOut(gap_id=gap.id, doc_id=doc.id, status="draft",
+                     visibility=doc.visibility.value, question=doc.question, answer=doc.answer,
+                     published=build.published)
+
+
+@router.get("/v1/gaps/export.csv", response_class=PlainTextResponse, responses=ERRORS,
+            summary="The gap report as CSV (gaps, duplicates, stale or weeks)")
+def export_csv(request: Request, _role: Annotated[Role, Depends(editor_role)],
+               since: Since = "30d", min_size: MinSize = 3,
+               table: Annotated[str, Query(pattern="^(" + "|".join(TABLES) + ")$")] = "gaps",
+               ) -> PlainTextResponse:
+    text = table_csv(current_report(request, since, min_size), table)
+    # A BOM so that Excel opens the Japanese text as UTF-8.
+    return PlainTextResponse("\ufeff" + text, media_type="text/csv; charset=utf-8", headers={
+        "Content-Disposition": f'attachment; filename="kotae-{table}.csv"'})
+
+
+@router.get("/v1/gaps/export.md", response_class=PlainTextResponse, responses=ERRORS,
+            summary="The gap report as Markdown")
+def export_markdown(request: Request, _role: Annotated[Role, Depends(editor_role)],
+                    since: Since = "30d", min_size: MinSize = 3) -> PlainTextResponse:
+    text = report_markdown(current_report(request, since, min_size))
+    return PlainTextResponse(text, media_type="text/markdown; charset=utf-8", headers={
+        "Content-Disposition": 'attachment; filename="kotae-gaps.md"'})

@@ -1,0 +1,104 @@
+"""The HTTP shapes of the FAQ-gap report (``GET /v1/gaps``) and of accepting a proposal."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, Field
+
+from suggest.gaps.accept import MAX_FIELD_CHARS
+
+
+class CitationOut(BaseModel):
+    doc_id: str
+    ticket_id: str = Field(description="The helpdesk's ticket id (e.g. TCK-10007).")
+    subject: str
+
+
+class ProposalOut(BaseModel):
+    question: str = Field(description="The question as customers ask it.")
+    answer: str = Field(description="Drafted from resolved tickets' replies, or a note that "
+                        "no resolved ticket answers it yet.")
+    language: str
+    citations: list[CitationOut]
+    has_answer: bool
+
+
+class GapOut(BaseModel):
+    id: str = Field(description="Stable while new questions join the gap.")
+    label: str
+    terms: list[str]
+    size: int = Field(description="Unanswered questions in the gap.")
+    score: float = Field(description="Questions weighted by recency (half-life 30 days).")
+    language: str
+    representatives: list[str]
+    first_seen: str
+    last_seen: str
+    trend: str = Field(description="new, rising, steady or falling (last 14 days vs the 14 "
+                       "before).")
+    signals: dict[str, int] = Field(description="low_confidence, not_helpful, handoff, ticket, "
+                                    "reply_not_in_articles: how many questions showed each.")
+    weekly: dict[str, int]
+    proposal: ProposalOut
+    question_ids: list[str]
+    draft_doc_id: str = Field(description="The draft FAQ entry made from it, if accepted.")
+
+
+class DuplicateOut(BaseModel):
+    doc_a: str
+    title_a: str
+    doc_b: str
+    title_b: str
+    similarity: float
+    overlap: float
+    reason: str
+
+
+class StaleOut(BaseModel):
+    doc_id: str
+    title: str
+    updated_at: str
+    questions: int
+    not_helpful: int
+    votes: int
+    reason: str
+
+
+class WeekOut(BaseModel):
+    week: str
+    questions: int
+    handoffs: int
+    helpful: int
+    votes: int
+    gap_questions: int
+    deflection_rate: float | None
+    helpful_rate: float | None
+
+
+class GapReportOut(BaseModel):
+    generated_at: str
+    since: str | None
+    threshold: float = Field(description="The answer threshold questions were judged by.")
+    candidates: int = Field(description="Unanswered questions (log and tickets).")
+    unclustered: int = Field(description="Unanswered questions in no gap.")
+    gaps: list[GapOut]
+    duplicates: list[DuplicateOut]
+    stale: list[StaleOut]
+    weeks: list[WeekOut]
+    charts: dict[str, str] = Field(default_factory=dict, description="With charts=true: "
+                                   "gap_volume, top_gaps, rates as data:image/png URIs.")
+
+
+class AcceptIn(BaseModel):
+    question: str | None = Field(None, max_length=MAX_FIELD_CHARS,
+                                 description="The edited question (default: the proposal's).")
+    answer: str | None = Field(None, max_length=MAX_FIELD_CHARS,
+                               description="The edited answer (default: the proposal's).")
+
+
+class AcceptOut(BaseModel):
+    gap_id: str
+    doc_id: str = Field(description="The draft FAQ entry's document id.")
+    status: str = Field(description="Always draft: publishing is a separate step.")
+    visibility: str = Field(description="Always internal until published.")
+    question: str
+    answer: str
+    published: bool = Field(description="Whether a new index snapshot was published.")

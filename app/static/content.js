@@ -1,0 +1,209 @@
+/* kotae content dashboard: GET /v1/gaps, accept a proposal, export CSV / Markdown.
+ *
+ * No framework, no build step. Text from the API goes into the page as text nodes only
+ * (never innerHTML). Every call sends the editor key as a Bearer token.
+ */
+(function () {
+  "use strict";
+
+  var KEY_STORAGE = "kotae.apiKey"; // shared with the search page and the agent console
+  var TRENDS = { "new": "新規", rising: "増加", steady: "横ばい", falling: "減少" };
+  var SIGNALS = {
+    low_confidence: "確度が低い", not_helpful: "「いいえ」", handoff: "有人対応へ",
+    ticket: "問い合わせ", reply_not_in_articles: "回答が記事にない"
+  };
+
+  function $(id) { return document.getElementById(id); }
+
+  function el(tag, attrs, children) {
+    var node = document.createElement(tag);
+    Object.keys(attrs || {}).forEach(function (k) {
+      if (k === "text") node.textContent = attrs[k];
+      else node.setAttribute(k, attrs[k]);
+    });
+    (children || []).forEach(function (c) { if (c) node.appendChild(c); });
+    return node;
+  }
+
+  function clear(node) { while (node.firstChild) node.removeChild(node.firstChild); }
+
+  function apiKey() {
+    try { return localStorage.getItem(KEY_STORAGE) || ""; } catch (e) { return ""; }
+  }
+
+  function params() {
+    return "since=" + encodeURIComponent($("since").value) +
+      "&min_size=" + encodeURIComponent($("min-size").value);
+  }
+
+  function request(method, path, body) {
+    var headers = {};
+    var key = apiKey();
+    if (key) headers.Authorization = "Bearer " + key;
+    if (body) headers["Content-Type"] = "application/json";
+    return fetch(path, { method: method, headers: headers,
+                         body: body ? JSON.stringify(body) : undefined })
+      .then(function (res) {
+        if (res.ok) return res;
+        return res.json().catch(function () { return {}; }).then(function (data) {
+          var err = new Error(typeof data.detail === "string" ? data.detail : "HTTP " + res.status);
+          err.status = res.status;
+          throw err;
+        });
+      });
+  }
+
+  function explain(err) {
+    if (err.status === 401) return "APIキーが正しくありません。キーを確認してください。";
+    if (err.status === 403) return "このページには編集者（editor）または管理者のAPIキーが必要です。";
+    if (err.status === 503) return "まだ索引が作成されていません（kotae ingest を実行してください）。";
+    return "エラーが発生しました: " + err.message;
+  }
+
+  function setStatus(text, isError) {
+    $("status").textContent = text;
+    $("status").className = "status-line" + (isError ? " is-error" : "");
+  }
+
+  function dateOf(iso) { return (iso || "").slice(0, 10); }
+
+  function renderGap(gap, rank) {
+    var head = el("div", { "class": "gap-head" }, [
+      el("h3", { "class": "gap-title", text: rank + ". " + gap.label }),
+      el("span", { "class": "badge", text: gap.size + " 件" }),
+      el("span", { "class": "badge badge-" + gap.trend, text: TRENDS[gap.trend] || gap.trend }),
+      gap.draft_doc_id ? el("span", { "class": "badge badge-draft", text: "下書き登録済み" }) : null
+    ]);
+    var signals = Object.keys(gap.signals).map(function (k) {
+      return (SIGNALS[k] || k) + " " + gap.signals[k];
+    }).join("・");
+    var meta = el("p", { "class": "gap-meta", text: "初回 " + dateOf(gap.first_seen) +
+      " / 最新 " + dateOf(gap.last_seen) + " / " + signals });
+    var questions = el("ul", { "class": "questions" }, gap.representatives.map(function (q) {
+      return el("li", { text: q });
+    }));
+    return el("article", { "class": "gap", "data-gap-id": gap.id }, [
+      head, meta, questions, renderProposal(gap)]);
+  }
+
+  function renderProposal(gap) {
+    var p = gap.proposal;
+    var qId = "q-" + gap.id, aId = "a-" + gap.id;
+    var question = el("input", { id: qId, type: "text", value: p.question });
+    var answer = el("textarea", { id: aId, rows: "6" });
+    answer.value = p.has_answer ? p.answer : "";
+    if (!p.has_answer) answer.setAttribute("placeholder", p.answer + " 回答を入力してください。");
+    var cited = p.citations.map(function (c) { return c.ticket_id || c.doc_id; }).join(", ");
+    var result = el("span", { "class": "accept-result", role: "status" });
+    var button = el("button", { type: "button", "class": "button accept-button",
+                                text: "FAQ の下書きとして登録" });
+    button.addEventListener("click", function () { accept(gap, question, answer, button, result); });
+    return el("div", { "class": "proposal" }, [
+      el("strong", { text: "提案する FAQ" }),
+      el("label", { "for": qId, text: "質問" }), question,
+      el("label", { "for": aId, text: "回答案" }), answer,
+      cited ? el("p", { "class": "citations", text: "出典（解決済みの問い合わせ）: " + cited }) : null,
+      el("div", { "class": "accept-row" }, [button, result])
+    ]);
+  }
+
+  function accept(gap, question, answer, button, result) {
+    if (!answer.value.trim()) {
+      result.textContent = "回答を入力してから登録してください。";
+      result.className = "accept-result is-error";
+      answer.focus();
+      return;
+    }
+    button.disabled = true;
+    result.className = "accept-result";
+    result.textContent = "登録しています…";
+    request("POST", "/v1/gaps/" + encodeURIComponent(gap.id) + "/accept?" + params(),
+            { question: question.value, answer: answer.value })
+      .then(function (res) { return res.json(); })
+      .then(function (data) {
+        result.textContent = "下書き（社内限定）として登録しました。文書ID: " + data.doc_id;
+      })
+      .catch(function (err) {
+        button.disabled = false;
+        result.className = "accept-result is-error";
+        result.textContent = explain(err);
+      });
+  }
+
+  function renderList(node, items, text) {
+    clear(node);
+    if (!items.length) { node.appendChild(el("li", { text: "ありません。" })); return; }
+    items.forEach(function (item) { node.appendChild(el("li", { text: text(item) })); });
+  }
+
+  function render(report) {
+    var since = report.since ? dateOf(report.since) + " 以降" : "全期間";
+    $("summary").textContent = since + "：回答できていない質問 " + report.candidates +
+      " 件、ギャップ " + report.gaps.length + " 件（どのギャップにも入らない質問 " +
+      report.unclustered + " 件）";
+    var gaps = $("gaps");
+    clear(gaps);
+    if (!report.gaps.length) gaps.appendChild(el("p", { text: "ギャップは見つかりませんでした。" }));
+    report.gaps.forEach(function (gap, i) { gaps.appendChild(renderGap(gap, i + 1)); });
+    var charts = $("charts");
+    clear(charts);
+    var names = { gap_volume: "週ごとの未回答の質問数", top_gaps: "上位のギャップ",
+                  rates: "週ごとの自己解決率と「役に立った」率" };
+    Object.keys(report.charts || {}).forEach(function (name) {
+      charts.appendChild(el("img", { src: report.charts[name], alt: names[name] || name }));
+    });
+    renderList($("duplicates"), report.duplicates, function (d) {
+      return d.title_a + " ↔ " + d.title_b + "：" + d.reason;
+    });
+    renderList($("stale"), report.stale, function (s) {
+      return s.title + "（更新 " + (s.updated_at || "不明") + "）：" + s.reason;
+    });
+  }
+
+  function load() {
+    if (!apiKey()) { setStatus("編集者のAPIキーを入力してください。", false); return; }
+    setStatus("レポートを作成しています…", false);
+    request("GET", "/v1/gaps?charts=true&" + params())
+      .then(function (res) { return res.json(); })
+      .then(function (report) {
+        render(report);
+        setStatus("", false);
+        $("key-panel").open = false;
+      })
+      .catch(function (err) { setStatus(explain(err), true); });
+  }
+
+  function download(path, filename) {
+    request("GET", path + "?" + params())
+      .then(function (res) { return res.blob(); })
+      .then(function (blob) {
+        var link = el("a", { href: URL.createObjectURL(blob), download: filename });
+        document.body.appendChild(link);
+        link.click();
+        link.remove();
+      })
+      .catch(function (err) { setStatus(explain(err), true); });
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    $("api-key").value = apiKey();
+    $("key-form").addEventListener("submit", function (e) {
+      e.preventDefault();
+      try { localStorage.setItem(KEY_STORAGE, $("api-key").value.trim()); } catch (err) { /* */ }
+      load();
+    });
+    $("key-clear").addEventListener("click", function () {
+      try { localStorage.removeItem(KEY_STORAGE); } catch (err) { /* */ }
+      $("api-key").value = "";
+      setStatus("APIキーを削除しました。", false);
+    });
+    $("report-form").addEventListener("submit", function (e) { e.preventDefault(); load(); });
+    $("export-csv").addEventListener("click", function () {
+      download("/v1/gaps/export.csv", "kotae-gaps.csv");
+    });
+    $("export-md").addEventListener("click", function () {
+      download("/v1/gaps/export.md", "kotae-gaps.md");
+    });
+    load();
+  });
+})();

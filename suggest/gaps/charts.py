@@ -1,0 +1,111 @@
+"""Charts of the gap report as PNG data URIs (matplotlib, headless, loaded on first use).
+
+Japanese labels need a CJK font: the first of ``CJK_FONTS`` that is installed is used, with
+matplotlib's per-glyph fallback to DejaVu Sans for the rest.
+
+Example:
+    >>> uris = report_charts(report)
+    >>> sorted(uris)
+    ['gap_volume', 'rates', 'top_gaps']
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import logging
+from typing import Any
+
+from suggest.gaps.label import shorten
+from suggest.gaps.report import GapReport
+
+CJK_FONTS = ["Noto Sans CJK JP", "IPAexGothic", "IPAGothic", "Hiragino Sans", "Yu Gothic",
+             "TakaoPGothic", "DejaVu Sans"]
+TOP_GAPS = 10
+
+
+def _pyplot() -> Any:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    logging.getLogger("matplotlib.font_manager").setLevel(logging.ERROR)
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def _integer_ticks() -> Any:
+    from matplotlib.ticker import MaxNLocator
+
+    return MaxNLocator(integer=True)
+
+
+def _data_uri(fig: Any) -> str:
+    buf = io.BytesIO()
+    fig.tight_layout()
+    fig.savefig(buf, format="png", dpi=96)
+    _pyplot().close(fig)
+    return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
+
+
+def _week_ticks(ax: Any, weeks: list[str]) -> None:
+    step = max(1, len(weeks) // 12)
+    ax.set_xticks(range(0, len(weeks), step))
+    ax.set_xticklabels([w[5:] for w in weeks[::step]], rotation=45, ha="right", fontsize=8)
+
+
+def gap_volume_chart(report: GapReport) -> str:
+    """Unanswered questions per week, the top three gaps stacked on the rest."""
+    plt = _pyplot()
+    weeks = [w.week for w in report.weeks]
+    fig, ax = plt.subplots(figsize=(7, 3.2))
+    bottom = [0] * len(weeks)
+    for gap in report.gaps[:3]:
+        counts = [gap.weekly.get(w, 0) for w in weeks]
+        ax.bar(range(len(weeks)), counts, bottom=bottom, label=shorten(gap.label, 20))
+        bottom = [b + c for b, c in zip(bottom, counts, strict=True)]
+    rest = [max(w.gap_questions - b, 0) for w, b in zip(report.weeks, bottom, strict=True)]
+    ax.bar(range(len(weeks)), rest, bottom=bottom, color="#c8ccd2", label="その他 (other)")
+    ax.set_title("未回答の質問数（週ごと） unanswered questions per week")
+    ax.yaxis.set_major_locator(_integer_ticks())
+    _week_ticks(ax, weeks)
+    if weeks:
+        ax.legend(fontsize=8)
+    return _data_uri(fig)
+
+
+def top_gaps_chart(report: GapReport, k: int = TOP_GAPS) -> str:
+    """The ``k`` best-ranked gaps by their number of questions."""
+    plt = _pyplot()
+    gaps = report.gaps[:k][::-1]
+    fig, ax = plt.subplots(figsize=(7, 0.45 * max(len(gaps), 2) + 1.2))
+    ax.barh([shorten(g.label, 28) for g in gaps], [g.size for g in gaps], color="#3b6fb6")
+    ax.set_title("上位のギャップ top gaps (質問数 questions)")
+    ax.xaxis.set_major_locator(_integer_ticks())
+    ax.tick_params(axis="y", labelsize=9)
+    return _data_uri(fig)
+
+
+def rates_chart(report: GapReport) -> str:
+    """Deflection rate and "did this help" rate per week."""
+    plt = _pyplot()
+    weeks = [w.week for w in report.weeks]
+    fig, ax = plt.subplots(figsize=(7, 3.2))
+    for name, values in (("自己解決率 deflection", [w.deflection_rate for w in report.weeks]),
+                         ("「はい」率 helpful", [w.helpful_rate for w in report.weeks])):
+        points = [(i, v) for i, v in enumerate(values) if v is not None]
+        ax.plot([i for i, _ in points], [v for _, v in points], marker="o", label=name)
+    ax.set_ylim(0, 1.02)
+    ax.set_title("週ごとの自己解決率と「役に立った」率 weekly rates")
+    _week_ticks(ax, weeks)
+    ax.legend(fontsize=8)
+    return _data_uri(fig)
+
+
+def report_charts(report: GapReport) -> dict[str, str]:
+    """Every chart of the report: name → ``data:image/png;base64,…``."""
+    import matplotlib
+
+    with matplotlib.rc_context({"font.family": CJK_FONTS, "axes.unicode_minus": False}):
+        return {"gap_volume": gap_volume_chart(report), "top_gaps": top_gaps_chart(report),
+                "rates": rates_chart(report)}

@@ -1,0 +1,182 @@
+"""The FAQ-gap report from the outside: a real ``kotae serve`` on a small real KB with a query
+log, its HTTP API with editor keys, ``kotae gaps`` on the command line, and the /content page
+in a real browser (Debian's Chromium driven by Playwright)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from app.services import open_searcher, run_ingest
+from app.settings import Settings
+from kb import Channel, EventType, KBStore, QueryLog
+from suggest.deflect import Deflector
+
+pytestmark = pytest.mark.e2e
+
+DATA = Path(__file__).parents[1] / "suggest" / "data" / "gaps_kb"
+KEYS = {"editor": "e2e-editor", "agent": "e2e-agent", "admin": "e2e-admin"}
+QUESTIONS = ["請求書を米ドルで発行できますか？", "ドル建てで請求書を作成したい",
+             "外貨建ての請求書は作れますか", "Can I issue invoices in US dollars?",
+             "パスワードを忘れてしまいました"]
+CHROMIUM = "/usr/bin/chromium"
+FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def kb_home(tmp_path_factory, embedder) -> Path:
+    """The small KB with the questions customers asked in its query log."""
+    settings = Settings(home=tmp_path_factory.mktemp("gaps-app-kb"))
+    run_ingest(settings, [DATA / "faq.csv", DATA / "tickets.jsonl"], embedder=embedder)
+    log = QueryLog(KBStore.for_dir(settings.home))
+    deflector = Deflector(open_searcher(settings, embedder=embedder))
+    for question in QUESTIONS:
+        log.record(deflector.deflect(question).to_event(Channel.DEFLECT, EventType.DEFLECT))
+    return settings.home
+
+
+@pytest.fixture(scope="module")
+def server(kb_home):
+    port = _free_port()
+    env = {**os.environ, "KOTAE_API_KEYS": ",".join(f"{r}:{k}" for r, k in KEYS.items())}
+    proc = subprocess.Popen([sys.executable, "-m", "app", "serve", "--kb", str(kb_home),
+                             "--port", str(port)], env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(proc.stdout.read().decode(errors="replace"))
+        try:
+            if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
+                break
+        except httpx.TransportError:
+            time.sleep(0.2)
+    else:
+        proc.kill()
+        raise RuntimeError("server did not start within 90 s")
+    yield base
+    proc.terminate()
+    proc.wait(timeout=20)
+
+
+def get(server: str, path: str, role: str | None = "editor", **params) -> httpx.Response:
+    headers = {"Authorization": f"Bearer {KEYS[role]}"} if role else {}
+    return httpx.get(f"{server}{path}", params={"since": "all", **params}, headers=headers,
+                     timeout=300)
+
+
+def test_the_report_needs_an_editor_or_admin_key(server):
+    assert get(server, "/v1/gaps", role=None).status_code == 403
+    assert get(server, "/v1/gaps", role="agent").status_code == 403
+    bad = httpx.get(f"{server}/v1/gaps", headers={"Authorization": "Bearer nope"}, timeout=30)
+    assert bad.status_code == 401
+    assert get(server, "/v1/gaps", role="admin").status_code == 200
+    assert get(server, "/v1/gaps", since="soon").status_code == 422
+
+
+def test_the_report_groups_the_unanswered_questions_with_a_proposal(server):
+    response = get(server, "/v1/gaps", charts="true")
+    assert response.status_code == 200, response.text
+    report = response.json()
+    (gap,) = [g for g in report["gaps"] if set(QUESTIONS[:4]) & set(g["representatives"])]
+    assert gap["size"] >= 4 and gap["proposal"]["has_answer"]
+    assert "日本円のみ" in gap["proposal"]["answer"]
+    assert {c["ticket_id"] for c in gap["proposal"]["citations"]} <= {"T-001", "T-002"}
+    assert not any("パスワード" in q for g in report["gaps"] for q in g["representatives"])
+    assert len(report["duplicates"]) == 1
+    assert set(report["charts"]) == {"gap_volume", "top_gaps", "rates"}
+    assert all(uri.startswith("data:image/png;base64,") for uri in report["charts"].values())
+
+
+def test_exports_in_csv_and_markdown(server):
+    response = get(server, "/v1/gaps/export.csv")
+    assert response.status_code == 200 and response.text.startswith("\ufeffrank,gap_id,label")
+    rows = list(csv.DictReader(io.StringIO(response.text.lstrip("\ufeff"))))
+    assert rows and rows[0]["proposed_question"]
+    assert get(server, "/v1/gaps/export.csv", table="duplicates").text.count("\n") == 2
+    markdown = get(server, "/v1/gaps/export.md")
+    assert markdown.status_code == 200 and "# FAQ ギャップレポート" in markdown.text
+
+
+def test_accepting_a_proposal_makes_an_internal_draft(server):
+    gap = get(server, "/v1/gaps").json()["gaps"][0]
+    url = f"{server}/v1/gaps/{gap['id']}/accept"
+    headers = {"Authorization": f"Bearer {KEYS['editor']}"}
+    assert httpx.post(url, params={"since": "all"}, timeout=60).status_code == 403
+    response = httpx.post(url, params={"since": "all"}, headers=headers, timeout=300,
+                          json={"answer": "現在、請求書の通貨は日本円のみです。"})
+    assert response.status_code == 201, response.text
+    draft = response.json()
+    assert (draft["status"], draft["visibility"]) == ("draft", "internal")
+    assert draft["answer"] == "現在、請求書の通貨は日本円のみです。"
+    again = get(server, "/v1/gaps").json()["gaps"]
+    assert next(g for g in again if g["id"] == gap["id"])["draft_doc_id"] == draft["doc_id"]
+    public = httpx.get(f"{server}/v1/search", params={"q": gap["proposal"]["question"]},
+                       timeout=60).json()
+    assert draft["doc_id"] not in [h["doc_id"] for h in public["hits"]]
+    missing = httpx.post(f"{server}/v1/gaps/000000000000/accept", params={"since": "all"},
+                         headers=headers, timeout=300)
+    assert missing.status_code == 404
+
+
+def test_kotae_gaps_writes_the_report_files(kb_home, tmp_path):
+    out = tmp_path / "report"
+    run = subprocess.run([sys.executable, "-m", "app", "gaps", "--kb", str(kb_home), "--since",
+                          "all", "--out", str(out)], capture_output=True, text=True, timeout=600)
+    assert run.returncode == 0, run.stderr
+    assert sorted(p.name for p in out.iterdir()) == [
+        "duplicates.csv", "gaps.csv", "gaps.html", "gaps.md", "stale.csv", "weeks.csv"]
+    assert "data:image/png;base64," in (out / "gaps.html").read_text(encoding="utf-8")
+    as_json = subprocess.run([sys.executable, "-m", "app", "gaps", "--kb", str(kb_home),
+                              "--since", "all", "--json"], capture_output=True, text=True,
+                             timeout=600)
+    assert json.loads(as_json.stdout)["gaps"]
+
+
+def test_the_content_page_shows_gaps_and_accepts_a_proposal(server):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        page = browser.new_page(locale="ja-JP")
+        page.goto(f"{server}/content")
+        assert "編集者のAPIキー" in page.locator("#status").inner_text()
+        page.select_option("#since", "all")
+        page.fill("#api-key", KEYS["editor"])
+        page.click("#key-save")
+        card = page.locator("article.gap").first
+        card.wait_for(timeout=120_000)
+        assert "件" in card.locator(".badge").first.inner_text()
+        assert card.locator("textarea").input_value()  # the proposed answer, editable
+        assert page.locator("#charts img").count() == 3
+        assert page.locator("#duplicates li").count() == 1
+        card.locator(".accept-button").click()
+        page.wait_for_function(
+            "document.querySelector('article.gap .accept-result').textContent.includes('登録')"
+            " && !document.querySelector('article.gap .accept-result').textContent"
+            ".includes('しています')", timeout=120_000)
+        assert "下書き（社内限定）として登録しました" in card.locator(".accept-result").inner_text()
+        page.click("#key-panel summary")  # it folds away once a report is shown
+        page.fill("#api-key", KEYS["agent"])
+        page.click("#key-save")
+        page.wait_for_function(
+            "document.querySelector('#status').textContent.includes('編集者')", timeout=60_000)
+        browser.close()
