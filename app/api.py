@@ -16,7 +16,15 @@ from fastapi import FastAPI, Request
 from fastapi.responses import FileResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 
+from app.routes import agent as agent_routes
+from app.routes import contact as contact_routes
+from app.routes import content as content_routes
+from app.routes import deflect as deflect_routes
+from app.routes import feedback as feedback_routes
+from app.routes import gaps as gaps_routes
+from app.routes import help as help_routes
 from app.routes import search as search_routes
+from app.routes import suggest as suggest_routes
 from app.services import open_searcher
 from app.settings import Settings
 from kb import KBError, SnapshotNotFound
@@ -62,5 +70,11 @@ def create_app(settings: Settings | None = None, searcher: Searcher | None = Non
         return FileResponse(str(STATIC / "index.html"), media_type="text/html")
 
     app.include_router(search_routes.router)
+    app.include_router(suggest_routes.router)  # agents: suggested replies
+    app.include_router(agent_routes.router)
+    app.include_router(gaps_routes.router)  # content owners: FAQ gaps (editor key)
+    app.include_router(content_routes.router)
+    for public in (help_routes, contact_routes, feedback_routes, deflect_routes):
+        app.include_router(public.router)  # help center and deflection: public only
 
     return app

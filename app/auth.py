@@ -17,6 +17,7 @@ class Role(StrEnum):
     PUBLIC = "public"
     AGENT = "agent"
     ADMIN = "admin"
+    EDITOR = "editor"  # content owners: the FAQ-gap report and draft FAQ entries
 
     @property
     def audience(self) -> Audience:

@@ -11,9 +11,9 @@ from typing import Annotated
 import typer
 from rich.console import Console
 from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from app.cli_suggest import suggest as suggest_command
 from app.settings import Settings
 
 app = typer.Typer(help="kotae (答え): a Japanese-first knowledge base for support teams.",
@@ -37,8 +37,10 @@ def _settings(kb: Path | None) -> Settings:
 
 @app.command()
 def ingest(
-    paths: Annotated[list[Path], typer.Argument(
-        help="Files or folders: .md .txt .html (articles), .csv (FAQ), .jsonl (tickets).")],
+    paths: Annotated[list[Path] | None, typer.Argument(
+        help="Files or folders: .md .txt .html .pdf .docx .pptx (articles), .csv .xlsx (FAQ; "
+        "Freshdesk ticket CSV), .jsonl .json (tickets; Zendesk export).",
+        show_default=False)] = None,
     kb: KbOption = None,
     visibility: Annotated[str | None, typer.Option(
         help="Default visibility for documents that do not set one: public or internal.")] = None,
@@ -48,56 +50,34 @@ def ingest(
     rebuild: Annotated[bool, typer.Option(
         help="Publish a new index even if nothing changed (after changing the embedder)."),
     ] = False,
+    dry_run: Annotated[bool, typer.Option(
+        "--dry-run", help="Say what would change (and how much to embed); change nothing.")
+    ] = False,
+    report: Annotated[bool, typer.Option(
+        "--report", help="Show the quarantine: files and rows skipped, with the reason.")
+    ] = False,
+    ray: Annotated[str | None, typer.Option(
+        "--ray", metavar="ADDRESS", help="Load, chunk and embed on a Ray cluster "
+        "(ray://host:10001, auto), or 'local' to start Ray here. Needs kotae[ray].",
+        show_default=False)] = None,
+    db_url: Annotated[str | None, typer.Option(
+        "--db-url", help="Store database URL (default: $KOTAE_DATABASE_URL or SQLite in --kb).",
+        show_default=False)] = None,
+    columns: Annotated[str, typer.Option(
+        help="Map export columns to fields, e.g. 'id=チケット番号,subject=件名,body=内容,"
+        "reply=回答' (CSV/JSONL/JSON exports).")] = "",
 ) -> None:
     """Add or update documents, then publish a new index (unchanged text is not re-embedded).
 
     Exit status: 0 when everything was ingested, 3 when some files or lines were skipped
-    (they are listed), 1 on an error that stopped the run (the previous index keeps serving).
+    (they are listed and kept in the quarantine, see --report), 1 on an error that stopped the
+    run (the previous index keeps serving).
     """
-    from app.services import IngestProgress, run_ingest
-    from ingest import Defaults
-    from kb import KBError, Visibility, parse_enum
-    from models import ModelError
+    from app.cli_ingest import ingest_command
 
-    settings = _settings(kb)
-    try:
-        vis = parse_enum(Visibility, visibility, "visibility") if visibility else None
-    except ValueError as exc:
-        raise typer.BadParameter(str(exc), param_hint="--visibility") from None
-    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-               TimeElapsedColumn())
-    with Progress(*columns, console=err, transient=False) as bar:
-        files = bar.add_task("ファイル読み込み (reading)", total=None)
-        embed = bar.add_task("埋め込み (embedding)", total=None, visible=False)
-
-        def on_embed(done: int, total: int) -> None:
-            bar.update(embed, completed=done, total=total, visible=True)
-
-        progress = IngestProgress(
-            on_files=lambda n: bar.update(files, total=n),
-            on_file=lambda _p: bar.advance(files),
-            on_embed=on_embed,
-        )
-        try:
-            outcome = run_ingest(settings, paths, Defaults(visibility=vis, product=product),
-                                 prune=prune, rebuild=rebuild, progress=progress)
-        except (KBError, ModelError, ValueError, OSError) as exc:
-            err.print(f"[red]error:[/] {escape(str(exc))}", soft_wrap=True)
-            raise typer.Exit(1) from None
-        bar.update(files, completed=bar.tasks[files].total or 0)
-    report, build = outcome.report, outcome.build
-    c = report.counts
-    console.print(f"files: {report.files}  added: {c.added}  updated: {c.updated}  "
-                  f"unchanged: {c.unchanged}  removed: {c.removed}")
-    state = "published" if build.published else "unchanged (nothing to publish)"
-    console.print(f"index {state}: {build.manifest.documents} documents, "
-                  f"{build.manifest.chunks} chunks, {build.embedded} newly embedded "
-                  f"→ {escape(str(settings.home))}", soft_wrap=True)
-    if report.problems:
-        err.print(f"[yellow]skipped {len(report.problems)}:[/]")
-        for problem in report.problems:
-            err.print(f"  [yellow]-[/] {escape(str(problem))}", soft_wrap=True)
-        raise typer.Exit(EXIT_SKIPPED)
+    ingest_command(_settings(kb), paths or [], visibility=visibility, product=product,
+                   prune=prune, rebuild=rebuild, dry_run=dry_run, report=report, ray=ray,
+                   db_url=db_url, columns=columns)
 
 
 @app.command()
@@ -161,6 +141,18 @@ def serve(
     uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
 
 
+app.command("suggest")(suggest_command)
+
+
+def _mount_gaps() -> None:
+    from app.cli_gaps import gaps
+
+    app.command("gaps")(gaps)
+
+
+_mount_gaps()
+
+
 def _mount_eval() -> None:
     try:
         from app.cli_eval import eval_app
@@ -170,6 +162,15 @@ def _mount_eval() -> None:
 
 
 _mount_eval()
+
+
+def _mount_models() -> None:
+    from app.cli_models import models_app
+
+    app.add_typer(models_app, name="models")
+
+
+_mount_models()
 
 
 def main() -> None:

