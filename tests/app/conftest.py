@@ -7,6 +7,9 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 
 import httpx
 import pytest
@@ -18,15 +21,16 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="module")
-def server(sample_settings):
+@contextmanager
+def running_server(kb_home: Path, api_keys: str, timeout: float = 90) -> Iterator[str]:
+    """`kotae serve` on a free loopback port for ``kb_home``; yields its base URL."""
     port = _free_port()
-    env = {**os.environ, "KOTAE_API_KEYS": "agent:e2e-agent"}
+    env = {**os.environ, "KOTAE_API_KEYS": api_keys}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "app", "serve", "--kb", str(sample_settings.home), "--port",
-         str(port)], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        [sys.executable, "-m", "app", "serve", "--kb", str(kb_home), "--port", str(port)],
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
             raise RuntimeError(proc.stdout.read().decode(errors="replace"))
@@ -37,7 +41,21 @@ def server(sample_settings):
             time.sleep(0.2)
     else:
         proc.kill()
-        raise RuntimeError("server did not start within 60 s")
-    yield base
-    proc.terminate()
-    proc.wait(timeout=20)
+        raise RuntimeError(f"server did not start within {timeout:.0f} s")
+    try:
+        yield base
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+
+
+@pytest.fixture(scope="module")
+def server(sample_settings):
+    with running_server(sample_settings.home, "agent:e2e-agent") as base:
+        yield base
+
+
+@pytest.fixture(scope="session")
+def serve_kb():
+    """The ``running_server`` context manager, for modules that serve a KB of their own."""
+    return running_server

@@ -7,11 +7,8 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
-import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import httpx
@@ -34,12 +31,6 @@ FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
          "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def kb_home(tmp_path_factory, embedder) -> Path:
     """The small KB with the questions customers asked in its query log."""
@@ -53,28 +44,9 @@ def kb_home(tmp_path_factory, embedder) -> Path:
 
 
 @pytest.fixture(scope="module")
-def server(kb_home):
-    port = _free_port()
-    env = {**os.environ, "KOTAE_API_KEYS": ",".join(f"{r}:{k}" for r, k in KEYS.items())}
-    proc = subprocess.Popen([sys.executable, "-m", "app", "serve", "--kb", str(kb_home),
-                             "--port", str(port)], env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 90
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(proc.stdout.read().decode(errors="replace"))
-        try:
-            if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                break
-        except httpx.TransportError:
-            time.sleep(0.2)
-    else:
-        proc.kill()
-        raise RuntimeError("server did not start within 90 s")
-    yield base
-    proc.terminate()
-    proc.wait(timeout=20)
+def server(kb_home, serve_kb):
+    with serve_kb(kb_home, ",".join(f"{r}:{k}" for r, k in KEYS.items())) as base:
+        yield base
 
 
 def get(server: str, path: str, role: str | None = "editor", **params) -> httpx.Response:
