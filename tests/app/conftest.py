@@ -14,6 +14,12 @@ from pathlib import Path
 import httpx
 import pytest
 
+# Debian's Chromium (a test tool's own browser download cannot work here); without the
+# background-networking flags it keeps trying to reach hosts this machine cannot reach.
+CHROMIUM = "/usr/bin/chromium"
+FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
 
 def _free_port() -> int:
     with socket.socket() as s:
@@ -59,3 +65,14 @@ def server(sample_settings):
 def serve_kb():
     """The ``running_server`` context manager, for modules that serve a KB of their own."""
     return running_server
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Headless Chromium driven by Playwright, one per test module."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        yield b
+        b.close()

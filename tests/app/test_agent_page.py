@@ -10,23 +10,16 @@ from kb.feedback import FeedbackStore
 
 pytestmark = pytest.mark.e2e
 
-CHROMIUM = "/usr/bin/chromium"
-FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
 
 @pytest.fixture(scope="module")
-def page(server):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
-        pg = browser.new_page(locale="ja-JP")
-        pg.goto(f"{server}/agent")
-        pg.fill("#api-key", "e2e-agent")
-        pg.click("#key-save")
-        yield pg
-        browser.close()
+def page(server, browser):
+    pg = browser.new_page(locale="ja-JP")
+    pg.goto(f"{server}/agent")
+    pg.fill("#api-key", "e2e-agent")
+    pg.click("#key-save")
+    yield pg
+    pg.close()
 
 
 def _ask(page, subject: str, body: str) -> None:

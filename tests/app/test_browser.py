@@ -7,20 +7,13 @@ import pytest
 
 pytestmark = pytest.mark.e2e
 
-CHROMIUM = "/usr/bin/chromium"
-FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
 
 @pytest.fixture(scope="module")
-def page(server):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
-        pg = browser.new_page(locale="ja-JP")
-        yield pg
-        browser.close()
+def page(server, browser):
+    pg = browser.new_page(locale="ja-JP")
+    yield pg
+    pg.close()
 
 
 def test_typing_a_japanese_query_shows_highlighted_results(server, page):

@@ -26,9 +26,6 @@ KEYS = {"editor": "e2e-editor", "agent": "e2e-agent", "admin": "e2e-admin"}
 QUESTIONS = ["請求書を米ドルで発行できますか？", "ドル建てで請求書を作成したい",
              "外貨建ての請求書は作れますか", "Can I issue invoices in US dollars?",
              "パスワードを忘れてしまいました"]
-CHROMIUM = "/usr/bin/chromium"
-FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
 
 @pytest.fixture(scope="module")
@@ -123,32 +120,28 @@ def test_kotae_gaps_writes_the_report_files(kb_home, tmp_path):
     assert json.loads(as_json.stdout)["gaps"]
 
 
-def test_the_content_page_shows_gaps_and_accepts_a_proposal(server):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
-        page = browser.new_page(locale="ja-JP")
-        page.goto(f"{server}/content")
-        assert "編集者のAPIキー" in page.locator("#status").inner_text()
-        page.select_option("#since", "all")
-        page.fill("#api-key", KEYS["editor"])
-        page.click("#key-save")
-        card = page.locator("article.gap").first
-        card.wait_for(timeout=120_000)
-        assert "件" in card.locator(".badge").first.inner_text()
-        assert card.locator("textarea").input_value()  # the proposed answer, editable
-        assert page.locator("#charts img").count() == 3
-        assert page.locator("#duplicates li").count() == 1
-        card.locator(".accept-button").click()
-        page.wait_for_function(
-            "document.querySelector('article.gap .accept-result').textContent.includes('登録')"
-            " && !document.querySelector('article.gap .accept-result').textContent"
-            ".includes('しています')", timeout=120_000)
-        assert "下書き（社内限定）として登録しました" in card.locator(".accept-result").inner_text()
-        page.click("#key-panel summary")  # it folds away once a report is shown
-        page.fill("#api-key", KEYS["agent"])
-        page.click("#key-save")
-        page.wait_for_function(
-            "document.querySelector('#status').textContent.includes('編集者')", timeout=60_000)
-        browser.close()
+def test_the_content_page_shows_gaps_and_accepts_a_proposal(server, browser):
+    page = browser.new_page(locale="ja-JP")
+    page.goto(f"{server}/content")
+    assert "編集者のAPIキー" in page.locator("#status").inner_text()
+    page.select_option("#since", "all")
+    page.fill("#api-key", KEYS["editor"])
+    page.click("#key-save")
+    card = page.locator("article.gap").first
+    card.wait_for(timeout=120_000)
+    assert "件" in card.locator(".badge").first.inner_text()
+    assert card.locator("textarea").input_value()  # the proposed answer, editable
+    assert page.locator("#charts img").count() == 3
+    assert page.locator("#duplicates li").count() == 1
+    card.locator(".accept-button").click()
+    page.wait_for_function(
+        "document.querySelector('article.gap .accept-result').textContent.includes('登録')"
+        " && !document.querySelector('article.gap .accept-result').textContent"
+        ".includes('しています')", timeout=120_000)
+    assert "下書き（社内限定）として登録しました" in card.locator(".accept-result").inner_text()
+    page.click("#key-panel summary")  # it folds away once a report is shown
+    page.fill("#api-key", KEYS["agent"])
+    page.click("#key-save")
+    page.wait_for_function(
+        "document.querySelector('#status').textContent.includes('編集者')", timeout=60_000)
+    page.close()
