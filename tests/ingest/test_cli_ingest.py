@@ -3,10 +3,8 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
-import pytest
 from typer.testing import CliRunner
 
 from app.cli import EXIT_SKIPPED, app
@@ -66,16 +64,10 @@ def test_columns_option_maps_a_ticket_export(tmp_path: Path, embedder) -> None:
     assert bad.exit_code == 2 and "field=column" in bad.output
 
 
-def test_db_url_puts_the_store_on_postgresql(tmp_path: Path, embedder) -> None:
-    url = os.environ.get("KOTAE_TEST_PG_URL", "")
-    if not url:
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail("KOTAE_TEST_PG_URL is not set: .ci/run must start PostgreSQL")
-        pytest.skip("no PostgreSQL (KOTAE_TEST_PG_URL)")
+def test_db_url_puts_the_store_on_postgresql(tmp_path: Path, embedder, pg_url: str) -> None:
     from kb import KBStore
-    from kb.store import Base
 
-    Base.metadata.drop_all(KBStore(url).engine)
+    url = pg_url
     src, kb = _src(tmp_path), tmp_path / "kb"
     result = runner.invoke(app, ["ingest", str(src), "--kb", str(kb), "--db-url", url])
     assert result.exit_code == 0, result.output

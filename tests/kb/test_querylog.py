@@ -3,16 +3,12 @@ as in the store contract): record, update, read back, popular questions."""
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 
 import pytest
 
 from kb import Action, Channel, EventType, KBStore, QueryEvent, QueryLog
 from kb.querylog import query_key
-from kb.store import Base
-
-PG_URL = os.environ.get("KOTAE_TEST_PG_URL", "")
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -20,14 +16,7 @@ def log(request: pytest.FixtureRequest, tmp_path) -> Iterator[QueryLog]:
     if request.param == "sqlite":
         yield QueryLog.for_dir(tmp_path)
         return
-    if not PG_URL:
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail("KOTAE_TEST_PG_URL is not set: .ci/run must start PostgreSQL")
-        pytest.skip("no PostgreSQL (set KOTAE_TEST_PG_URL to run the query log against it)")
-    fresh = KBStore(PG_URL)
-    Base.metadata.drop_all(fresh.engine)
-    fresh.engine.dispose()
-    store = KBStore(PG_URL)
+    store = KBStore(request.getfixturevalue("pg_url"))
     yield QueryLog(store)
     store.engine.dispose()
 

@@ -6,7 +6,6 @@ and sets it). Without it these cases are skipped locally and FAIL in CI (``CI=tr
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,9 +13,6 @@ import numpy as np
 import pytest
 
 from kb import Chunk, Document, KBStore, Kind, Visibility
-from kb.store import Base
-
-PG_URL = os.environ.get("KOTAE_TEST_PG_URL", "")
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -24,14 +20,7 @@ def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[KBStore]:
     if request.param == "sqlite":
         yield KBStore.for_dir(tmp_path / "kb")
         return
-    if not PG_URL:
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail("KOTAE_TEST_PG_URL is not set: .ci/run must start PostgreSQL")
-        pytest.skip("no PostgreSQL (set KOTAE_TEST_PG_URL to run the contract against it)")
-    fresh = KBStore(PG_URL)
-    Base.metadata.drop_all(fresh.engine)
-    fresh.engine.dispose()
-    pg = KBStore(PG_URL)
+    pg = KBStore(request.getfixturevalue("pg_url"))
     yield pg
     pg.engine.dispose()
 
