@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import numpy as np
@@ -11,6 +12,14 @@ import numpy as np
 from kb import SnapshotCorrupt
 
 log = logging.getLogger(__name__)
+
+
+def _bm25s() -> ModuleType:
+    import bm25s
+
+    # bm25s sets its own logger to DEBUG on import; keep its chatter out of our output.
+    logging.getLogger("bm25s").setLevel(logging.WARNING)
+    return bm25s
 
 
 class BM25Index:
@@ -26,9 +35,7 @@ class BM25Index:
 
     @classmethod
     def build(cls, corpus_tokens: list[list[str]], k1: float = 1.2, b: float = 0.75) -> BM25Index:
-        import bm25s
-
-        model = bm25s.BM25(k1=k1, b=b, method="lucene")
+        model = _bm25s().BM25(k1=k1, b=b, method="lucene")
         # An empty document would have no tokens; bm25s wants at least one per document.
         model.index([toks or [""] for toks in corpus_tokens] or [[""]], show_progress=False)
         return cls(model, len(corpus_tokens))
@@ -39,10 +46,8 @@ class BM25Index:
 
     @classmethod
     def load(cls, folder: Path) -> BM25Index:
-        import bm25s
-
         try:
-            model = bm25s.BM25.load(str(folder), show_progress=False)
+            model = _bm25s().BM25.load(str(folder), show_progress=False)
             size = int((folder / "size.txt").read_text())
         except (OSError, ValueError) as exc:
             raise SnapshotCorrupt(str(folder), str(exc)[:200]) from exc
