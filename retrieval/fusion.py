@@ -1,7 +1,8 @@
 """Fusion of ranked lists from several retrievers (pure functions).
 
 Both take ``{arm: {item: score}}`` and return ``[(item, fused_score)]`` best first; ties are
-broken by item id so the result does not depend on input order.
+broken by item id and arms are summed in name order (float addition is not associative), so
+the result does not depend on input order, bit for bit.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ def reciprocal_rank_fusion(runs: Mapping[str, Mapping[str, float]], k: int = 60,
     if k < 0:
         raise ValueError(f"k must be non-negative, got {k}")
     fused: dict[str, float] = {}
-    for arm, scores in runs.items():
+    for arm, scores in sorted(runs.items()):
         w = 1.0 if weights is None else weights.get(arm, 1.0)
         ranked = sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))
         for rank, (item, _) in enumerate(ranked, start=1):
@@ -35,7 +36,7 @@ def convex_fusion(runs: Mapping[str, Mapping[str, float]],
     [('x', 1.0), ('y', 1.0)]
     """
     fused: dict[str, float] = {}
-    for arm, scores in runs.items():
+    for arm, scores in sorted(runs.items()):
         if not scores:
             continue
         w = 1.0 if weights is None else weights.get(arm, 1.0)
