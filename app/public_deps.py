@@ -6,13 +6,13 @@ The store and the limiter are made on first use and kept on ``app.state`` (nothi
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 import threading
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request
 
+from app.auth import authenticator
 from app.deps import get_searcher, get_settings
 from app.ratelimit import RateLimiter
 from app.services import store_for
@@ -71,8 +71,9 @@ def client_key(request: Request, trust_proxy: bool) -> str:
     """
     header = request.headers.get("authorization", "")
     key = header[7:].strip() if header.lower().startswith("bearer ") else ""
-    if key and key in getattr(request.app.state, "api_keys", {}):
-        return "key:" + hashlib.sha256(key.encode()).hexdigest()[:16]
+    caller = authenticator(request).by_key(key) if key else None
+    if caller is not None:
+        return "key:" + caller.key_id
     forwarded = request.headers.get("x-forwarded-for", "")
     if trust_proxy and forwarded:
         return "ip:" + forwarded.split(",")[0].strip()

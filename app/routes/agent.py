@@ -11,10 +11,12 @@ from importlib import resources
 from fastapi import APIRouter
 from fastapi.responses import FileResponse
 
+from app.auth import Role, allow
+
 router = APIRouter()
 
 
-@router.get("/agent", include_in_schema=False)
+@router.get("/agent", include_in_schema=False, **allow(Role.PUBLIC))
 def agent_console() -> FileResponse:
     page = resources.files("app") / "static" / "agent.html"
     return FileResponse(str(page), media_type="text/html",

@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse
 
+from app.auth import Role, allow
 from app.public_deps import get_deflector, get_query_log, rate_limited, session_id
 from app.routes.help import EventId, Lang, page, page_language
 from kb import Action, Channel, EventType, QueryEvent, QueryLog, SnapshotNotFound
@@ -19,7 +20,8 @@ MAX_BODY_CHARS = 2000
 
 
 @router.get("/help/contact", response_class=HTMLResponse, tags=["help center"],
-            summary="The contact form, pre-filled with the customer's question")
+            summary="The contact form, pre-filled with the customer's question",
+            **allow(Role.PUBLIC))
 def contact_form(request: Request, lang: Lang = None,
                  q: Annotated[str, Query(max_length=MAX_BODY_CHARS)] = "",
                  e: EventId = "") -> HTMLResponse:
@@ -31,7 +33,7 @@ def contact_form(request: Request, lang: Lang = None,
 
 
 @router.post("/help/contact", response_class=HTMLResponse, tags=["help center"],
-             dependencies=[Depends(rate_limited)], summary="Send the contact form")
+             summary="Send the contact form", **allow(Role.PUBLIC, rate_limited))
 def contact_send(request: Request, deflector: Annotated[Deflector, Depends(get_deflector)],
                  log: Annotated[QueryLog, Depends(get_query_log)],
                  body: Annotated[str, Form(max_length=MAX_BODY_CHARS)] = "",

@@ -8,6 +8,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, HTTPException, Path
 from pydantic import BaseModel, Field
 
+from app.auth import Role, allow
 from app.public_deps import get_deflector, get_query_log, rate_limited
 from app.schemas import ErrorOut
 from kb import Channel, EventType, QueryLog
@@ -75,11 +76,12 @@ class RecordedOut(BaseModel):
 
 @router.post(
     "/v1/deflect", response_model=DeflectOut, response_model_exclude_none=True,
-    tags=["deflection"], dependencies=[Depends(rate_limited)],
+    tags=["deflection"],
     summary="Answer from public sources when confident, else a pre-filled hand-off",
     responses={422: {"model": ErrorOut}, 429: {"model": ErrorOut, "description":
                "Too many requests from this client; see Retry-After."},
-               503: {"model": ErrorOut, "description": "No index has been built yet."}})
+               503: {"model": ErrorOut, "description": "No index has been built yet."}},
+             **allow(Role.PUBLIC, rate_limited))
 def deflect(body: DeflectIn, deflector: Annotated[Deflector, Depends(get_deflector)],
             log: Annotated[QueryLog, Depends(get_query_log)]) -> DeflectOut:
     """Reads public articles and FAQ only, whatever key is sent. An answer is given only when
@@ -96,9 +98,9 @@ def deflect(body: DeflectIn, deflector: Annotated[Deflector, Depends(get_deflect
 
 @router.post(
     "/v1/deflect/{event_id}/feedback", response_model=RecordedOut, tags=["deflection"],
-    dependencies=[Depends(rate_limited)], summary="Whether the deflection helped the customer",
+    summary="Whether the deflection helped the customer",
     responses={404: {"model": ErrorOut, "description": "No such event."},
-               429: {"model": ErrorOut}})
+               429: {"model": ErrorOut}}, **allow(Role.PUBLIC, rate_limited))
 def deflect_feedback(event_id: Annotated[str, EVENT_ID], body: FeedbackIn,
                      log: Annotated[QueryLog, Depends(get_query_log)]) -> RecordedOut:
     if not log.update(event_id, helpful=body.helpful):

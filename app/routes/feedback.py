@@ -14,6 +14,7 @@ from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import RedirectResponse
 from pydantic import BaseModel, Field
 
+from app.auth import Role, allow
 from app.public_deps import get_kb_store, get_query_log, rate_limited, session_id
 from app.routes.deflect import RecordedOut
 from app.schemas import ErrorOut
@@ -53,8 +54,9 @@ def record_vote(log: QueryLog, store: KBStore, helpful: bool, event_id: str, doc
 
 
 @router.post("/v1/feedback/vote", response_model=RecordedOut, tags=["feedback"],
-             dependencies=[Depends(rate_limited)], summary="Did this answer or article help?",
-             responses={404: {"model": ErrorOut}, 429: {"model": ErrorOut}})
+             summary="Did this answer or article help?",
+             responses={404: {"model": ErrorOut}, 429: {"model": ErrorOut}},
+             **allow(Role.PUBLIC, rate_limited))
 def vote(body: VoteIn, log: Annotated[QueryLog, Depends(get_query_log)],
          store: Annotated[KBStore, Depends(get_kb_store)]) -> RecordedOut:
     if not body.event_id and not body.doc_id:
@@ -68,8 +70,9 @@ def vote(body: VoteIn, log: Annotated[QueryLog, Depends(get_query_log)],
 
 
 @router.post("/v1/feedback/click", response_model=RecordedOut, tags=["feedback"],
-             dependencies=[Depends(rate_limited)], summary="A result was opened",
-             responses={404: {"model": ErrorOut}, 429: {"model": ErrorOut}})
+             summary="A result was opened",
+             responses={404: {"model": ErrorOut}, 429: {"model": ErrorOut}},
+             **allow(Role.PUBLIC, rate_limited))
 def click(body: ClickIn, log: Annotated[QueryLog, Depends(get_query_log)]) -> RecordedOut:
     if not log.update(body.event_id, clicked_doc_id=body.doc_id):
         raise HTTPException(404, f"no event {body.event_id}")
@@ -88,7 +91,7 @@ def _back(path: str, **params: str) -> str:
     return f"{base}?{extra}" if extra else base
 
 
-@router.post("/help/vote", include_in_schema=False, dependencies=[Depends(rate_limited)])
+@router.post("/help/vote", include_in_schema=False, **allow(Role.PUBLIC, rate_limited))
 def vote_form(request: Request, log: Annotated[QueryLog, Depends(get_query_log)],
               store: Annotated[KBStore, Depends(get_kb_store)],
               helpful: Annotated[Literal["yes", "no"], Form()],
@@ -103,9 +106,10 @@ def vote_form(request: Request, log: Annotated[QueryLog, Depends(get_query_log)]
                                session_id(request)[0])
     except LookupError:
         raise HTTPException(404, "nothing to vote on: the search or article is unknown") from None
+    root = request.scope.get("root_path", "")  # the KB's prefix when several are served
     if helpful == "no":
-        target = "/help/contact?" + urlencode({k: v for k, v in
+        target = root + "/help/contact?" + urlencode({k: v for k, v in
                                                (("q", q), ("e", event_id), ("lang", lang)) if v})
     else:
-        target = _back(back, voted="yes")
+        target = root + _back(back, voted="yes")
     return RedirectResponse(target, status_code=303)

@@ -14,7 +14,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
 from fastapi.responses import PlainTextResponse
 
-from app.deps import Role, caller_role, get_searcher, get_settings
+from app.auth import Caller, Role, allow, current_caller
+from app.deps import get_searcher, get_settings
 from app.public_deps import get_kb_store, get_query_log
 from app.schemas import ErrorOut
 from app.schemas_gaps import AcceptIn, AcceptOut, GapReportOut
@@ -36,19 +37,13 @@ router = APIRouter(tags=["gaps"])
 REPORT_TTL = 60.0
 _LOCK = threading.Lock()
 ERRORS: dict[int | str, dict[str, Any]] = {
-    401: {"model": ErrorOut, "description": "Unknown API key."},
-    403: {"model": ErrorOut, "description": "Needs an editor or admin API key."},
+    401: {"model": ErrorOut, "description": "No key, or an unknown or revoked one."},
+    403: {"model": ErrorOut, "description": "The key's role is below editor."},
     422: {"model": ErrorOut, "description": "Bad since or min_size."},
     503: {"model": ErrorOut, "description": "No index has been built yet."}}
 Since = Annotated[str, Query(max_length=8, description="30d, 8w, 6m, 1y or all.")]
 MinSize = Annotated[int, Query(ge=1, le=1000, description="Questions a gap needs at least.")]
 
-
-def editor_role(role: Annotated[Role, Depends(caller_role)]) -> Role:
-    if role not in (Role.EDITOR, Role.ADMIN):
-        raise HTTPException(403, "the FAQ-gap report needs an editor or admin API key "
-                            "(Authorization: Bearer KEY)")
-    return role
 
 
 def _cache(request: Request) -> dict[tuple[int | None, int], tuple[float, GapReport]]:
@@ -78,8 +73,8 @@ def current_report(request: Request, since: str, min_size: int) -> GapReport:
 
 
 @router.get("/v1/gaps", response_model=GapReportOut, summary="The FAQ-gap report",
-            responses=ERRORS)
-def gaps(request: Request, _role: Annotated[Role, Depends(editor_role)], since: Since = "30d",
+            responses=ERRORS, **allow(Role.EDITOR))
+def gaps(request: Request, since: Since = "30d",
          min_size: MinSize = 3, charts: bool = False) -> GapReportOut:
     """Unanswered questions grouped by meaning, ranked by volume and recency, each with a
     proposed FAQ entry; near-duplicate and stale articles; weekly rates. ``charts=true`` adds
@@ -96,8 +91,9 @@ def gaps(request: Request, _role: Annotated[Role, Depends(editor_role)], since: 
 @router.post("/v1/gaps/{gap_id}/accept", response_model=AcceptOut, status_code=201,
              summary="Turn a proposal into a draft FAQ entry (internal until published)",
              responses={**ERRORS, 404: {"model": ErrorOut, "description": "Unknown gap id."},
-                        409: {"model": ErrorOut, "description": "An ingest is running."}})
-def accept(request: Request, role: Annotated[Role, Depends(editor_role)],
+                        409: {"model": ErrorOut, "description": "An ingest is running."}},
+             **allow(Role.EDITOR))
+def accept(request: Request, caller: Annotated[Caller, Depends(current_caller)],
            gap_id: Annotated[str, Path(pattern=r"^[0-9a-f]{12}$")],
            body: AcceptIn | None = None, since: Since = "30d",
            min_size: MinSize = 3) -> AcceptOut:
@@ -111,7 +107,7 @@ def accept(request: Request, role: Annotated[Role, Depends(editor_role)],
         raise HTTPException(404, str(GapNotFound(gap_id)))
     try:
         doc = accept_proposal(get_kb_store(request), gap, body.question, body.answer,
-                              accepted_by=role.value)
+                              accepted_by=caller.label)
         build = publish_store_change(get_settings(request), get_searcher(request).embedder)
     except NothingToAccept as exc:
         raise HTTPException(422, str(exc)) from None
@@ -125,9 +121,9 @@ def accept(request: Request, role: Annotated[Role, Depends(editor_role)],
 
 
 @router.get("/v1/gaps/export.csv", response_class=PlainTextResponse, responses=ERRORS,
-            summary="The gap report as CSV (gaps, duplicates, stale or weeks)")
-def export_csv(request: Request, _role: Annotated[Role, Depends(editor_role)],
-               since: Since = "30d", min_size: MinSize = 3,
+            summary="The gap report as CSV (gaps, duplicates, stale or weeks)",
+            **allow(Role.EDITOR))
+def export_csv(request: Request, since: Since = "30d", min_size: MinSize = 3,
                table: Annotated[str, Query(pattern="^(" + "|".join(TABLES) + ")$")] = "gaps",
                ) -> PlainTextResponse:
     text = table_csv(current_report(request, since, min_size), table)
@@ -137,9 +133,9 @@ def export_csv(request: Request, _role: Annotated[Role, Depends(editor_role)],
 
 
 @router.get("/v1/gaps/export.md", response_class=PlainTextResponse, responses=ERRORS,
-            summary="The gap report as Markdown")
-def export_markdown(request: Request, _role: Annotated[Role, Depends(editor_role)],
-                    since: Since = "30d", min_size: MinSize = 3) -> PlainTextResponse:
+            summary="The gap report as Markdown", **allow(Role.EDITOR))
+def export_markdown(request: Request, since: Since = "30d",
+                    min_size: MinSize = 3) -> PlainTextResponse:
     text = report_markdown(current_report(request, since, min_size))
     return PlainTextResponse(text, media_type="text/markdown; charset=utf-8", headers={
         "Content-Disposition": 'attachment; filename="kotae-gaps.md"'})

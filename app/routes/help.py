@@ -14,6 +14,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse
 from pydantic import BaseModel
 
+from app.auth import Role, allow
 from app.help_i18n import LANG_COOKIE, LANGUAGES, MESSAGES, pick_language
 from app.help_view import answer_view, render_article, result_views, templates
 from app.public_deps import (
@@ -42,7 +43,8 @@ def page(request: Request, name: str, context: dict[str, Any], lang: str,
     toggle = request.url.path + "?" + urlencode([*params, ("lang", other)])
     response: HTMLResponse = templates().TemplateResponse(
         request, name, {"lang": lang, "other": other, "t": MESSAGES[lang], "sid": sid,
-                        "home": name == "help.html", "toggle_href": toggle, **context},
+                        "home": name == "help.html", "toggle_href": toggle,
+                        "root": request.scope.get("root_path", ""), **context},
         status_code=status_code)
     if new:
         response.set_cookie(SESSION_COOKIE, sid, max_age=60 * 60 * 24 * 30, httponly=True,
@@ -74,7 +76,8 @@ def search_context(request: Request, q: str, lang: str, deflector: Deflector, lo
     action = Action.ANSWER if deflection.action is Action.ANSWER else Action.NONE
     event_id = ""
     if record:
-        event_id = log.record(deflection.to_event(Channel.HELP, EventType.SEARCH, sid, action))
+        event = deflection.to_event(Channel.HELP, EventType.SEARCH, sid, action)
+        event_id = log.record(event, best_effort=True)  # "" when the KB cannot take it
     if replace and replace != event_id:
         log.discard(replace, sid, superseded_by=q)
     analyse = deflector.searcher.tokenizer.analyse
@@ -86,7 +89,8 @@ def search_context(request: Request, q: str, lang: str, deflector: Deflector, lo
 
 
 @router.get("/help", response_class=HTMLResponse, tags=["help center"],
-            summary="The help-center search page (results rendered on the server)")
+            summary="The help-center search page (results rendered on the server)",
+            **allow(Role.PUBLIC))
 def help_page(request: Request, deflector: Annotated[Deflector, Depends(get_deflector)],
               log: Annotated[QueryLog, Depends(get_query_log)], q: Q = "", lang: Lang = None,
               voted: Annotated[str, Query(pattern="^(yes|no|)$")] = "") -> HTMLResponse:
@@ -96,7 +100,8 @@ def help_page(request: Request, deflector: Annotated[Deflector, Depends(get_defl
 
 
 @router.get("/help/results", response_class=HTMLResponse, tags=["help center"],
-            summary="The results part of the help page (help.js fetches it as you type)")
+            summary="The results part of the help page (help.js fetches it as you type)",
+            **allow(Role.PUBLIC))
 def help_results(request: Request, deflector: Annotated[Deflector, Depends(get_deflector)],
                  log: Annotated[QueryLog, Depends(get_query_log)], q: Q = "",
                  lang: Lang = None, replace: EventId = "") -> HTMLResponse:
@@ -106,7 +111,7 @@ def help_results(request: Request, deflector: Annotated[Deflector, Depends(get_d
 
 
 @router.get("/help/articles/{doc_id}", response_class=HTMLResponse, name="help_article",
-            tags=["help center"], summary="A public article or FAQ entry")
+            tags=["help center"], summary="A public article or FAQ entry", **allow(Role.PUBLIC))
 def help_article(request: Request, doc_id: str,
                  store: Annotated[KBStore, Depends(get_kb_store)],
                  log: Annotated[QueryLog, Depends(get_query_log)], q: Q = "",
@@ -118,7 +123,7 @@ def help_article(request: Request, doc_id: str,
         # The same answer for internal, ticket and unknown ids: nothing to learn from it.
         return page(request, "help_error.html", {"q": q}, language, 404)
     if e and not voted:
-        log.update(e, clicked_doc_id=doc.id)
+        log.update(e, clicked_doc_id=doc.id, best_effort=True)
     body = doc.answer if doc.kind is Kind.FAQ and doc.answer else doc.body
     return page(request, "help_article.html", {
         "doc": doc, "html": render_article(body, doc.title), "q": q, "event_id": e,
@@ -130,7 +135,8 @@ class TypeaheadOut(BaseModel):
 
 
 @router.get("/v1/typeahead", response_model=TypeaheadOut, tags=["help center"],
-            summary="Popular past questions that start with what the customer is typing")
+            summary="Popular past questions that start with what the customer is typing",
+            **allow(Role.PUBLIC))
 def typeahead(log: Annotated[QueryLog, Depends(get_query_log)], request: Request,
               q: Annotated[str, Query(min_length=1, max_length=100)],
               lang: Lang = None,

@@ -6,7 +6,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Query
 
-from app.deps import Role, caller_role, get_searcher
+from app.auth import Role, allow, caller_role
+from app.deps import get_searcher
 from app.schemas import ErrorOut, HealthOut, SearchOut
 from kb import Kind, SnapshotNotFound, Visibility
 from retrieval import MAX_K, Searcher, SearchFilter
@@ -16,7 +17,7 @@ MAX_QUERY_CHARS = 500
 
 
 @router.get("/healthz", response_model=HealthOut, tags=["service"],
-            summary="Liveness and the serving snapshot")
+            summary="Liveness and the serving snapshot", **allow(Role.PUBLIC))
 def healthz(searcher: Annotated[Searcher, Depends(get_searcher)]) -> HealthOut:
     try:
         manifest = searcher.manifest()
@@ -30,10 +31,10 @@ def healthz(searcher: Annotated[Searcher, Depends(get_searcher)]) -> HealthOut:
 @router.get(
     "/v1/search", response_model=SearchOut, tags=["search"],
     summary="Hybrid search (BM25 + dense) over the knowledge base",
-    responses={401: {"model": ErrorOut, "description": "Unknown API key."},
-               403: {"model": ErrorOut, "description": "Internal content asked without a key."},
+    responses={401: {"model": ErrorOut, "description": "Internal content or tickets asked "
+                     "without a key, or an unknown or revoked key."},
                503: {"model": ErrorOut, "description": "No index has been built yet."}},
-)
+            **allow(Role.PUBLIC))
 def search(
     searcher: Annotated[Searcher, Depends(get_searcher)],
     role: Annotated[Role, Depends(caller_role)],
@@ -50,7 +51,8 @@ def search(
     """Public callers get public articles and FAQ only; agents also internal articles and
     past tickets. Filters apply before top-k."""
     if role is Role.PUBLIC and (visibility is Visibility.INTERNAL or kind is Kind.TICKET):
-        raise HTTPException(403, "internal articles and past tickets need an agent API key")
+        raise HTTPException(401, "internal articles and past tickets need an agent API key "
+                            "(Authorization: Bearer KEY)", headers={"WWW-Authenticate": "Bearer"})
     filters = SearchFilter(
         kinds=frozenset({kind}) if kind else frozenset(),
         visibilities=frozenset({visibility}) if visibility else frozenset(),

@@ -7,7 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Path
 
-from app.deps import Role, caller_role
+from app.auth import Caller, Role, allow, current_caller
 from app.schemas import ErrorOut
 from app.schemas_suggest import OutcomeIn, OutcomeOut, SuggestIn, SuggestOut
 from app.suggest_deps import get_feedback, get_suggester
@@ -23,22 +23,17 @@ from suggest import (
 )
 
 router = APIRouter(tags=["suggest"])
-ERRORS = {401: {"model": ErrorOut, "description": "Unknown API key."},
-          403: {"model": ErrorOut, "description": "Needs an agent API key."},
+ERRORS = {401: {"model": ErrorOut, "description": "No key, or an unknown or revoked one."},
+          403: {"model": ErrorOut, "description": "The key's role is below agent."},
           503: {"model": ErrorOut, "description": "No index has been built yet."}}
 
-
-def agent_role(role: Annotated[Role, Depends(caller_role)]) -> Role:
-    if role is Role.PUBLIC:
-        raise HTTPException(403, "suggested replies need an agent API key "
-                            "(Authorization: Bearer KEY)")
-    return role
 
 
 @router.post("/v1/suggest", response_model=SuggestOut, summary="Draft a reply to a ticket",
              responses={**ERRORS, 422: {"model": ErrorOut, "description": "Bad ticket."},
-                        502: {"model": ErrorOut, "description": "The LLM endpoint failed."}})
-def suggest(body: SuggestIn, _role: Annotated[Role, Depends(agent_role)],
+                        502: {"model": ErrorOut, "description": "The LLM endpoint failed."}},
+             **allow(Role.AGENT))
+def suggest(body: SuggestIn,
             suggester: Annotated[Suggester, Depends(get_suggester)],
             feedback: Annotated[FeedbackStore, Depends(get_feedback)]) -> SuggestOut:
     """A draft in the customer's language with citations, similar resolved tickets, category,
@@ -58,15 +53,16 @@ def suggest(body: SuggestIn, _role: Annotated[Role, Depends(agent_role)],
 
 @router.post("/v1/suggest/{suggestion_id}/outcome", response_model=OutcomeOut, status_code=201,
              summary="Record what the agent did with a suggestion",
-             responses={**ERRORS, 404: {"model": ErrorOut, "description": "Unknown id."}})
-def outcome(body: OutcomeIn, role: Annotated[Role, Depends(agent_role)],
+             responses={**ERRORS, 404: {"model": ErrorOut, "description": "Unknown id."}},
+             **allow(Role.AGENT))
+def outcome(body: OutcomeIn, caller: Annotated[Caller, Depends(current_caller)],
             feedback: Annotated[FeedbackStore, Depends(get_feedback)],
             suggestion_id: Annotated[str, Path(pattern=r"^[0-9a-f]{32}$")]) -> OutcomeOut:
     """``used`` (sent as drafted), ``edited`` (sent after changes: send ``final_text``) or
     ``wrong`` (not usable). Stored with the edit distance and the citations kept."""
     try:
         record = record_outcome(feedback, suggestion_id, body.outcome, body.final_text,
-                                body.kept_citations, agent=role.value)
+                                body.kept_citations, agent=caller.label)
     except SuggestionNotFound as exc:
         raise HTTPException(404, str(exc)) from None
     except InvalidTicket as exc:

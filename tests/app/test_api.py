@@ -45,8 +45,8 @@ def test_agent_key_reaches_internal_articles_and_tickets(client):
 
 
 def test_public_caller_asking_for_internal_content_is_refused(client):
-    assert client.get("/v1/search", params={"q": "x", "kind": "ticket"}).status_code == 403
-    assert client.get("/v1/search", params={"q": "x", "visibility": "internal"}).status_code == 403
+    assert client.get("/v1/search", params={"q": "x", "kind": "ticket"}).status_code == 401
+    assert client.get("/v1/search", params={"q": "x", "visibility": "internal"}).status_code == 401
 
 
 def test_unknown_key_is_401_and_bad_parameters_are_422(client):

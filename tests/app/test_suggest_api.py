@@ -27,8 +27,8 @@ def client(sample_settings, sample_searcher):
 
 def test_public_callers_cannot_ask_for_suggestions(client):
     response = client.post("/v1/suggest", json=HOW_TO)
-    assert response.status_code == 403
-    assert "agent API key" in response.json()["detail"]
+    assert response.status_code == 401
+    assert "agent role" in response.json()["detail"]
     bad = client.post("/v1/suggest", json=HOW_TO, headers={"Authorization": "Bearer nope"})
     assert bad.status_code == 401
 
@@ -85,7 +85,7 @@ def test_bad_requests_say_what_is_wrong(client):
                           json={"outcome": "used"})
     assert missing.status_code == 404
     assert client.post("/v1/suggest/" + "0" * 32 + "/outcome",
-                       json={"outcome": "used"}).status_code == 403
+                       json={"outcome": "used"}).status_code == 401
 
 
 def test_the_cli_drafts_from_json_or_text(sample_settings, tmp_path):
