@@ -8,6 +8,9 @@
 (function () {
   "use strict";
 
+  // The KB's prefix when the server serves several (/kb/NAME); "" otherwise.
+  var ROOT = (document.body && document.body.getAttribute("data-root")) || "";
+
   var SEARCH_DEBOUNCE_MS = 200;
   var TYPEAHEAD_DEBOUNCE_MS = 120;
 
@@ -27,7 +30,7 @@
     var params = new URLSearchParams();
     if (q) params.set("q", q);
     params.set("lang", lang());
-    try { window.history.replaceState(null, "", "/help?" + params.toString()); } catch (e) { /* */ }
+    try { window.history.replaceState(null, "", ROOT + "/help?" + params.toString()); } catch (e) { /* */ }
   }
 
   function currentEventId() {
@@ -53,7 +56,7 @@
     var controller = typeof AbortController === "function" ? new AbortController() : null;
     state.controller = controller;
     setBusy(true);
-    fetch("/help/results?" + params.toString(), {
+    fetch(ROOT + "/help/results?" + params.toString(), {
       credentials: "same-origin", headers: { Accept: "text/html" },
       signal: controller ? controller.signal : undefined
     }).then(function (resp) {
@@ -98,7 +101,7 @@
     state.aheadTimer = window.setTimeout(function () {
       var q = els.q.value.trim();
       if (!q) { fillTypeahead([]); return; }
-      fetch("/v1/typeahead?" + new URLSearchParams({ q: q, limit: "6" }).toString(), {
+      fetch(ROOT + "/v1/typeahead?" + new URLSearchParams({ q: q, limit: "6" }).toString(), {
         credentials: "same-origin", headers: { Accept: "application/json" }
       }).then(function (resp) { return resp.ok ? resp.json() : { suggestions: [] }; })
         .then(function (data) {
@@ -125,7 +128,7 @@
       var params = new URLSearchParams({ q: field(form, "q"), e: eventId, lang: lang() });
       var link = document.createElement("a");
       link.className = "contact-link feedback-contact";
-      link.href = "/help/contact?" + params.toString();
+      link.href = ROOT + "/help/contact?" + params.toString();
       link.textContent = form.getAttribute("data-contact") || "";
       result.appendChild(document.createTextNode(" "));
       result.appendChild(link);
@@ -143,7 +146,7 @@
     var helpful = button.value === "yes";
     var payload = { helpful: helpful, event_id: field(form, "event_id"),
                     doc_id: field(form, "doc_id") };
-    fetch("/v1/feedback/vote", {
+    fetch(ROOT + "/v1/feedback/vote", {
       method: "POST", credentials: "same-origin",
       headers: { "Content-Type": "application/json", Accept: "application/json" },
       body: JSON.stringify(payload)
