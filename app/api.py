@@ -16,6 +16,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import FileResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 
+from app.observability import install_observability
 from app.routes import agent as agent_routes
 from app.routes import contact as contact_routes
 from app.routes import content as content_routes
@@ -76,5 +77,6 @@ def create_app(settings: Settings | None = None, searcher: Searcher | None = Non
     app.include_router(content_routes.router)
     for public in (help_routes, contact_routes, feedback_routes, deflect_routes):
         app.include_router(public.router)  # help center and deflection: public only
+    install_observability(app)
 
     return app

@@ -130,15 +130,29 @@ def serve(
     kb: KbOption = None,
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port.")] = 8000,
+    log_format: Annotated[str, typer.Option(
+        "--log-format", envvar="KOTAE_LOG_FORMAT", metavar="json|text",
+        help="Log lines as JSON objects or as text; each carries its request id.")] = "text",
 ) -> None:
-    """Serve the HTTP API and the search page (http://HOST:PORT/)."""
+    """Serve the HTTP API and the search page (http://HOST:PORT/).
+
+    One access line per request (method, route template, status, duration, request id; never
+    the query), Prometheus metrics at /metrics.
+    """
     import uvicorn
 
     from app.api import create_app
+    from app.logs import LOG_FORMATS, configure_logging
 
+    if log_format.lower() not in LOG_FORMATS:
+        raise typer.BadParameter(f"{log_format!r}: use json or text", param_hint="--log-format")
+    configure_logging(log_format.lower(), logging.INFO)
     settings = _settings(kb)
     console.print(f"kotae: serving {settings.home} on http://{host}:{port}/")
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+    # uvicorn's own loggers go through ours (log_config=None); its access line, which shows
+    # the query string, is replaced by kotae's.
+    uvicorn.run(create_app(settings), host=host, port=port, log_level="info", log_config=None,
+                access_log=False)
 
 
 app.command("suggest")(suggest_command)
