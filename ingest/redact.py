@@ -16,16 +16,21 @@ Example:
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 EMAIL, PHONE, POSTAL, CARD, ADDRESS, NAME = (
     "[メール]", "[電話番号]", "[郵便番号]", "[カード番号]", "[住所]", "[氏名]")
 
 _EMAIL = re.compile(r"[\w.!#$%&'*+/=?^`{|}~-]+@[\w-]+(?:\.[\w-]+)+", re.ASCII)
 
+_DASH = r"[-‐‑–—−ー]"  # hyphens as typed (NFKC keeps all but the ASCII one apart)
 _SEP = r"[-‐‑–—−ー ().]?"
-# Not glued to other digits, letters or hyphenated codes (order numbers, dates, versions).
-_LEFT, _RIGHT = r"(?<![\w\-+.])", r"(?![\w\-])"
+# Not glued to other digits, ASCII letters or hyphenated codes (order numbers, dates,
+# versions). Kana and kanji may touch a number: Japanese puts no space around it (電話は…です),
+# and ー ends words (センター0120-…). A dot glues only after a digit (1.2.090…), not after a
+# word (TEL.03-…).
+_LEFT = r"(?<![A-Za-z0-9_+\-‐‑–—−])(?<!\d\.)"
+_RIGHT = r"(?![A-Za-z0-9_\-‐‑–—−])"
 _PHONE = re.compile(
     _LEFT + r"(?:"
     r"\+\d{1,3}" + _SEP + r"(?:\(0\)\s?)?\d{1,4}(?:" + _SEP + r"\d{2,4}){2,3}"  # +81, +1, +44
@@ -38,7 +43,8 @@ _PREFECTURES = (
     "神奈川県|新潟県|富山県|石川県|福井県|山梨県|長野県|岐阜県|静岡県|愛知県|三重県|滋賀県|京都府|"
     "大阪府|兵庫県|奈良県|和歌山県|鳥取県|島根県|岡山県|広島県|山口県|徳島県|香川県|愛媛県|高知県|"
     "福岡県|佐賀県|長崎県|熊本県|大分県|宮崎県|鹿児島県|沖縄県")
-_POSTAL = re.compile(r"(?P<lead>〒\s?|郵便番号[:：は\s]*|(?<![\w\-]))\d{3}-?\d{4}(?!\d)"
+_POSTAL = re.compile(r"(?P<lead>〒\s?|郵便番号[:：は\s]*|(?<![A-Za-z0-9_\-]))\d{3}" + _DASH
+                     + r"?\d{4}(?!\d)"
                      r"(?P<addr>\s*(?:" + _PREFECTURES + r"))?")
 _KANJI_KANA = r"[\u3005\u3040-\u30ff\u4e00-\u9fff]"
 _BLOCK = r"\d{1,4}(?:丁目|番地?|号|-|の)?(?:\d{1,4}(?:番地?|号|-|の)?){0,3}"
@@ -84,13 +90,54 @@ def luhn_ok(digits: str) -> bool:
 
 
 def _card(m: re.Match[str]) -> str:
-    digits = re.sub(r"\D", "", m.group(0))
-    return CARD if 13 <= len(digits) <= 19 and luhn_ok(digits) else m.group(0)
+    """The longest run of whole digit groups that is a card number: a number one space away
+    (an expiry date, "4111 1111 1111 1111 12/25") joins the match but must not hide it."""
+    text = m.group(0)
+    groups = list(re.finditer(r"\d+", text))
+    runs = []  # (digits, start, end) of each run of whole groups with 13 to 19 digits
+    for i, first in enumerate(groups):
+        digits = ""
+        for last in groups[i:]:
+            digits += last.group()
+            if len(digits) > 19:
+                break
+            if len(digits) >= 13:
+                runs.append((digits, first.start(), last.end()))
+    for digits, start, end in sorted(runs, key=lambda r: (-len(r[0]), r[1])):
+        if luhn_ok(digits):
+            return text[:start] + CARD + text[end:]
+    return text
 
 
 def _phone(m: re.Match[str]) -> str:
-    digits = re.sub(r"\D", "", m.group(0))
-    return PHONE if 9 <= len(digits) <= 15 else m.group(0)
+    """9 to 15 digits; a number one space after a phone number ("+81 90 1234 5678 2回") may
+    join the match, so trailing digit groups are given back until it fits."""
+    text = m.group(0)
+    for g in reversed(list(re.finditer(r"\d+", text))):
+        digits = re.sub(r"\D", "", text[:g.end()])
+        if len(digits) < 9:
+            break
+        if len(digits) <= 15:
+            return PHONE + text[g.end():]
+    return text
+
+
+def _sub_checked(pattern: re.Pattern[str], check: Callable[[re.Match[str]], str],
+                 text: str) -> str:
+    """``pattern.sub(check, text)``, except that where ``check`` keeps a match unchanged the
+    search goes on from the match's next character, not from its end: a number before a phone
+    number ("05/01 03 1234 5678") may start a match that fails the check, and the real number
+    inside it must still be found."""
+    out: list[str] = []
+    done = pos = 0
+    while (m := pattern.search(text, pos)) is not None:
+        new = check(m)
+        if new == m.group(0):
+            pos = m.start() + 1
+            continue
+        out += [text[done:m.start()], new]
+        done = pos = m.end()
+    return "".join(out) + text[done:]
 
 
 def _postal(m: re.Match[str]) -> str:
@@ -138,7 +185,7 @@ def redact_text(text: str, known_names: Iterable[str] = ()) -> str:
     text = _known_names(text, known_names)
     text = _POSTAL.sub(_postal, text)
     text = _CARD.sub(_card, text)  # before phones: a card number is also a long digit run
-    text = _PHONE.sub(_phone, text)
+    text = _sub_checked(_PHONE, _phone, text)
     text = _ADDRESS.sub(_address, text)
     text = _GREETING.sub(_greeting, text)
     text = _SELF_INTRO.sub(NAME, text)
