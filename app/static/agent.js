@@ -1,13 +1,13 @@
-/* kotae agent console: POST /v1/suggest, show the draft with its sources, record the outcome.
+/* kotae agent console: POST v1/suggest, show the draft with its sources, record the outcome.
  *
  * No framework, no build step. Text from the API goes into the page as text nodes only
  * (never innerHTML); cited sentences are wrapped in <mark> from the `highlights` offsets
- * (code points, as the API counts them).
+ * (code points, as the API counts them). The agent logs in with a key (session.js); the
+ * calls carry the session cookie, never the key.
  */
 (function () {
   "use strict";
 
-  var KEY_STORAGE = "kotae.apiKey"; // shared with the search page
   var REASONS = {
     bug: "不具合", outage: "障害", complaint: "クレーム", billing_dispute: "請求トラブル",
     cancellation: "解約", refund: "返金", legal: "法務", security: "セキュリティ",
@@ -20,6 +20,7 @@
   var OUTCOMES = { used: "「このまま使用」", edited: "「編集して使用」", wrong: "「不適切」" };
 
   var current = null; // the last suggestion
+  var session = null; // the login panel (session.js)
 
   function $(id) { return document.getElementById(id); }
 
@@ -35,26 +36,20 @@
 
   function clear(node) { while (node.firstChild) node.removeChild(node.firstChild); }
 
-  function apiKey() {
-    try { return localStorage.getItem(KEY_STORAGE) || ""; } catch (e) { return ""; }
+  function call(path, body) {
+    return window.kotaeSession.request("POST", path, body)
+      .then(function (res) { return res.json(); });
   }
 
-  function call(path, body) {
-    var headers = { "Content-Type": "application/json" };
-    var key = apiKey();
-    if (key) headers.Authorization = "Bearer " + key;
-    return fetch(path, { method: "POST", headers: headers, body: JSON.stringify(body) })
-      .then(function (res) {
-        return res.json().catch(function () { return {}; }).then(function (data) {
-          if (!res.ok) {
-            var detail = typeof data.detail === "string" ? data.detail : "HTTP " + res.status;
-            var err = new Error(detail);
-            err.status = res.status;
-            throw err;
-          }
-          return data;
-        });
-      });
+  /** A polite message for a failed call; a 401 means the login is gone, so ask again. */
+  function explain(err, what) {
+    if (err.status === 401) {
+      session.refresh();
+      return "ログインしていないか、ログインの有効期限が切れています。上の「ログイン」から担当者用のAPIキーでログインしてください。";
+    }
+    if (err.status === 403) return "この操作には agent 以上の権限が必要です。";
+    if (err.status === 0) return "サーバーに接続できませんでした。通信環境を確認して、もう一度お試しください。";
+    return what + "：" + err.message;
   }
 
   function showError(message) {
@@ -183,10 +178,9 @@
     if (!body.subject && !body.body) { showError("件名か本文を入力してください。"); return; }
     $("ticket-form").classList.add("is-busy");
     $("status").textContent = "回答案を作成しています…";
-    call("/v1/suggest", body).then(render).catch(function (err) {
+    call("v1/suggest", body).then(render).catch(function (err) {
       $("status").textContent = "";
-      showError(err.status === 403 || err.status === 401
-        ? "担当者用のAPIキーが必要です。上の「APIキー」に入力して保存してください。" : "回答案を作成できませんでした: " + err.message);
+      showError(explain(err, "回答案を作成できませんでした"));
     }).then(function () { $("ticket-form").classList.remove("is-busy"); });
   }
 
@@ -195,13 +189,13 @@
     var kept = Array.prototype.map.call(document.querySelectorAll("#citations .keep:checked"),
       function (box) { return box.value; });
     var status = $("outcome-status");
-    call("/v1/suggest/" + current.id + "/outcome",
+    call("v1/suggest/" + current.id + "/outcome",
       { outcome: outcome, final_text: $("draft").value, kept_citations: kept })
       .then(function (data) {
         status.setAttribute("data-outcome", data.outcome);
         status.textContent = OUTCOMES[outcome] + "として記録しました（変更 " + data.edit_distance + " 文字）。";
       })
-      .catch(function (err) { status.textContent = "記録できませんでした: " + err.message; });
+      .catch(function (err) { status.textContent = explain(err, "記録できませんでした"); });
   }
 
   function init() {
@@ -209,18 +203,12 @@
     Array.prototype.forEach.call(document.querySelectorAll("[data-outcome]"), function (button) {
       button.addEventListener("click", function () { sendOutcome(button.getAttribute("data-outcome")); });
     });
-    $("key-form").addEventListener("submit", function (event) {
-      event.preventDefault();
-      try { localStorage.setItem(KEY_STORAGE, $("api-key").value.trim()); } catch (e) { /* private mode */ }
-      $("api-key").value = "";
-      $("key-panel").open = false;
-      $("status").textContent = "APIキーを保存しました。";
+    session = window.kotaeSession.panel({
+      onChange: function (info) {
+        if (window.kotaeSession.allows(info.role, "agent")) showError("");
+      }
     });
-    $("key-clear").addEventListener("click", function () {
-      try { localStorage.removeItem(KEY_STORAGE); } catch (e) { /* private mode */ }
-      $("status").textContent = "APIキーを削除しました。";
-    });
-    if (apiKey()) $("key-panel").open = false;
+    session.refresh();
   }
 
   document.addEventListener("DOMContentLoaded", init);

@@ -1,17 +1,21 @@
-/* kotae content dashboard: GET /v1/gaps, accept a proposal, export CSV / Markdown.
+/* kotae content dashboard: GET v1/gaps, accept a proposal, export CSV / Markdown.
  *
  * No framework, no build step. Text from the API goes into the page as text nodes only
- * (never innerHTML). Every call sends the editor key as a Bearer token.
+ * (never innerHTML). The editor logs in with a key (session.js); the calls carry the session
+ * cookie, never the key.
  */
 (function () {
   "use strict";
 
-  var KEY_STORAGE = "kotae.apiKey"; // shared with the search page and the agent console
+  var NEEDED = "editor";
+  var ROLE_TOO_LOW = "この操作には editor 以上の権限が必要です。";
   var TRENDS = { "new": "新規", rising: "増加", steady: "横ばい", falling: "減少" };
   var SIGNALS = {
     low_confidence: "確度が低い", not_helpful: "「いいえ」", handoff: "有人対応へ",
     ticket: "問い合わせ", reply_not_in_articles: "回答が記事にない"
   };
+
+  var session = null; // the login panel (session.js)
 
   function $(id) { return document.getElementById(id); }
 
@@ -27,37 +31,38 @@
 
   function clear(node) { while (node.firstChild) node.removeChild(node.firstChild); }
 
-  function apiKey() {
-    try { return localStorage.getItem(KEY_STORAGE) || ""; } catch (e) { return ""; }
-  }
-
   function params() {
     return "since=" + encodeURIComponent($("since").value) +
       "&min_size=" + encodeURIComponent($("min-size").value);
   }
 
   function request(method, path, body) {
-    var headers = {};
-    var key = apiKey();
-    if (key) headers.Authorization = "Bearer " + key;
-    if (body) headers["Content-Type"] = "application/json";
-    return fetch(path, { method: method, headers: headers,
-                         body: body ? JSON.stringify(body) : undefined })
-      .then(function (res) {
-        if (res.ok) return res;
-        return res.json().catch(function () { return {}; }).then(function (data) {
-          var err = new Error(typeof data.detail === "string" ? data.detail : "HTTP " + res.status);
-          err.status = res.status;
-          throw err;
-        });
-      });
+    return window.kotaeSession.request(method, path, body);
   }
 
+  /** A polite message for a failed call; a 401 means the login is gone, so ask again. */
   function explain(err) {
-    if (err.status === 401) return "APIキーが正しくありません。キーを確認してください。";
-    if (err.status === 403) return "このページには編集者（editor）または管理者のAPIキーが必要です。";
+    if (err.status === 401) {
+      session.refresh();
+      return "ログインしていないか、ログインの有効期限が切れています。編集者のAPIキーでログインしてください。";
+    }
+    if (err.status === 403) return ROLE_TOO_LOW;
     if (err.status === 503) return "まだ索引が作成されていません（kotae ingest を実行してください）。";
-    return "エラーが発生しました: " + err.message;
+    if (err.status === 0) return "サーバーに接続できませんでした。通信環境を確認して、もう一度お試しください。";
+    return "エラーが発生しました：" + err.message;
+  }
+
+  /** Whether the logged-in role may see the report; otherwise say why (and show nothing). */
+  function mayLoad() {
+    var info = session.info();
+    if (info && window.kotaeSession.allows(info.role, NEEDED)) return true;
+    clearReport();
+    if (!info || info.role === "public") {
+      setStatus("編集者（editor）または管理者のAPIキーでログインしてください。", false);
+    } else {
+      setStatus(ROLE_TOO_LOW, true);
+    }
+    return false;
   }
 
   function setStatus(text, isError) {
@@ -117,7 +122,7 @@
     button.disabled = true;
     result.className = "accept-result";
     result.textContent = "登録しています…";
-    request("POST", "/v1/gaps/" + encodeURIComponent(gap.id) + "/accept?" + params(),
+    request("POST", "v1/gaps/" + encodeURIComponent(gap.id) + "/accept?" + params(),
             { question: question.value, answer: answer.value })
       .then(function (res) { return res.json(); })
       .then(function (data) {
@@ -134,6 +139,10 @@
     clear(node);
     if (!items.length) { node.appendChild(el("li", { text: "ありません。" })); return; }
     items.forEach(function (item) { node.appendChild(el("li", { text: text(item) })); });
+  }
+
+  function clearReport() {
+    ["summary", "gaps", "charts", "duplicates", "stale"].forEach(function (id) { clear($(id)); });
   }
 
   function render(report) {
@@ -161,19 +170,19 @@
   }
 
   function load() {
-    if (!apiKey()) { setStatus("編集者のAPIキーを入力してください。", false); return; }
+    if (!mayLoad()) return;
     setStatus("レポートを作成しています…", false);
-    request("GET", "/v1/gaps?charts=true&" + params())
+    request("GET", "v1/gaps?charts=true&" + params())
       .then(function (res) { return res.json(); })
       .then(function (report) {
         render(report);
         setStatus("", false);
-        $("key-panel").open = false;
       })
       .catch(function (err) { setStatus(explain(err), true); });
   }
 
   function download(path, filename) {
+    if (!mayLoad()) return;
     request("GET", path + "?" + params())
       .then(function (res) { return res.blob(); })
       .then(function (blob) {
@@ -186,24 +195,14 @@
   }
 
   document.addEventListener("DOMContentLoaded", function () {
-    $("api-key").value = apiKey();
-    $("key-form").addEventListener("submit", function (e) {
-      e.preventDefault();
-      try { localStorage.setItem(KEY_STORAGE, $("api-key").value.trim()); } catch (err) { /* */ }
-      load();
-    });
-    $("key-clear").addEventListener("click", function () {
-      try { localStorage.removeItem(KEY_STORAGE); } catch (err) { /* */ }
-      $("api-key").value = "";
-      setStatus("APIキーを削除しました。", false);
-    });
+    session = window.kotaeSession.panel({ onChange: load });
     $("report-form").addEventListener("submit", function (e) { e.preventDefault(); load(); });
     $("export-csv").addEventListener("click", function () {
-      download("/v1/gaps/export.csv", "kotae-gaps.csv");
+      download("v1/gaps/export.csv", "kotae-gaps.csv");
     });
     $("export-md").addEventListener("click", function () {
-      download("/v1/gaps/export.md", "kotae-gaps.md");
+      download("v1/gaps/export.md", "kotae-gaps.md");
     });
-    load();
+    session.refresh();
   });
 })();

@@ -1,15 +1,15 @@
-/* kotae search page: instant search over GET /v1/search.
+/* kotae search page: instant search over GET v1/search.
  *
  * No framework, no build step. All text from the API is put into the page as text nodes
  * (never innerHTML), and matched words are wrapped in <mark> from the `highlights`
- * code-point offsets.
+ * code-point offsets. Agents log in with a key (session.js, v1/session); searches carry the
+ * session cookie, never the key.
  */
 (function () {
   "use strict";
 
   var DEBOUNCE_MS = 150;
   var RESULT_COUNT = 10;
-  var KEY_STORAGE = "kotae.apiKey";
   var UI_LANG_STORAGE = "kotae.uiLang";
   var KINDS = ["faq", "manual", "ticket"];
   var LANGS = ["ja", "en"];
@@ -30,20 +30,25 @@
       kindFaq: "FAQ",
       kindManual: "マニュアル",
       kindTicket: "過去の問い合わせ",
-      kindTicketLocked: "過去の問い合わせ（APIキーが必要）",
+      kindTicketLocked: "過去の問い合わせ（ログインが必要）",
       langLabel: "言語",
       langAll: "すべて",
-      keySummary: "担当者の方はこちら（APIキー）",
+      keySummary: "担当者の方はこちら（ログイン）",
       keyLabel: "APIキー",
-      keySave: "保存",
-      keyClear: "削除",
-      keyHelp: "キーはこのブラウザ内にのみ保存されます。共用の端末では、ご利用後に削除してください。",
-      keySaved: "APIキーを保存しました。",
-      keyCleared: "APIキーを削除しました。",
+      keyLogin: "ログイン",
+      keyLogout: "ログアウト",
+      keyHelp: "キーはサーバーで確認され、このブラウザにはログイン状態（12時間有効）だけが保存されます。",
+      sessionWho: "{name}（{role}）としてログイン中",
+      loginEmpty: "APIキーを入力してください。",
+      loginErr401: "APIキーが正しくないか、無効になっています。",
+      loginErr429: "ログインの試行が続いています。しばらく待ってから、もう一度お試しください。",
+      loginErrNetwork: "サーバーに接続できませんでした。通信環境を確認して、もう一度お試しください。",
+      loginErrOther: "ログインできませんでした（HTTP {code}）。時間をおいて、もう一度お試しください。",
+      logoutFailed: "ログアウトできませんでした。もう一度お試しください。",
       roleLabel: "検索範囲:",
       rolePublic: "公開記事のみ",
       roleAgent: "社内記事・過去の問い合わせを含む",
-      roleInvalid: "APIキーが無効です（キーを確認してください）",
+      roleInvalid: "公開記事のみ（APIキーが正しくないか、無効になっています）",
       resultsHeading: "検索結果",
       footer: "kotae — サポートチームのためのナレッジベース",
       snapshot: "インデックス: {s}",
@@ -66,9 +71,8 @@
       scoreDetail: "BM25: {b} / ベクトル類似度: {d}",
       product: "製品: {p}",
       untitled: "（タイトルなし）",
-      err401: "APIキーが正しくありません。キーを確認するか、削除して公開記事のみで検索してください。",
-      err401Action: "APIキーを削除して検索し直す",
-      err403: "過去の問い合わせや社内記事を検索するには、担当者用のAPIキーが必要です。",
+      err401: "この検索にはログインが必要です。担当者用のAPIキーでログインしてください（ログインは12時間で切れます）。",
+      err403: "過去の問い合わせや社内記事を検索するには、担当者用のAPIキーでログインしてください。",
       err422: "検索条件が正しくありません。キーワードを短くするか、絞り込みを見直してください。",
       err503: "検索インデックスがまだ準備できていません。しばらくしてから再度お試しください。",
       errNetwork: "サーバーに接続できませんでした。通信環境を確認して、もう一度お試しください。",
@@ -93,20 +97,25 @@
       kindFaq: "FAQ",
       kindManual: "Manual",
       kindTicket: "Past tickets",
-      kindTicketLocked: "Past tickets (API key required)",
+      kindTicketLocked: "Past tickets (log in required)",
       langLabel: "Language",
       langAll: "All",
-      keySummary: "For support agents (API key)",
+      keySummary: "For support agents (log in)",
       keyLabel: "API key",
-      keySave: "Save",
-      keyClear: "Remove",
-      keyHelp: "The key is stored only in this browser. Remove it after use on a shared computer.",
-      keySaved: "API key saved.",
-      keyCleared: "API key removed.",
+      keyLogin: "Log in",
+      keyLogout: "Log out",
+      keyHelp: "The server checks the key; this browser keeps only the login (valid for 12 hours).",
+      sessionWho: "Logged in as {name} ({role})",
+      loginEmpty: "Please enter an API key.",
+      loginErr401: "The API key is not correct or is no longer valid.",
+      loginErr429: "Too many login attempts. Please wait a moment and try again.",
+      loginErrNetwork: "Could not reach the server. Check your connection and try again.",
+      loginErrOther: "Could not log in (HTTP {code}). Please try again later.",
+      logoutFailed: "Could not log out. Please try again.",
       roleLabel: "Searching:",
       rolePublic: "public articles only",
       roleAgent: "including internal articles and past tickets",
-      roleInvalid: "the API key is not valid (please check it)",
+      roleInvalid: "public articles only (the API key is not correct or no longer valid)",
       resultsHeading: "Search results",
       footer: "kotae — a knowledge base for support teams",
       snapshot: "Index: {s}",
@@ -130,9 +139,8 @@
       scoreDetail: "BM25: {b} / dense similarity: {d}",
       product: "Product: {p}",
       untitled: "(untitled)",
-      err401: "The API key is not valid. Check the key, or remove it to search public articles only.",
-      err401Action: "Remove the API key and search again",
-      err403: "Searching past tickets or internal articles needs an agent API key.",
+      err401: "This search needs a login. Please log in with an agent API key (a login lasts 12 hours).",
+      err403: "Searching past tickets or internal articles needs a login with an agent API key.",
       err422: "The search request is not valid. Try shorter keywords or other filters.",
       err503: "The search index is not ready yet. Please try again in a little while.",
       errNetwork: "Could not reach the server. Check your connection and try again.",
@@ -149,8 +157,9 @@
   var els = {};
   var state = {
     uiLang: "ja",
-    apiKey: "",
-    keyInvalid: false,
+    role: null,          // from v1/session: public, agent, editor or admin (null: not known yet)
+    loginFailed: false,  // the last login was refused (shown until the next login or logout)
+    session: null,       // the login panel (session.js)
     timer: 0,
     controller: null,
     seq: 0,              // id of the newest request sent
@@ -259,28 +268,37 @@
     else if (state.lastError) renderError(state.lastError);
   }
 
-  // ---------------------------------------------------------------- role / API key
+  // ---------------------------------------------------------------- role (from v1/session)
 
-  function updateRole() {
-    var role = !state.apiKey ? "public" : (state.keyInvalid ? "invalid" : "agent");
-    els.roleStatus.setAttribute("data-role", role);
-    els.roleText.textContent = t(role === "public" ? "rolePublic"
-      : role === "invalid" ? "roleInvalid" : "roleAgent");
-    // Past tickets are for agents only (the API answers 403 to a public caller).
-    var ticket = els.kind.querySelector('option[value="ticket"]');
-    if (ticket) {
-      ticket.disabled = !state.apiKey;
-      ticket.textContent = t(state.apiKey ? "kindTicket" : "kindTicketLocked");
-      if (!state.apiKey && els.kind.value === "ticket") els.kind.value = "";
-    }
+  function isAgent() {
+    return !!state.role && !!window.kotaeSession && window.kotaeSession.allows(state.role, "agent");
   }
 
-  function setApiKey(value) {
-    state.apiKey = (value || "").trim();
-    state.keyInvalid = false;
-    storageSet(KEY_STORAGE, state.apiKey);
-    els.keyInput.value = state.apiKey;
+  function updateRole() {
+    var agent = isAgent();
+    var shown = agent ? "agent" : (state.loginFailed ? "invalid" : "public");
+    els.roleStatus.setAttribute("data-role", shown);
+    els.roleText.textContent = t(shown === "agent" ? "roleAgent"
+      : shown === "invalid" ? "roleInvalid" : "rolePublic");
+    // Past tickets are for agents only (the API answers 403 to a public caller). Until the
+    // server has said who is logged in, a ticket filter from a shared address is kept.
+    var ticket = els.kind.querySelector('option[value="ticket"]');
+    if (ticket && state.role) {
+      ticket.disabled = !agent;
+      ticket.textContent = t(agent ? "kindTicket" : "kindTicketLocked");
+      if (!agent && els.kind.value === "ticket") els.kind.value = "";
+    } else if (ticket) {
+      ticket.textContent = t("kindTicket");
+    }
+    if (state.session) state.session.render();
+  }
+
+  function onSession(info) {
+    var changed = info.role !== state.role;
+    state.role = info.role;
+    state.loginFailed = false;
     updateRole();
+    if (changed && els.q.value.trim()) runSearch(false); // another role sees other articles
   }
 
   // ---------------------------------------------------------------- searching
@@ -294,10 +312,10 @@
   }
 
   function paramsKey(p) {
-    return [p.q, p.kind, p.lang, state.apiKey].join("\u0000");
+    return [p.q, p.kind, p.lang, state.role || ""].join("\u0000");
   }
 
-  /** Keep the address shareable: /?q=...&kind=...&lang=... (the API key is never put there). */
+  /** Keep the address shareable: /?q=...&kind=...&lang=... (nothing about the login). */
   function updateUrl(p) {
     if (!window.history || !window.history.replaceState) return;
     var search = new URLSearchParams();
@@ -342,14 +360,14 @@
     if (p.kind) search.set("kind", p.kind);
     if (p.lang) search.set("lang", p.lang);
     var headers = { Accept: "application/json" };
-    if (state.apiKey) headers.Authorization = "Bearer " + state.apiKey;
+    var send = window.kotaeSession ? window.kotaeSession.fetch : window.fetch.bind(window);
 
     var controller = typeof AbortController === "function" ? new AbortController() : null;
     state.controller = controller;
     setBusy(true);
 
-    var endpoint = els.form.getAttribute("data-endpoint") || "/v1/search";
-    fetch(endpoint + "?" + search.toString(), {
+    var endpoint = els.form.getAttribute("data-endpoint") || "v1/search";
+    send(endpoint + "?" + search.toString(), {
       method: "GET",
       headers: headers,
       signal: controller ? controller.signal : undefined,
@@ -365,17 +383,14 @@
       state.controller = null;
       setBusy(false);
       if (res.ok && res.data && Array.isArray(res.data.hits)) {
-        if (state.apiKey && state.keyInvalid) { state.keyInvalid = false; updateRole(); }
         state.lastError = null;
         state.lastResponse = res.data;
         renderResults(res.data);
       } else {
-        if (res.status === 401) {
-          state.keyInvalid = true;
-          updateRole();
-          els.keyPanel.open = true; // let the caller fix the key right away
+        if ((res.status === 401 || res.status === 403) && state.session) {
+          state.session.refresh(); // the login may have ended: show it, offer to log in again
         }
-        // Let the same query be retried (Enter, or after fixing the key).
+        // Let the same query be retried (Enter, or after logging in).
         state.lastKey = null;
         state.lastResponse = null;
         state.lastError = { status: res.ok ? 0 : res.status, detail: res.data && res.data.detail };
@@ -566,16 +581,6 @@
     if (typeof detail === "string" && detail && err.status !== 401) {
       els.error.appendChild(el("p", "error-detail", t("errDetail", { d: detail })));
     }
-    if (err.status === 401 && state.apiKey) {
-      var btn = el("button", "button button-secondary error-action", t("err401Action"));
-      btn.type = "button";
-      btn.addEventListener("click", function () {
-        setApiKey("");
-        runSearch(true);
-        els.q.focus();
-      });
-      els.error.appendChild(btn);
-    }
     els.error.hidden = false;
   }
 
@@ -628,9 +633,6 @@
     els.error = document.getElementById("error");
     els.snapshot = document.getElementById("snapshot");
     els.keyPanel = document.getElementById("key-panel");
-    els.keyForm = document.getElementById("key-form");
-    els.keyInput = document.getElementById("api-key");
-    els.keyClear = document.getElementById("key-clear");
     els.roleStatus = document.getElementById("role-status");
     els.roleText = document.getElementById("role-text");
     els.toggle = document.getElementById("ui-lang-toggle");
@@ -639,11 +641,10 @@
     Array.prototype.forEach.call(document.querySelectorAll(".js-only"), function (node) {
       node.hidden = false;
     });
+    if (!window.kotaeSession) els.keyPanel.hidden = true; // session.js missing: public only
     document.documentElement.classList.add("js");
 
     state.uiLang = storageGet(UI_LANG_STORAGE) === "en" ? "en" : "ja";
-    state.apiKey = storageGet(KEY_STORAGE).trim();
-    els.keyInput.value = state.apiKey;
 
     // Restore a shared search: /?q=...&kind=...&lang=...
     var params = new URLSearchParams(window.location.search);
@@ -673,23 +674,28 @@
     els.lang.addEventListener("change", function () { runSearch(false); });
     els.results.addEventListener("keydown", onResultsKeydown);
 
-    els.keyForm.addEventListener("submit", function (ev) {
-      ev.preventDefault();
-      setApiKey(els.keyInput.value);
-      if (els.q.value.trim()) runSearch(true);
-    });
-    els.keyClear.addEventListener("click", function () {
-      setApiKey("");
-      if (els.q.value.trim()) runSearch(true);
-      els.keyInput.focus();
-    });
     els.toggle.addEventListener("click", function () {
       state.uiLang = state.uiLang === "ja" ? "en" : "ja";
       storageSet(UI_LANG_STORAGE, state.uiLang === "en" ? "en" : "");
       applyUiLang();
     });
 
-    if (els.q.value.trim()) runSearch(true);
+    if (!window.kotaeSession) {
+      if (els.q.value.trim()) runSearch(true);
+      return;
+    }
+    // A public page: the login form stays folded for customers (openWhenPublic: false).
+    state.session = window.kotaeSession.panel({
+      text: t,
+      openWhenPublic: false,
+      onChange: onSession,
+      onLoginFailed: function (err) {
+        state.loginFailed = err.status === 401;
+        updateRole();
+      }
+    });
+    // The first search waits for the login state, so a shared ticket filter survives it.
+    state.session.refresh();
   }
 
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", init);

@@ -17,7 +17,9 @@ def page(server, browser):
     pg = browser.new_page(locale="ja-JP")
     pg.goto(f"{server}/agent")
     pg.fill("#api-key", "e2e-agent")
-    pg.click("#key-save")
+    pg.click("#key-login")
+    pg.wait_for_selector("#session-who:not([hidden])", timeout=15_000)
+    assert "としてログイン中" in pg.inner_text("#who-text")
     yield pg
     pg.close()
 

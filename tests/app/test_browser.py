@@ -1,5 +1,6 @@
 """The search page in a real browser (Debian's Chromium driven by Playwright) against the real
-server: type a Japanese query, see the right article with the matched words highlighted."""
+server: type a Japanese query, see the right article with the matched words highlighted; log in
+with an agent key to see internal articles."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import pytest
 
 pytestmark = pytest.mark.e2e
 
+AGENT_KEY = "e2e-agent"  # the `server` fixture's KOTAE_API_KEYS
 
 
 @pytest.fixture(scope="module")
@@ -14,6 +16,14 @@ def page(server, browser):
     pg = browser.new_page(locale="ja-JP")
     yield pg
     pg.close()
+
+
+@pytest.fixture
+def context(browser):
+    """A browser context of its own (cookies, storage) for a test that logs in."""
+    ctx = browser.new_context(locale="ja-JP")
+    yield ctx
+    ctx.close()
 
 
 def test_typing_a_japanese_query_shows_highlighted_results(server, page):
@@ -28,11 +38,53 @@ def test_typing_a_japanese_query_shows_highlighted_results(server, page):
     assert "q=" in page.url  # the search can be shared
 
 
-def test_agent_key_in_the_page_reveals_internal_articles(server, page):
+def test_logging_in_reveals_internal_articles_and_keeps_no_key(server, context):
+    page = context.new_page()
     page.goto(f"{server}/")
+    page.evaluate("localStorage.setItem('kotae.apiKey', 'old-key')")  # from before logging in
+    page.reload()
+    page.wait_for_selector("#role-status[data-role='public']")
+    assert page.evaluate("localStorage.getItem('kotae.apiKey')") is None
+    assert page.locator("#kind option[value='ticket']").is_disabled()
+
     page.click("#key-panel summary")
-    page.fill("#api-key", "e2e-agent")
-    page.click("#key-save")
+    page.fill("#api-key", AGENT_KEY)
+    page.click("#key-login")
+    page.wait_for_selector("#role-status[data-role='agent']", timeout=15_000)
+    assert "としてログイン中" in page.inner_text("#who-text")
+    assert "（agent）" in page.inner_text("#who-text")
+    assert page.input_value("#api-key") == ""
+    assert page.locator("#kind option[value='ticket']").is_enabled()
+    # Logged in by an HttpOnly cookie: scripts see neither the key nor the session.
+    stored = page.evaluate("Object.keys(localStorage).map(k => k + '=' + localStorage.getItem(k))")
+    assert not any(AGENT_KEY in item or "apiKey" in item for item in stored)
+    assert "kotae_session" not in page.evaluate("document.cookie")
+    (cookie,) = [c for c in context.cookies() if c["name"] == "kotae_session"]
+    assert cookie["httpOnly"] and cookie["sameSite"] == "Strict"
+    assert AGENT_KEY not in cookie["value"]
+
     page.fill("#q", "返金対応手順 承認")
     page.locator("li.result[data-visibility='internal']").first.wait_for(timeout=15_000)
     assert page.locator(".badge-internal").count() >= 1
+
+    page.click("#key-logout")
+    page.wait_for_selector("#role-status[data-role='public']", timeout=15_000)
+    assert page.locator("#session-who").is_hidden()
+    assert page.evaluate("fetch('v1/session').then(r => r.json())")["role"] == "public"
+    assert page.locator("#kind option[value='ticket']").is_disabled()
+    page.wait_for_function("document.querySelectorAll('li.result').length > 0"
+                           " && !document.querySelector(\"li.result[data-visibility='internal']\")",
+                           timeout=15_000)
+
+
+def test_a_wrong_key_is_refused_politely(server, context):
+    page = context.new_page()
+    page.goto(f"{server}/")
+    page.click("#key-panel summary")
+    page.fill("#api-key", "not-a-key")
+    page.click("#key-login")
+    page.wait_for_selector("#key-error:not([hidden])", timeout=15_000)
+    assert page.inner_text("#key-error") == "APIキーが正しくないか、無効になっています。"
+    assert page.get_attribute("#role-status", "data-role") == "invalid"
+    assert page.input_value("#api-key") == ""
+    assert page.locator("#session-who").is_hidden()

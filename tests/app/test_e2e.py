@@ -25,5 +25,5 @@ def test_agent_key_over_http(server):
 def test_page_and_static_files_are_served(server):
     page = httpx.get(f"{server}/")
     assert page.status_code == 200 and 'name="q"' in page.text
-    for ref in ("/static/search.js", "/static/style.css"):
+    for ref in ("/static/search.js", "/static/session.js", "/static/style.css"):
         assert httpx.get(f"{server}{ref}").status_code == 200

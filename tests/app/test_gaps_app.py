@@ -123,10 +123,12 @@ def test_kotae_gaps_writes_the_report_files(kb_home, tmp_path):
 def test_the_content_page_shows_gaps_and_accepts_a_proposal(server, browser):
     page = browser.new_page(locale="ja-JP")
     page.goto(f"{server}/content")
-    assert "編集者のAPIキー" in page.locator("#status").inner_text()
+    page.wait_for_function("document.querySelector('#status').textContent.includes('ログイン')")
     page.select_option("#since", "all")
     page.fill("#api-key", KEYS["editor"])
-    page.click("#key-save")
+    page.click("#key-login")
+    page.wait_for_selector("#session-who:not([hidden])", timeout=15_000)
+    assert "（editor）としてログイン中" in page.locator("#who-text").inner_text()
     card = page.locator("article.gap").first
     card.wait_for(timeout=120_000)
     assert "件" in card.locator(".badge").first.inner_text()
@@ -139,9 +141,12 @@ def test_the_content_page_shows_gaps_and_accepts_a_proposal(server, browser):
         " && !document.querySelector('article.gap .accept-result').textContent"
         ".includes('しています')", timeout=120_000)
     assert "下書き（社内限定）として登録しました" in card.locator(".accept-result").inner_text()
-    page.click("#key-panel summary")  # it folds away once a report is shown
+    page.click("#key-logout")
+    page.wait_for_function("!document.querySelector('article.gap')", timeout=15_000)
+    assert page.locator("#key-panel").get_attribute("open") is not None
     page.fill("#api-key", KEYS["agent"])
-    page.click("#key-save")
+    page.click("#key-login")
     page.wait_for_function(
-        "document.querySelector('#status').textContent.includes('編集者')", timeout=60_000)
+        "document.querySelector('#status').textContent"
+        " === 'この操作には editor 以上の権限が必要です。'", timeout=60_000)
     page.close()
