@@ -8,15 +8,20 @@ Example:
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+import re
+from collections.abc import AsyncIterator, Mapping
+from contextlib import AsyncExitStack, asynccontextmanager
 from importlib import resources
 
 from fastapi import FastAPI, Request
 from fastapi.responses import FileResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 
+from app.auth import Authenticator, Role, allow, session_secret
+from app.errors import install_error_handlers
+from app.limits import install_limits
 from app.observability import install_observability
+from app.routes import admin as admin_routes
 from app.routes import agent as agent_routes
 from app.routes import contact as contact_routes
 from app.routes import content as content_routes
@@ -25,28 +30,46 @@ from app.routes import feedback as feedback_routes
 from app.routes import gaps as gaps_routes
 from app.routes import help as help_routes
 from app.routes import search as search_routes
+from app.routes import session as session_routes
 from app.routes import suggest as suggest_routes
-from app.services import open_searcher
+from app.services import open_searcher, store_for
 from app.settings import Settings
 from kb import KBError, SnapshotNotFound
+from kb.keys import KeyStore
 from retrieval import Searcher
 
 log = logging.getLogger("kotae.api")
 STATIC = resources.files("app") / "static"
+KB_NAME = re.compile(r"[a-z0-9_-]{1,32}")
 
 DESCRIPTION = """
 kotae (答え) answers support questions from your knowledge base: manuals, FAQ entries and past
 tickets, in Japanese and English.
 
-**Callers.** Without a key you are a public caller and only see public articles and FAQ entries.
-Send `Authorization: Bearer KEY` with an agent or admin key (setting `KOTAE_API_KEYS`) to also
-search internal articles and past tickets.
+**Callers and roles.** Without a key you are a public caller: the help center, deflection and
+public articles and FAQ entries only. Send `Authorization: Bearer KEY` with a key made by
+`kotae keys create --role agent|editor|admin` (stored hashed) to do more: *agent* searches
+internal articles and past tickets and gets suggested replies, *editor* also sees the FAQ-gap
+report and accepts draft entries, *admin* also manages keys and uploads documents. Each
+operation states the least role it needs as `x-kotae-role`. The pages log in with a key once
+(`POST /v1/session`) and then use a session cookie.
+
+**Several knowledge bases.** A server may serve several KBs (`kotae serve --mount NAME=DIR`):
+each under `/kb/NAME/` with the same API, its own keys and its own data. A key of one KB is
+unknown to every other.
 """
 
 
-def create_app(settings: Settings | None = None, searcher: Searcher | None = None) -> FastAPI:
-    """Build the app. The searcher loads (or is given) at start-up, never at import."""
+def create_app(settings: Settings | None = None, searcher: Searcher | None = None,
+               mounts: Mapping[str, Settings] | None = None, kb_name: str = "default") -> FastAPI:
+    """Build the app for the KB of ``settings`` (served at ``/``), plus one app per entry of
+    ``mounts`` (served at ``/kb/NAME/``, each with its own keys and data). The searchers load
+    (or are given) at start-up, never at import."""
     settings = settings or Settings()
+    children = {name: create_app(child, kb_name=name) for name, child in (mounts or {}).items()}
+    for name in children:
+        if not KB_NAME.fullmatch(name) or name == kb_name:
+            raise ValueError(f"KB name {name!r}: use 1–32 of a-z 0-9 _ -, unique")
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -54,29 +77,42 @@ def create_app(settings: Settings | None = None, searcher: Searcher | None = Non
         try:
             app.state.searcher.warm_up()
         except SnapshotNotFound as exc:
-            log.warning("serving without an index: %s", exc)
-        yield
+            log.warning("%s: serving without an index: %s", kb_name, exc)
+        async with AsyncExitStack() as stack:  # Starlette runs no lifespan of a mounted app
+            for child in children.values():
+                await stack.enter_async_context(child.router.lifespan_context(child))
+            yield
 
     app = FastAPI(title="kotae", version="0.1.0", description=DESCRIPTION, lifespan=lifespan)
     app.state.settings = settings
-    app.state.api_keys = settings.keys()
+    app.state.kb_name = kb_name
+    app.state.auth = Authenticator(settings.keys(),
+                                   keys=lambda: KeyStore(store_for(settings)),
+                                   secret=lambda: session_secret(settings.home))
     app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
+    for name, child in children.items():
+        app.mount(f"/kb/{name}", child, name=f"kb-{name}")
 
     @app.exception_handler(KBError)
     async def kb_error(_request: Request, exc: KBError) -> JSONResponse:
         return JSONResponse({"detail": str(exc)}, status_code=503)
+    install_error_handlers(app)  # 503 (not 500) when the store cannot take a write
 
-    @app.get("/", include_in_schema=False)
+    @app.get("/", include_in_schema=False, **allow(Role.PUBLIC))
     def index() -> FileResponse:
         return FileResponse(str(STATIC / "index.html"), media_type="text/html")
 
     app.include_router(search_routes.router)
+    app.include_router(session_routes.router)  # the pages log in with a key
+    app.include_router(admin_routes.router)  # keys, settings, uploads (admin key)
     app.include_router(suggest_routes.router)  # agents: suggested replies
     app.include_router(agent_routes.router)
     app.include_router(gaps_routes.router)  # content owners: FAQ gaps (editor key)
     app.include_router(content_routes.router)
     for public in (help_routes, contact_routes, feedback_routes, deflect_routes):
         app.include_router(public.router)  # help center and deflection: public only
-    install_observability(app)
+    install_limits(app, settings.max_body_bytes,  # inside observability: 413s are logged too
+                   {"/v1/admin/documents": 20 * settings.max_upload_bytes})  # 20 files at most
+    install_observability(app, kb_name, metrics_route=allow(Role.ADMIN))
 
     return app

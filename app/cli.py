@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import json
 import logging
+import signal
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -16,12 +17,17 @@ from rich.table import Table
 from app.cli_suggest import suggest as suggest_command
 from app.settings import Settings
 
+if TYPE_CHECKING:
+    from retrieval import Searcher
+
 app = typer.Typer(help="kotae (答え): a Japanese-first knowledge base for support teams.",
                   no_args_is_help=True, add_completion=False)
 console = Console()
 err = Console(stderr=True)
 
 EXIT_SKIPPED = 3  # ingest finished but some files or lines were skipped
+# On SIGTERM, how long requests in flight may take to finish (Kubernetes kills at 30 s).
+GRACEFUL_SHUTDOWN_S = 20
 
 KbOption = Annotated[Path | None, typer.Option(
     "--kb", help="KB directory (default: $KOTAE_HOME or ./var/kb).", show_default=False)]
@@ -33,6 +39,40 @@ def _settings(kb: Path | None) -> Settings:
     except ValueError as exc:
         err.print(f"[red]error:[/] invalid settings: {escape(str(exc))}", soft_wrap=True)
         raise typer.Exit(2) from None
+
+
+def _loaded_searcher(settings: Settings) -> Searcher:
+    """The KB's searcher with its index loaded; a damaged index (or one built by another
+    embedder) stops here with one line saying what to do, before the server starts."""
+    from app.services import open_searcher
+    from kb import KBError, SnapshotNotFound
+
+    searcher = open_searcher(settings)
+    try:
+        searcher.warm_up()
+    except SnapshotNotFound:
+        pass  # served without an index until one is published (the app logs it)
+    except KBError as exc:
+        err.print(f"[red]error:[/] {escape(str(exc))}", soft_wrap=True)
+        raise typer.Exit(1) from None
+    return searcher
+
+
+def _mounts(settings: Settings, specs: list[str]) -> dict[str, Settings]:
+    """``["hr=/srv/kb-hr"]`` → ``{"hr": Settings(home=/srv/kb-hr)}``; bad specs exit 2."""
+    from app.api import KB_NAME
+
+    out: dict[str, Settings] = {}
+    for spec in specs:
+        name, sep, folder = spec.partition("=")
+        name = name.strip()
+        if not sep or not folder.strip() or not KB_NAME.fullmatch(name) or name in out:
+            raise typer.BadParameter(f"{spec!r}: use NAME=DIR with a unique NAME of a-z 0-9 _ -",
+                                     param_hint="--mount")
+        # The environment's keys belong to the --kb one; each mounted KB has its own.
+        out[name] = settings.model_copy(update={"home": Path(folder.strip()), "api_keys": "",
+                                                "database_url": None})
+    return out
 
 
 @app.command()
@@ -48,7 +88,8 @@ def ingest(
     prune: Annotated[bool, typer.Option(
         help="Remove documents whose source files no longer exist.")] = False,
     rebuild: Annotated[bool, typer.Option(
-        help="Publish a new index even if nothing changed (after changing the embedder)."),
+        help="Publish a new index even if nothing changed (after changing the embedder, or "
+        "over a damaged one); without PATHS, from the documents already stored."),
     ] = False,
     dry_run: Annotated[bool, typer.Option(
         "--dry-run", help="Say what would change (and how much to embed); change nothing.")
@@ -125,7 +166,10 @@ def search(
     console.print(table if result.hits else "該当する文書が見つかりませんでした (no hits).")
 
 
-@app.command()
+@app.command(help="Serve the HTTP API and the pages (http://HOST:PORT/). One access line per "
+             "request (method, route template, status, duration, request id; never the "
+             "query); Prometheus metrics at /metrics (admin key); SIGTERM lets requests in "
+             "flight finish.")
 def serve(
     kb: KbOption = None,
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
@@ -133,12 +177,12 @@ def serve(
     log_format: Annotated[str, typer.Option(
         "--log-format", envvar="KOTAE_LOG_FORMAT", metavar="json|text",
         help="Log lines as JSON objects or as text; each carries its request id.")] = "text",
+    mount: Annotated[list[str] | None, typer.Option(
+        "--mount", metavar="NAME=DIR", help="Also serve the KB in DIR under /kb/NAME/ (repeat "
+        "for more). Each KB has its own keys (kotae keys create --kb DIR); KOTAE_API_KEYS "
+        "apply to the --kb one only.", show_default=False)] = None,
 ) -> None:
-    """Serve the HTTP API and the search page (http://HOST:PORT/).
-
-    One access line per request (method, route template, status, duration, request id; never
-    the query), Prometheus metrics at /metrics.
-    """
+    """Serve the HTTP API and the pages (the help text is the decorator's)."""
     import uvicorn
 
     from app.api import create_app
@@ -148,11 +192,20 @@ def serve(
         raise typer.BadParameter(f"{log_format!r}: use json or text", param_hint="--log-format")
     configure_logging(log_format.lower(), logging.INFO)
     settings = _settings(kb)
+    mounts = _mounts(settings, mount or [])
+    searcher = _loaded_searcher(settings)
+    for name, other in mounts.items():
+        _loaded_searcher(other)  # a damaged index stops the start, with the file named
+        console.print(f"kotae: serving {other.home} on http://{host}:{port}/kb/{name}/")
     console.print(f"kotae: serving {settings.home} on http://{host}:{port}/")
+    # On SIGTERM uvicorn stops taking connections, lets the requests in flight finish, then
+    # raises the signal again: a stop done cleanly exits 0 instead of dying by the signal.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     # uvicorn's own loggers go through ours (log_config=None); its access line, which shows
     # the query string, is replaced by kotae's.
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="info", log_config=None,
-                access_log=False)
+    uvicorn.run(create_app(settings, searcher, mounts=mounts), host=host, port=port,
+                log_level="info",
+                log_config=None, access_log=False, timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_S)
 
 
 app.command("suggest")(suggest_command)
@@ -185,6 +238,15 @@ def _mount_models() -> None:
 
 
 _mount_models()
+
+
+def _mount_keys() -> None:
+    from app.cli_keys import keys_app
+
+    app.add_typer(keys_app, name="keys")
+
+
+_mount_keys()
 
 
 def main() -> None:

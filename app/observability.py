@@ -159,8 +159,12 @@ class IndexCollector(Collector):
             yield from (documents, chunks, info)
 
 
-def install_observability(app: FastAPI, kb_name: str = "default") -> None:
+def install_observability(app: FastAPI, kb_name: str = "default",
+                          metrics_route: dict[str, Any] | None = None) -> None:
     """Request ids and access logs on every request, and ``GET /metrics`` for Prometheus.
+
+    ``metrics_route``: extra keyword arguments of the ``/metrics`` route (kotae's app passes
+    ``allow(Role.ADMIN)``: request volumes per KB are not for the public).
 
     Each app gets its own registry (several apps share a process in tests and in one server
     mounting several KBs); every series carries ``kb=kb_name``.
@@ -176,6 +180,6 @@ def install_observability(app: FastAPI, kb_name: str = "default") -> None:
     app.add_middleware(ObservabilityMiddleware, requests=requests, latency=latency,
                        kb_name=kb_name)
 
-    @app.get("/metrics", include_in_schema=False)
+    @app.get("/metrics", include_in_schema=False, **(metrics_route or {}))
     def metrics() -> Response:  # sync: reading the manifest touches the disk
         return Response(generate_latest(registry), media_type=CONTENT_TYPE)

@@ -27,8 +27,14 @@ class Settings(BaseSettings):
     sudachi_mode: str = Field(
         "A", description="Sudachi split mode for BM25 tokens: A (short units, best on "
         "LocalgovFAQ), B or C.")
-    api_keys: str = Field("", description="API keys as role:key pairs, comma-separated "
-                          "(roles: agent, editor, admin). No key means a public caller.")
+    api_keys: str = Field("", description="Extra API keys as role:key pairs, comma-separated "
+                          "(roles: agent, editor, admin), besides those made with `kotae keys "
+                          "create` (stored hashed in the KB). No key means a public caller.")
+    secure_cookies: bool = Field(True, description="Mark the pages' session cookie Secure "
+                                 "(browsers still send it to http://localhost); turn off only "
+                                 "for plain-http access from another machine.")
+    max_upload_bytes: int = Field(20 * 1024 * 1024, ge=1, description="Largest file an admin "
+                                  "may upload to /v1/admin/documents.")
     host: str = "127.0.0.1"
     port: int = 8000
     # Help center and deflection (public endpoints).
@@ -40,6 +46,8 @@ class Settings(BaseSettings):
                               "behind a reverse proxy you run).")
     typeahead_min_sessions: int = Field(2, ge=1, description="Sessions that must have asked a "
                                         "question before the help page suggests it to others.")
+    max_body_bytes: int = Field(1024 * 1024, ge=1, description="Largest request body; larger "
+                                "ones get 413 (uploads of documents have their own limit).")
 
     @field_validator("api_keys")
     @classmethod

@@ -235,3 +235,39 @@ def test_each_kb_serves_its_own_pages_under_its_prefix(two_kbs):
     assert client.get("/kb/hr/healthz").json()["documents"] == 2
     assert client.get("/kb/hr/static/session.js").status_code in (200, 404)
     assert client.get("/kb/hr/agent").status_code == 200
+
+
+def test_keys_command_prints_a_key_once_and_revokes_it(tmp_path):
+    from typer.testing import CliRunner
+
+    from app.cli import app as cli
+
+    runner = CliRunner()
+    made = runner.invoke(cli, ["keys", "create", "--role", "editor", "--name", "SV 佐藤",
+                               "--kb", str(tmp_path)])
+    assert made.exit_code == 0, made.output
+    secret = made.stdout.strip().splitlines()[-1]
+    assert secret.startswith("kt_")
+    store = KeyStore(store_for(Settings(home=tmp_path)))
+    [key] = store.list()
+    assert (key.role, key.name) == ("editor", "SV 佐藤") and store.verify(secret) == key
+    listed = runner.invoke(cli, ["keys", "list", "--kb", str(tmp_path)], env={"COLUMNS": "200"})
+    assert key.id in listed.stdout and secret not in listed.stdout
+    bad = runner.invoke(cli, ["keys", "create", "--role", "root", "--name", "x",
+                              "--kb", str(tmp_path)])
+    assert bad.exit_code == 2 and "unknown key role" in bad.output
+    gone = runner.invoke(cli, ["keys", "revoke", key.id, "--kb", str(tmp_path)])
+    assert gone.exit_code == 0 and store.verify(secret) is None
+    assert runner.invoke(cli, ["keys", "revoke", "0" * 16, "--kb", str(tmp_path)]).exit_code == 1
+    assert "no keys" in runner.invoke(cli, ["keys", "list", "--kb", str(tmp_path)]).stdout
+    assert key.id in runner.invoke(cli, ["keys", "list", "--all", "--kb", str(tmp_path)],
+                                   env={"COLUMNS": "200"}).stdout
+
+
+def test_serve_refuses_a_bad_mount():
+    from typer.testing import CliRunner
+
+    from app.cli import app as cli
+
+    got = CliRunner().invoke(cli, ["serve", "--mount", "Bad Name=/tmp/x"])
+    assert got.exit_code == 2 and "--mount" in got.output

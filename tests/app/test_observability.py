@@ -23,6 +23,7 @@ from app.logs import JsonFormatter, configure_logging
 from app.observability import RequestIdFilter, install_observability
 
 QUERY = "パスワードを忘れた"
+ADMIN = {"Authorization": "Bearer test-admin-key"}  # /metrics is for admins
 
 
 @pytest.fixture(scope="module")
@@ -47,7 +48,7 @@ def _free_port() -> int:
 
 
 def _samples(client: TestClient, name: str) -> list:
-    text = client.get("/metrics").text
+    text = client.get("/metrics", headers=ADMIN).text
     for family in text_string_to_metric_families(text):
         if family.name == name:
             return family.samples
@@ -105,7 +106,8 @@ def test_metrics_count_a_search_by_route_template(client):
     assert _requests(client, **labels) == before + 1
     latency = _samples(client, "kotae_http_request_duration_seconds")
     assert any(s.name.endswith("_count") and s.labels["route"] == "/v1/search" for s in latency)
-    assert client.get("/metrics").headers["content-type"].startswith("text/plain")
+    assert client.get("/metrics", headers=ADMIN).headers["content-type"].startswith("text/plain")
+    assert client.get("/metrics").status_code == 401
 
 
 def test_metrics_report_the_sample_kb(client, sample_searcher):
