@@ -53,7 +53,7 @@ def get(server: str, path: str, role: str | None = "editor", **params) -> httpx.
 
 
 def test_the_report_needs_an_editor_or_admin_key(server):
-    assert get(server, "/v1/gaps", role=None).status_code == 403
+    assert get(server, "/v1/gaps", role=None).status_code == 401
     assert get(server, "/v1/gaps", role="agent").status_code == 403
     bad = httpx.get(f"{server}/v1/gaps", headers={"Authorization": "Bearer nope"}, timeout=30)
     assert bad.status_code == 401
@@ -89,7 +89,7 @@ def test_accepting_a_proposal_makes_an_internal_draft(server):
     gap = get(server, "/v1/gaps").json()["gaps"][0]
     url = f"{server}/v1/gaps/{gap['id']}/accept"
     headers = {"Authorization": f"Bearer {KEYS['editor']}"}
-    assert httpx.post(url, params={"since": "all"}, timeout=60).status_code == 403
+    assert httpx.post(url, params={"since": "all"}, timeout=60).status_code == 401
     response = httpx.post(url, params={"since": "all"}, headers=headers, timeout=300,
                           json={"answer": "現在、請求書の通貨は日本円のみです。"})
     assert response.status_code == 201, response.text
