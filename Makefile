@@ -28,6 +28,8 @@ install-dev: $(VENV)/.dev
 
 demo: install
 	$(BIN)/kotae ingest kb/sample_kb --kb $(KB)
+	@echo "agent console and content dashboard: log in with a key from"
+	@echo "  $(BIN)/kotae keys create --role editor --name demo --kb $(KB)"
 	$(BIN)/kotae serve --kb $(KB) --host $(HOST) --port $(PORT)
 
 test: install-dev
