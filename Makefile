@@ -20,7 +20,7 @@ $(VENV)/.core: pyproject.toml | $(BIN)/python
 # Everything the tests use. torch is installed first, pinned, so nothing pulls a CUDA build.
 $(VENV)/.dev: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet torch==2.13.0
-	$(BIN)/pip install --quiet -e ".[st,eval,dev,office,onnx,ray,postgres]"
+	$(BIN)/pip install --quiet -e ".[st,eval,dev,office,onnx,ray,postgres,bench]"
 	touch $@
 
 install: $(VENV)/.core
