@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field
 
@@ -112,8 +112,8 @@ class SuggestOut(BaseModel):
 class OutcomeIn(BaseModel):
     outcome: Literal["used", "edited", "wrong"]
     final_text: str = Field("", max_length=20_000, description="The reply as sent (edited).")
-    kept_citations: list[str] = Field(default_factory=list, max_length=50,
-                                      description="Labels of the citations the agent kept.")
+    kept_citations: list[Annotated[str, Field(max_length=8)]] = Field(
+        default_factory=list, max_length=50, description="Labels of the citations the agent kept.")
 
 
 class OutcomeOut(BaseModel):

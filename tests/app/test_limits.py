@@ -99,3 +99,11 @@ def test_limits_must_be_positive():
         BodySizeLimit(app, 0)
     with pytest.raises(ValueError, match="at least 1 byte"):
         BodySizeLimit(app, 10, {"/upload": 0})
+
+
+def test_an_over_long_citation_label_is_a_422_naming_it(client):
+    response = client.post(f"/v1/suggest/{'0' * 32}/outcome",
+                           headers={"Authorization": "Bearer test-agent-key"},
+                           json={"outcome": "edited", "kept_citations": ["S1", "S" * 100]})
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["loc"] == ["body", "kept_citations", 1]
