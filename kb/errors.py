@@ -20,3 +20,31 @@ class SnapshotCorrupt(KBError):
     def __init__(self, path: str, reason: str) -> None:
         super().__init__(f"index file {path} is unreadable ({reason}); re-run `kotae ingest`")
         self.path = path
+
+
+class StoreUnavailable(KBError):
+    """The store cannot take a write now; reads go on. ``retry_after``: seconds worth waiting
+    before trying again, or None when waiting will not help."""
+
+    retry_after: int | None = None
+
+
+class StoreReadOnly(StoreUnavailable):
+    """The database (or its directory) cannot be written by this process."""
+
+    def __init__(self, where: str) -> None:
+        super().__init__(
+            f"the knowledge base {where} is read-only: nothing can be recorded (searches still "
+            "work); make it writable for the server's user, then restart the server")
+        self.where = where
+
+
+class StoreBusy(StoreUnavailable):
+    """Another connection held the write lock for longer than the store waits (busy timeout)."""
+
+    def __init__(self, where: str, retry_after: int) -> None:
+        super().__init__(
+            f"the knowledge base {where} is locked by another writer (an ingest?); try again "
+            f"in {retry_after} s")
+        self.where = where
+        self.retry_after = retry_after

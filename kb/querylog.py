@@ -14,18 +14,25 @@ Example:
 
 from __future__ import annotations
 
+import logging
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from kb.errors import StoreUnavailable
 from kb.events import Action, Channel, EventType, QueryEvent, QueryEventRow, query_key
 from kb.store import KBStore
 
 __all__ = ["Action", "Channel", "EventType", "QueryEvent", "QueryEventRow", "QueryLog",
            "query_key"]
+
+
+log = logging.getLogger(__name__)
 
 
 def _now() -> str:
@@ -41,22 +48,44 @@ def _like_prefix(prefix: str) -> str:
 
 
 class QueryLog:
-    """Writes and reads the query log in a KB store's database (SQLite or PostgreSQL)."""
+    """Writes and reads the query log in a KB store's database (SQLite or PostgreSQL).
+
+    A write the store cannot take (read-only, locked) raises ``StoreUnavailable``; with
+    ``best_effort`` (for logging that comes with a read, such as a search) it is skipped
+    instead, with one warning until writes succeed again.
+    """
 
     def __init__(self, store: KBStore) -> None:
         if not isinstance(store, KBStore):
             raise ValueError(f"QueryLog needs a KBStore, got {type(store).__name__}")
         self.store = store
+        self._skipping = False
+
+    @contextmanager
+    def _writing(self, best_effort: bool) -> Iterator[None]:
+        """Around a write: with ``best_effort`` a StoreUnavailable ends the block quietly."""
+        try:
+            yield
+        except StoreUnavailable as exc:
+            if not best_effort:
+                raise
+            if not self._skipping:
+                log.warning("query log not written, going on without it: %s", exc)
+            self._skipping = True
+        else:
+            self._skipping = False
 
     @classmethod
     def for_dir(cls, kb_dir: str | Path) -> QueryLog:
         return cls(KBStore.for_dir(kb_dir))
 
-    def record(self, event: QueryEvent) -> str:
-        """Store ``event`` (a new id and time are given when it has none); returns the id."""
+    def record(self, event: QueryEvent, *, best_effort: bool = False) -> str:
+        """Store ``event`` (a new id and time are given when it has none); returns the id, or
+        "" when ``best_effort`` and the store could not take it."""
         event.id = event.id or uuid.uuid4().hex
         event.created_at = event.created_at or _now()
-        with self.store.session() as s:
+        # A write the store refuses ends the block (when best-effort) before the return.
+        with self._writing(best_effort), self.store.session() as s:
             s.add(QueryEventRow(
                 id=event.id, created_at=event.created_at, updated_at=event.created_at,
                 channel=event.channel.value, event=event.event.value,
@@ -66,11 +95,14 @@ class QueryLog:
                 action=event.action.value, helpful=event.helpful,
                 clicked_doc_id=event.clicked_doc_id, outcome=event.outcome, via=event.via,
                 ticket=dict(event.ticket) if event.ticket else None))
-        return event.id
+            return event.id
+        return ""
 
     def update(self, event_id: str, *, helpful: bool | None = None,
-               clicked_doc_id: str | None = None, outcome: str | None = None) -> bool:
-        """Record what followed an event; False when there is no such event.
+               clicked_doc_id: str | None = None, outcome: str | None = None,
+               best_effort: bool = False) -> bool:
+        """Record what followed an event; False when there is no such event (or when
+        ``best_effort`` and the store could not take the write).
 
         A click never hides a vote, and a vote never hides a contact: the outcome keeps the
         strongest signal (contacted > helpful / not_helpful > clicked).
@@ -82,7 +114,7 @@ class QueryLog:
             outcome = "helpful" if helpful else "not_helpful"
         if outcome is None and clicked_doc_id:
             outcome = "clicked"
-        with self.store.session() as s:
+        with self._writing(best_effort), self.store.session() as s:
             row = s.get(QueryEventRow, event_id)
             if row is None:
                 return False
@@ -93,16 +125,18 @@ class QueryLog:
             if outcome and _OUTCOME_RANK[outcome] >= _OUTCOME_RANK.get(row.outcome, 0):
                 row.outcome = outcome
             row.updated_at = _now()
-        return True
+            return True
+        return False
 
     def discard(self, event_id: str, session_id: str, superseded_by: str) -> bool:
         """Delete a search typed on the way to ``superseded_by`` (same session, nobody acted
         on it, and one query extends the other); True when it was deleted. A search the
-        customer rephrased is kept: it is a question the FAQ did not answer."""
+        customer rephrased is kept: it is a question the FAQ did not answer. Best-effort:
+        False when the store cannot take the write."""
         if not session_id:
             return False
         new = query_key(superseded_by)
-        with self.store.session() as s:
+        with self._writing(best_effort=True), self.store.session() as s:
             row = s.get(QueryEventRow, event_id)
             if row is None or row.session_id != session_id or row.outcome or \
                     row.event != EventType.SEARCH.value:
@@ -110,7 +144,8 @@ class QueryLog:
             if not (new.startswith(row.query_norm) or row.query_norm.startswith(new)):
                 return False
             s.delete(row)
-        return True
+            return True
+        return False
 
     def get(self, event_id: str) -> QueryEvent | None:
         with Session(self.store.engine) as s:

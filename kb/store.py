@@ -9,6 +9,7 @@ Example:
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -26,7 +27,6 @@ from sqlalchemy import (
     Text,
     create_engine,
     delete,
-    event,
     func,
     select,
 )
@@ -35,7 +35,11 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
+from kb import sqlite
+from kb.errors import StoreReadOnly
 from kb.types import Chunk, Document, Kind, Visibility
+
+log = logging.getLogger(__name__)
 
 
 class Base(DeclarativeBase):
@@ -112,14 +116,6 @@ class SyncCounts:
         return bool(self.added or self.updated or self.removed)
 
 
-def _enable_sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
-    cur = dbapi_conn.cursor()
-    cur.execute("PRAGMA foreign_keys=ON")
-    cur.execute("PRAGMA journal_mode=WAL")
-    cur.execute("PRAGMA busy_timeout=5000")
-    cur.close()
-
-
 # Bound parameters per statement stay far below SQLite's and PostgreSQL's limits.
 _BATCH = 500
 
@@ -151,21 +147,33 @@ def _row_to_document(row: DocumentRow) -> Document:
 
 
 class KBStore:
-    """Documents, chunks and cached embeddings in one SQL database."""
+    """Documents, chunks and cached embeddings in one SQL database.
+
+    A SQLite file this process may not write is opened read-only (``read_only``): reads go
+    on, writes raise ``StoreReadOnly``; a write that waits too long for another writer's lock
+    raises ``StoreBusy`` (see ``kb.sqlite``).
+    """
 
     def __init__(self, url: str) -> None:
         if not url or "://" not in url:
             raise ValueError(f"database URL {url!r} is not a URL (e.g. sqlite:///var/kb/kotae.db)")
         self.url = url
+        db = sqlite.sqlite_file(url)
+        self.read_only = db is not None and sqlite.is_read_only(db)
         try:
-            self.engine: Engine = create_engine(engine_url(url), pool_pre_ping=True)
+            self.engine: Engine = create_engine(
+                sqlite.read_only_url(db) if db and self.read_only else engine_url(url),
+                pool_pre_ping=True, connect_args=sqlite.connect_args(url))
         except ModuleNotFoundError as exc:
             raise ValueError(f"the database driver for {url.split(':')[0]} is not installed "
                              f"({exc.name}); install it with: pip install 'kotae[postgres]'"
                              ) from exc
         if url.startswith("sqlite"):
-            event.listen(self.engine, "connect", _enable_sqlite_pragmas)
-        Base.metadata.create_all(self.engine)
+            sqlite.configure(self.engine, where=str(db or url), read_only=self.read_only)
+        try:
+            Base.metadata.create_all(self.engine)
+        except StoreReadOnly as exc:  # the tables it has can still be read
+            log.warning("%s; tables kotae needs are missing, so their features fail", exc)
 
     @classmethod
     def for_dir(cls, kb_dir: str | Path) -> KBStore:

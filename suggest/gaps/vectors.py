@@ -19,6 +19,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 
 from kb import Chunk, Document, KBStore, stable_hash
+from kb.errors import StoreUnavailable
 from retrieval.protocols import Embedder
 
 QUERY_SUFFIX = "#query"
@@ -41,11 +42,15 @@ def question_vectors(texts: Sequence[str], embedder: Embedder, store: KBStore | 
     found = store.get_embeddings(cache_id, hashes) if store is not None else {}
     todo = [(h, t) for h, t in dict(zip(hashes, texts, strict=True)).items() if h not in found]
     pending: dict[str, np.ndarray] = {}
+    caching = store is not None
     for n, (text_hash, text) in enumerate(todo, 1):
         vector = np.asarray(embedder.embed_query(text), dtype=np.float32)
         found[text_hash] = pending[text_hash] = vector
-        if store is not None and (len(pending) == CACHE_BATCH or n == len(todo)):
-            store.put_embeddings(cache_id, pending)  # an interrupted report keeps its work
+        if store is not None and caching and (len(pending) == CACHE_BATCH or n == len(todo)):
+            try:
+                store.put_embeddings(cache_id, pending)  # an interrupted report keeps its work
+            except StoreUnavailable:  # a read-only or locked KB: the report goes on uncached
+                caching = False
             pending = {}
         if on_progress:
             on_progress(n, len(todo))
