@@ -22,7 +22,7 @@ from retrieval import Searcher
 from suggest.deflect import Deflector
 
 SESSION_COOKIE = "kotae_sid"
-_LOCK = threading.Lock()
+_LOCK = threading.RLock()  # re-entered: the query log makes the store it needs
 
 
 def _state(request: Request, name: str, make):  # type: ignore[no-untyped-def]
