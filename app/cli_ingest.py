@@ -79,10 +79,11 @@ def ingest_command(settings: Settings, paths: list[Path], *, visibility: str | N
 
     if db_url:
         settings = settings.model_copy(update={"database_url": db_url})
-    if not paths:
+    if not paths and not rebuild:  # --rebuild alone rebuilds the index from the store
         if report:
             raise typer.Exit(EXIT_SKIPPED if show_quarantine(settings) else 0)
-        raise typer.BadParameter("give files or folders to ingest (or --report alone)")
+        raise typer.BadParameter("give files or folders to ingest (or --report alone, or "
+                                 "--rebuild alone to rebuild the index of the stored documents)")
     try:
         vis = parse_enum(Visibility, visibility, "visibility") if visibility else None
         defaults = Defaults(visibility=vis, product=product, columns=parse_columns(columns))

@@ -64,6 +64,7 @@ def build_snapshot(
     if current is not None and not force:
         try:
             previous = Manifest.read(current)
+            previous.check_files(current)
         except Exception:  # a corrupt snapshot is replaced, not trusted
             previous = None
         if previous and previous.fingerprint == fingerprint:
@@ -86,6 +87,7 @@ def build_snapshot(
         with open(folder / "rows.jsonl", "w", encoding="utf-8") as fh:
             for row in rows:
                 fh.write(json.dumps(row, ensure_ascii=False) + "\n")
+        manifest.record_files(folder)
         manifest.write(folder)
     log.info("snapshot published", extra={"chunks": len(pairs), "embedded": embedded})
     return BuildResult(manifest, published=True, embedded=embedded,

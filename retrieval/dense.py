@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from kb import SnapshotCorrupt
+from retrieval.errors import IndexCorrupt
 
 INDEX_TYPES = ("flat", "hnsw")
 
@@ -57,7 +57,7 @@ class DenseIndex:
         try:
             return cls(_faiss().read_index(str(path)))
         except RuntimeError as exc:
-            raise SnapshotCorrupt(str(path), str(exc).splitlines()[0][:200]) from exc
+            raise IndexCorrupt(path, str(exc).splitlines()[0][:200]) from exc
 
     def __len__(self) -> int:
         return int(self.index.ntotal)

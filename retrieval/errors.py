@@ -1,6 +1,8 @@
 """Retrieval errors."""
 
-from kb import KBError
+from pathlib import Path
+
+from kb import KBError, SnapshotCorrupt
 
 
 class RetrievalError(KBError):
@@ -29,3 +31,21 @@ class EmbedderMismatch(RetrievalError):
         )
         self.index_embedder = index_embedder
         self.configured = configured
+
+
+class IndexCorrupt(RetrievalError, SnapshotCorrupt):
+    """A file of the serving snapshot is missing, unreadable, or not the file that was built.
+
+    Example:
+        >>> exc = IndexCorrupt("var/kb/snapshots/s1/dense.faiss", "truncated")
+        >>> str(exc).split("; ")[1]
+        'rebuild the index: kotae ingest --rebuild --kb var/kb'
+    """
+
+    def __init__(self, path: str | Path, reason: str) -> None:
+        path = Path(path)
+        snapshots = next((p for p in path.parents if p.name == "snapshots"), None)
+        kb_dir = f" --kb {snapshots.parent}" if snapshots is not None else ""
+        KBError.__init__(self, f"index file {path} is unreadable ({reason}); rebuild the index: "
+                               f"kotae ingest --rebuild{kb_dir}")
+        self.path = str(path)

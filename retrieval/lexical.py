@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from kb import SnapshotCorrupt
+from retrieval.errors import IndexCorrupt
 
 log = logging.getLogger(__name__)
 
@@ -49,8 +49,8 @@ class BM25Index:
         try:
             model = _bm25s().BM25.load(str(folder), show_progress=False)
             size = int((folder / "size.txt").read_text())
-        except (OSError, ValueError) as exc:
-            raise SnapshotCorrupt(str(folder), str(exc)[:200]) from exc
+        except (OSError, ValueError, EOFError, KeyError) as exc:  # EOFError: an empty .npy
+            raise IndexCorrupt(folder, str(exc)[:200]) from exc
         return cls(model, size)
 
     def search(self, query_tokens: list[str], k: int,

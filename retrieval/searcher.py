@@ -2,6 +2,8 @@
 
 The searcher follows the KB's ``CURRENT`` pointer: when a new snapshot is published it is
 loaded on the next query and swapped in whole, so a query sees either the old or the new one.
+A new snapshot that cannot be loaded (damaged, or built with another embedder) is logged as an
+error and the old one keeps serving.
 
 Example:
     >>> searcher = Searcher("var/kb", make_embedder("e5-small"), JapaneseTokenizer())
@@ -12,6 +14,7 @@ Example:
 from __future__ import annotations
 
 import json
+import logging
 import threading
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -20,17 +23,19 @@ from typing import Any
 
 import numpy as np
 
-from kb import Hit, Kind, SnapshotCorrupt, SnapshotDir, Visibility
+from kb import Hit, KBError, Kind, SnapshotDir, Visibility
 from kb.normalise import normalise_query
 from retrieval.config import RetrievalConfig
 from retrieval.dense import DenseIndex
-from retrieval.errors import EmbedderMismatch, TokenizerMismatch
+from retrieval.errors import EmbedderMismatch, IndexCorrupt, TokenizerMismatch
 from retrieval.filters import Audience, RowTable, SearchFilter
 from retrieval.fusion import FUSIONS
 from retrieval.lexical import BM25Index
 from retrieval.manifest import Manifest
 from retrieval.protocols import Embedder, Tokenizer
 from retrieval.snippets import make_snippet
+
+log = logging.getLogger(__name__)
 
 MAX_K = 100
 MODES = ("hybrid", "bm25", "dense")
@@ -70,6 +75,7 @@ class Searcher:
         self.tokenizer = tokenizer
         self.config = config or RetrievalConfig.load(kb_dir)
         self._loaded: _Loaded | None = None
+        self._rejected: str | None = None  # a published snapshot that could not be loaded
         self._lock = threading.Lock()
         # Popular questions repeat (and typeahead re-sends them): embedding is the slow step.
         self._embed_query = lru_cache(maxsize=2048)(self._embed_uncached)
@@ -84,16 +90,29 @@ class Searcher:
     def _current(self) -> _Loaded:
         version = self.snapshots.version()
         loaded = self._loaded
-        if loaded is not None and loaded.version == version:
+        if loaded is not None and version in (loaded.version, self._rejected):
             return loaded
         with self._lock:
-            if self._loaded is None or self._loaded.version != version:
-                self._loaded = self._load()
+            if self._loaded is None or version not in (self._loaded.version, self._rejected):
+                self._loaded = self._swap(self._loaded, version)
             return self._loaded
+
+    def _swap(self, old: _Loaded | None, version: str | None) -> _Loaded:
+        """The newly published snapshot, or ``old`` when there is one and the new one cannot be
+        loaded (logged once per snapshot)."""
+        try:
+            return self._load()
+        except KBError as exc:
+            if old is None:
+                raise
+            self._rejected = version
+            log.error("snapshot %s not loaded, still serving %s: %s", version, old.version, exc)
+            return old
 
     def _load(self) -> _Loaded:
         folder = self.snapshots.require_current()
         manifest = Manifest.read(folder)
+        manifest.check_files(folder)
         if manifest.embedder != self.embedder.id:
             raise EmbedderMismatch(manifest.embedder, self.embedder.id)
         if manifest.tokenizer != self.tokenizer.id:
@@ -103,11 +122,11 @@ class Searcher:
             with open(rows_path, encoding="utf-8") as fh:
                 rows = [json.loads(line) for line in fh]
         except (OSError, ValueError) as exc:
-            raise SnapshotCorrupt(str(rows_path), str(exc)[:200]) from exc
+            raise IndexCorrupt(rows_path, str(exc)[:200]) from exc
         dense = DenseIndex.load(folder / "dense.faiss")
         lexical = BM25Index.load(folder / "bm25")
         if len(dense) != len(rows) or lexical.size != len(rows):
-            raise SnapshotCorrupt(str(folder), "index sizes do not match rows.jsonl")
+            raise IndexCorrupt(folder, "index sizes do not match rows.jsonl")
         return _Loaded(folder.name, manifest, dense, lexical, rows, RowTable.from_rows(rows))
 
     def warm_up(self) -> Manifest:
