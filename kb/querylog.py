@@ -52,14 +52,14 @@ class QueryLog:
 
     A write the store cannot take (read-only, locked) raises ``StoreUnavailable``; with
     ``best_effort`` (for logging that comes with a read, such as a search) it is skipped
-    instead, with one warning until writes succeed again.
+    instead: the first skip is logged as a warning, later ones at debug level.
     """
 
     def __init__(self, store: KBStore) -> None:
         if not isinstance(store, KBStore):
             raise ValueError(f"QueryLog needs a KBStore, got {type(store).__name__}")
         self.store = store
-        self._skipping = False
+        self._skipped = False
 
     @contextmanager
     def _writing(self, best_effort: bool) -> Iterator[None]:
@@ -69,11 +69,9 @@ class QueryLog:
         except StoreUnavailable as exc:
             if not best_effort:
                 raise
-            if not self._skipping:
-                log.warning("query log not written, going on without it: %s", exc)
-            self._skipping = True
-        else:
-            self._skipping = False
+            log.log(logging.DEBUG if self._skipped else logging.WARNING,
+                    "query log not written, going on without it: %s", exc)
+            self._skipped = True
 
     @classmethod
     def for_dir(cls, kb_dir: str | Path) -> QueryLog:
