@@ -7,7 +7,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -28,12 +28,14 @@ def _free_port() -> int:
 
 
 @contextmanager
-def running_server(kb_home: Path, api_keys: str, timeout: float = 90) -> Iterator[str]:
-    """`kotae serve` on a free loopback port for ``kb_home``; yields its base URL."""
+def server_process(kb_home: Path, api_keys: str, timeout: float = 90,
+                   prefix: Sequence[str] = ()) -> Iterator[tuple[subprocess.Popen[bytes], str]]:
+    """`kotae serve` on a free loopback port for ``kb_home``, started through ``prefix`` (a
+    command such as ``setpriv ...``); yields the process and its base URL."""
     port = _free_port()
     env = {**os.environ, "KOTAE_API_KEYS": api_keys}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "app", "serve", "--kb", str(kb_home), "--port", str(port)],
+        [*prefix, sys.executable, "-m", "app", "serve", "--kb", str(kb_home), "--port", str(port)],
         env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + timeout
@@ -49,10 +51,22 @@ def running_server(kb_home: Path, api_keys: str, timeout: float = 90) -> Iterato
         proc.kill()
         raise RuntimeError(f"server did not start within {timeout:.0f} s")
     try:
-        yield base
+        yield proc, base
     finally:
-        proc.terminate()
-        proc.wait(timeout=20)
+        if proc.poll() is None:
+            proc.terminate()
+            try:
+                proc.wait(timeout=30)  # the server's graceful shutdown is 20 s
+            except subprocess.TimeoutExpired:
+                proc.kill()  # never leave a server behind
+                proc.wait()
+
+
+@contextmanager
+def running_server(kb_home: Path, api_keys: str, timeout: float = 90) -> Iterator[str]:
+    """`kotae serve` on a free loopback port for ``kb_home``; yields its base URL."""
+    with server_process(kb_home, api_keys, timeout) as (_proc, base):
+        yield base
 
 
 @pytest.fixture(scope="module")
@@ -65,6 +79,12 @@ def server(sample_settings):
 def serve_kb():
     """The ``running_server`` context manager, for modules that serve a KB of their own."""
     return running_server
+
+
+@pytest.fixture(scope="session")
+def serve_process():
+    """The ``server_process`` context manager, for tests that signal the server."""
+    return server_process
 
 
 @pytest.fixture(scope="module")
