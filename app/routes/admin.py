@@ -13,8 +13,9 @@ import secrets
 from pathlib import Path
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Form, HTTPException, Request, UploadFile
+from fastapi import APIRouter, Depends, HTTPException, Request
 from pydantic import BaseModel, Field
+from starlette.datastructures import UploadFile  # what request.form() gives
 
 from app.auth import Caller, Role, allow, current_caller
 from app.deps import get_searcher, get_settings
@@ -162,25 +163,52 @@ async def _save(upload: UploadFile, folder: Path, limit: int) -> Path:
     return final
 
 
+MAX_FILES = 20
+UPLOAD_BODY = {"required": True, "content": {"multipart/form-data": {"schema": {
+    "type": "object", "required": ["files"], "properties": {
+        "files": {"type": "array", "items": {"type": "string", "format": "binary"},
+                  "minItems": 1, "maxItems": MAX_FILES},
+        "visibility": {"type": "string", "enum": ["public", "internal"], "description":
+                       "Visibility of documents that do not set their own."},
+        "product": {"type": "string", "maxLength": 128}}}}}}
+# The body is read inside the route, after the admin check (a body declared as parameters would
+# be read, and spooled to disk, before any dependency runs, whoever sends it).
+UPLOAD_ROUTE = allow(Role.ADMIN)
+UPLOAD_ROUTE["openapi_extra"] = {**UPLOAD_ROUTE["openapi_extra"], "requestBody": UPLOAD_BODY}
+
+
+async def _upload_form(request: Request) -> tuple[list[UploadFile], Visibility | None, str]:
+    form = await request.form(max_files=MAX_FILES, max_fields=10)
+    files = [f for f in form.getlist("files") if isinstance(f, UploadFile)]
+    if not files or len(files) != len(form.getlist("files")):
+        raise HTTPException(422, f"send 1 to {MAX_FILES} files in the multipart field 'files'")
+    raw_visibility, product = form.get("visibility") or "", form.get("product") or ""
+    if not isinstance(raw_visibility, str) or not isinstance(product, str) or len(product) > 128:
+        raise HTTPException(422, "visibility must be public or internal and product at most "
+                            "128 characters")
+    try:
+        visibility = Visibility(raw_visibility) if raw_visibility else None
+    except ValueError:
+        raise HTTPException(422, "visibility must be public or internal") from None
+    return files, visibility, product
+
+
 @router.post("/v1/admin/documents", response_model=UploadOut, status_code=201,
              summary="Upload documents (manuals, FAQ sheets, ticket exports) and ingest them",
              responses={**ERRORS, 409: {"model": ErrorOut, "description": "An ingest is running."},
                         413: {"model": ErrorOut, "description": "A file is too large."},
-                        415: {"model": ErrorOut, "description": "Unsupported file type."}},
-             **allow(Role.ADMIN))
+                        415: {"model": ErrorOut, "description": "Unsupported file type."},
+                        422: {"model": ErrorOut, "description": "No files, or bad fields."}},
+             **UPLOAD_ROUTE)
 async def upload_documents(
-    request: Request, files: list[UploadFile],
-    caller: Annotated[Caller, Depends(current_caller)],
-    visibility: Annotated[Visibility | None, Form(
-        description="Visibility of documents that do not set their own.")] = None,
-    product: Annotated[str, Form(max_length=128)] = "",
+    request: Request, caller: Annotated[Caller, Depends(current_caller)],
 ) -> UploadOut:
-    """The same formats as ``kotae ingest``; each file at most ``max_upload_bytes``, at most 20
-    files at once. Files that cannot be read are reported in ``problems`` (nothing is lost:
-    the other files are ingested)."""
+    """Multipart fields: ``files`` (1 to 20; the formats of ``kotae ingest``; each at most
+    ``max_upload_bytes``), ``visibility`` and ``product`` for documents that set neither.
+    Files that cannot be read are reported in ``problems`` (nothing is lost: the other files
+    are ingested)."""
+    files, visibility, product = await _upload_form(request)
     settings = get_settings(request)
-    if not files or len(files) > 20:
-        raise HTTPException(422, "send 1 to 20 files (multipart field 'files')")
     folder = settings.home / "uploads"
     saved: list[Path] = []
     try:
