@@ -1,9 +1,11 @@
 """Calibration of the KB's confidence: fit the curve, pick the threshold, save both.
 
 kotae's confidence is a logistic curve over the top hit's cosine, plus a bonus when BM25 and
-dense agree on the top document (``retrieval.ConfidenceModel``). A logistic regression of
-"the top hit is right" on (cosine, agree) has exactly that shape: ``z = a·cos + b·agree + c``
-gives ``scale = a``, ``center = -c / a`` and ``agreement_bonus = b``.
+dense agree on the top document and weighted margins over the runner-up document and the top
+document's share of the nearest chunks (``retrieval.ConfidenceModel``). A logistic regression
+of "the top hit is right" on those features has exactly that shape:
+``z = a·cos + b·agree + m·cosine margin + f·fused margin + s·top share + c`` gives
+``scale = a``, ``center = -c / a``, ``agreement_bonus = b`` and the other weights as they are.
 
 Example:
     >>> model = fit_confidence(samples)
@@ -24,8 +26,19 @@ class CalibrationError(ValueError):
     """The samples cannot calibrate a confidence curve (the message says why)."""
 
 
-def fit_confidence(samples: Sequence[Sample]) -> ConfidenceModel:
-    """Fit ``ConfidenceModel`` on the samples that have a dense cosine."""
+def _features(s: Sample) -> list[float]:
+    return [float(s.top_cosine or 0.0), float(s.arms_agree), s.cosine_margin, s.fused_margin,
+            s.top_share]
+
+
+def fit_confidence(samples: Sequence[Sample], oos_weight: float = 1.0) -> ConfidenceModel:
+    """Fit ``ConfidenceModel`` on the samples that have a dense cosine.
+
+    ``oos_weight`` counts each out-of-scope sample that many times, so that the curve is fitted
+    for the share of out-of-scope questions the KB will see rather than the one in the samples.
+    """
+    if oos_weight <= 0:
+        raise ValueError(f"oos_weight must be positive, got {oos_weight}")
     usable = [s for s in samples if s.top_cosine is not None]
     labels = [int(s.correct) for s in usable]
     if len(set(labels)) < 2:
@@ -33,20 +46,24 @@ def fit_confidence(samples: Sequence[Sample]) -> ConfidenceModel:
                                "use a dataset with harder or out-of-scope queries")
     from sklearn.linear_model import LogisticRegression
 
-    features = [[float(s.top_cosine), float(s.arms_agree)] for s in usable]  # type: ignore[arg-type]
+    weights = [1.0 if s.in_scope else oos_weight for s in usable]
     # Weak regularisation: cosines span a narrow range, so the slope is large by nature.
-    fit = LogisticRegression(C=1e4, max_iter=2000).fit(features, labels)
-    slope, bonus = (float(x) for x in fit.coef_[0])
+    fit = LogisticRegression(C=1e4, max_iter=5000).fit(
+        [_features(s) for s in usable], labels, sample_weight=weights)
+    slope, bonus, margin, fused_margin, share = (float(x) for x in fit.coef_[0])
     intercept = float(fit.intercept_[0])
     if slope <= 0:
         raise CalibrationError(f"a higher cosine did not mean a right answer (slope {slope:.3f});"
                                " the confidence curve cannot be fitted on this data")
-    return ConfidenceModel(center=-intercept / slope, scale=slope, agreement_bonus=bonus)
+    return ConfidenceModel(center=-intercept / slope, scale=slope, agreement_bonus=bonus,
+                           margin_weight=margin, fused_margin_weight=fused_margin,
+                           share_weight=share)
 
 
 def rescore(samples: Sequence[Sample], model: ConfidenceModel) -> list[float]:
     """Each sample's confidence under ``model`` (as the searcher computes it in hybrid mode)."""
-    return [model(s.top_cosine, s.arms_agree) for s in samples]
+    return [model(s.top_cosine, s.arms_agree, s.cosine_margin, s.fused_margin, s.top_share)
+            for s in samples]
 
 
 def save_calibration(kb_dir: Path, threshold: float,

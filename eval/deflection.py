@@ -5,7 +5,8 @@ at least a threshold ``t``. An answer is correct when the top hit is relevant (g
 ``min_grade``); an out-of-scope query is never answered correctly. Sweeping ``t`` gives the
 precision / coverage curve; the chosen threshold is the smallest that reaches the target
 precision. The curve is computed twice: with the KB's current confidence model, and with one
-fitted by logistic regression on (top cosine, arms agree) → correct (see ``calibrate``).
+fitted by logistic regression on the search's confidence features (top cosine, arms agree,
+margins over the runner-up, top share) → correct (see ``calibrate``).
 
 Example:
     >>> samples = collect_samples(data, searcher, kb.corpus_id)
@@ -22,6 +23,7 @@ import numpy as np
 
 from eval.beir import BeirDataset
 from retrieval import Audience, Searcher
+from retrieval.confidence import ConfidenceFeatures
 
 Progress = Callable[[str, int, int], None]
 
@@ -36,6 +38,17 @@ class Sample:
     confidence: float
     top_cosine: float | None
     arms_agree: bool
+    cosine_margin: float = 0.0
+    fused_margin: float = 0.0
+    top_share: float = 0.0
+
+    @classmethod
+    def of(cls, qid: str, in_scope: bool, correct: bool, confidence: float,
+           features: ConfidenceFeatures | None) -> Sample:
+        if features is None:
+            return cls(qid, in_scope, correct, confidence, None, False)
+        return cls(qid, in_scope, correct, confidence, features.top_cosine, features.arms_agree,
+                   features.cosine_margin, features.fused_margin, features.top_share)
 
 
 @dataclass(frozen=True)
@@ -57,14 +70,9 @@ def collect_samples(data: BeirDataset, searcher: Searcher, to_corpus: Callable[[
         grades = data.qrels.get(qid, {})
         result = searcher.search(text, audience=Audience.AGENT, k=10, mode="hybrid")
         top = result.hits[0] if result.hits else None
-        agree = False
-        if top is not None:
-            b = searcher.search(text, audience=Audience.AGENT, k=1, mode="bm25").hits
-            d = searcher.search(text, audience=Audience.AGENT, k=1, mode="dense").hits
-            agree = bool(b and d and b[0].doc_id == d[0].doc_id == top.doc_id)
         correct = top is not None and grades.get(to_corpus(top.doc_id), 0) >= min_grade
-        out.append(Sample(qid, any(g > 0 for g in grades.values()), correct, result.confidence,
-                          top.scores.get("dense") if top else None, agree))
+        out.append(Sample.of(qid, any(g > 0 for g in grades.values()), correct,
+                             result.confidence, result.features))
         if on_progress and (n % 10 == 0 or n == len(queries)):
             on_progress("queries (deflection)", n, len(queries))
     return out

@@ -9,7 +9,9 @@ deflector is then scored on the other queries:
   it); calibrated on ``val`` + ``oos_val``, scored on ``test`` + ``oos_test`` (4,500 + 1,000
   queries). The validation split has 3% out-of-scope queries, far fewer than a chatbot sees,
   so the threshold is chosen for precision at ``--oos-share`` (default 20%) out-of-scope
-  traffic; the harness's plain choice is reported beside it.
+  traffic (``--weighted-fit`` fits the confidence curve for that traffic too); the harness's
+  plain choice is reported beside it. ``--level`` asks the target precision with bootstrap
+  confidence instead of on the calibration queries as drawn.
 - LocalgovFAQ: a correct answer is a top source of grade 2 (it fully answers); 2-fold
   cross-validation over the queries (calibrate on one half, score the other, then swap).
   Reported: how many of the 162 queries no FAQ fully answers are handed off.
@@ -27,8 +29,11 @@ import dataclasses
 import json
 import sys
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+import numpy as np
 
 from eval.beir import BeirDataset
 from eval.calibrate import fit_confidence, rescore
@@ -63,14 +68,20 @@ def subset(data: BeirDataset, qids: list[str]) -> BeirDataset:
                                qrels={q: data.qrels[q] for q in qids if q in data.qrels})
 
 
+def oos_weight(samples: list[Sample], oos_share: float) -> float:
+    """How many times an out-of-scope sample counts so that they make up ``oos_share`` of the
+    calibration queries (1 when there are none or the share is 0)."""
+    n_oos = sum(not s.in_scope for s in samples)
+    n_in = len(samples) - n_oos
+    return oos_share / (1 - oos_share) * n_in / n_oos if n_oos and 0 < oos_share < 1 else 1.0
+
+
 def weighted_threshold(confidences: list[float], samples: list[Sample], target: float,
                        oos_share: float) -> float | None:
     """The smallest threshold whose precision reaches ``target`` when out-of-scope queries
     make up ``oos_share`` of the traffic (their count in the calibration set is reweighted:
     CLINC150's validation split has 3% of them, its test split 18%)."""
-    n_oos = sum(not s.in_scope for s in samples)
-    n_in = len(samples) - n_oos
-    weight = oos_share / (1 - oos_share) * n_in / n_oos if n_oos and 0 < oos_share < 1 else 1.0
+    weight = oos_weight(samples, oos_share)
     order = sorted(range(len(samples)), key=lambda i: -confidences[i])
     correct = answered = 0.0
     chosen = None
@@ -83,15 +94,59 @@ def weighted_threshold(confidences: list[float], samples: list[Sample], target: 
     return chosen
 
 
+def bounded_threshold(confidences: list[float], samples: list[Sample], target: float,
+                      oos_share: float, level: float, resamples: int = 200,
+                      seed: int = 0) -> float | None:
+    """Like ``weighted_threshold``, but precision must reach ``target`` in ``level`` of
+    bootstrap resamples of the calibration queries, not only on the queries as drawn (a point
+    estimate is below the target on new queries about half of the time)."""
+    conf = np.asarray(confidences, dtype=np.float64)
+    order = np.argsort(-conf, kind="stable")
+    weight = oos_weight(samples, oos_share)
+    correct = np.array([s.correct for s in samples], dtype=np.float64)[order]
+    cost = np.array([1.0 if s.in_scope else weight for s in samples])[order]
+    n = len(samples)
+    counts = np.random.default_rng(seed).multinomial(n, np.full(n, 1 / n), size=resamples)
+    counts = counts[:, order]
+    precision = (np.cumsum(counts * correct, axis=1)
+                 / np.maximum(np.cumsum(counts * cost, axis=1), 1e-12))
+    low = np.quantile(precision, 1 - level, axis=0)
+    last_of_tie = np.append(conf[order][1:] < conf[order][:-1], True)
+    ok = np.flatnonzero((low >= target) & last_of_tie)
+    return float(conf[order][ok[-1]]) if len(ok) else None
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """How the threshold is chosen: ``target`` precision for ``oos_share`` out-of-scope
+    traffic; ``weighted_fit`` fits the curve for that traffic too; ``level`` asks the target
+    with that bootstrap confidence (None: the point estimate)."""
+
+    target: float = 0.9
+    oos_share: float = 0.2
+    weighted_fit: bool = False
+    level: float | None = None
+
+    def __post_init__(self) -> None:
+        if not 0 < self.target <= 1 or not 0 <= self.oos_share < 1:
+            raise ValueError(f"need 0 < target <= 1 and 0 <= oos_share < 1, got {self}")
+        if self.level is not None and not 0.5 <= self.level < 1:
+            raise ValueError(f"level must be in [0.5, 1), got {self.level}")
+
+
 def calibrate(data: BeirDataset, searcher: Searcher, to_corpus: Callable[[str], str],
-              min_grade: int, target: float, oos_share: float) -> dict[str, Any]:
+              min_grade: int, how: Calibration) -> dict[str, Any]:
     """Fit the confidence curve on ``data`` and choose thresholds: the harness's (precision on
-    the calibration queries as they are) and one for ``oos_share`` out-of-scope traffic."""
+    the calibration queries as they are) and one for ``how.oos_share`` out-of-scope traffic.
+    With ``how.weighted_fit`` the curve too is fitted for that traffic (out-of-scope samples
+    reweighted); without, on the queries as they are (as ``kotae eval deflection`` does)."""
     samples = collect_samples(data, searcher, to_corpus, min_grade)
-    model = fit_confidence(samples)
+    target, oos_share = how.target, how.oos_share
+    model = fit_confidence(samples, oos_weight(samples, oos_share) if how.weighted_fit else 1.0)
     confidences = rescore(samples, model)
     point = choose_threshold(sweep(confidences, samples), target)
-    weighted = weighted_threshold(confidences, samples, target, oos_share)
+    weighted = (weighted_threshold(confidences, samples, target, oos_share) if how.level is None
+                else bounded_threshold(confidences, samples, target, oos_share, how.level))
     if point is None or weighted is None:
         raise SystemExit(f"no threshold reaches precision {target} on the calibration queries")
     return {"confidence": model, "harness_threshold": point.threshold,
@@ -139,8 +194,8 @@ def summarise(rows: list[dict[str, Any]], threshold: float | None = None) -> dic
     }
 
 
-def clinc150(src: Path, kb_dir: Path, embedder: Embedder, target: float,
-             examples: int = DEFAULT_EXAMPLES, oos_share: float = 0.2) -> dict[str, Any]:
+def clinc150(src: Path, kb_dir: Path, embedder: Embedder, how: Calibration,
+             examples: int = DEFAULT_EXAMPLES) -> dict[str, Any]:
     raw = load_json(pick_file(src, ("data_full.json",)))
     pairs = {k: [(str(t), str(i)) for t, i in raw[k]] for k in
              ("train", "val", "oos_val", "test", "oos_test")}
@@ -148,22 +203,22 @@ def clinc150(src: Path, kb_dir: Path, embedder: Embedder, target: float,
                                examples)
     test = build_intent_dataset("clinc150", pairs["train"], pairs["test"] + pairs["oos_test"],
                                 examples)
-    return run(val, test, kb_dir, embedder, target, min_grade=1, oos_share=oos_share)
+    return run(val, test, kb_dir, embedder, how, min_grade=1)
 
 
-def localgovfaq(src: Path, kb_dir: Path, embedder: Embedder,
-                target: float) -> dict[str, Any]:
+def localgovfaq(src: Path, kb_dir: Path, embedder: Embedder, how: Calibration) -> dict[str, Any]:
     data = convert_localgovfaq(src)
     qids = sorted(data.queries, key=int)
     folds = [subset(data, qids[0::2]), subset(data, qids[1::2])]
-    first = run(folds[0], folds[1], kb_dir, embedder, target, min_grade=2, oos_share=0.0)
-    second = run(folds[1], folds[0], kb_dir, embedder, target, min_grade=2, oos_share=0.0)
+    how = dataclasses.replace(how, oos_share=0.0)  # no out-of-scope queries
+    first = run(folds[0], folds[1], kb_dir, embedder, how, min_grade=2)
+    second = run(folds[1], folds[0], kb_dir, embedder, how, min_grade=2)
     rows = first.pop("rows") + second.pop("rows")
     return {"folds": [first, second], **summarise(rows), "rows": rows}
 
 
 def run(calibration: BeirDataset, test: BeirDataset, kb_dir: Path, embedder: Embedder,
-        target: float, min_grade: int, oos_share: float) -> dict[str, Any]:
+        how: Calibration, min_grade: int) -> dict[str, Any]:
     to_corpus_map = open_kb(test, kb_dir, embedder)
 
     def to_corpus(doc_id: str) -> str:
@@ -171,14 +226,16 @@ def run(calibration: BeirDataset, test: BeirDataset, kb_dir: Path, embedder: Emb
 
     tokenizer = tokenizer_for(KBConfig())
     base = Searcher(kb_dir, embedder, tokenizer, RetrievalConfig.load(kb_dir))
-    chosen = calibrate(calibration, base, to_corpus, min_grade, target, oos_share)
+    chosen = calibrate(calibration, base, to_corpus, min_grade, how)
     config = dataclasses.replace(base.config, confidence=chosen["confidence"],
                                  answer_threshold=chosen["threshold"])
     deflector = Deflector(Searcher(kb_dir, embedder, tokenizer, config))
     rows = score(test, deflector, to_corpus, min_grade)
     return {"kb_dir": str(kb_dir), "threshold": chosen["threshold"],
             "confidence": dataclasses.asdict(chosen["confidence"]),
-            "calibration_queries": len(calibration.queries), **summarise(rows),
+            "calibration": dataclasses.asdict(how),
+            "calibration_queries": len(calibration.queries),
+            **summarise(rows),
             "at_harness_threshold": {"threshold": chosen["harness_threshold"],
                                      **summarise(rows, chosen["harness_threshold"])},
             "rows": rows}
@@ -197,13 +254,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--oos-share", type=float, default=0.2,
                         help="share of out-of-scope questions the threshold is chosen for "
                         "(CLINC150; its validation split has only 3%%)")
+    parser.add_argument("--weighted-fit", action="store_true",
+                        help="fit the confidence curve with out-of-scope queries reweighted to "
+                        "--oos-share (default: on the calibration queries as they are, as "
+                        "`kotae eval deflection` does)")
+    parser.add_argument("--level", type=float, default=None,
+                        help="choose the threshold whose precision reaches --target in this "
+                        "share of bootstrap resamples of the calibration queries (e.g. 0.9; "
+                        "default: on the calibration queries as drawn)")
     args = parser.parse_args(argv)
+    how = Calibration(args.target, args.oos_share, args.weighted_fit, args.level)
     embedder = embedder_for(KBConfig())
     if args.dataset == "clinc150":
-        results = clinc150(args.src, args.kb, embedder, args.target, args.examples,
-                           args.oos_share)
+        results = clinc150(args.src, args.kb, embedder, how, args.examples)
     else:
-        results = localgovfaq(args.src, args.kb, embedder, args.target)
+        results = localgovfaq(args.src, args.kb, embedder, how)
     if args.out:
         args.out.write_text(json.dumps(results, ensure_ascii=False, indent=1), encoding="utf-8")
     summary = {k: v for k, v in results.items() if k != "rows"}

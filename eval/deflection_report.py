@@ -86,9 +86,9 @@ def _build_report(setup: EvalSetup, options: EvalOptions, samples: list[Sample],
     report.tables.append(Table("Operating point (smallest threshold reaching the target)",
                                cols, [[s[c] for c in cols] for s in summaries.values()]))
     if fitted:
-        report.tables.append(Table("Fitted confidence curve",
-                                   ["center", "scale", "agreement_bonus"],
-                                   [[fitted.center, fitted.scale, fitted.agreement_bonus]]))
+        fields = asdict(fitted)
+        report.tables.append(Table("Fitted confidence curve", list(fields),
+                                   [list(fields.values())]))
     report.figures.append(Figure("Precision / coverage", curve_png(
         {n: ([p.coverage for p in pts], [p.precision for p in pts])
          for n, (_, pts) in curves.items()}, "Precision vs coverage", "coverage", "precision",

@@ -25,6 +25,7 @@ import numpy as np
 
 from kb import Hit, KBError, Kind, SnapshotDir, Visibility
 from kb.normalise import normalise_query
+from retrieval.confidence import ConfidenceFeatures, confidence_features
 from retrieval.config import RetrievalConfig
 from retrieval.dense import DenseIndex
 from retrieval.errors import EmbedderMismatch, IndexCorrupt, TokenizerMismatch
@@ -48,6 +49,7 @@ class SearchResult:
     confidence: float
     snapshot: str = ""
     language: str = ""
+    features: ConfidenceFeatures | None = None  # what ``confidence`` was computed from
 
     def to_dict(self) -> dict[str, Any]:
         return {"query": self.query, "hits": [h.to_dict() for h in self.hits],
@@ -194,16 +196,20 @@ class Searcher:
                                   term_set if snippets else None))
             if len(hits) == k:
                 break
-        confidence = 0.0
-        if hits and mode == "hybrid":
-            top_doc = hits[0].doc_id
-            b_top = loaded.rows[int(b_rows[0])]["doc_id"] if len(b_rows) else None
-            d_top = loaded.rows[int(d_rows[0])]["doc_id"] if len(d_rows) else None
-            confidence = self.config.confidence(hits[0].scores["dense"],
-                                                arms_agree=b_top == d_top == top_doc)
-        elif hits and mode == "dense":
-            confidence = self.config.confidence(hits[0].scores["dense"], arms_agree=False)
-        return SearchResult(query, hits, confidence, loaded.version)
+        features = (self._features(loaded.rows, hits[0], fused, dense, b_rows)
+                    if hits and mode != "bm25" else None)
+        confidence = self.config.confidence.score(features) if features else 0.0
+        return SearchResult(query, hits, confidence, loaded.version, features=features)
+
+    @staticmethod
+    def _features(rows: list[dict[str, str]], top: Hit, fused: list[tuple[int, float]],
+                  dense: dict[int, float], b_rows: np.ndarray) -> ConfidenceFeatures:
+        """The confidence inputs from the whole ranked lists (not the ``k`` collapsed hits)."""
+        return confidence_features(
+            top.doc_id, top.scores["dense"],
+            [(rows[row]["doc_id"], score) for row, score in fused],
+            [(rows[row]["doc_id"], score) for row, score in dense.items()],  # best first
+            rows[int(b_rows[0])]["doc_id"] if len(b_rows) else None)
 
     def _fuse(self, bm25: dict[int, float], dense: dict[int, float]) -> list[tuple[int, float]]:
         runs = {"bm25": {str(r): s for r, s in bm25.items()},

@@ -3,12 +3,14 @@ samples (the end-to-end run is in test_eval_e2e.py)."""
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
+import numpy as np
 import pytest
 
-from eval.calibrate import CalibrationError, fit_confidence, save_calibration
-from eval.deflection import Sample, choose_threshold, point_at, sweep
+from eval.calibrate import CalibrationError, fit_confidence, rescore, save_calibration
+from eval.deflection import Sample, auroc, choose_threshold, point_at, sweep
 from retrieval import ConfidenceModel, RetrievalConfig
 
 
@@ -59,3 +61,26 @@ def test_save_threshold_keeps_the_current_curve(tmp_path: Path) -> None:
 def test_fit_needs_both_outcomes() -> None:
     with pytest.raises(CalibrationError, match="both right and wrong"):
         fit_confidence([_s("a", 0.9, True), _s("b", 0.8, True)])
+
+
+def test_fit_weighs_the_margin_when_it_tells_right_from_wrong() -> None:
+    # Right top hits have slightly higher cosines and are clearly ahead of the runner-up.
+    rng = np.random.default_rng(0)
+    samples = [Sample(str(i), True, right, 0.5, 0.85 + 0.01 * right + rng.normal(0, 0.03),
+                      False, cosine_margin=(0.05 if right else 0.01) + rng.normal(0, 0.02))
+               for i, right in enumerate(rng.random(300) < 0.7)]
+    model = fit_confidence(samples)
+    assert model.margin_weight > 0 and model.scale > 0
+    assert model.fused_margin_weight == 0 and model.share_weight == 0  # constant features
+    old = fit_confidence([dataclasses.replace(s, cosine_margin=0.0) for s in samples])
+    assert auroc(rescore(samples, model), samples) > auroc(rescore(samples, old), samples) + 0.1
+
+
+def test_fit_for_more_out_of_scope_traffic_is_stricter() -> None:
+    samples = [Sample(str(i), True, cos >= 0.84, 0.5, cos, False)
+               for i, cos in enumerate(x / 100 for x in range(70, 100))]
+    samples += [Sample(f"o{i}", False, False, 0.5, 0.86 + i / 100, False) for i in range(3)]
+    plain, weighted = fit_confidence(samples), fit_confidence(samples, oos_weight=10.0)
+    assert weighted.center > plain.center
+    with pytest.raises(ValueError, match="oos_weight"):
+        fit_confidence(samples, oos_weight=0.0)
