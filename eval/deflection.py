@@ -3,15 +3,18 @@
 Every query (in scope or not) goes through the searcher; kotae "answers" when its confidence is
 at least a threshold ``t``. An answer is correct when the top hit is relevant (grade ≥
 ``min_grade``); an out-of-scope query is never answered correctly. Sweeping ``t`` gives the
-precision / coverage curve; the chosen threshold is the smallest that reaches the target
-precision. The curve is computed twice: with the KB's current confidence model, and with one
+precision / coverage curve. The chosen threshold is the smallest whose precision reaches the
+target in ``level`` (default 90 %) of 200 bootstrap resamples of the queries
+(``bounded_threshold``): one that just reaches the target on the queries as drawn (the point
+estimate, ``choose_threshold``; ``level`` 0) falls short on new queries about half of the time.
+The curve is computed twice: with the KB's current confidence model, and with one
 fitted by logistic regression on the search's confidence features (top cosine, arms agree,
 margins over the runner-up, top share) → correct (see ``calibrate``).
 
 Example:
     >>> samples = collect_samples(data, searcher, kb.corpus_id)
     >>> points = sweep([s.confidence for s in samples], samples)
-    >>> choose_threshold(points, 0.9)
+    >>> bounded_threshold([s.confidence for s in samples], samples, 0.9)
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from retrieval import Audience, Searcher
 from retrieval.confidence import ConfidenceFeatures
 
 Progress = Callable[[str, int, int], None]
+DEFAULT_LEVEL = 0.9  # bootstrap confidence that the chosen threshold reaches the target
 
 
 @dataclass(frozen=True)
@@ -101,6 +105,34 @@ def sweep(confidences: Sequence[float], samples: Sequence[Sample]) -> list[Curve
 def choose_threshold(points: Sequence[CurvePoint], target: float = 0.9) -> CurvePoint | None:
     """The smallest threshold whose precision reaches ``target`` (None if none does)."""
     return next((p for p in points if p.precision >= target), None)
+
+
+def bounded_threshold(confidences: Sequence[float], samples: Sequence[Sample], target: float,
+                      level: float = DEFAULT_LEVEL, oos_weight: float = 1.0,
+                      resamples: int = 200, seed: int = 0) -> float | None:
+    """The smallest threshold whose precision reaches ``target`` in ``level`` of ``resamples``
+    bootstrap resamples of the samples (None if none does); seeded, so repeatable.
+
+    ``oos_weight`` counts each out-of-scope answer that many times, for a share of out-of-scope
+    traffic other than the samples' own.
+    """
+    if not 0 < level < 1:
+        raise ValueError(f"level must be in (0, 1), got {level}")
+    n = len(samples)
+    if n == 0:
+        return None
+    conf = np.asarray(confidences, dtype=np.float64)
+    order = np.argsort(-conf, kind="stable")
+    correct = np.array([s.correct for s in samples], dtype=np.float64)[order]
+    cost = np.array([1.0 if s.in_scope else oos_weight for s in samples])[order]
+    counts = np.random.default_rng(seed).multinomial(n, np.full(n, 1 / n), size=resamples)
+    counts = counts[:, order]
+    precision = (np.cumsum(counts * correct, axis=1)
+                 / np.maximum(np.cumsum(counts * cost, axis=1), 1e-12))
+    low = np.quantile(precision, 1 - level, axis=0)
+    last_of_tie = np.append(conf[order][1:] < conf[order][:-1], True)
+    ok = np.flatnonzero((low >= target) & last_of_tie)
+    return float(conf[order][ok[-1]]) if len(ok) else None
 
 
 def point_at(points: Sequence[CurvePoint], threshold: float) -> CurvePoint | None:

@@ -1,17 +1,21 @@
 """Benchmark of the deflector itself (``suggest.deflect.Deflector``, as ``POST /v1/deflect``
 runs it) on CLINC150 and LocalgovFAQ, with the threshold chosen on data it is not scored on.
 
-The calibration is the harness's (``eval.deflection`` samples, ``eval.calibrate`` fit, the
-smallest threshold reaching the target precision); it is fitted on a calibration split and the
-deflector is then scored on the other queries:
+The calibration is the harness's (``eval.deflection`` samples, ``eval.calibrate`` fit); it is
+fitted on a calibration split and the deflector is then scored on the other queries. The
+threshold is the smallest whose precision reaches ``--target`` in ``--level`` (default 0.9) of
+200 bootstrap resamples of the calibration queries (``--level 0``: on the queries as drawn, a
+point estimate that falls short on new queries about half of the time). When no threshold
+qualifies, the deflector hands off every query (coverage 0) and the result says so.
 
 - CLINC150: one FAQ entry per intent from the training split (``--examples`` utterances of
-  it); calibrated on ``val`` + ``oos_val``, scored on ``test`` + ``oos_test`` (4,500 + 1,000
-  queries). The validation split has 3% out-of-scope queries, far fewer than a chatbot sees,
-  so the threshold is chosen for precision at ``--oos-share`` (default 20%) out-of-scope
-  traffic (``--weighted-fit`` fits the confidence curve for that traffic too); the harness's
-  plain choice is reported beside it. ``--level`` asks the target precision with bootstrap
-  confidence instead of on the calibration queries as drawn.
+  it); calibrated on all its non-test queries that the corpus is not built from: ``val`` +
+  ``oos_val`` + ``oos_train`` (3,000 + 200; ``--no-oos-train``: without ``oos_train``), scored
+  on ``test`` + ``oos_test`` (4,500 + 1,000 queries). The calibration queries have few
+  out-of-scope ones (6%, 3% without ``oos_train``), far fewer than a chatbot sees, so their
+  weight is set for precision at ``--oos-share`` (default 20%) out-of-scope traffic whatever
+  their count (``--weighted-fit`` fits the confidence curve for that traffic too); the
+  harness's plain choice is reported beside it.
 - LocalgovFAQ: a correct answer is a top source of grade 2 (it fully answers); 2-fold
   cross-validation over the queries (calibrate on one half, score the other, then swap).
   Reported: how many of the 162 queries no FAQ fully answers are handed off.
@@ -27,20 +31,26 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
+import math
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from eval.beir import BeirDataset
 from eval.calibrate import fit_confidence, rescore
 from eval.convert_faq import convert_localgovfaq, load_json, pick_file
 from eval.convert_intents import DEFAULT_EXAMPLES, build_intent_dataset
 from eval.corpus_kb import prepare_kb
-from eval.deflection import Sample, choose_threshold, collect_samples, sweep
+from eval.deflection import (
+    DEFAULT_LEVEL,
+    Sample,
+    choose_threshold,
+    collect_samples,
+    sweep,
+)
+from eval.deflection import bounded_threshold as bootstrap_threshold
 from eval.wiring import KBConfig, embedder_for, tokenizer_for
 from kb import Action, SnapshotDir, normalise_text
 from kb.store import KBStore
@@ -100,32 +110,20 @@ def bounded_threshold(confidences: list[float], samples: list[Sample], target: f
     """Like ``weighted_threshold``, but precision must reach ``target`` in ``level`` of
     bootstrap resamples of the calibration queries, not only on the queries as drawn (a point
     estimate is below the target on new queries about half of the time)."""
-    conf = np.asarray(confidences, dtype=np.float64)
-    order = np.argsort(-conf, kind="stable")
-    weight = oos_weight(samples, oos_share)
-    correct = np.array([s.correct for s in samples], dtype=np.float64)[order]
-    cost = np.array([1.0 if s.in_scope else weight for s in samples])[order]
-    n = len(samples)
-    counts = np.random.default_rng(seed).multinomial(n, np.full(n, 1 / n), size=resamples)
-    counts = counts[:, order]
-    precision = (np.cumsum(counts * correct, axis=1)
-                 / np.maximum(np.cumsum(counts * cost, axis=1), 1e-12))
-    low = np.quantile(precision, 1 - level, axis=0)
-    last_of_tie = np.append(conf[order][1:] < conf[order][:-1], True)
-    ok = np.flatnonzero((low >= target) & last_of_tie)
-    return float(conf[order][ok[-1]]) if len(ok) else None
+    return bootstrap_threshold(confidences, samples, target, level,
+                               oos_weight(samples, oos_share), resamples, seed)
 
 
 @dataclass(frozen=True)
 class Calibration:
     """How the threshold is chosen: ``target`` precision for ``oos_share`` out-of-scope
     traffic; ``weighted_fit`` fits the curve for that traffic too; ``level`` asks the target
-    with that bootstrap confidence (None: the point estimate)."""
+    with that bootstrap confidence (None: the point estimate on the calibration queries)."""
 
     target: float = 0.9
     oos_share: float = 0.2
     weighted_fit: bool = False
-    level: float | None = None
+    level: float | None = DEFAULT_LEVEL
 
     def __post_init__(self) -> None:
         if not 0 < self.target <= 1 or not 0 <= self.oos_share < 1:
@@ -139,7 +137,8 @@ def calibrate(data: BeirDataset, searcher: Searcher, to_corpus: Callable[[str], 
     """Fit the confidence curve on ``data`` and choose thresholds: the harness's (precision on
     the calibration queries as they are) and one for ``how.oos_share`` out-of-scope traffic.
     With ``how.weighted_fit`` the curve too is fitted for that traffic (out-of-scope samples
-    reweighted); without, on the queries as they are (as ``kotae eval deflection`` does)."""
+    reweighted); without, on the queries as they are (as ``kotae eval deflection`` does).
+    A threshold is None when none qualifies: the deflector then hands off every query."""
     samples = collect_samples(data, searcher, to_corpus, min_grade)
     target, oos_share = how.target, how.oos_share
     model = fit_confidence(samples, oos_weight(samples, oos_share) if how.weighted_fit else 1.0)
@@ -147,10 +146,11 @@ def calibrate(data: BeirDataset, searcher: Searcher, to_corpus: Callable[[str], 
     point = choose_threshold(sweep(confidences, samples), target)
     weighted = (weighted_threshold(confidences, samples, target, oos_share) if how.level is None
                 else bounded_threshold(confidences, samples, target, oos_share, how.level))
-    if point is None or weighted is None:
-        raise SystemExit(f"no threshold reaches precision {target} on the calibration queries")
-    return {"confidence": model, "harness_threshold": point.threshold,
-            "threshold": max(point.threshold, weighted)}
+    harness = None if point is None else point.threshold
+    chosen = None if harness is None or weighted is None else max(harness, weighted)
+    return {"confidence": model, "harness_threshold": harness, "threshold": chosen,
+            "calibration_oos": sum(not s.in_scope for s in samples),
+            "oos_weight": oos_weight(samples, oos_share)}
 
 
 def score(data: BeirDataset, deflector: Deflector, to_corpus: Callable[[str], str],
@@ -169,7 +169,8 @@ def score(data: BeirDataset, deflector: Deflector, to_corpus: Callable[[str], st
 
 
 def summarise(rows: list[dict[str, Any]], threshold: float | None = None) -> dict[str, Any]:
-    """Metrics of the deflector's decisions (or of answering at ``threshold`` instead)."""
+    """Metrics of the deflector's decisions (or of answering at ``threshold`` instead; pass
+    ``math.inf`` for handing off every query)."""
     def share(part: int, whole: int) -> float | None:
         return round(part / whole, 4) if whole else None
 
@@ -194,16 +195,22 @@ def summarise(rows: list[dict[str, Any]], threshold: float | None = None) -> dic
     }
 
 
+CLINC150_CALIBRATION = ("val", "oos_val", "oos_train")  # its non-test queries off the corpus
+
+
 def clinc150(src: Path, kb_dir: Path, embedder: Embedder, how: Calibration,
-             examples: int = DEFAULT_EXAMPLES) -> dict[str, Any]:
+             examples: int = DEFAULT_EXAMPLES, oos_train: bool = True) -> dict[str, Any]:
+    """Calibrate on ``val`` + ``oos_val`` (+ ``oos_train``, the training split's out-of-scope
+    queries: no FAQ entry is built from them), score on ``test`` + ``oos_test``."""
     raw = load_json(pick_file(src, ("data_full.json",)))
+    splits = [k for k in CLINC150_CALIBRATION if oos_train or k != "oos_train"]
     pairs = {k: [(str(t), str(i)) for t, i in raw[k]] for k in
-             ("train", "val", "oos_val", "test", "oos_test")}
-    val = build_intent_dataset("clinc150", pairs["train"], pairs["val"] + pairs["oos_val"],
-                               examples)
+             ("train", *splits, "test", "oos_test")}
+    val = build_intent_dataset("clinc150", pairs["train"],
+                               [p for k in splits for p in pairs[k]], examples)
     test = build_intent_dataset("clinc150", pairs["train"], pairs["test"] + pairs["oos_test"],
                                 examples)
-    return run(val, test, kb_dir, embedder, how, min_grade=1)
+    return {"calibration_splits": splits, **run(val, test, kb_dir, embedder, how, min_grade=1)}
 
 
 def localgovfaq(src: Path, kb_dir: Path, embedder: Embedder, how: Calibration) -> dict[str, Any]:
@@ -227,17 +234,21 @@ def run(calibration: BeirDataset, test: BeirDataset, kb_dir: Path, embedder: Emb
     tokenizer = tokenizer_for(KBConfig())
     base = Searcher(kb_dir, embedder, tokenizer, RetrievalConfig.load(kb_dir))
     chosen = calibrate(calibration, base, to_corpus, min_grade, how)
+    threshold, harness = chosen["threshold"], chosen["harness_threshold"]
     config = dataclasses.replace(base.config, confidence=chosen["confidence"],
-                                 answer_threshold=chosen["threshold"])
+                                 answer_threshold=1.0 if threshold is None else threshold)
     deflector = Deflector(Searcher(kb_dir, embedder, tokenizer, config))
     rows = score(test, deflector, to_corpus, min_grade)
-    return {"kb_dir": str(kb_dir), "threshold": chosen["threshold"],
+    if threshold is None:  # no threshold qualifies: hand off everything
+        rows = [{**r, "answered": False} for r in rows]
+    return {"kb_dir": str(kb_dir), "threshold": threshold, "hand_off_all": threshold is None,
             "confidence": dataclasses.asdict(chosen["confidence"]),
             "calibration": dataclasses.asdict(how),
             "calibration_queries": len(calibration.queries),
+            "calibration_oos": chosen["calibration_oos"], "oos_weight": chosen["oos_weight"],
             **summarise(rows),
-            "at_harness_threshold": {"threshold": chosen["harness_threshold"],
-                                     **summarise(rows, chosen["harness_threshold"])},
+            "at_harness_threshold": {"threshold": harness,
+                                     **summarise(rows, math.inf if harness is None else harness)},
             "rows": rows}
 
 
@@ -253,20 +264,29 @@ def main(argv: list[str] | None = None) -> int:
                         help="training utterances per intent in its FAQ entry (CLINC150)")
     parser.add_argument("--oos-share", type=float, default=0.2,
                         help="share of out-of-scope questions the threshold is chosen for "
-                        "(CLINC150; its validation split has only 3%%)")
+                        "(CLINC150; its calibration queries have only 6%%, 3%% without "
+                        "oos_train; default %(default)s)")
+    parser.add_argument("--oos-train", action=argparse.BooleanOptionalAction, default=True,
+                        help="CLINC150: calibrate on val + oos_val + oos_train (default); "
+                        "--no-oos-train: on val + oos_val only, the protocol before the "
+                        "bootstrap default")
     parser.add_argument("--weighted-fit", action="store_true",
                         help="fit the confidence curve with out-of-scope queries reweighted to "
                         "--oos-share (default: on the calibration queries as they are, as "
                         "`kotae eval deflection` does)")
-    parser.add_argument("--level", type=float, default=None,
-                        help="choose the threshold whose precision reaches --target in this "
-                        "share of bootstrap resamples of the calibration queries (e.g. 0.9; "
-                        "default: on the calibration queries as drawn)")
+    parser.add_argument("--level", type=float, default=DEFAULT_LEVEL,
+                        help="choose the smallest threshold whose precision reaches --target in "
+                        "this share of 200 bootstrap resamples of the calibration queries "
+                        "(default %(default)s; 0: on the calibration queries as drawn, the "
+                        "point estimate used before). If none does, everything is handed off")
     args = parser.parse_args(argv)
-    how = Calibration(args.target, args.oos_share, args.weighted_fit, args.level)
+    try:
+        how = Calibration(args.target, args.oos_share, args.weighted_fit, args.level or None)
+    except ValueError as exc:
+        parser.error(str(exc))
     embedder = embedder_for(KBConfig())
     if args.dataset == "clinc150":
-        results = clinc150(args.src, args.kb, embedder, how, args.examples)
+        results = clinc150(args.src, args.kb, embedder, how, args.examples, args.oos_train)
     else:
         results = localgovfaq(args.src, args.kb, embedder, how)
     if args.out:
