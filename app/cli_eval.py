@@ -167,6 +167,10 @@ def convert(
 def deflection(
     beir: Beir, kb: KbDir = None, report: ReportDir = None,
     target: Annotated[float, typer.Option(help="Precision the threshold must reach.")] = 0.9,
+    level: Annotated[float, typer.Option(help="Bootstrap confidence: the threshold must reach "
+                     "--target in this share of 200 resamples of the queries. 0: on the "
+                     "queries as drawn (point estimate, the choice before; it falls short on "
+                     "new queries about half of the time).")] = 0.9,
     min_grade: Annotated[int, typer.Option(help="Lowest qrels grade that counts as a right "
                                            "answer.")] = 1,
     fit: Annotated[bool, typer.Option(help="Also fit the confidence curve (logistic "
@@ -178,8 +182,9 @@ def deflection(
 ) -> None:
     """Precision / coverage of answering on its own when confidence ≥ t.
 
-    Reports the smallest threshold that reaches the target precision and the out-of-scope
-    recall there, and writes the chosen calibration into the KB's settings.
+    Reports the smallest threshold whose precision reaches the target in --level of
+    bootstrap resamples of the queries, and the out-of-scope recall there, and writes the
+    chosen calibration into the KB's settings.
     """
     _check_dataset(beir)
     with _errors():
@@ -189,9 +194,11 @@ def deflection(
         out_dir = _report_dir(report, "deflection", beir.name)
         with _progress() as progress:
             outcome = run_deflection_eval(beir, out_dir, EvalOptions(kb_dir=kb), target,
-                                          min_grade, fit, save_to, write, progress)
+                                          min_grade, fit, save_to, write, progress,
+                                          level=level or None)
     columns = ("auroc", "threshold", "precision", "coverage", "oos_recall")
-    _print_table(f"Deflection: {beir.name} (target precision {target:.2f})",
+    bound = f", level {level:.2f}" if level else ", point estimate"
+    _print_table(f"Deflection: {beir.name} (target precision {target:.2f}{bound})",
                  {name: {c: row[c] for c in columns}
                   for name, row in outcome.report.results["metrics"].items()})
     for note in outcome.report.notes[3:]:

@@ -139,7 +139,11 @@ def calibrate(data: BeirDataset, searcher: Searcher, to_corpus: Callable[[str], 
     With ``how.weighted_fit`` the curve too is fitted for that traffic (out-of-scope samples
     reweighted); without, on the queries as they are (as ``kotae eval deflection`` does).
     A threshold is None when none qualifies: the deflector then hands off every query."""
-    samples = collect_samples(data, searcher, to_corpus, min_grade)
+    return choose_calibration(collect_samples(data, searcher, to_corpus, min_grade), how)
+
+
+def choose_calibration(samples: list[Sample], how: Calibration) -> dict[str, Any]:
+    """``calibrate`` on samples already collected."""
     target, oos_share = how.target, how.oos_share
     model = fit_confidence(samples, oos_weight(samples, oos_share) if how.weighted_fit else 1.0)
     confidences = rescore(samples, model)
@@ -198,10 +202,11 @@ def summarise(rows: list[dict[str, Any]], threshold: float | None = None) -> dic
 CLINC150_CALIBRATION = ("val", "oos_val", "oos_train")  # its non-test queries off the corpus
 
 
-def clinc150(src: Path, kb_dir: Path, embedder: Embedder, how: Calibration,
-             examples: int = DEFAULT_EXAMPLES, oos_train: bool = True) -> dict[str, Any]:
-    """Calibrate on ``val`` + ``oos_val`` (+ ``oos_train``, the training split's out-of-scope
-    queries: no FAQ entry is built from them), score on ``test`` + ``oos_test``."""
+def clinc150_splits(src: Path, examples: int = DEFAULT_EXAMPLES, oos_train: bool = True
+                    ) -> tuple[BeirDataset, BeirDataset, list[str]]:
+    """(calibration, test, calibration split names): calibrate on ``val`` + ``oos_val``
+    (+ ``oos_train``, the training split's out-of-scope queries: no FAQ entry is built from
+    them), score on ``test`` + ``oos_test``."""
     raw = load_json(pick_file(src, ("data_full.json",)))
     splits = [k for k in CLINC150_CALIBRATION if oos_train or k != "oos_train"]
     pairs = {k: [(str(t), str(i)) for t, i in raw[k]] for k in
@@ -210,6 +215,12 @@ def clinc150(src: Path, kb_dir: Path, embedder: Embedder, how: Calibration,
                                [p for k in splits for p in pairs[k]], examples)
     test = build_intent_dataset("clinc150", pairs["train"], pairs["test"] + pairs["oos_test"],
                                 examples)
+    return val, test, splits
+
+
+def clinc150(src: Path, kb_dir: Path, embedder: Embedder, how: Calibration,
+             examples: int = DEFAULT_EXAMPLES, oos_train: bool = True) -> dict[str, Any]:
+    val, test, splits = clinc150_splits(src, examples, oos_train)
     return {"calibration_splits": splits, **run(val, test, kb_dir, embedder, how, min_grade=1)}
 
 
@@ -252,7 +263,8 @@ def run(calibration: BeirDataset, test: BeirDataset, kb_dir: Path, embedder: Emb
             "rows": rows}
 
 
-def main(argv: list[str] | None = None) -> int:
+def parse_args(argv: list[str] | None = None) -> tuple[argparse.Namespace, Calibration]:
+    """The command line and the calibration it asks for (``--level 0``: the point estimate)."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("dataset", choices=("clinc150", "localgovfaq"))
     parser.add_argument("--src", type=Path, required=True, help="the dataset's folder")
@@ -284,6 +296,11 @@ def main(argv: list[str] | None = None) -> int:
         how = Calibration(args.target, args.oos_share, args.weighted_fit, args.level or None)
     except ValueError as exc:
         parser.error(str(exc))
+    return args, how
+
+
+def main(argv: list[str] | None = None) -> int:
+    args, how = parse_args(argv)
     embedder = embedder_for(KBConfig())
     if args.dataset == "clinc150":
         results = clinc150(args.src, args.kb, embedder, how, args.examples, args.oos_train)

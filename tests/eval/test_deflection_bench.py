@@ -3,13 +3,22 @@ the metrics of a run (the benchmark itself runs on the real datasets, see the RE
 
 from __future__ import annotations
 
+import json
+import math
+from pathlib import Path
+
 import pytest
 
+from eval import deflection
 from eval.deflection import Sample
 from eval.deflection_bench import (
     Calibration,
     bounded_threshold,
+    choose_calibration,
+    clinc150_splits,
+    main,
     oos_weight,
+    parse_args,
     summarise,
     weighted_threshold,
 )
@@ -64,8 +73,73 @@ def test_a_bounded_threshold_is_more_careful_than_the_point_estimate():
     assert bounded_threshold(conf, samples, 1.01, oos_share=0.0, level=0.9) is None
 
 
+def test_the_bench_bound_is_the_harness_bound_with_the_out_of_scope_weight():
+    samples = [sample(True, i % 4 != 0) for i in range(30)] + [sample(False, False)] * 3
+    conf = [1 - i / 33 for i in range(33)]
+    for share in (0.0, 0.2):
+        assert bounded_threshold(conf, samples, 0.8, share, 0.9) == deflection.bounded_threshold(
+            conf, samples, 0.8, 0.9, oos_weight=oos_weight(samples, share))
+    assert deflection.bounded_threshold([], [], 0.9) is None
+    with pytest.raises(ValueError, match="level"):
+        deflection.bounded_threshold(conf, samples, 0.8, level=1.0)
+
+
+def test_the_default_calibration_is_the_bootstrap_bound():
+    # 40 queries, confidence falling; right except every 5th from rank 10 on (precision 0.85
+    # on the queries as drawn at the bottom): the bound is stricter than the point estimate.
+    samples = [Sample(str(i), True, i < 10 or i % 5 != 0, 0.0, 0.9 - i / 100, False)
+               for i in range(40)]
+    how = Calibration(target=0.85, oos_share=0.0)
+    bounded, point = choose_calibration(samples, how), choose_calibration(
+        samples, Calibration(target=0.85, oos_share=0.0, level=None))
+    assert bounded["threshold"] > point["threshold"] == point["harness_threshold"]
+    assert bounded["harness_threshold"] == point["harness_threshold"]
+
+
+def test_no_qualifying_threshold_hands_off_everything():
+    samples = [Sample(str(i), True, i % 2 == 0, 0.0, 0.9 - i / 100, False) for i in range(20)]
+    chosen = choose_calibration(samples, Calibration(target=0.99, oos_share=0.0))
+    assert chosen["threshold"] is None  # no exception: the bench hands off every query
+    rows = [{"answered": False, "confidence": 1.0, "top_correct": True, "in_scope": False,
+             "partial": True}]
+    got = summarise(rows, math.inf)
+    assert (got["answered"], got["coverage"], got["partial_handed_off"]) == (0, 0.0, 1.0)
+
+
+def test_clinc150_calibrates_on_its_non_test_queries(tmp_path: Path):
+    raw = {"train": [["hi there", "greet"], ["bye now", "leave"], ["weather?", "oos"]],
+           "val": [["hello", "greet"], ["see you", "leave"]], "oos_val": [["a joke", "oos"]],
+           "oos_train": [["a song", "oos"]], "test": [["hey", "greet"]],
+           "oos_test": [["a poem", "oos"]]}
+    (tmp_path / "data_full.json").write_text(json.dumps(raw), encoding="utf-8")
+    val, test, splits = clinc150_splits(tmp_path, examples=5)
+    assert splits == ["val", "oos_val", "oos_train"]
+    assert sorted(val.queries.values()) == ["a joke", "a song", "hello", "see you"]
+    assert len(val.out_of_scope_queries()) == 2 and set(val.corpus) == {"greet", "leave"}
+    assert sorted(test.queries.values()) == ["a poem", "hey"]
+    old, _, old_splits = clinc150_splits(tmp_path, examples=5, oos_train=False)
+    assert old_splits == ["val", "oos_val"] and "a song" not in old.queries.values()
+    # The out-of-scope share the threshold is chosen for does not depend on their count.
+    for calibration in (val, old):
+        samples = [sample(q in calibration.qrels, True) for q in calibration.queries]
+        n_in, n_oos = sum(s.in_scope for s in samples), sum(not s.in_scope for s in samples)
+        weight = oos_weight(samples, 0.2)
+        assert n_oos * weight / (n_in + n_oos * weight) == pytest.approx(0.2)
+
+
+def test_level_zero_is_the_point_estimate_and_a_bad_level_is_refused(capsys):
+    base = ["clinc150", "--src", ".", "--kb", "."]
+    args, how = parse_args(base)
+    assert how == Calibration() and how.level == 0.9 and args.oos_train
+    args, how = parse_args([*base, "--level", "0", "--no-oos-train"])
+    assert how.level is None and not args.oos_train  # the protocol before
+    with pytest.raises(SystemExit) as exc:
+        main([*base, "--level", "0.3"])
+    assert exc.value.code == 2 and "level" in capsys.readouterr().err
+
+
 def test_calibration_options_are_checked():
-    assert Calibration().level is None and not Calibration().weighted_fit
+    assert Calibration().level == 0.9 and not Calibration().weighted_fit
     with pytest.raises(ValueError, match="level"):
         Calibration(level=0.3)
     with pytest.raises(ValueError, match="oos_share"):

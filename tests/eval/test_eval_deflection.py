@@ -8,9 +8,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from typer.testing import CliRunner
 
+from app.cli_eval import eval_app
 from eval.calibrate import CalibrationError, fit_confidence, rescore, save_calibration
-from eval.deflection import Sample, auroc, choose_threshold, point_at, sweep
+from eval.deflection import Sample, auroc, bounded_threshold, choose_threshold, point_at, sweep
+from eval.deflection_report import choose, run_deflection_eval
 from retrieval import ConfidenceModel, RetrievalConfig
 
 
@@ -84,3 +87,43 @@ def test_fit_for_more_out_of_scope_traffic_is_stricter() -> None:
     assert weighted.center > plain.center
     with pytest.raises(ValueError, match="oos_weight"):
         fit_confidence(samples, oos_weight=0.0)
+
+
+def _noisy(n: int = 60) -> list[Sample]:
+    """Confidence falling; right except every 6th query from rank 12 on."""
+    return [_s(f"q{i}", 0.99 - i / 100, i < 12 or i % 6 != 0) for i in range(n)]
+
+
+def test_the_default_choice_is_the_bootstrap_bound() -> None:
+    samples = _noisy()
+    conf = [s.confidence for s in samples]
+    points = sweep(conf, samples)
+    point = choose(conf, samples, points, 0.85, None)
+    assert point == choose_threshold(points, 0.85) == choose(conf, samples, points, 0.85, 0)
+    bounded = choose(conf, samples, points, 0.85, 0.9)
+    assert point is not None and bounded is not None
+    assert bounded.threshold == bounded_threshold(conf, samples, 0.85, 0.9)  # seeded
+    assert bounded.threshold > point.threshold and bounded.coverage < point.coverage
+    assert bounded.precision >= 0.85 and point.precision >= 0.85
+    assert bounded_threshold(conf, samples, 0.85, 0.95) >= bounded.threshold  # type: ignore
+    assert choose(conf, samples, points, 1.01, 0.9) is None
+
+
+def test_out_of_scope_weight_raises_the_bound() -> None:
+    samples = _noisy(40)
+    samples[3] = _s("o", 0.96, False, in_scope=False)  # one out-of-scope query near the top
+    conf = [s.confidence for s in samples]
+    plain = bounded_threshold(conf, samples, 0.8, 0.9)
+    heavier = bounded_threshold(conf, samples, 0.8, 0.9, oos_weight=3.0)
+    assert plain is not None and heavier is not None and heavier > plain
+
+
+def test_a_bad_level_is_refused_before_any_work(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="level"):
+        run_deflection_eval(tmp_path, tmp_path / "r", level=0.3)
+
+
+def test_cli_documents_the_level_option() -> None:
+    result = CliRunner().invoke(eval_app, ["deflection", "--help"], terminal_width=200)
+    text = " ".join(result.output.replace("│", " ").split())
+    assert result.exit_code == 0 and "--level" in text and "0: on the queries as drawn" in text
