@@ -21,6 +21,7 @@ from app.auth import Authenticator, Role, allow, session_secret
 from app.errors import install_error_handlers
 from app.limits import install_limits
 from app.observability import install_observability
+from app.openapi_errors import declare_framework_errors
 from app.routes import admin as admin_routes
 from app.routes import agent as agent_routes
 from app.routes import contact as contact_routes
@@ -97,6 +98,7 @@ def create_app(settings: Settings | None = None, searcher: Searcher | None = Non
     async def kb_error(_request: Request, exc: KBError) -> JSONResponse:
         return JSONResponse({"detail": str(exc)}, status_code=503)
     install_error_handlers(app)  # 503 (not 500) when the store cannot take a write
+    declare_framework_errors(app)  # 400, 413 and 422 in the spec, as FastAPI answers them
 
     @app.get("/", include_in_schema=False, **allow(Role.PUBLIC))
     def index() -> FileResponse:

@@ -10,7 +10,7 @@ from fastapi.responses import HTMLResponse
 
 from app.auth import Role, allow
 from app.public_deps import get_deflector, get_query_log, rate_limited, session_id
-from app.routes.help import EventId, Lang, page, page_language
+from app.routes.help import HTML, EventId, Lang, page, page_language
 from kb import Action, Channel, EventType, QueryEvent, QueryLog, SnapshotNotFound
 from suggest.deflect import Deflector
 from suggest.handoff import draft_ticket, ticket_subject
@@ -33,7 +33,13 @@ def contact_form(request: Request, lang: Lang = None,
 
 
 @router.post("/help/contact", response_class=HTMLResponse, tags=["help center"],
-             summary="Send the contact form", **allow(Role.PUBLIC, rate_limited))
+             summary="Send the contact form",
+             responses={422: {"description": "No question: the form again, saying so.",
+                              "content": HTML},
+                        429: {"description": "Too many requests from this client; see "
+                              "Retry-After.", "content": {"application/json": {
+                                  "schema": {"$ref": "#/components/schemas/ErrorOut"}}}}},
+             **allow(Role.PUBLIC, rate_limited))
 def contact_send(request: Request, deflector: Annotated[Deflector, Depends(get_deflector)],
                  log: Annotated[QueryLog, Depends(get_query_log)],
                  body: Annotated[str, Form(max_length=MAX_BODY_CHARS)] = "",

@@ -12,7 +12,7 @@ import time
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
-from fastapi.responses import PlainTextResponse
+from fastapi.responses import PlainTextResponse, Response
 
 from app.auth import Caller, Role, allow, current_caller
 from app.deps import get_searcher, get_settings
@@ -44,6 +44,11 @@ ERRORS: dict[int | str, dict[str, Any]] = {
 Since = Annotated[str, Query(max_length=8, description="30d, 8w, 6m, 1y or all.")]
 MinSize = Annotated[int, Query(ge=1, le=1000, description="Questions a gap needs at least.")]
 
+
+def _text(media_type: str) -> dict[int | str, dict[str, Any]]:
+    """A 200 of ``media_type`` (errors stay JSON: a text response class would make them text)."""
+    return {200: {"description": "The export.",
+                  "content": {media_type: {"schema": {"type": "string"}}}}}
 
 
 def _cache(request: Request) -> dict[tuple[int | None, int], tuple[float, GapReport]]:
@@ -120,7 +125,8 @@ def accept(request: Request, caller: Annotated[Caller, Depends(current_caller)],
                      published=build.published)
 
 
-@router.get("/v1/gaps/export.csv", response_class=PlainTextResponse, responses=ERRORS,
+@router.get("/v1/gaps/export.csv", response_class=Response,
+            responses={**ERRORS, **_text("text/csv")},
             summary="The gap report as CSV (gaps, duplicates, stale or weeks)",
             **allow(Role.EDITOR))
 def export_csv(request: Request, since: Since = "30d", min_size: MinSize = 3,
@@ -132,7 +138,8 @@ def export_csv(request: Request, since: Since = "30d", min_size: MinSize = 3,
         "Content-Disposition": f'attachment; filename="kotae-{table}.csv"'})
 
 
-@router.get("/v1/gaps/export.md", response_class=PlainTextResponse, responses=ERRORS,
+@router.get("/v1/gaps/export.md", response_class=Response,
+            responses={**ERRORS, **_text("text/markdown")},
             summary="The gap report as Markdown", **allow(Role.EDITOR))
 def export_markdown(request: Request, since: Since = "30d",
                     min_size: MinSize = 3) -> PlainTextResponse:

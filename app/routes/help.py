@@ -32,6 +32,9 @@ MAX_QUERY_CHARS = 500
 Q = Annotated[str, Query(max_length=MAX_QUERY_CHARS, description="The customer's question.")]
 Lang = Annotated[str | None, Query(pattern="^(ja|en)$", description="Page language.")]
 EventId = Annotated[str, Query(max_length=32, pattern="^[0-9a-f]*$")]
+HTML = {"text/html": {"schema": {"type": "string"}}}  # a page, in the spec
+NO_INDEX: dict[int | str, dict[str, Any]] = {
+    503: {"description": "No index has been built yet (the page says so).", "content": HTML}}
 
 
 def page(request: Request, name: str, context: dict[str, Any], lang: str,
@@ -90,7 +93,7 @@ def search_context(request: Request, q: str, lang: str, deflector: Deflector, lo
 
 @router.get("/help", response_class=HTMLResponse, tags=["help center"],
             summary="The help-center search page (results rendered on the server)",
-            **allow(Role.PUBLIC))
+            responses=NO_INDEX, **allow(Role.PUBLIC))
 def help_page(request: Request, deflector: Annotated[Deflector, Depends(get_deflector)],
               log: Annotated[QueryLog, Depends(get_query_log)], q: Q = "", lang: Lang = None,
               voted: Annotated[str, Query(pattern="^(yes|no|)$")] = "") -> HTMLResponse:
@@ -101,7 +104,7 @@ def help_page(request: Request, deflector: Annotated[Deflector, Depends(get_defl
 
 @router.get("/help/results", response_class=HTMLResponse, tags=["help center"],
             summary="The results part of the help page (help.js fetches it as you type)",
-            **allow(Role.PUBLIC))
+            responses=NO_INDEX, **allow(Role.PUBLIC))
 def help_results(request: Request, deflector: Annotated[Deflector, Depends(get_deflector)],
                  log: Annotated[QueryLog, Depends(get_query_log)], q: Q = "",
                  lang: Lang = None, replace: EventId = "") -> HTMLResponse:
@@ -111,7 +114,9 @@ def help_results(request: Request, deflector: Annotated[Deflector, Depends(get_d
 
 
 @router.get("/help/articles/{doc_id}", response_class=HTMLResponse, name="help_article",
-            tags=["help center"], summary="A public article or FAQ entry", **allow(Role.PUBLIC))
+            tags=["help center"], summary="A public article or FAQ entry",
+            responses={404: {"description": "No public article with this id (a page saying so).",
+                             "content": HTML}}, **allow(Role.PUBLIC))
 def help_article(request: Request, doc_id: str,
                  store: Annotated[KBStore, Depends(get_kb_store)],
                  log: Annotated[QueryLog, Depends(get_query_log)], q: Q = "",
