@@ -1,0 +1,137 @@
+"""Schemathesis against the live OpenAPI spec of a real `kotae serve`: on every operation, for a
+public caller, an agent and an admin, no 5xx and every response as documented (status code,
+content type, body schema); operations above the caller's role answer 401 or 403.
+
+The server runs on a copy of the sample KB (the fuzzer writes to it: keys, draft FAQ entries,
+uploads) with rate limiting off. Bounded for CI: 40 examples an operation, a few for the two
+that publish a new index, no coverage or stateful phase.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+import pytest
+import schemathesis
+from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import strategies as st
+from schemathesis import GenerationMode, checks
+
+from app.api import create_app
+from app.auth import Role
+from app.settings import Settings
+
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]
+
+KEYS = {Role.PUBLIC: "", Role.AGENT: "fuzz-agent-key", Role.ADMIN: "fuzz-admin-key"}
+PUBLISHING = ["POST /v1/gaps/{gap_id}/accept", "POST /v1/admin/documents"]  # a new index each
+EXAMPLES, FEW = 40, 4  # per operation and caller; FEW for the PUBLISHING ones
+CHECKS = [checks.not_a_server_error, checks.status_code_conformance,
+          checks.content_type_conformance, checks.response_schema_conformance]
+# FastAPI reads the body before any dependency runs: one it cannot parse is refused (400, 422)
+# before the role check, whoever sends it.
+BODY_FIRST = (400, 422)
+RAN: Counter[str] = Counter()  # examples run, per caller
+# The operations, from the app built here (the test checks the live spec has the same ones).
+OPERATIONS = [f"{method.upper()} {path}" for path, item in
+              create_app(Settings(home=Path("unused"))).openapi()["paths"].items()
+              for method in item]
+
+
+@contextmanager
+def serving(kb_home: Path, log: Path, timeout: float = 90) -> Iterator[str]:
+    """`kotae serve` for ``kb_home`` on a free loopback port, its output in ``log`` (a pipe
+    nobody reads would fill with access lines and stop the server); yields the base URL."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = {**os.environ, "KOTAE_RATE_LIMIT_PER_MINUTE": "0",
+           "KOTAE_API_KEYS": f"agent:{KEYS[Role.AGENT]},admin:{KEYS[Role.ADMIN]}"}
+    with log.open("wb") as out:
+        proc = subprocess.Popen([sys.executable, "-m", "app", "serve", "--kb", str(kb_home),
+                                 "--port", str(port)], env=env, stdout=out,
+                                stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + timeout
+        while True:
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"server did not start:\n{log.read_text(errors='replace')}")
+            try:
+                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                time.sleep(0.2)
+        yield base
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+@pytest.fixture(scope="module")
+def fuzz_server(sample_settings, tmp_path_factory) -> Iterator[tuple[str, Path]]:
+    work = tmp_path_factory.mktemp("fuzz")
+    home = work / "kb"
+    shutil.copytree(sample_settings.home, home)  # never the shared sample KB
+    with serving(home, work / "server.log") as base:
+        yield base, work / "server.log"
+    print(f"\nschemathesis: {sum(RAN.values())} examples on {len(OPERATIONS)} operations, "
+          f"per caller: {dict(RAN)}")
+
+
+@pytest.fixture(scope="module")
+def live_schema(fuzz_server):
+    """The schema as the running server publishes it. (Its operations are run through
+    Hypothesis here, not ``schemathesis.pytest.from_fixture``: that one fails on pytest 9.2.)"""
+    base, _log = fuzz_server
+    return schemathesis.openapi.from_url(f"{base}/openapi.json", config=schemathesis.Config())
+
+
+def test_the_live_spec_has_the_operations_fuzzed(live_schema):
+    live = {op.ok().label for op in live_schema.get_all_operations()}
+    assert live == set(OPERATIONS)
+
+
+@pytest.mark.parametrize("label", OPERATIONS)
+@pytest.mark.parametrize("caller", list(KEYS), ids=[r.value for r in KEYS])
+def test_operation_answers_as_documented(live_schema, fuzz_server, caller, label):
+    operation = live_schema.find_operation_by_label(label)
+    assert operation is not None, f"{label} is not in the live spec"
+    needed = Role(operation.definition.raw["x-kotae-role"])
+    headers = {"Authorization": f"Bearer {KEYS[caller]}"} if KEYS[caller] else {}
+    strategy = st.one_of(operation.as_strategy(GenerationMode.POSITIVE),
+                         operation.as_strategy(GenerationMode.NEGATIVE))
+
+    @settings(max_examples=FEW if label in PUBLISHING else EXAMPLES, deadline=None,
+              database=None, phases=[Phase.explicit, Phase.generate],
+              suppress_health_check=list(HealthCheck))
+    @given(case=strategy)
+    def answers_as_documented(case: schemathesis.Case) -> None:
+        response = case.call_and_validate(headers=headers, checks=CHECKS, timeout=120)
+        RAN[caller.value] += 1
+        if not caller.allows(needed):
+            refused = 401 if caller is Role.PUBLIC else 403
+            assert response.status_code in (refused, *BODY_FIRST), (
+                f"{label} needs {needed.value}; a {caller.value} caller got "
+                f"{response.status_code}")
+
+    try:
+        answers_as_documented()
+    except Exception:
+        _base, log = fuzz_server  # a 5xx's traceback is in the server's log
+        print("server log (end):\n" + log.read_text(errors="replace")[-6000:])
+        raise
