@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi import Path as PathParam
 from pydantic import BaseModel, Field
 from starlette.datastructures import UploadFile  # what request.form() gives
 
@@ -78,7 +79,7 @@ def create_key(body: KeyIn, keys: Annotated[KeyStore, Depends(get_keys)]) -> Cre
 
 @router.delete("/v1/admin/keys/{key_id}", response_model=KeyOut, summary="Revoke an API key",
                responses={**ERRORS, 404: {"model": ErrorOut}}, **allow(Role.ADMIN))
-def revoke_key(key_id: Annotated[str, Path(pattern=r"^[0-9a-f]{16}$")],
+def revoke_key(key_id: Annotated[str, PathParam(pattern=r"^[0-9a-f]{16}$")],
                keys: Annotated[KeyStore, Depends(get_keys)]) -> KeyOut:
     try:
         return _key_out(keys.revoke(key_id))

@@ -6,6 +6,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -34,14 +35,18 @@ def server_process(kb_home: Path, api_keys: str, timeout: float = 90,
     command such as ``setpriv ...``); yields the process and its base URL."""
     port = _free_port()
     env = {**os.environ, "KOTAE_API_KEYS": api_keys}
+    # The server's output goes to a file: a pipe nobody reads fills up (one access line per
+    # request) and then blocks the server.
+    log = tempfile.TemporaryFile()
     proc = subprocess.Popen(
         [*prefix, sys.executable, "-m", "app", "serve", "--kb", str(kb_home), "--port", str(port)],
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        env=env, stdout=log, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            raise RuntimeError(proc.stdout.read().decode(errors="replace"))
+            log.seek(0)
+            raise RuntimeError(log.read().decode(errors="replace"))
         try:
             if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
                 break

@@ -52,7 +52,7 @@ def test_public_caller_asking_for_internal_content_is_refused(client):
 def test_unknown_key_is_401_and_bad_parameters_are_422(client):
     bad = client.get("/v1/search", params={"q": "請求書"},
                      headers={"Authorization": "Bearer nope"})
-    assert bad.status_code == 401 and "unknown API key" in bad.json()["detail"]
+    assert bad.status_code == 401 and "unknown or revoked API key" in bad.json()["detail"]
     assert client.get("/v1/search", params={"q": "請求書", "k": 0}).status_code == 422
     assert client.get("/v1/search", params={"q": ""}).status_code == 422
     assert client.get("/v1/search", params={"q": "請求書", "kind": "blog"}).status_code == 422
