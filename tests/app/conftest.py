@@ -37,7 +37,7 @@ def server_process(kb_home: Path, api_keys: str, timeout: float = 90,
     env = {**os.environ, "KOTAE_API_KEYS": api_keys}
     # The server's output goes to a file: a pipe nobody reads fills up (one access line per
     # request) and then blocks the server.
-    log = tempfile.TemporaryFile()
+    log = tempfile.TemporaryFile()  # noqa: SIM115 - closed when the server stops
     proc = subprocess.Popen(
         [*prefix, sys.executable, "-m", "app", "serve", "--kb", str(kb_home), "--port", str(port)],
         env=env, stdout=log, stderr=subprocess.STDOUT)
@@ -65,6 +65,7 @@ def server_process(kb_home: Path, api_keys: str, timeout: float = 90,
             except subprocess.TimeoutExpired:
                 proc.kill()  # never leave a server behind
                 proc.wait()
+        log.close()
 
 
 @contextmanager

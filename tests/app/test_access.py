@@ -70,7 +70,8 @@ def operations(app) -> list[tuple[str, str, Role, str]]:
 
 
 def test_every_route_declares_its_role(app):
-    undeclared = [r.path for r in app.routes if isinstance(r, APIRoute) and declared_role(r) is None]
+    undeclared = [r.path for r in app.routes
+                  if isinstance(r, APIRoute) and declared_role(r) is None]
     assert not undeclared, f"routes without allow(Role.…): {undeclared}"
     spec = app.openapi()
     assert all("x-kotae-role" in op for ops in spec["paths"].values() for op in ops.values())
@@ -172,7 +173,8 @@ def test_session_cookie_flags_and_csrf_header(sample_settings, sample_searcher, 
 # ---------------------------------------------------------------- several KBs in one server
 
 OTHER_KB = {
-    "guide.md": "---\ntitle: 勤怠アプリの打刻修正\nvisibility: public\n---\n# 勤怠アプリの打刻修正\n\n"
+    "guide.md": "---\ntitle: 勤怠アプリの打刻修正\nvisibility: public\n---\n"
+                "# 勤怠アプリの打刻修正\n\n"
                 "打刻を忘れたときは、勤怠アプリの「申請」から打刻修正を申請してください。"
                 "上長が承認すると反映されます。\n",
     "internal.md": "---\ntitle: 打刻修正の承認手順（社内）\nvisibility: internal\n---\n"
