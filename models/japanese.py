@@ -50,6 +50,8 @@ class JapaneseTokenizer:
         self.dictionary = dictionary
         self.id = f"sudachi:{dictionary}:{mode}:content-normalized"
         self._local = threading.local()
+        self._lock = threading.Lock()
+        self._dictionary: Any = None
 
     def _tokenizer(self) -> Any:
         tok = getattr(self._local, "tok", None)
@@ -57,7 +59,12 @@ class JapaneseTokenizer:
             from sudachipy import Dictionary, SplitMode
 
             split = {"A": SplitMode.A, "B": SplitMode.B, "C": SplitMode.C}[self.mode]
-            tok = Dictionary(dict=self.dictionary).tokenizer(mode=split)
+            # One dictionary (~75 MB) shared by the threads; each thread its own tokenizer
+            # (a dictionary per thread made a 40-thread server hold gigabytes).
+            with self._lock:
+                if self._dictionary is None:
+                    self._dictionary = Dictionary(dict=self.dictionary)
+                tok = self._dictionary.tokenizer(mode=split)
             self._local.tok = tok
         return tok
 
