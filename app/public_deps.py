@@ -12,7 +12,7 @@ from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request
 
-from app.auth import authenticator
+from app.auth import Caller, current_caller
 from app.deps import get_searcher, get_settings
 from app.ratelimit import RateLimiter
 from app.services import store_for
@@ -64,15 +64,10 @@ def get_deflector(request: Request,
     return Deflector(searcher, link_for=link_for, store=get_kb_store(request))
 
 
-def client_key(request: Request, trust_proxy: bool) -> str:
-    """Who is asking: a known API key (a chatbot's own bucket), else the client's address.
-
-    An unknown key counts as no key: made-up keys must not buy fresh buckets.
-    """
-    header = request.headers.get("authorization", "")
-    key = header[7:].strip() if header.lower().startswith("bearer ") else ""
-    caller = authenticator(request).by_key(key) if key else None
-    if caller is not None:
+def client_key(request: Request, caller: Caller, trust_proxy: bool) -> str:
+    """Who is asking: the caller's API key (a chatbot's own bucket), else the client's address
+    (a page session counts by address too). Unknown keys never get here: they are 401."""
+    if caller.via == "key":
         return "key:" + caller.key_id
     forwarded = request.headers.get("x-forwarded-for", "")
     if trust_proxy and forwarded:
@@ -80,10 +75,10 @@ def client_key(request: Request, trust_proxy: bool) -> str:
     return "ip:" + (request.client.host if request.client else "unknown")
 
 
-def rate_limited(request: Request) -> None:
+def rate_limited(request: Request, caller: Annotated[Caller, Depends(current_caller)]) -> None:
     """Dependency: 429 with ``Retry-After`` when this client has used up its requests."""
     settings: Settings = get_settings(request)
-    wait = get_limiter(request).check(client_key(request, settings.trust_proxy))
+    wait = get_limiter(request).check(client_key(request, caller, settings.trust_proxy))
     if wait > 0:
         raise HTTPException(
             429, f"too many requests: at most {settings.rate_limit_per_minute} per minute "
