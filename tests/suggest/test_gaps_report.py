@@ -3,7 +3,6 @@ e5 model, a real SQLite store and index, questions replayed through real deflect
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
@@ -101,10 +100,10 @@ def test_weekly_rates_cover_the_replayed_questions(kb):
     assert weeks[-1].deflection_rate is not None
 
 
-def test_accepting_a_proposal_adds_an_internal_draft_that_agents_find(kb, embedder, tmp_path):
+def test_accepting_a_proposal_adds_an_internal_draft_that_agents_find(kb, embedder, tmp_path,
+                                                                       copy_kb):
     settings = kb[0]
-    home = tmp_path / "kb"
-    shutil.copytree(settings.home, home, ignore=shutil.ignore_patterns(".ingest.lock"))
+    home = copy_kb(settings.home, tmp_path / "kb")
     copy = Settings(home=home)
     store = KBStore.for_dir(home)
     searcher = open_searcher(copy, embedder=embedder)
