@@ -11,6 +11,7 @@ import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from typing import IO
 
 import httpx
 import pytest
@@ -41,6 +42,7 @@ def server_process(kb_home: Path, api_keys: str, timeout: float = 90,
     proc = subprocess.Popen(
         [*prefix, sys.executable, "-m", "app", "serve", "--kb", str(kb_home), "--port", str(port)],
         env=env, stdout=log, stderr=subprocess.STDOUT)
+    proc.output = lambda: _printed(log)  # type: ignore[attr-defined]  # what it printed so far
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -66,6 +68,12 @@ def server_process(kb_home: Path, api_keys: str, timeout: float = 90,
                 proc.kill()  # never leave a server behind
                 proc.wait()
         log.close()
+
+
+def _printed(log: IO[bytes]) -> str:
+    log.flush()
+    log.seek(0)
+    return log.read().decode(errors="replace")
 
 
 @contextmanager

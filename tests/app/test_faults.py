@@ -87,8 +87,8 @@ def _bearer(role: str) -> dict[str, str]:
 def _output(proc: subprocess.Popen[bytes]) -> str:
     """Stop the server and return what it printed."""
     proc.terminate()
-    out, _ = proc.communicate(timeout=60)
-    return out.decode(errors="replace")
+    proc.wait(timeout=60)
+    return proc.output()  # type: ignore[attr-defined]  # see tests/app/conftest.py
 
 
 # --- a read-only KB ---------------------------------------------------------------------------
@@ -302,5 +302,5 @@ def test_sigterm_lets_the_request_in_flight_finish_then_exits_0(copy_kb,
                     httpx.get(f"{base}/healthz", timeout=5)
             assert in_flight.result(timeout=60).status_code == 200
         assert proc.wait(timeout=60) == 0
-        out = proc.communicate(timeout=10)[0].decode(errors="replace")
+        out = proc.output()  # type: ignore[attr-defined]
     assert "Traceback" not in out, out
