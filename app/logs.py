@@ -53,3 +53,5 @@ def configure_logging(fmt: str = "text", level: int | str = logging.INFO) -> Non
     handler.addFilter(RequestIdFilter())
     handler.setFormatter(JsonFormatter() if fmt == "json" else logging.Formatter(TEXT_FORMAT))
     logging.basicConfig(level=level, handlers=[handler], force=True)
+    # faiss tries its AVX2/AVX512 builds first and logs each miss, with a traceback, at INFO.
+    logging.getLogger("faiss.loader").setLevel(logging.WARNING)
