@@ -81,7 +81,7 @@ PUBLIC = Caller(Role.PUBLIC)
 class Authenticator:
     """Checks keys against ``KOTAE_API_KEYS`` (kept as digests) and the KB's stored keys."""
 
-    def __init__(self, env_keys: dict[str, str], keys: Callable[[], KeyStore | None],
+    def __init__(self, env_keys: dict[str, str], keys: Callable[[], KeyStore],
                  secret: Callable[[], bytes]) -> None:
         """``keys`` and ``secret`` are made on first use (nothing touches the KB before)."""
         self._env = {hashlib.sha256(k.encode()).hexdigest(): Role(r) for k, r in env_keys.items()}
@@ -89,7 +89,7 @@ class Authenticator:
         self._lock = threading.Lock()
 
     @cached_property
-    def keys(self) -> KeyStore | None:
+    def keys(self) -> KeyStore:
         with self._lock:
             return self._make_keys()
 
@@ -104,7 +104,7 @@ class Authenticator:
             if hmac.compare_digest(digest, wanted):
                 return Caller(role, key_id="env:" + digest[:12], name=f"{role.value} (env)",
                               via="key")
-        stored = self.keys.verify(secret) if self.keys is not None else None
+        stored = self.keys.verify(secret)
         if stored is None:
             return None
         return Caller(Role(stored.role), key_id=stored.id, name=stored.name, via="key")
@@ -131,7 +131,7 @@ class Authenticator:
         if key_id.startswith("env:"):
             role = next((r for d, r in self._env.items() if "env:" + d[:12] == key_id), None)
             return Caller(role, key_id, f"{role.value} (env)", "session") if role else None
-        stored = self.keys.get(key_id) if self.keys is not None else None
+        stored = self.keys.get(key_id)
         if stored is None or not stored.active:
             return None
         return Caller(Role(stored.role), key_id=stored.id, name=stored.name, via="session")

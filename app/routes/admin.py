@@ -18,13 +18,12 @@ from fastapi import Path as PathParam
 from pydantic import BaseModel, Field
 from starlette.datastructures import UploadFile  # what request.form() gives
 
-from app.auth import Caller, Role, allow, current_caller
+from app.auth import Caller, Role, allow, authenticator, current_caller
 from app.deps import get_searcher, get_settings
-from app.public_deps import get_kb_store
 from app.schemas import ErrorOut
 from app.services import IngestBusy, run_ingest
 from ingest import LOADERS, Defaults
-from kb import KBStore, Visibility
+from kb import Visibility
 from kb.keys import ApiKey, KeyStore
 
 log = logging.getLogger("kotae.admin")
@@ -57,8 +56,8 @@ def _key_out(key: ApiKey) -> KeyOut:
     return KeyOut(**key.__dict__)
 
 
-def get_keys(store: Annotated[KBStore, Depends(get_kb_store)]) -> KeyStore:
-    return KeyStore(store)
+def get_keys(request: Request) -> KeyStore:
+    return authenticator(request).keys  # the one the app checks keys against
 
 
 @router.get("/v1/admin/keys", response_model=list[KeyOut], summary="The KB's API keys",
