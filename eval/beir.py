@@ -27,6 +27,8 @@ class BeirDataset:
     """A corpus, queries and graded relevance judgements (qrels)."""
 
     corpus: dict[str, tuple[str, str]] = field(default_factory=dict)  # id -> (title, text)
+    # id -> other phrasings of an FAQ entry's question (the FAQ sheet's variants column)
+    variants: dict[str, list[str]] = field(default_factory=dict)
     queries: dict[str, str] = field(default_factory=dict)
     qrels: dict[str, dict[str, int]] = field(default_factory=dict)  # qid -> {doc id: grade}
     name: str = ""

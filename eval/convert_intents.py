@@ -2,7 +2,9 @@
 
 An intent becomes a document whose title is the intent name ("card_arrival" → "card arrival")
 and whose text is its first ``examples`` training utterances, one a line, the way a support
-team would write an FAQ entry from the questions it keeps getting. Test utterances are the
+team would write an FAQ entry from the questions it keeps getting; with ``variants`` its first
+``variants`` utterances are also the entry's variants (other phrasings of its question, which
+train the question router). Test utterances are the
 queries; an utterance of CLINC150's ``oos`` label has no qrels, i.e. it is out of scope.
 """
 
@@ -28,10 +30,13 @@ def intent_title(intent: str) -> str:
 
 
 def build_intent_dataset(name: str, train: Iterable[tuple[str, str]],
-                         test: Iterable[tuple[str, str]], examples: int) -> BeirDataset:
+                         test: Iterable[tuple[str, str]], examples: int,
+                         variants: int = 0) -> BeirDataset:
     """One document per intent from ``train`` (text, intent) pairs; ``test`` pairs as queries."""
     if examples < 1:
         raise ValueError(f"examples per intent must be at least 1, got {examples}")
+    if variants < 0:
+        raise ValueError(f"variants per intent must not be negative, got {variants}")
     by_intent: dict[str, list[str]] = {}
     for text, intent in train:
         if intent != OUT_OF_SCOPE and text.strip():
@@ -39,6 +44,8 @@ def build_intent_dataset(name: str, train: Iterable[tuple[str, str]],
     data = BeirDataset(name=name)
     for intent, texts in by_intent.items():
         data.corpus[intent] = (intent_title(intent), "\n".join(texts[:examples]))
+        if variants:
+            data.variants[intent] = texts[:variants]
     for n, (text, intent) in enumerate(test):
         qid = f"q{n}"
         data.queries[qid] = text.strip()

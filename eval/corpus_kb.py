@@ -78,11 +78,11 @@ def write_corpus_csv(data: BeirDataset, folder: Path) -> dict[str, str]:
         row = _faq_row(key, title, text)
         if row is not None:
             back[key] = doc_id
-            rows.append(row)
+            rows.append([*row, "\n".join(data.variants.get(doc_id, []))])
     for n, start in enumerate(range(0, len(rows), ROWS_PER_FILE)):
         with open(folder / f"corpus-{n:03d}.csv", "w", encoding="utf-8", newline="") as fh:
             writer = csv.writer(fh)
-            writer.writerow(["id", "question", "answer"])
+            writer.writerow(["id", "question", "answer", "variants"])
             writer.writerows(rows[start:start + ROWS_PER_FILE])
     return back
 

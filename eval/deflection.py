@@ -45,6 +45,7 @@ class Sample:
     cosine_margin: float = 0.0
     fused_margin: float = 0.0
     top_share: float = 0.0
+    router_prob: float = 0.0
 
     @classmethod
     def of(cls, qid: str, in_scope: bool, correct: bool, confidence: float,
@@ -52,7 +53,8 @@ class Sample:
         if features is None:
             return cls(qid, in_scope, correct, confidence, None, False)
         return cls(qid, in_scope, correct, confidence, features.top_cosine, features.arms_agree,
-                   features.cosine_margin, features.fused_margin, features.top_share)
+                   features.cosine_margin, features.fused_margin, features.top_share,
+                   features.router_prob)
 
 
 @dataclass(frozen=True)

@@ -199,11 +199,12 @@ def summarise(rows: list[dict[str, Any]], threshold: float | None = None) -> dic
     }
 
 
+DEFAULT_VARIANTS = 100  # CLINC150 has 100 training utterances per intent
 CLINC150_CALIBRATION = ("val", "oos_val", "oos_train")  # its non-test queries off the corpus
 
 
-def clinc150_splits(src: Path, examples: int = DEFAULT_EXAMPLES, oos_train: bool = True
-                    ) -> tuple[BeirDataset, BeirDataset, list[str]]:
+def clinc150_splits(src: Path, examples: int = DEFAULT_EXAMPLES, oos_train: bool = True,
+                    variants: int = 0) -> tuple[BeirDataset, BeirDataset, list[str]]:
     """(calibration, test, calibration split names): calibrate on ``val`` + ``oos_val``
     (+ ``oos_train``, the training split's out-of-scope queries: no FAQ entry is built from
     them), score on ``test`` + ``oos_test``."""
@@ -212,16 +213,18 @@ def clinc150_splits(src: Path, examples: int = DEFAULT_EXAMPLES, oos_train: bool
     pairs = {k: [(str(t), str(i)) for t, i in raw[k]] for k in
              ("train", *splits, "test", "oos_test")}
     val = build_intent_dataset("clinc150", pairs["train"],
-                               [p for k in splits for p in pairs[k]], examples)
+                               [p for k in splits for p in pairs[k]], examples, variants)
     test = build_intent_dataset("clinc150", pairs["train"], pairs["test"] + pairs["oos_test"],
-                                examples)
+                                examples, variants)
     return val, test, splits
 
 
 def clinc150(src: Path, kb_dir: Path, embedder: Embedder, how: Calibration,
-             examples: int = DEFAULT_EXAMPLES, oos_train: bool = True) -> dict[str, Any]:
-    val, test, splits = clinc150_splits(src, examples, oos_train)
-    return {"calibration_splits": splits, **run(val, test, kb_dir, embedder, how, min_grade=1)}
+             examples: int = DEFAULT_EXAMPLES, oos_train: bool = True,
+             variants: int = 0) -> dict[str, Any]:
+    val, test, splits = clinc150_splits(src, examples, oos_train, variants)
+    return {"calibration_splits": splits, "examples": examples, "variants": variants,
+            **run(val, test, kb_dir, embedder, how, min_grade=1)}
 
 
 def localgovfaq(src: Path, kb_dir: Path, embedder: Embedder, how: Calibration) -> dict[str, Any]:
@@ -273,7 +276,12 @@ def parse_args(argv: list[str] | None = None) -> tuple[argparse.Namespace, Calib
     parser.add_argument("--target", type=float, default=0.9, help="precision to reach")
     parser.add_argument("--out", type=Path, default=None, help="write results JSON here")
     parser.add_argument("--examples", type=int, default=DEFAULT_EXAMPLES,
-                        help="training utterances per intent in its FAQ entry (CLINC150)")
+                        help="training utterances per intent in its FAQ entry's text (CLINC150)")
+    parser.add_argument("--variants", type=int, default=DEFAULT_VARIANTS,
+                        help="training utterances per intent given as its FAQ entry's variants, "
+                        "which train the question router (CLINC150; default %(default)s, 0: no "
+                        "variants, no router). A KB in --kb is reused as it is: use a new "
+                        "folder when this changes")
     parser.add_argument("--oos-share", type=float, default=0.2,
                         help="share of out-of-scope questions the threshold is chosen for "
                         "(CLINC150; its calibration queries have only 6%%, 3%% without "
@@ -303,7 +311,8 @@ def main(argv: list[str] | None = None) -> int:
     args, how = parse_args(argv)
     embedder = embedder_for(KBConfig())
     if args.dataset == "clinc150":
-        results = clinc150(args.src, args.kb, embedder, how, args.examples, args.oos_train)
+        results = clinc150(args.src, args.kb, embedder, how, args.examples, args.oos_train,
+                           args.variants)
     else:
         results = localgovfaq(args.src, args.kb, embedder, how)
     if args.out:

@@ -20,11 +20,12 @@ from datetime import UTC, datetime
 
 import numpy as np
 
-from kb import KBStore, SnapshotDir, stable_hash
+from kb import Document, KBStore, Kind, SnapshotDir, stable_hash
 from retrieval.dense import DenseIndex
 from retrieval.lexical import BM25Index
 from retrieval.manifest import Manifest
 from retrieval.protocols import Embedder, Tokenizer
+from retrieval.router import ROUTER_FILE, QuestionRouter
 
 log = logging.getLogger(__name__)
 
@@ -70,7 +71,10 @@ def build_snapshot(
         if previous and previous.fingerprint == fingerprint:
             return BuildResult(previous, published=False, embedded=0, reused=len(pairs))
 
-    vectors, embedded = _vectors(store, embedder, texts, on_embed, embed_batch)
+    labels, phrasings = router_examples([d for _, d in pairs])
+    all_vectors, embedded = _vectors(store, embedder, texts + phrasings, on_embed, embed_batch)
+    vectors = all_vectors[:len(texts)]
+    router = QuestionRouter.fit(labels, all_vectors[len(texts):]) if labels else None
     dense = DenseIndex.build(vectors.reshape(len(texts), -1) if len(texts) else
                              np.empty((0, embedder.dim), np.float32), index_type)
     lexical = BM25Index.build([tokenizer.tokens(t) for t in texts])
@@ -78,12 +82,15 @@ def build_snapshot(
         embedder=embedder.id, dim=embedder.dim, tokenizer=tokenizer.id, index_type=index_type,
         documents=len({d.id for _, d in pairs}), chunks=len(pairs),
         by_kind=dict(Counter(d.kind.value for _, d in pairs)), fingerprint=fingerprint,
+        router_entries=len(router) if router else 0, router_phrasings=len(phrasings),
         built_at=datetime.now(UTC).isoformat(timespec="seconds"),
     )
     with snapshots.publish() as folder:
         dense.save(folder / "dense.faiss")
         (folder / "bm25").mkdir()
         lexical.save(folder / "bm25")
+        if router is not None:
+            router.save(folder / ROUTER_FILE)
         with open(folder / "rows.jsonl", "w", encoding="utf-8") as fh:
             for row in rows:
                 fh.write(json.dumps(row, ensure_ascii=False) + "\n")
@@ -91,7 +98,24 @@ def build_snapshot(
         manifest.write(folder)
     log.info("snapshot published", extra={"chunks": len(pairs), "embedded": embedded})
     return BuildResult(manifest, published=True, embedded=embedded,
-                       reused=len(pairs) - embedded)
+                       reused=len(texts) + len(phrasings) - embedded)
+
+
+def router_examples(docs: list[Document]) -> tuple[list[str], list[str]]:
+    """(entry id, phrasing) pairs that train the question router: every FAQ entry's question
+    and its variants. None at all unless some entry has variants (a router that has seen one
+    phrasing per entry only repeats the dense arm)."""
+    faq = {d.id: d for d in docs if d.kind is Kind.FAQ}
+    if not any(d.meta.get("variants") for d in faq.values()):
+        return [], []
+    labels: list[str] = []
+    phrasings: list[str] = []
+    for doc_id, doc in faq.items():
+        for text in dict.fromkeys([doc.question or doc.title, *doc.meta.get("variants", [])]):
+            if text.strip():
+                labels.append(doc_id)
+                phrasings.append(text.strip())
+    return labels, phrasings
 
 
 def _vectors(store: KBStore, embedder: Embedder, texts: list[str],

@@ -1,10 +1,12 @@
 """Confidence that the top hit answers the query: a logistic curve over a few search features.
 
 ``z = (top cosine − center) · scale + agreement_bonus · [BM25 and dense agree]
-+ margin_weight · cosine margin + fused_margin_weight · fused margin + share_weight · top share``
++ margin_weight · cosine margin + fused_margin_weight · fused margin + share_weight · top share
++ router_weight · router probability``
 and confidence ``= 1 / (1 + e^−z)``. ``center`` is the cosine at which confidence is 0.5 when
-the other terms are 0, ``scale`` how fast it rises. The margins say how far the top document is
-ahead of the runner-up, the share how many of the nearest chunks belong to it (see
+the other terms are 0, ``scale`` how fast it rises. The margins say how far the top document
+is ahead of the runner-up, the share how many of the nearest chunks belong to it, the router
+probability how sure the question router (``retrieval.router``) is of it (see
 ``ConfidenceFeatures``). All are KB settings that the eval harness calibrates on labelled
 queries; the defaults suit multilingual-e5-small and leave the newer terms out (weight 0), so a
 KB calibrated before they existed keeps its confidence.
@@ -31,7 +33,9 @@ class ConfidenceFeatures:
     ``cosine_margin``: the top hit's cosine minus the best cosine of any other document;
     ``fused_margin``: the top hit's fused score minus the best fused score of another document
     (both 0 when no other document was found); ``top_share``: the share of the dense arm's best
-    ``SHARE_K`` chunks that belong to the top hit's document.
+    ``SHARE_K`` chunks that belong to the top hit's document; ``router_prob``: the question
+    router's probability of the top hit's entry (0 without a router, or for a hit it does not
+    route to).
     """
 
     top_cosine: float | None
@@ -39,6 +43,7 @@ class ConfidenceFeatures:
     cosine_margin: float = 0.0
     fused_margin: float = 0.0
     top_share: float = 0.0
+    router_prob: float = 0.0
 
 
 def _runner_up(ranked: Sequence[tuple[str, float]], top_doc: str) -> float | None:
@@ -47,12 +52,14 @@ def _runner_up(ranked: Sequence[tuple[str, float]], top_doc: str) -> float | Non
 
 def confidence_features(top_doc: str, top_cosine: float | None,
                         fused: Sequence[tuple[str, float]], dense: Sequence[tuple[str, float]],
-                        bm25_top: str | None) -> ConfidenceFeatures:
+                        bm25_top: str | None,
+                        routed: dict[str, float] | None = None) -> ConfidenceFeatures:
     """The features of one search from its ranked chunk lists, best first.
 
     ``fused`` and ``dense`` are (document id, score) per chunk, before hits are collapsed or cut
     to ``k`` (the confidence must not depend on how many hits the caller asked for);
-    ``bm25_top`` is the BM25 arm's best document (None in dense-only mode: no agreement).
+    ``bm25_top`` is the BM25 arm's best document (None in dense-only mode: no agreement);
+    ``routed`` the router's probabilities by document (None: the KB has no router).
 
     >>> f = confidence_features("a", 0.9, [("a", 1.0), ("b", 0.6)],
     ...                         [("a", 0.9), ("a", 0.88), ("b", 0.85)], bm25_top="a")
@@ -66,7 +73,8 @@ def confidence_features(top_doc: str, top_cosine: float | None,
     other_fused = _runner_up(fused, top_doc)
     fused_margin = fused[0][1] - other_fused if fused and other_fused is not None else 0.0
     share = sum(doc == top_doc for doc, _ in dense[:SHARE_K]) / SHARE_K
-    return ConfidenceFeatures(top_cosine, agree, cosine_margin, fused_margin, share)
+    router_prob = (routed or {}).get(top_doc, 0.0)
+    return ConfidenceFeatures(top_cosine, agree, cosine_margin, fused_margin, share, router_prob)
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,23 +89,25 @@ class ConfidenceModel:
     margin_weight: float = 0.0
     fused_margin_weight: float = 0.0
     share_weight: float = 0.0
+    router_weight: float = 0.0
 
     def __post_init__(self) -> None:
         if self.scale <= 0:
             raise ValueError(f"confidence scale must be positive, got {self.scale}")
 
     def __call__(self, top_cosine: float | None, arms_agree: bool, cosine_margin: float = 0.0,
-                 fused_margin: float = 0.0, top_share: float = 0.0) -> float:
+                 fused_margin: float = 0.0, top_share: float = 0.0,
+                 router_prob: float = 0.0) -> float:
         if top_cosine is None:
             return 0.0
         z = ((top_cosine - self.center) * self.scale
              + (self.agreement_bonus if arms_agree else 0.0)
              + self.margin_weight * cosine_margin + self.fused_margin_weight * fused_margin
-             + self.share_weight * top_share)
+             + self.share_weight * top_share + self.router_weight * router_prob)
         # exp overflows past |z| ≈ 709; the curve is flat there anyway.
         return 1.0 / (1.0 + math.exp(-max(-500.0, min(500.0, z))))
 
     def score(self, features: ConfidenceFeatures) -> float:
         """The confidence of one search's features."""
         return self(features.top_cosine, features.arms_agree, features.cosine_margin,
-                    features.fused_margin, features.top_share)
+                    features.fused_margin, features.top_share, features.router_prob)

@@ -7,7 +7,7 @@ the result does not depend on input order, bit for bit.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 
 
 def reciprocal_rank_fusion(runs: Mapping[str, Mapping[str, float]], k: int = 60,
@@ -29,8 +29,13 @@ def reciprocal_rank_fusion(runs: Mapping[str, Mapping[str, float]], k: int = 60,
 
 
 def convex_fusion(runs: Mapping[str, Mapping[str, float]],
-                  weights: Mapping[str, float] | None = None) -> list[tuple[str, float]]:
+                  weights: Mapping[str, float] | None = None,
+                  probabilities: Collection[str] = ()) -> list[tuple[str, float]]:
     """Weighted sum of min-max normalised scores; an arm that missed an item contributes 0.
+
+    The arms named in ``probabilities`` score in [0, 1] already and are added as they are: an
+    unsure question router must not count as much as a sure one (min-max would give its top
+    item 1 either way).
 
     >>> convex_fusion({"a": {"x": 2.0, "y": 1.0}, "b": {"x": 0.5, "y": 0.7}})
     [('x', 1.0), ('y', 1.0)]
@@ -43,7 +48,10 @@ def convex_fusion(runs: Mapping[str, Mapping[str, float]],
         lo, hi = min(scores.values()), max(scores.values())
         span = hi - lo
         for item, s in scores.items():
-            norm = (s - lo) / span if span > 0 else 1.0
+            if arm in probabilities:
+                norm = min(1.0, max(0.0, s))
+            else:
+                norm = (s - lo) / span if span > 0 else 1.0
             fused[item] = fused.get(item, 0.0) + w * norm
     return sorted(fused.items(), key=lambda kv: (-kv[1], kv[0]))
 

@@ -36,6 +36,9 @@ class Manifest:
     by_kind: dict[str, int]
     fingerprint: str
     built_at: str
+    # the question router (retrieval.router): FAQ entries it routes to, phrasings it learnt from
+    router_entries: int = 0
+    router_phrasings: int = 0
     normaliser: str = NORMALISER
     format: int = FORMAT
     versions: dict[str, str] = field(default_factory=library_versions)

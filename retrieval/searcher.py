@@ -34,6 +34,7 @@ from retrieval.fusion import FUSIONS
 from retrieval.lexical import BM25Index
 from retrieval.manifest import Manifest
 from retrieval.protocols import Embedder, Tokenizer
+from retrieval.router import ROUTER_FILE, QuestionRouter
 from retrieval.snippets import make_snippet
 
 log = logging.getLogger(__name__)
@@ -64,6 +65,9 @@ class _Loaded:
     lexical: BM25Index
     rows: list[dict[str, str]]
     table: RowTable
+    router: QuestionRouter | None = None
+    # the rows of each router class (its entry's chunks), in order
+    class_rows: list[list[int]] = field(default_factory=list)
     masks: dict[tuple[Any, ...], np.ndarray] = field(default_factory=dict)
 
 
@@ -129,7 +133,18 @@ class Searcher:
         lexical = BM25Index.load(folder / "bm25")
         if len(dense) != len(rows) or lexical.size != len(rows):
             raise IndexCorrupt(folder, "index sizes do not match rows.jsonl")
-        return _Loaded(folder.name, manifest, dense, lexical, rows, RowTable.from_rows(rows))
+        router, class_rows = None, []
+        if (folder / ROUTER_FILE).exists():
+            router = QuestionRouter.load(folder / ROUTER_FILE)
+            by_doc: dict[str, list[int]] = {}
+            for n, row in enumerate(rows):
+                by_doc.setdefault(row["doc_id"], []).append(n)
+            class_rows = [by_doc.get(doc, []) for doc in router.doc_ids]
+            if router.weights.shape[1] != manifest.dim or not all(class_rows):
+                raise IndexCorrupt(folder / ROUTER_FILE, "its entries or dimension do not "
+                                   "match the snapshot's rows")
+        return _Loaded(folder.name, manifest, dense, lexical, rows, RowTable.from_rows(rows),
+                       router, class_rows)
 
     def warm_up(self) -> Manifest:
         """Load the snapshot, the embedder and the tokeniser now; returns the manifest."""
@@ -183,7 +198,9 @@ class Searcher:
                             if mode != "bm25" else empty)
         bm25 = dict(zip(b_rows.tolist(), b_scores.tolist(), strict=True))
         dense = dict(zip(d_rows.tolist(), d_scores.tolist(), strict=True))
-        fused = self._fuse(bm25, dense)
+        routed = (self._route(loaded, text, allowed, dense, bm25, depth)
+                  if mode == "hybrid" and loaded.router is not None else {})
+        fused = self._fuse(bm25, dense, routed)
         hits: list[Hit] = []
         seen_docs: set[str] = set()
         term_set = set(terms)
@@ -196,29 +213,60 @@ class Searcher:
                                   term_set if snippets else None))
             if len(hits) == k:
                 break
-        features = (self._features(loaded.rows, hits[0], fused, dense, b_rows)
+        features = (self._features(loaded.rows, hits[0], fused, dense, b_rows, routed)
                     if hits and mode != "bm25" else None)
         confidence = self.config.confidence.score(features) if features else 0.0
         return SearchResult(query, hits, confidence, loaded.version, features=features)
 
     @staticmethod
     def _features(rows: list[dict[str, str]], top: Hit, fused: list[tuple[int, float]],
-                  dense: dict[int, float], b_rows: np.ndarray) -> ConfidenceFeatures:
+                  dense: dict[int, float], b_rows: np.ndarray,
+                  routed: dict[int, float]) -> ConfidenceFeatures:
         """The confidence inputs from the whole ranked lists (not the ``k`` collapsed hits)."""
         return confidence_features(
             top.doc_id, top.scores["dense"],
             [(rows[row]["doc_id"], score) for row, score in fused],
             [(rows[row]["doc_id"], score) for row, score in dense.items()],  # best first
-            rows[int(b_rows[0])]["doc_id"] if len(b_rows) else None)
+            rows[int(b_rows[0])]["doc_id"] if len(b_rows) else None,
+            {rows[row]["doc_id"]: p for row, p in routed.items()} if routed else None)
 
-    def _fuse(self, bm25: dict[int, float], dense: dict[int, float]) -> list[tuple[int, float]]:
+    def _class_mask(self, loaded: _Loaded, allowed: np.ndarray) -> np.ndarray:
+        """The router classes whose entry the caller may read (the rows' filter, per entry)."""
+        return np.fromiter((allowed[rows[0]] for rows in loaded.class_rows), dtype=bool,
+                           count=len(loaded.class_rows))
+
+    def _route(self, loaded: _Loaded, text: str, allowed: np.ndarray, dense: dict[int, float],
+               bm25: dict[int, float], depth: int) -> dict[int, float]:
+        """The router arm: P(entry | query) of the ``depth`` likeliest allowed entries, each on
+        the entry's chunk that the other arms rank best (its first chunk when they missed it),
+        so that fusion adds up evidence for one chunk."""
+        assert loaded.router is not None
+        probs = loaded.router.probabilities(self._embed_query(text),
+                                            self._class_mask(loaded, allowed))
+        top = np.argsort(-probs, kind="stable")[:depth]
+        order = [*dense, *(row for row in bm25 if row not in dense)]  # best first
+        position = {row: n for n, row in enumerate(order)}
+        out: dict[int, float] = {}
+        for cls in top.tolist():
+            if probs[cls] <= 0.0:
+                break
+            rows = loaded.class_rows[cls]
+            best = min(rows, key=lambda r: (position.get(r, len(order)), r))
+            out[best] = float(probs[cls])
+        return out
+
+    def _fuse(self, bm25: dict[int, float], dense: dict[int, float],
+              routed: dict[int, float]) -> list[tuple[int, float]]:
         runs = {"bm25": {str(r): s for r, s in bm25.items()},
                 "dense": {str(r): s for r, s in dense.items()}}
+        if routed:
+            runs["router"] = {str(r): s for r, s in routed.items()}
         fuse = FUSIONS[self.config.fusion]
         if self.config.fusion == "rrf":
             fused = fuse(runs, k=self.config.rrf_k, weights=self.config.weights)  # type: ignore[operator]
         else:
-            fused = fuse(runs, weights=self.config.weights)  # type: ignore[operator]
+            fused = fuse(runs, weights=self.config.weights,  # type: ignore[operator]
+                         probabilities=("router",))
         return [(int(r), s) for r, s in fused]
 
     def _hit(self, meta: dict[str, str], score: float, bm25: float | None, dense: float | None,

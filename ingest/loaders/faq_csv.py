@@ -1,7 +1,10 @@
 """FAQ sheets as CSV: UTF-8 (with or without BOM) or Shift_JIS/CP932 as Japanese Excel saves them.
 
 Required columns: ``question,answer`` (or 質問,回答); optional
-``id,category,url,visibility,language,product,updated_at``. Other column names map with
+``id,category,url,visibility,language,product,updated_at`` and ``variants`` (言い換え): other
+ways customers ask the same question, one a line within the cell (Alt+Enter in Excel). Variants
+are not shown; they teach the question router (``retrieval.router``) which entry a question
+asks about. Other column names map with
 ``Defaults.columns``; a ticket export (Freshdesk's columns, or a mapping without question and
 answer) is loaded as tickets by ``helpdesk.load_ticket_rows``.
 """
@@ -29,7 +32,20 @@ _ALIASES = {
     "回答": "answer", "答え": "answer", "a": "answer",
     "カテゴリ": "category", "カテゴリー": "category", "公開範囲": "visibility",
     "言語": "language", "製品": "product", "更新日": "updated_at",
+    "言い換え": "variants", "類似質問": "variants", "別の聞き方": "variants",
+    "alternatives": "variants", "alternative_questions": "variants",
 }
+
+
+def parse_variants(cell: str | None, question: str) -> list[str]:
+    """The variants of one row: a line each, blank lines and repeats (of the question too) out.
+
+    >>> parse_variants("ログインできない\\n\\nパスワードを忘れた\\nログインできない", "再設定")
+    ['ログインできない', 'パスワードを忘れた']
+    """
+    out = dict.fromkeys(v for line in (cell or "").splitlines() if (v := clean(line)))
+    out.pop(question, None)
+    return list(out)
 
 
 def _header_name(name: str) -> str:
@@ -68,6 +84,7 @@ def load_faq_text(path: Path, text: str, defaults: Defaults) -> LoadResult:
                 continue
             record = dict(zip(header, row, strict=False))
             question, answer = clean(record.get("question")), clean(record.get("answer"))
+            variants = parse_variants(record.get("variants"), question)
             if not question or not answer:
                 result.problems.append(Problem(str(path), "row has an empty question or answer",
                                                line))
@@ -90,7 +107,8 @@ def load_faq_text(path: Path, text: str, defaults: Defaults) -> LoadResult:
                 product=clean(record.get("product")) or defaults.product,
                 url=clean(record.get("url")), category=clean(record.get("category")),
                 updated_at=clean(record.get("updated_at")),
-                meta={"faq_id": key} if record.get("id") else {},
+                meta=({"faq_id": key} if record.get("id") else {})
+                | ({"variants": variants} if variants else {}),
             ))
     except csv.Error as exc:
         raise LoadError(str(path), f"malformed CSV near line {reader.line_num} ({exc})") from exc

@@ -100,3 +100,11 @@ def test_heavier_weight_decides_disagreement(name: str) -> None:
 def test_missing_weight_defaults_to_one() -> None:
     assert convex_fusion(RUNS, weights={"bm25": 1.0}) == convex_fusion(RUNS)
     assert reciprocal_rank_fusion(RUNS, weights={"dense": 1.0}) == reciprocal_rank_fusion(RUNS)
+
+
+def test_convex_fusion_adds_probabilities_as_they_are() -> None:
+    runs = {"bm25": {"x": 2.0, "y": 1.0}, "router": {"y": 0.3, "z": 0.1}}
+    fused = dict(convex_fusion(runs, probabilities=("router",)))
+    # min-max would give the unsure router's top item 1.0 and its last 0.0
+    assert fused == pytest.approx({"x": 1.0, "y": 0.3, "z": 0.1})
+    assert dict(convex_fusion(runs))["y"] == pytest.approx(1.0)
