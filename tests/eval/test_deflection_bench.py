@@ -144,3 +144,22 @@ def test_calibration_options_are_checked():
         Calibration(level=0.3)
     with pytest.raises(ValueError, match="oos_share"):
         Calibration(oos_share=1.0)
+
+
+def test_clinc150_variants_reach_the_faq_sheet(tmp_path: Path):
+    from eval.corpus_kb import write_corpus_csv
+    from ingest.loaders import Defaults
+    from ingest.loaders.faq_csv import load_faq_csv
+
+    raw = {"train": [["hi there", "greet"], ["good morning", "greet"], ["bye now", "leave"]],
+           "val": [["hello", "greet"]], "oos_val": [], "oos_train": [],
+           "test": [["hey", "greet"]], "oos_test": []}
+    (tmp_path / "data_full.json").write_text(json.dumps(raw), encoding="utf-8")
+    _, test, _ = clinc150_splits(tmp_path, examples=1, variants=5)
+    assert test.corpus["greet"] == ("greet", "hi there")  # --examples: the entry's text
+    assert test.variants == {"greet": ["hi there", "good morning"], "leave": ["bye now"]}
+    write_corpus_csv(test, tmp_path / "csv")
+    docs = load_faq_csv(tmp_path / "csv" / "corpus-000.csv", Defaults()).documents
+    assert {d.meta["faq_id"]: d.meta["variants"] for d in docs} == test.variants
+    _, plain, _ = clinc150_splits(tmp_path, examples=1)
+    assert plain.variants == {}
