@@ -9,10 +9,12 @@ point estimate that falls short on new queries about half of the time). When no 
 qualifies, the deflector hands off every query (coverage 0) and the result says so.
 
 - CLINC150: one FAQ entry per intent from the training split (``--examples`` utterances of
-  it); calibrated on all its non-test queries that the corpus is not built from: ``val`` +
-  ``oos_val`` + ``oos_train`` (3,000 + 200; ``--no-oos-train``: without ``oos_train``), scored
-  on ``test`` + ``oos_test`` (4,500 + 1,000 queries). The calibration queries have few
-  out-of-scope ones (6%, 3% without ``oos_train``), far fewer than a chatbot sees, so their
+  it as its text, ``--variants`` of them as its variants, which train the question router of
+  ``retrieval.router``); calibrated on all its non-test queries that the corpus is not built
+  from: ``val`` + ``oos_val`` + ``oos_train`` (3,000 + 200; ``--no-oos-train``: without
+  ``oos_train``), scored on ``test`` + ``oos_test`` (4,500 + 1,000 queries). The calibration
+  queries have few out-of-scope ones (6%, 3% without ``oos_train``), far fewer than a chatbot
+  sees, so their
   weight is set for precision at ``--oos-share`` (default 20%) out-of-scope traffic whatever
   their count (``--weighted-fit`` fits the confidence curve for that traffic too); the
   harness's plain choice is reported beside it.
