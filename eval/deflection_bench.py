@@ -14,10 +14,9 @@ qualifies, the deflector hands off every query (coverage 0) and the result says 
   from: ``val`` + ``oos_val`` + ``oos_train`` (3,000 + 200; ``--no-oos-train``: without
   ``oos_train``), scored on ``test`` + ``oos_test`` (4,500 + 1,000 queries). The calibration
   queries have few out-of-scope ones (6%, 3% without ``oos_train``), far fewer than a chatbot
-  sees, so their
-  weight is set for precision at ``--oos-share`` (default 20%) out-of-scope traffic whatever
-  their count (``--weighted-fit`` fits the confidence curve for that traffic too); the
-  harness's plain choice is reported beside it.
+  sees, so their weight is set for precision at ``--oos-share`` (default 20%) out-of-scope
+  traffic whatever their count (``--weighted-fit`` fits the confidence curve for that traffic
+  too); the harness's plain choice is reported beside it.
 - LocalgovFAQ: a correct answer is a top source of grade 2 (it fully answers); 2-fold
   cross-validation over the queries (calibrate on one half, score the other, then swap).
   Reported: how many of the 162 queries no FAQ fully answers are handed off.
