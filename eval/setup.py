@@ -74,7 +74,8 @@ def retrieval_config(kb_dir: Path, options: EvalOptions) -> RetrievalConfig:
     if options.fusion is not None:
         changes["fusion"] = options.fusion
     if options.bm25_weight is not None:
-        changes["weights"] = {"bm25": options.bm25_weight, "dense": 1.0 - options.bm25_weight}
+        changes["weights"] = {**config.weights, "bm25": options.bm25_weight,
+                              "dense": 1.0 - options.bm25_weight}  # the router's is kept
     return dataclasses.replace(config, **changes) if changes else config
 
 
