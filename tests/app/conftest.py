@@ -8,7 +8,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import IO
@@ -31,11 +31,13 @@ def _free_port() -> int:
 
 @contextmanager
 def server_process(kb_home: Path, api_keys: str, timeout: float = 90,
-                   prefix: Sequence[str] = ()) -> Iterator[tuple[subprocess.Popen[bytes], str]]:
+                   prefix: Sequence[str] = (), env: Mapping[str, str] | None = None,
+                   ) -> Iterator[tuple[subprocess.Popen[bytes], str]]:
     """`kotae serve` on a free loopback port for ``kb_home``, started through ``prefix`` (a
-    command such as ``setpriv ...``); yields the process and its base URL."""
+    command such as ``setpriv ...``) with ``env`` added to the environment; yields the process
+    and its base URL."""
     port = _free_port()
-    env = {**os.environ, "KOTAE_API_KEYS": api_keys}
+    env = {**os.environ, **(env or {}), "KOTAE_API_KEYS": api_keys}
     # The server's output goes to a file: a pipe nobody reads fills up (one access line per
     # request) and then blocks the server.
     log = tempfile.TemporaryFile()  # noqa: SIM115 - closed when the server stops

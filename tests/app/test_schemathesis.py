@@ -9,17 +9,9 @@ that publish a new index, no coverage or stateful phase.
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
-import time
 from collections import Counter
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
-import httpx
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, Phase, given, settings
@@ -47,46 +39,14 @@ OPERATIONS = [f"{method.upper()} {path}" for path, item in
               for method in item]
 
 
-@contextmanager
-def serving(kb_home: Path, log: Path, timeout: float = 90) -> Iterator[str]:
-    """`kotae serve` for ``kb_home`` on a free loopback port, its output in ``log`` (a pipe
-    nobody reads would fill with access lines and stop the server); yields the base URL."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    env = {**os.environ, "KOTAE_RATE_LIMIT_PER_MINUTE": "0",
-           "KOTAE_API_KEYS": f"agent:{KEYS[Role.AGENT]},admin:{KEYS[Role.ADMIN]}"}
-    with log.open("wb") as out:
-        proc = subprocess.Popen([sys.executable, "-m", "app", "serve", "--kb", str(kb_home),
-                                 "--port", str(port)], env=env, stdout=out,
-                                stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + timeout
-        while True:
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"server did not start:\n{log.read_text(errors='replace')}")
-            try:
-                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.2)
-        yield base
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-
-
 @pytest.fixture(scope="module")
-def fuzz_server(sample_settings, tmp_path_factory, copy_kb) -> Iterator[tuple[str, Path]]:
-    work = tmp_path_factory.mktemp("fuzz")
-    home = copy_kb(sample_settings.home, work / "kb")  # never the shared sample KB
-    with serving(home, work / "server.log") as base:
-        yield base, work / "server.log"
+def fuzz_server(sample_settings, tmp_path_factory, copy_kb, serve_process):
+    """A real `kotae serve` on a copy of the sample KB (never the shared one), rate limit off;
+    yields its base URL and the process (whose ``output()`` is what the server printed)."""
+    home = copy_kb(sample_settings.home, tmp_path_factory.mktemp("fuzz") / "kb")
+    keys = f"agent:{KEYS[Role.AGENT]},admin:{KEYS[Role.ADMIN]}"
+    with serve_process(home, keys, env={"KOTAE_RATE_LIMIT_PER_MINUTE": "0"}) as (proc, base):
+        yield base, proc
     print(f"\nschemathesis: {sum(RAN.values())} examples on {len(OPERATIONS)} operations, "
           f"per caller: {dict(RAN)}")
 
@@ -95,7 +55,7 @@ def fuzz_server(sample_settings, tmp_path_factory, copy_kb) -> Iterator[tuple[st
 def live_schema(fuzz_server):
     """The schema as the running server publishes it. (Its operations are run through
     Hypothesis here, not ``schemathesis.pytest.from_fixture``: that one fails on pytest 9.2.)"""
-    base, _log = fuzz_server
+    base, _proc = fuzz_server
     return schemathesis.openapi.from_url(f"{base}/openapi.json", config=schemathesis.Config())
 
 
@@ -130,6 +90,6 @@ def test_operation_answers_as_documented(live_schema, fuzz_server, caller, label
     try:
         answers_as_documented()
     except Exception:
-        _base, log = fuzz_server  # a 5xx's traceback is in the server's log
-        print("server log (end):\n" + log.read_text(errors="replace")[-6000:])
+        _base, proc = fuzz_server  # a 5xx's traceback is in the server's log
+        print("server log (end):\n" + proc.output()[-6000:])
         raise
