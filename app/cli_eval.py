@@ -35,7 +35,7 @@ ReportDir = Annotated[Path | None, typer.Option("--report", help="Report folder 
                       "(default: eval-reports/<command>-<dataset>).", show_default=False)]
 Fusion = Annotated[str | None, typer.Option(help="Override the fusion: convex or rrf.")]
 Bm25Weight = Annotated[float | None, typer.Option(help="Override the fusion weights: BM25 gets "
-                       "this, dense 1 - this.")]
+                       "this, dense 1 - this (the question router keeps its own weight).")]
 Sudachi = Annotated[str | None, typer.Option(help="Override the Sudachi split mode: A, B or C.")]
 
 

@@ -38,7 +38,9 @@ def test_fusion_override_does_not_touch_the_kb_settings(tiny_beir: Path, tmp_pat
     options = EvalOptions(kb_dir=tmp_path / "kb", fusion="rrf", bm25_weight=0.3)
     out = run_retrieval_eval(tiny_beir, ["hybrid"], tmp_path / "r", options, embedder=embedder)
     config = read_results(tmp_path / "r")["retrieval_config"]
-    assert config["fusion"] == "rrf" and config["weights"] == {"bm25": 0.3, "dense": 0.7}
+    # --bm25-weight splits bm25/dense; the question router's weight is left as configured
+    assert config["fusion"] == "rrf"
+    assert config["weights"] == {"bm25": 0.3, "dense": 0.7, "router": 1.0}
     assert not (tmp_path / "kb" / "settings.json").exists()
     assert out.result.metrics["hybrid"]["ndcg@10"] > 0.5
 
