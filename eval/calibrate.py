@@ -5,7 +5,7 @@ dense agree on the top document and weighted margins over the runner-up document
 document's share of the nearest chunks (``retrieval.ConfidenceModel``). A logistic regression
 of "the top hit is right" on those features has exactly that shape:
 ``z = a·cos + b·agree + m·cosine margin + f·fused margin + s·top share + r·router probability
-+ c`` gives
++ p·(phrasing cosine − cos) + c`` gives
 ``scale = a``, ``center = -c / a``, ``agreement_bonus = b`` and the other weights as they are.
 
 Example:
@@ -21,6 +21,7 @@ from pathlib import Path
 
 from eval.deflection import Sample
 from retrieval import ConfidenceModel, RetrievalConfig
+from retrieval.confidence import phrasing_lift
 
 
 class CalibrationError(ValueError):
@@ -29,7 +30,7 @@ class CalibrationError(ValueError):
 
 def _features(s: Sample) -> list[float]:
     return [float(s.top_cosine or 0.0), float(s.arms_agree), s.cosine_margin, s.fused_margin,
-            s.top_share, s.router_prob]
+            s.top_share, s.router_prob, phrasing_lift(s.top_cosine, s.phrasing_cosine)]
 
 
 def fit_confidence(samples: Sequence[Sample], oos_weight: float = 1.0) -> ConfidenceModel:
@@ -51,20 +52,22 @@ def fit_confidence(samples: Sequence[Sample], oos_weight: float = 1.0) -> Confid
     # Weak regularisation: cosines span a narrow range, so the slope is large by nature.
     fit = LogisticRegression(C=1e4, max_iter=5000).fit(
         [_features(s) for s in usable], labels, sample_weight=weights)
-    slope, bonus, margin, fused_margin, share, router = (float(x) for x in fit.coef_[0])
+    slope, bonus, margin, fused_margin, share, router, phrasing = (
+        float(x) for x in fit.coef_[0])
     intercept = float(fit.intercept_[0])
     if slope <= 0:
         raise CalibrationError(f"a higher cosine did not mean a right answer (slope {slope:.3f});"
                                " the confidence curve cannot be fitted on this data")
     return ConfidenceModel(center=-intercept / slope, scale=slope, agreement_bonus=bonus,
                            margin_weight=margin, fused_margin_weight=fused_margin,
-                           share_weight=share, router_weight=router)
+                           share_weight=share, router_weight=router,
+                           phrasing_weight=phrasing)
 
 
 def rescore(samples: Sequence[Sample], model: ConfidenceModel) -> list[float]:
     """Each sample's confidence under ``model`` (as the searcher computes it in hybrid mode)."""
     return [model(s.top_cosine, s.arms_agree, s.cosine_margin, s.fused_margin, s.top_share,
-                  s.router_prob) for s in samples]
+                  s.router_prob, s.phrasing_cosine) for s in samples]
 
 
 def save_calibration(kb_dir: Path, threshold: float,

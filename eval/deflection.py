@@ -46,6 +46,7 @@ class Sample:
     fused_margin: float = 0.0
     top_share: float = 0.0
     router_prob: float = 0.0
+    phrasing_cosine: float | None = None
 
     @classmethod
     def of(cls, qid: str, in_scope: bool, correct: bool, confidence: float,
@@ -54,7 +55,7 @@ class Sample:
             return cls(qid, in_scope, correct, confidence, None, False)
         return cls(qid, in_scope, correct, confidence, features.top_cosine, features.arms_agree,
                    features.cosine_margin, features.fused_margin, features.top_share,
-                   features.router_prob)
+                   features.router_prob, features.phrasing_cosine)
 
 
 @dataclass(frozen=True)

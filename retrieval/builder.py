@@ -40,6 +40,12 @@ class BuildResult:
     reused: int
 
 
+# Bumped when a snapshot's files change shape, so that the next ingest rebuilds the snapshot
+# (from cached embeddings) instead of keeping one this version reads differently.
+# 2: the question router keeps its phrasings' embeddings.
+SNAPSHOT_FORMAT = "2"
+
+
 def build_snapshot(
     store: KBStore,
     snapshots: SnapshotDir,
@@ -59,7 +65,7 @@ def build_snapshot(
         "updated_at": d.updated_at,
     } for c, d in pairs]
     texts = [c.indexed_text for c, _ in pairs]
-    fingerprint = stable_hash(embedder.id, tokenizer.id, index_type,
+    fingerprint = stable_hash(SNAPSHOT_FORMAT, embedder.id, tokenizer.id, index_type,
                               *(f"{c.id}:{d.content_hash}" for c, d in pairs), length=32)
     current = snapshots.current()
     if current is not None and not force:

