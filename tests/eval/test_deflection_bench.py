@@ -3,6 +3,7 @@ the metrics of a run (the benchmark itself runs on the real datasets, see the RE
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 from pathlib import Path
@@ -84,12 +85,12 @@ def test_the_bench_bound_is_the_harness_bound_with_the_out_of_scope_weight():
         deflection.bounded_threshold(conf, samples, 0.8, level=1.0)
 
 
-def test_the_default_calibration_is_the_bootstrap_bound():
+def test_a_bootstrap_bound_is_stricter_than_the_point_estimate():
     # 40 queries, confidence falling; right except every 5th from rank 10 on (precision 0.85
     # on the queries as drawn at the bottom): the bound is stricter than the point estimate.
     samples = [Sample(str(i), True, i < 10 or i % 5 != 0, 0.0, 0.9 - i / 100, False)
                for i in range(40)]
-    how = Calibration(target=0.85, oos_share=0.0)
+    how = Calibration(target=0.85, oos_share=0.0, level=deflection.DEFAULT_LEVEL)
     bounded, point = choose_calibration(samples, how), choose_calibration(
         samples, Calibration(target=0.85, oos_share=0.0, level=None))
     assert bounded["threshold"] > point["threshold"] == point["harness_threshold"]
@@ -130,18 +131,24 @@ def test_clinc150_calibrates_on_its_non_test_queries(tmp_path: Path):
 def test_level_zero_is_the_point_estimate_and_a_bad_level_is_refused(capsys):
     base = ["clinc150", "--src", ".", "--kb", "."]
     args, how = parse_args(base)
-    assert how == Calibration() and how.level == 0.9 and args.oos_train
+    assert how == Calibration() and how.level == "auto" and args.oos_train
+    assert parse_args([*base, "--level", "0.95"])[1].level == 0.95
     args, how = parse_args([*base, "--level", "0", "--no-oos-train"])
     assert how.level is None and not args.oos_train  # the protocol before
     with pytest.raises(SystemExit) as exc:
         main([*base, "--level", "0.3"])
     assert exc.value.code == 2 and "level" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as exc:
+        parse_args([*base, "--level", "high"])
+    assert exc.value.code == 2 and "not a number or 'auto'" in capsys.readouterr().err
 
 
 def test_calibration_options_are_checked():
-    assert Calibration().level == 0.9 and not Calibration().weighted_fit
+    assert Calibration().level == "auto" and not Calibration().weighted_fit
     with pytest.raises(ValueError, match="level"):
         Calibration(level=0.3)
+    with pytest.raises(ValueError, match="level"):
+        Calibration(level="high")
     with pytest.raises(ValueError, match="oos_share"):
         Calibration(oos_share=1.0)
 
@@ -163,3 +170,39 @@ def test_clinc150_variants_reach_the_faq_sheet(tmp_path: Path):
     assert {d.meta["faq_id"]: d.meta["variants"] for d in docs} == test.variants
     _, plain, _ = clinc150_splits(tmp_path, examples=1)
     assert plain.variants == {}
+
+
+def _noisy_samples(n: int, seed: int) -> list[Sample]:
+    """In-scope queries whose top hit is right more often at a higher confidence, plus 10%
+    out of scope with middling confidence."""
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    out = []
+    for i in range(n):
+        if rng.random() < 0.1:
+            out.append(Sample(f"o{i}", False, False, 0.0, float(rng.normal(0.83, 0.02)), False))
+        else:
+            cos = float(rng.normal(0.87, 0.02))
+            out.append(Sample(f"q{i}", True, bool(rng.random() < (cos - 0.78) / 0.12), 0.0,
+                              cos, False))
+    return out
+
+
+def test_auto_level_holds_on_held_out_halves():
+    from eval.deflection_bench import LEVELS, MISS_RATE, choose_level, held_out_precision
+
+    samples = _noisy_samples(600, seed=6)
+    how = Calibration(target=0.9, oos_share=0.2)
+    level, study = choose_level(samples, how, halvings=5)
+    assert level in LEVELS and [row["level"] for row in study] == list(LEVELS[:len(study)])
+    # every level tried before the chosen one missed the target too often; the chosen one not,
+    # unless it is the last resort
+    assert all(row["held_out_below_target"] > MISS_RATE for row in study[:-1])
+    assert study[-1]["level"] == level
+    assert study[-1]["held_out_below_target"] <= MISS_RATE or level == LEVELS[-1]
+    assert choose_level(samples, how, halvings=5) == (level, study)  # seeded
+    chosen = choose_calibration(samples, how)  # the study's default halvings
+    assert (chosen["level"], chosen["level_study"]) == choose_level(samples, how)
+    held = held_out_precision(samples[:300], samples[300:], dataclasses.replace(how, level=level))
+    assert held is None or 0.0 <= held <= 1.0
