@@ -10,9 +10,9 @@ probability how sure the question router (``retrieval.router``) is of it, the ph
 how close the query is to a known way of asking for it (see ``ConfidenceFeatures``). The
 phrasing cosine enters as its lift over the top cosine: the two move together, so a fit on
 both as they are can give the top cosine a negative slope, which ``center``/``scale`` cannot
-express; the lift spans the same linear model. All are KB settings that the eval harness calibrates on labelled
-queries; the defaults suit multilingual-e5-small and leave the newer terms out (weight 0), so a
-KB calibrated before they existed keeps its confidence.
+express; the lift spans the same linear model. All are KB settings that the eval harness
+calibrates on labelled queries; the defaults suit multilingual-e5-small and leave the newer
+terms out (weight 0), so a KB calibrated before they existed keeps its confidence.
 
 Example:
     >>> model = ConfidenceModel(center=0.85, scale=26.0, agreement_bonus=2.6, margin_weight=40.0)

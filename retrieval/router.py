@@ -7,10 +7,11 @@ entry; at query time it is one matrix product on the query embedding the dense a
 anyway. It is a third retrieval arm, fused with BM25 and dense, and its probability of the top
 hit's entry is a confidence feature. The router also keeps the phrasings' embeddings: the
 query's cosine to the nearest phrasing of the top hit's entry is a second feature, the one
-that best tells questions no entry answers from the rest (CLINC150 validation, AUROC 0.97). A query and an FAQ question are both questions, so a
-classifier over many phrasings separates entries that one embedding per passage blurs
-(CLINC150 validation, docs/benchmarks.md: the right entry first for 0.88 of in-scope queries
-by nearest phrasing, 0.95 by the router).
+that best tells questions no entry answers from the rest (CLINC150 validation, AUROC 0.97).
+A query and an FAQ question are both questions, so a classifier over many phrasings
+separates entries that one embedding per passage blurs (CLINC150 validation,
+docs/benchmarks.md: the right entry first for 0.88 of in-scope queries by nearest phrasing,
+0.95 by the router).
 
 Visibility holds here as in the other arms: entries the caller may not read are masked out
 before the softmax, so a public search is routed among public entries only.
@@ -26,6 +27,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -124,11 +126,12 @@ class QuestionRouter:
         return out
 
     def save(self, path: Path) -> None:
-        extra = ({} if self.phrasings is None else
-                 {"phrasings": self.phrasings, "starts": self.starts})
+        arrays: dict[str, Any] = {"doc_ids": np.array(self.doc_ids, dtype=str),
+                                  "weights": self.weights, "bias": self.bias}
+        if self.phrasings is not None and self.starts is not None:
+            arrays |= {"phrasings": self.phrasings, "starts": self.starts}
         with open(path, "wb") as fh:
-            np.savez(fh, doc_ids=np.array(self.doc_ids, dtype=str), weights=self.weights,
-                     bias=self.bias, **extra)
+            np.savez(fh, **arrays)
 
     @classmethod
     def load(cls, path: Path) -> QuestionRouter:

@@ -96,7 +96,8 @@ def test_router_nearest_phrasing_per_entry() -> None:
     query = rng.normal(size=5)
     unit = vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
     cosines = unit @ (query / np.linalg.norm(query))
-    expected = [max(c for c, lab in zip(cosines, labels) if lab == doc) for doc in "abc"]
+    expected = [max(c for c, lab in zip(cosines, labels, strict=True) if lab == doc)
+                for doc in "abc"]
     np.testing.assert_allclose(router.nearest(query), expected, atol=1e-5)
     masked = router.nearest(query, allowed=np.array([True, False, True]))
     assert masked[1] == 0.0 and masked[0] == pytest.approx(expected[0], abs=1e-5)
