@@ -33,6 +33,7 @@ from app.routes import help as help_routes
 from app.routes import search as search_routes
 from app.routes import session as session_routes
 from app.routes import suggest as suggest_routes
+from app.routes import typeahead as typeahead_routes
 from app.services import open_searcher, store_for
 from app.settings import Settings
 from kb import KBError, SnapshotNotFound
@@ -111,6 +112,7 @@ def create_app(settings: Settings | None = None, searcher: Searcher | None = Non
     app.include_router(agent_routes.router)
     app.include_router(gaps_routes.router)  # content owners: FAQ gaps (editor key)
     app.include_router(content_routes.router)
+    app.include_router(typeahead_routes.router)  # editors: allow and block suggestions
     for public in (help_routes, contact_routes, feedback_routes, deflect_routes):
         app.include_router(public.router)  # help center and deflection: public only
     install_limits(app, settings.max_body_bytes,  # inside observability: 413s are logged too

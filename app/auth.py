@@ -109,6 +109,12 @@ class Authenticator:
             return None
         return Caller(Role(stored.role), key_id=stored.id, name=stored.name, via="key")
 
+    def client_tag(self, client: str) -> str:
+        """A keyed hash of who is asking (an address or a key id, as the rate limiter counts
+        them): the query log counts distinct clients without keeping their addresses."""
+        mac = hmac.new(self._secret, b"client:" + client.encode(), hashlib.sha256)
+        return mac.hexdigest()[:32]
+
     # Session cookies: "key_id.expires.signature", signed with the KB's own secret.
     def _sign(self, payload: str) -> str:
         return hmac.new(self._secret, payload.encode(), hashlib.sha256).hexdigest()

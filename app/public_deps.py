@@ -1,5 +1,6 @@
 """Dependencies of the public routes (help center, deflection, feedback): the KB store and
-query log, the deflector, the per-client rate limit, the help page's session.
+query log, the deflector, search suggestions, the per-client rate limit, the help page's
+session and who the client is.
 
 The store and the limiter are made on first use and kept on ``app.state`` (nothing at import).
 """
@@ -12,14 +13,16 @@ from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request
 
-from app.auth import Caller, current_caller
+from app.auth import Caller, authenticator, current_caller
 from app.deps import get_searcher, get_settings
 from app.ratelimit import RateLimiter
 from app.services import store_for
 from app.settings import Settings
 from kb import Hit, KBStore, QueryLog
-from retrieval import Searcher
+from kb.typeahead_rules import TypeaheadRules
+from retrieval import Audience, Searcher
 from suggest.deflect import Deflector
+from suggest.typeahead import BlockedWords, Typeahead
 
 SESSION_COOKIE = "kotae_sid"
 _LOCK = threading.RLock()  # re-entered: the query log makes the store it needs
@@ -43,8 +46,27 @@ def get_kb_store(request: Request) -> KBStore:
 
 
 def get_query_log(request: Request) -> QueryLog:
-    log: QueryLog = _state(request, "query_log", lambda: QueryLog(get_kb_store(request)))
+    days = get_settings(request).query_log_retention_days
+    log: QueryLog = _state(request, "query_log", lambda: QueryLog(get_kb_store(request), days))
     return log
+
+
+def get_typeahead_rules(request: Request) -> TypeaheadRules:
+    rules: TypeaheadRules = _state(request, "typeahead_rules",
+                                   lambda: TypeaheadRules(get_kb_store(request)))
+    return rules
+
+
+def get_typeahead(request: Request) -> Typeahead:
+    def make() -> Typeahead:
+        s, searcher = get_settings(request), get_searcher(request)
+        return Typeahead(get_query_log(request), get_typeahead_rules(request),
+                         titles=lambda: searcher.titles(Audience.PUBLIC),
+                         blocked=BlockedWords.load(s.home), min_clients=s.typeahead_min_clients,
+                         window_days=s.typeahead_window_days)
+
+    typeahead: Typeahead = _state(request, "typeahead", make)
+    return typeahead
 
 
 def get_limiter(request: Request) -> RateLimiter:
@@ -73,6 +95,13 @@ def client_key(request: Request, caller: Caller, trust_proxy: bool) -> str:
     if trust_proxy and forwarded:
         return "ip:" + forwarded.split(",")[0].strip()
     return "ip:" + (request.client.host if request.client else "unknown")
+
+
+def client_tag(request: Request, caller: Annotated[Caller, Depends(current_caller)]) -> str:
+    """Dependency: who is asking, as the rate limiter counts clients, as a keyed hash (what the
+    query log keeps to count distinct clients)."""
+    key = client_key(request, caller, get_settings(request).trust_proxy)
+    return authenticator(request).client_tag(key)
 
 
 def rate_limited(request: Request, caller: Annotated[Caller, Depends(current_caller)]) -> None:

@@ -2,7 +2,33 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, Field
+import unicodedata
+from typing import Annotated
+
+from pydantic import AfterValidator, BaseModel, Field
+
+
+def printable(value: str) -> str:
+    """A name or label a person typed: surrounding spaces dropped, then at least one visible
+    character and no control or format characters (``\\x00``, ``\\u0085``, ``\\u200b``...).
+
+    >>> printable("  Sato (support)  ")
+    'Sato (support)'
+    """
+    value = value.strip()
+    if not value:
+        raise ValueError("must contain visible characters")
+    bad = next((c for c in value if unicodedata.category(c) in ("Cc", "Cf", "Co", "Cs", "Zl",
+                                                               "Zp")), None)
+    if bad is not None:
+        raise ValueError(f"must not contain the control character U+{ord(bad):04X}")
+    return value
+
+
+def Label(max_length: int, description: str) -> type[str]:  # noqa: N802 (a type)
+    """A printable text field of 1 to ``max_length`` characters (see ``printable``)."""
+    return Annotated[str, Field(min_length=1, max_length=max_length, description=description),
+                     AfterValidator(printable)]  # type: ignore[return-value]
 
 
 class ArmScores(BaseModel):

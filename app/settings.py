@@ -44,8 +44,15 @@ class Settings(BaseSettings):
                                   "before the per-minute rate applies.")
     trust_proxy: bool = Field(False, description="Identify clients by X-Forwarded-For (only "
                               "behind a reverse proxy you run).")
-    typeahead_min_sessions: int = Field(2, ge=1, description="Sessions that must have asked a "
-                                        "question before the help page suggests it to others.")
+    typeahead_min_clients: int = Field(5, ge=1, description="Distinct clients (addresses or "
+                                       "keys, as the rate limit counts them) that must have "
+                                       "asked a question before the help center suggests it "
+                                       "to other customers.")
+    typeahead_window_days: int = Field(90, ge=1, description="Only questions asked in this "
+                                       "many days count toward a suggestion.")
+    query_log_retention_days: int = Field(365, ge=0, description="Days the query log keeps a "
+                                          "search, vote or contact (already redacted when "
+                                          "written); older ones are deleted. 0 = keep all.")
     max_body_bytes: int = Field(1024 * 1024, ge=1, description="Largest request body; larger "
                                 "ones get 413 (uploads of documents have their own limit).")
 

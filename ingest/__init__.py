@@ -8,7 +8,7 @@ from ingest.loaders import LOADERS, Defaults
 from ingest.pipeline import IngestReport, chunk_document, discover, ingest_paths
 from ingest.quality import text_problem
 from ingest.quarantine import Quarantine, QuarantineEntry
-from ingest.redact import redact_text
+from kb.redact import redact_text
 
 __all__ = [
     "LOADERS", "Defaults", "IngestError", "IngestReport", "LoadError", "Problem", "Quarantine",

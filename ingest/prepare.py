@@ -18,8 +18,8 @@ from ingest.chunking import chunk_text
 from ingest.errors import LoadError, Problem
 from ingest.loaders import Defaults, loader_for
 from ingest.quality import text_problem
-from ingest.redact import redact_text
 from kb import Chunk, Document, Kind
+from kb.redact import redact_text
 
 
 @dataclass

@@ -49,6 +49,9 @@ class QueryEventRow(Base):
     channel: Mapped[str] = mapped_column(String(16), index=True)
     event: Mapped[str] = mapped_column(String(16))
     session_id: Mapped[str] = mapped_column(String(64), default="", index=True)
+    # Who asked, as the rate limiter counts callers (an address or a key), kept only as a keyed
+    # hash: popular questions count distinct clients, which a cookie-less script cannot fake.
+    client: Mapped[str] = mapped_column(String(32), default="", server_default="", index=True)
     parent_id: Mapped[str] = mapped_column(String(32), default="")
     query: Mapped[str] = mapped_column(Text, default="")
     query_norm: Mapped[str] = mapped_column(Text, default="", index=True)
@@ -76,7 +79,8 @@ def query_key(text: str) -> str:
 class QueryEvent:
     """One logged event. ``hits`` are ``{"doc_id", "title", "score"}`` dicts, best first;
     ``via`` is the caller's own name for where the question came from (``chatbot``,
-    ``contact-form``...); ``ticket`` the pre-filled or sent ticket of a hand-off."""
+    ``contact-form``...); ``ticket`` the pre-filled or sent ticket of a hand-off; ``client``
+    the keyed hash of who asked (see ``QueryEventRow.client``)."""
 
     channel: Channel
     event: EventType
@@ -92,6 +96,7 @@ class QueryEvent:
     parent_id: str = ""
     via: str = ""
     ticket: dict[str, Any] | None = None
+    client: str = ""
     id: str = ""
     created_at: str = ""
     updated_at: str = ""
@@ -99,8 +104,9 @@ class QueryEvent:
     def __post_init__(self) -> None:
         self.channel, self.event = Channel(self.channel), EventType(self.event)
         self.action = Action(self.action)
-        if len(self.session_id) > 64 or len(self.via) > 32:
-            raise ValueError("session id (at most 64 characters) or via (at most 32) too long")
+        if len(self.session_id) > 64 or len(self.via) > 32 or len(self.client) > 32:
+            raise ValueError("session id (at most 64 characters), via or client (at most 32) "
+                             "too long")
 
     @classmethod
     def from_row(cls, row: QueryEventRow) -> QueryEvent:
@@ -109,5 +115,6 @@ class QueryEvent:
             language=row.language, session_id=row.session_id, hits=list(row.hits or []),
             confidence=row.confidence, action=Action(row.action), helpful=row.helpful,
             clicked_doc_id=row.clicked_doc_id, outcome=row.outcome, parent_id=row.parent_id,
-            via=row.via, ticket=dict(row.ticket) if row.ticket else None, id=row.id,
+            via=row.via, ticket=dict(row.ticket) if row.ticket else None, client=row.client,
+            id=row.id,
             created_at=row.created_at, updated_at=row.updated_at)

@@ -4,6 +4,12 @@ Clicks and votes update the event they follow, so the FAQ-gap report reads one r
 with what happened to it: the hits it got, the confidence, whether kotae answered or handed off,
 and whether the customer clicked, found it helpful, or wrote in.
 
+Customers type their own e-mail addresses, phone numbers and names into a help search box, so
+the log never stores what they typed as it is: the question and a hand-off's ticket are
+redacted at write time by the same redactor as ingested tickets (``kb.redact``), and nothing
+downstream (typeahead, the gap report, exports) can show raw personal data. Events older than
+the retention (``retention_days``) are deleted.
+
 Example:
     >>> log = QueryLog.for_dir("var/kb")
     >>> event_id = log.record(QueryEvent(channel=Channel.HELP, event=EventType.SEARCH,
@@ -15,17 +21,22 @@ Example:
 from __future__ import annotations
 
 import logging
+import threading
+import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from kb.errors import StoreUnavailable
 from kb.events import Action, Channel, EventType, QueryEvent, QueryEventRow, query_key
+from kb.normalise import normalise_query, normalise_text
+from kb.redact import redact_text
 from kb.store import KBStore
 
 __all__ = ["Action", "Channel", "EventType", "QueryEvent", "QueryEventRow", "QueryLog",
@@ -42,6 +53,25 @@ def _now() -> str:
 _OUTCOME_RANK = {"": 0, "clicked": 1, "helpful": 2, "not_helpful": 2, "contacted": 3}
 
 
+PRUNE_EVERY_S = 3600.0  # how often a writing log deletes events past the retention
+
+
+def redact_query(text: str) -> str:
+    """A question as the log keeps it: one normalised line, personal data replaced.
+
+    >>> redact_query("請求書 再発行 yamada@example.co.jp 090-1234-5678")
+    '請求書 再発行 [メール] [電話番号]'
+    """
+    return redact_text(normalise_query(text))
+
+
+def _redact_ticket(ticket: dict[str, Any] | None) -> dict[str, Any] | None:
+    if not ticket:
+        return None
+    return {k: redact_text(normalise_text(v)) if k in ("subject", "body") and isinstance(v, str)
+            else v for k, v in ticket.items()}
+
+
 def _like_prefix(prefix: str) -> str:
     escaped = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return escaped + "%"
@@ -53,13 +83,21 @@ class QueryLog:
     A write the store cannot take (read-only, locked) raises ``StoreUnavailable``; with
     ``best_effort`` (for logging that comes with a read, such as a search) it is skipped
     instead: the first skip is logged as a warning, later ones at debug level.
+
+    With ``retention_days`` (0: keep everything) a log that writes deletes the events older
+    than that, at most once every ``PRUNE_EVERY_S`` seconds.
     """
 
-    def __init__(self, store: KBStore) -> None:
+    def __init__(self, store: KBStore, retention_days: int = 0) -> None:
         if not isinstance(store, KBStore):
             raise ValueError(f"QueryLog needs a KBStore, got {type(store).__name__}")
+        if retention_days < 0:
+            raise ValueError(f"retention_days must be >= 0 (0 = keep), got {retention_days}")
         self.store = store
+        self.retention_days = retention_days
         self._skipped = False
+        self._pruned_at: float | None = None
+        self._prune_lock = threading.Lock()
 
     @contextmanager
     def _writing(self, best_effort: bool) -> Iterator[None]:
@@ -74,27 +112,59 @@ class QueryLog:
             self._skipped = True
 
     @classmethod
-    def for_dir(cls, kb_dir: str | Path) -> QueryLog:
-        return cls(KBStore.for_dir(kb_dir))
+    def for_dir(cls, kb_dir: str | Path, retention_days: int = 0) -> QueryLog:
+        return cls(KBStore.for_dir(kb_dir), retention_days)
 
     def record(self, event: QueryEvent, *, best_effort: bool = False) -> str:
-        """Store ``event`` (a new id and time are given when it has none); returns the id, or
-        "" when ``best_effort`` and the store could not take it."""
+        """Store ``event`` (a new id and time are given when it has none) with its question
+        and ticket redacted; returns the id, or "" when ``best_effort`` and the store could
+        not take it."""
         event.id = event.id or uuid.uuid4().hex
         event.created_at = event.created_at or _now()
-        # A write the store refuses ends the block (when best-effort) before the return.
-        with self._writing(best_effort), self.store.session() as s:
-            s.add(QueryEventRow(
-                id=event.id, created_at=event.created_at, updated_at=event.created_at,
-                channel=event.channel.value, event=event.event.value,
-                session_id=event.session_id, parent_id=event.parent_id, query=event.query,
-                query_norm=query_key(event.query), language=event.language,
-                hits=[dict(h) for h in event.hits], confidence=event.confidence,
-                action=event.action.value, helpful=event.helpful,
-                clicked_doc_id=event.clicked_doc_id, outcome=event.outcome, via=event.via,
-                ticket=dict(event.ticket) if event.ticket else None))
-            return event.id
-        return ""
+        query = redact_query(event.query)
+        written = False
+        # A write the store refuses ends the block (when best-effort) before ``written``.
+        with self._writing(best_effort):
+            with self.store.session() as s:
+                s.add(QueryEventRow(
+                    id=event.id, created_at=event.created_at, updated_at=event.created_at,
+                    channel=event.channel.value, event=event.event.value,
+                    session_id=event.session_id, client=event.client,
+                    parent_id=event.parent_id, query=query, query_norm=query_key(query),
+                    language=event.language, hits=[dict(h) for h in event.hits],
+                    confidence=event.confidence, action=event.action.value,
+                    helpful=event.helpful, clicked_doc_id=event.clicked_doc_id,
+                    outcome=event.outcome, via=event.via, ticket=_redact_ticket(event.ticket)))
+            written = True  # committed
+        if not written:
+            return ""
+        self._maybe_prune()
+        return event.id
+
+    def prune(self, older_than_days: int | None = None) -> int:
+        """Delete the events created more than ``older_than_days`` (default: the retention)
+        days ago; returns how many. Nothing is deleted when the retention is 0."""
+        days = self.retention_days if older_than_days is None else older_than_days
+        if days <= 0:
+            return 0
+        cutoff = (datetime.now(UTC) - timedelta(days=days)).isoformat(timespec="milliseconds")
+        with self._writing(best_effort=True), self.store.session() as s:
+            gone = s.execute(delete(QueryEventRow).where(QueryEventRow.created_at < cutoff))
+            count = int(getattr(gone, "rowcount", 0) or 0)
+            if count:
+                log.info("query log: %d event(s) older than %d days deleted", count, days)
+            return count
+        return 0
+
+    def _maybe_prune(self) -> None:
+        if self.retention_days <= 0:
+            return
+        now = time.monotonic()
+        with self._prune_lock:
+            if self._pruned_at is not None and now - self._pruned_at < PRUNE_EVERY_S:
+                return
+            self._pruned_at = now
+        self.prune()
 
     def update(self, event_id: str, *, helpful: bool | None = None,
                clicked_doc_id: str | None = None, outcome: str | None = None,
@@ -133,7 +203,7 @@ class QueryLog:
         False when the store cannot take the write."""
         if not session_id:
             return False
-        new = query_key(superseded_by)
+        new = query_key(redact_query(superseded_by))
         with self._writing(best_effort=True), self.store.session() as s:
             row = s.get(QueryEventRow, event_id)
             if row is None or row.session_id != session_id or row.outcome or \
@@ -163,30 +233,36 @@ class QueryLog:
         with Session(self.store.engine) as s:
             return [QueryEvent.from_row(row) for row in s.scalars(query)]
 
-    def popular_queries(self, prefix: str, *, limit: int = 8, min_sessions: int = 2,
-                        language: str | None = None, max_chars: int = 60) -> list[str]:
-        """Past questions starting with ``prefix`` that got a confident public answer.
+    def popular_queries(self, prefix: str, *, limit: int = 8, min_clients: int = 5,
+                        since: str | None = None, language: str | None = None,
+                        max_chars: int = 60) -> list[tuple[str, int]]:
+        """Past questions starting with ``prefix`` (any, when "") that got a confident public
+        answer, with how many distinct clients asked each, most asked first.
 
-        Only questions asked in ``min_sessions`` different sessions count (so one visitor
-        cannot plant a suggestion, and events without a session never surface); questions
-        voted unhelpful and long texts (pasted messages rather than questions) are left out.
+        Only questions asked by ``min_clients`` different clients (``since``, an ISO time, when
+        given) count: clients are what the rate limiter counts, so one visitor or script cannot
+        plant a question, and events without a client never surface. Questions voted unhelpful
+        and long texts (pasted messages rather than questions) are left out. This is only the
+        popularity rule: what may be shown to other customers is decided by the caller
+        (``kotae.suggest.typeahead``).
         """
-        key = query_key(prefix)
-        if not key:
-            return []
-        sessions = func.count(func.distinct(QueryEventRow.session_id))
-        query = (select(QueryEventRow.query_norm, func.min(QueryEventRow.query))
-                 .where(QueryEventRow.query_norm.like(_like_prefix(key), escape="\\"),
-                        func.length(QueryEventRow.query_norm) <= max_chars,
-                        QueryEventRow.session_id != "",
+        clients = func.count(func.distinct(QueryEventRow.client))
+        query = (select(QueryEventRow.query_norm, func.min(QueryEventRow.query), clients)
+                 .where(func.length(QueryEventRow.query_norm) <= max_chars,
+                        QueryEventRow.client != "",
                         QueryEventRow.action == Action.ANSWER.value,
                         QueryEventRow.channel.in_([Channel.HELP.value, Channel.DEFLECT.value]),
                         QueryEventRow.helpful.is_not(False))
                  .group_by(QueryEventRow.query_norm)
-                 .having(sessions >= min_sessions)
-                 .order_by(sessions.desc(), QueryEventRow.query_norm)
+                 .having(clients >= min_clients)
+                 .order_by(clients.desc(), QueryEventRow.query_norm)
                  .limit(limit))
+        key = query_key(prefix)
+        if key:  # "" (the editors' review): every popular question
+            query = query.where(QueryEventRow.query_norm.like(_like_prefix(key), escape="\\"))
         if language:
             query = query.where(QueryEventRow.language == language)
+        if since:
+            query = query.where(QueryEventRow.created_at >= since)
         with Session(self.store.engine) as s:
-            return [text.strip() for _norm, text in s.execute(query)]
+            return [(text.strip(), int(n)) for _norm, text, n in s.execute(query)]

@@ -37,6 +37,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
 from kb import sqlite
 from kb.errors import StoreReadOnly
+from kb.schema import upgrade
 from kb.types import Chunk, Document, Kind, Visibility
 
 log = logging.getLogger(__name__)
@@ -172,6 +173,8 @@ class KBStore:
             sqlite.configure(self.engine, where=str(db or url), read_only=self.read_only)
         try:
             Base.metadata.create_all(self.engine)
+            if not self.read_only:
+                upgrade(self.engine, Base.metadata)  # columns added since the KB was made
         except StoreReadOnly as exc:  # the tables it has can still be read
             log.warning("%s; tables kotae needs are missing, so their features fail", exc)
 

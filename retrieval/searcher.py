@@ -70,6 +70,7 @@ class _Loaded:
     class_rows: list[list[int]] = field(default_factory=list)
     class_of: dict[str, int] = field(default_factory=dict)  # doc id → router class
     masks: dict[tuple[Any, ...], np.ndarray] = field(default_factory=dict)
+    titles: dict[Audience, list[tuple[str, str]]] = field(default_factory=dict)
 
 
 class Searcher:
@@ -160,6 +161,20 @@ class Searcher:
 
     def manifest(self) -> Manifest:
         return self._current().manifest
+
+    def titles(self, audience: Audience) -> list[tuple[str, str]]:
+        """(title, language) of every document ``audience`` may read, in the serving snapshot
+        (FAQ entries are titled by their question). The same list until the next snapshot."""
+        loaded = self._current()
+        titles = loaded.titles.get(audience)
+        if titles is None:
+            allowed = self._mask(loaded, SearchFilter().for_audience(audience))
+            seen: dict[str, tuple[str, str]] = {}
+            for row, ok in zip(loaded.rows, allowed.tolist(), strict=True):
+                if ok and row["doc_id"] not in seen:
+                    seen[row["doc_id"]] = (row["title"], row["language"])
+            titles = loaded.titles[audience] = list(seen.values())
+        return titles
 
     # --- search ------------------------------------------------------------------------------
 

@@ -20,7 +20,7 @@ from starlette.datastructures import UploadFile  # what request.form() gives
 
 from app.auth import Caller, Role, allow, authenticator, current_caller
 from app.deps import get_searcher, get_settings
-from app.schemas import ErrorOut
+from app.schemas import ErrorOut, Label, printable
 from app.services import IngestBusy, run_ingest
 from ingest import LOADERS, Defaults
 from kb import Visibility
@@ -49,7 +49,7 @@ class CreatedKeyOut(KeyOut):
 
 class KeyIn(BaseModel):
     role: Role = Field(description="agent, editor or admin.")
-    name: str = Field(min_length=1, max_length=200, description="Who or what uses the key.")
+    name: Label(200, "Who or what uses the key (printable text).")  # type: ignore[valid-type]
 
 
 def _key_out(key: ApiKey) -> KeyOut:
@@ -186,6 +186,11 @@ async def _upload_form(request: Request) -> tuple[list[UploadFile], Visibility |
     if not isinstance(raw_visibility, str) or not isinstance(product, str) or len(product) > 128:
         raise HTTPException(422, "visibility must be public or internal and product at most "
                             "128 characters")
+    if product:
+        try:
+            product = printable(product)
+        except ValueError as exc:
+            raise HTTPException(422, f"product {exc}") from None
     try:
         visibility = Visibility(raw_visibility) if raw_visibility else None
     except ValueError:

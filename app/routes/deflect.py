@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, HTTPException, Path
 from pydantic import BaseModel, Field
 
 from app.auth import Role, allow
-from app.public_deps import get_deflector, get_query_log, rate_limited
+from app.public_deps import client_tag, get_deflector, get_query_log, rate_limited
 from app.schemas import ErrorOut
 from kb import Channel, EventType, QueryLog
 from suggest.deflect import Deflector
@@ -83,7 +83,8 @@ class RecordedOut(BaseModel):
                503: {"model": ErrorOut, "description": "No index has been built yet."}},
              **allow(Role.PUBLIC, rate_limited))
 def deflect(body: DeflectIn, deflector: Annotated[Deflector, Depends(get_deflector)],
-            log: Annotated[QueryLog, Depends(get_query_log)]) -> DeflectOut:
+            log: Annotated[QueryLog, Depends(get_query_log)],
+            client: Annotated[str, Depends(client_tag)]) -> DeflectOut:
     """Reads public articles and FAQ only, whatever key is sent. An answer is given only when
     the confidence reaches the KB's answer threshold (set by `kotae eval deflection`)."""
     try:
@@ -91,7 +92,7 @@ def deflect(body: DeflectIn, deflector: Annotated[Deflector, Depends(get_deflect
     except ValueError as exc:
         raise HTTPException(422, str(exc)) from None
     event = result.to_event(Channel.DEFLECT, EventType.DEFLECT, body.session_id or "")
-    event.via = body.channel or ""
+    event.via, event.client = body.channel or "", client
     event.ticket = result.ticket.to_dict() if result.ticket else None
     return DeflectOut.model_validate({"event_id": log.record(event), **result.to_dict()})
 

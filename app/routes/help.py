@@ -1,5 +1,5 @@
 """The customer help center: ``/help`` (search, server-rendered, enhanced by help.js),
-``/help/articles/{id}``, and ``GET /v1/typeahead`` (popular questions).
+``/help/articles/{id}``, and ``GET /v1/typeahead`` (search suggestions, ``suggest.typeahead``).
 
 Everything here reads public articles and FAQ only: searches go through the deflector (public
 audience inside retrieval) and articles are served only when public and not a ticket.
@@ -19,13 +19,16 @@ from app.help_i18n import LANG_COOKIE, LANGUAGES, MESSAGES, pick_language
 from app.help_view import answer_view, render_article, result_views, templates
 from app.public_deps import (
     SESSION_COOKIE,
+    client_tag,
     get_deflector,
     get_kb_store,
     get_query_log,
+    get_typeahead,
     session_id,
 )
 from kb import Action, Channel, EventType, KBStore, Kind, QueryLog, SnapshotNotFound, Visibility
 from suggest.deflect import Deflector
+from suggest.typeahead import Typeahead
 
 router = APIRouter()
 MAX_QUERY_CHARS = 500
@@ -63,9 +66,10 @@ def page_language(request: Request, lang: str | None) -> str:
 
 
 def search_context(request: Request, q: str, lang: str, deflector: Deflector, log: QueryLog,
-                   replace: str = "", record: bool = True) -> tuple[dict[str, Any], int]:
-    """Search ``q`` for a customer, log it (unless ``record`` is off: the page shown again
-    after a vote), and give the template context (and status)."""
+                   client: str, replace: str = "", record: bool = True
+                   ) -> tuple[dict[str, Any], int]:
+    """Search ``q`` for ``client`` (its tag), log it (unless ``record`` is off: the page shown
+    again after a vote), and give the template context (and status)."""
     q = q.strip()
     if not q:
         return {"q": "", "state": "idle"}, 200
@@ -80,6 +84,7 @@ def search_context(request: Request, q: str, lang: str, deflector: Deflector, lo
     event_id = ""
     if record:
         event = deflection.to_event(Channel.HELP, EventType.SEARCH, sid, action)
+        event.client = client
         event_id = log.record(event, best_effort=True)  # "" when the KB cannot take it
     if replace and replace != event_id:
         log.discard(replace, sid, superseded_by=q)
@@ -95,10 +100,12 @@ def search_context(request: Request, q: str, lang: str, deflector: Deflector, lo
             summary="The help-center search page (results rendered on the server)",
             responses=NO_INDEX, **allow(Role.PUBLIC))
 def help_page(request: Request, deflector: Annotated[Deflector, Depends(get_deflector)],
-              log: Annotated[QueryLog, Depends(get_query_log)], q: Q = "", lang: Lang = None,
+              log: Annotated[QueryLog, Depends(get_query_log)],
+              client: Annotated[str, Depends(client_tag)], q: Q = "", lang: Lang = None,
               voted: Annotated[str, Query(pattern="^(yes|no|)$")] = "") -> HTMLResponse:
     language = page_language(request, lang)
-    context, status = search_context(request, q, language, deflector, log, record=not voted)
+    context, status = search_context(request, q, language, deflector, log, client,
+                                     record=not voted)
     return page(request, "help.html", {**context, "voted": voted}, language, status)
 
 
@@ -106,10 +113,11 @@ def help_page(request: Request, deflector: Annotated[Deflector, Depends(get_defl
             summary="The results part of the help page (help.js fetches it as you type)",
             responses=NO_INDEX, **allow(Role.PUBLIC))
 def help_results(request: Request, deflector: Annotated[Deflector, Depends(get_deflector)],
-                 log: Annotated[QueryLog, Depends(get_query_log)], q: Q = "",
+                 log: Annotated[QueryLog, Depends(get_query_log)],
+                 client: Annotated[str, Depends(client_tag)], q: Q = "",
                  lang: Lang = None, replace: EventId = "") -> HTMLResponse:
     language = page_language(request, lang)
-    context, status = search_context(request, q, language, deflector, log, replace)
+    context, status = search_context(request, q, language, deflector, log, client, replace)
     return page(request, "help_results.html", context, language, status)
 
 
@@ -140,13 +148,14 @@ class TypeaheadOut(BaseModel):
 
 
 @router.get("/v1/typeahead", response_model=TypeaheadOut, tags=["help center"],
-            summary="Popular past questions that start with what the customer is typing",
+            summary="Search suggestions for what the customer is typing",
             **allow(Role.PUBLIC))
-def typeahead(log: Annotated[QueryLog, Depends(get_query_log)], request: Request,
+def typeahead(suggestions: Annotated[Typeahead, Depends(get_typeahead)],
               q: Annotated[str, Query(min_length=1, max_length=100)],
               lang: Lang = None,
               limit: Annotated[int, Query(ge=1, le=20)] = 8) -> TypeaheadOut:
-    """Only questions that got a confident public answer, asked in several sessions."""
-    min_sessions = request.app.state.settings.typeahead_min_sessions
-    return TypeaheadOut(suggestions=log.popular_queries(q, limit=limit, language=lang,
-                                                        min_sessions=min_sessions))
+    """Phrases editors allowed, the KB's public titles and FAQ questions, and questions that
+    many different customers asked (``KOTAE_TYPEAHEAD_MIN_CLIENTS``, default 5) and kotae
+    answered — never one holding personal data, a URL, a long number or a blocked word, and
+    never a phrase an editor blocked."""
+    return TypeaheadOut(suggestions=suggestions.suggest(q, language=lang, limit=limit))

@@ -1,4 +1,5 @@
-/* kotae content dashboard: GET v1/gaps, accept a proposal, export CSV / Markdown.
+/* kotae content dashboard: GET v1/gaps, accept a proposal, export CSV / Markdown; review the
+ * help center's search suggestions (GET v1/typeahead/review, allow or block a phrase).
  *
  * No framework, no build step. Text from the API goes into the page as text nodes only
  * (never innerHTML). The editor logs in with a key (session.js); the calls carry the session
@@ -142,7 +143,8 @@
   }
 
   function clearReport() {
-    ["summary", "gaps", "charts", "duplicates", "stale"].forEach(function (id) { clear($(id)); });
+    ["summary", "gaps", "charts", "duplicates", "stale", "typeahead-popular", "typeahead-allowed",
+     "typeahead-blocked"].forEach(function (id) { clear($(id)); });
   }
 
   function render(report) {
@@ -169,8 +171,96 @@
     });
   }
 
+  // ------------------------------------------------------------------ search suggestions
+
+  var HELD_BACK = [
+    ["personal data", "個人情報を含むため表示しません"],
+    ["a URL or domain name", "URL・ドメイン名を含むため表示しません"],
+    ["a long number", "長い数字（番号）を含むため表示しません"],
+    ["the blocked word", "不適切な語を含むため表示しません"],
+    ["blocked by an editor", "編集者が非表示にしました"]
+  ];
+
+  function heldBackText(reason) {
+    var found = HELD_BACK.filter(function (pair) { return reason.indexOf(pair[0]) === 0; })[0];
+    return found ? found[1] : reason;
+  }
+
+  function ruleButton(label, phrase, decision) {
+    var button = el("button", { type: "button", "class": "button button-secondary", text: label });
+    button.addEventListener("click", function () {
+      button.disabled = true;
+      request("POST", "v1/typeahead/rules", { phrase: phrase, decision: decision })
+        .then(loadTypeahead)
+        .catch(function (err) { button.disabled = false; setTypeaheadStatus(explain(err), true); });
+    });
+    return button;
+  }
+
+  function removeButton(rule) {
+    var button = el("button", { type: "button", "class": "button button-secondary", text: "解除" });
+    button.addEventListener("click", function () {
+      button.disabled = true;
+      request("DELETE", "v1/typeahead/rules?key=" + encodeURIComponent(rule.key))
+        .then(loadTypeahead)
+        .catch(function (err) { button.disabled = false; setTypeaheadStatus(explain(err), true); });
+    });
+    return button;
+  }
+
+  function setTypeaheadStatus(text, isError) {
+    $("typeahead-status").textContent = text;
+    $("typeahead-status").className = "status-line" + (isError ? " is-error" : "");
+  }
+
+  function renderTypeahead(review) {
+    var popular = $("typeahead-popular");
+    clear(popular);
+    if (!review.popular.length) {
+      popular.appendChild(el("li", { text: review.min_clients + " 人以上のお客様が検索した質問はまだありません。" }));
+    }
+    review.popular.forEach(function (p) {
+      popular.appendChild(el("li", { "data-phrase": p.phrase }, [
+        el("span", { text: p.phrase }),
+        el("span", { "class": "badge", text: p.clients + " 人" }),
+        el("span", { "class": "reason", text: p.suggested ? "表示中" : heldBackText(p.held_back || "") }),
+        p.suggested ? ruleButton("表示しない", p.phrase, "block") : null
+      ]));
+    });
+    [["typeahead-allowed", review.allowed, "追加した候補はありません。"],
+     ["typeahead-blocked", review.blocked, "非表示にした候補はありません。"]].forEach(function (part) {
+      var list = $(part[0]);
+      clear(list);
+      if (!part[1].length) list.appendChild(el("li", { text: part[2] }));
+      part[1].forEach(function (rule) {
+        list.appendChild(el("li", { "data-phrase": rule.phrase }, [
+          el("span", { text: rule.phrase }),
+          el("span", { "class": "reason", text: (rule.by ? rule.by + "・" : "") + dateOf(rule.created_at) }),
+          removeButton(rule)
+        ]));
+      });
+    });
+  }
+
+  function loadTypeahead() {
+    return request("GET", "v1/typeahead/review")
+      .then(function (res) { return res.json(); })
+      .then(function (review) { renderTypeahead(review); setTypeaheadStatus("", false); })
+      .catch(function (err) { setTypeaheadStatus(explain(err), true); });
+  }
+
+  function allow(e) {
+    e.preventDefault();
+    var input = $("allow-phrase");
+    if (!input.value.trim()) { input.focus(); return; }
+    request("POST", "v1/typeahead/rules", { phrase: input.value, decision: "allow" })
+      .then(function () { input.value = ""; return loadTypeahead(); })
+      .catch(function (err) { setTypeaheadStatus(explain(err), true); });
+  }
+
   function load() {
     if (!mayLoad()) return;
+    loadTypeahead();
     setStatus("レポートを作成しています…", false);
     request("GET", "v1/gaps?charts=true&" + params())
       .then(function (res) { return res.json(); })
@@ -197,6 +287,7 @@
   document.addEventListener("DOMContentLoaded", function () {
     session = window.kotaeSession.panel({ onChange: load });
     $("report-form").addEventListener("submit", function (e) { e.preventDefault(); load(); });
+    $("allow-form").addEventListener("submit", allow);
     $("export-csv").addEventListener("click", function () {
       download("v1/gaps/export.csv", "kotae-gaps.csv");
     });

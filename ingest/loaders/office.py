@@ -3,7 +3,11 @@
 - PDF: pdfplumber (pdfminer.six, with the Adobe-Japan1 CMaps Japanese PDFs need), page by page,
   so a page's text is all that is held at once and every chunk knows its page: each page
   becomes a ``# p. N`` section, and the chunk's heading reads ``Title > p. N``.
-- DOCX and PPTX: markitdown (mammoth for Word, python-pptx for slides); a slide is a page.
+- DOCX: mammoth (Word → HTML: headings, lists, tables) then markdownify, as for HTML files.
+  markitdown's DOCX path is not used: from markitdown 0.1.9 it rewrites the document's XML
+  through BeautifulSoup first, and with beautifulsoup4 4.15 that loses the body element, so no
+  Word file could be read at all; mammoth alone reads the same files.
+- PPTX: markitdown (python-pptx); a slide is a page.
 - XLSX: openpyxl in read-only (streaming) mode. A sheet with question/answer columns (質問/回答)
   is an FAQ sheet: one FAQ entry a row, as from a CSV. A workbook without an FAQ sheet becomes
   one article with a section a sheet.
@@ -112,8 +116,19 @@ def _markitdown(path: Path, converter: str, extension: str) -> str:
 
 
 def load_docx(path: Path, defaults: Defaults) -> LoadResult:
+    mammoth = _lazy("mammoth", path)
+    markdownify = _lazy("markdownify", path).markdownify
     _check_size(path)
-    text = _markitdown(path, "DocxConverter", ".docx")
+    try:
+        with open(path, "rb") as fh:
+            html = mammoth.convert_to_html(fh).value
+    except Exception as exc:  # zip, XML and format errors of a damaged file
+        raise LoadError(str(path), f"not a readable .docx file "
+                        f"({type(exc).__name__}: {exc})") from exc
+    text = markdownify(html, heading_style="ATX", strip=["a", "img"])
+    if len(text) > MAX_TEXT_CHARS:
+        raise LoadError(str(path), f"more than {MAX_TEXT_CHARS:,} characters of text; "
+                        "split the document")
     first = re.search(r"^#\s+(.+)$", text, re.MULTILINE)
     return article(path, first.group(1) if first else "", text, {}, defaults)
 

@@ -23,8 +23,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from ingest.loaders.common import Defaults, clean, parse_language, parse_visibility
-from ingest.redact import redact_text
 from kb import Document, Kind, Visibility
+from kb.redact import redact_text
 
 # Fields used for the document itself, not copied into meta.
 _USED = {"id", "subject", "body", "reply", "category", "language", "visibility", "product",

@@ -16,7 +16,7 @@ import pytest
 
 from app.services import open_searcher, run_ingest
 from app.settings import Settings
-from kb import Channel, EventType, KBStore, QueryLog
+from kb import Action, Channel, EventType, KBStore, QueryEvent, QueryLog
 from suggest.deflect import Deflector
 
 pytestmark = pytest.mark.e2e
@@ -149,4 +149,31 @@ def test_the_content_page_shows_gaps_and_accepts_a_proposal(server, browser):
     page.wait_for_function(
         "document.querySelector('#status').textContent"
         " === 'この操作には editor 以上の権限が必要です。'", timeout=60_000)
+    page.close()
+
+
+def test_the_content_page_reviews_search_suggestions(server, kb_home, browser):
+    log = QueryLog(KBStore.for_dir(kb_home))
+    for client in range(6):  # a question six customers asked and kotae answered
+        log.record(QueryEvent(channel=Channel.HELP, event=EventType.SEARCH, query="請求書の発行",
+                              language="ja", client=f"c{client}", action=Action.ANSWER))
+    page = browser.new_page(locale="ja-JP")
+    page.goto(f"{server}/content")
+    page.fill("#api-key", KEYS["editor"])
+    page.click("#key-login")
+    popular = page.locator('#typeahead-popular li[data-phrase="請求書の発行"]')
+    popular.wait_for(timeout=60_000)
+    assert "6 人" in popular.inner_text() and "表示中" in popular.inner_text()
+    popular.locator("button").click()  # 表示しない
+    page.locator('#typeahead-blocked li[data-phrase="請求書の発行"]').wait_for(timeout=30_000)
+    assert "編集者が非表示にしました" in page.locator(
+        '#typeahead-popular li[data-phrase="請求書の発行"]').inner_text()
+    page.fill("#allow-phrase", "請求書の発行方法")
+    page.click("#allow-form button")
+    page.locator('#typeahead-allowed li[data-phrase="請求書の発行方法"]').wait_for(timeout=30_000)
+    got = httpx.get(f"{server}/v1/typeahead", params={"q": "請求書の"}, timeout=30).json()
+    assert got["suggestions"][0] == "請求書の発行方法" and "請求書の発行" not in got["suggestions"]
+    page.locator('#typeahead-blocked li[data-phrase="請求書の発行"] button').click()  # 解除
+    page.wait_for_function("!document.querySelector("
+                           "'#typeahead-blocked li[data-phrase=\"請求書の発行\"]')", timeout=30_000)
     page.close()

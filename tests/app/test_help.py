@@ -187,19 +187,20 @@ def test_typing_replaces_the_searches_on_the_way(client, log):
 
 
 def test_typeahead_suggests_popular_confident_questions_only(client, log):
-    def ask(query: str, session: str, action: Action = Action.ANSWER, helpful=None) -> None:
-        log.record(QueryEvent(channel=Channel.HELP, event=EventType.SEARCH, query=query,
-                              language="ja", session_id=session, action=action,
-                              helpful=helpful))
+    def ask(query: str, clients: int, action: Action = Action.ANSWER, helpful=None) -> None:
+        for n in range(clients):
+            log.record(QueryEvent(channel=Channel.HELP, event=EventType.SEARCH, query=query,
+                                  language="ja", session_id="s1", client=f"client-{n}",
+                                  action=action, helpful=helpful))
 
-    for session in ("s1", "s2", "s3"):
-        ask("請求書の送付方法を知りたい", session)
-    ask("請求書の送付先を変えたい", "s1")  # one session only
-    for session in ("s1", "s2"):
-        ask("請求書の送付が失敗する", session, Action.NONE)  # never answered
-        ask("請求書の送付を取り消す", session, helpful=False)  # voted unhelpful
+    ask("請求書の送付方法を知りたい", 5)
+    ask("請求書の送付先を変えたい", 4)  # one client short
+    ask("請求書の送付が失敗する", 9, Action.NONE)  # never answered
+    ask("請求書の送付を取り消す", 9, helpful=False)  # voted unhelpful
     got = client.get("/v1/typeahead", params={"q": "請求書の送付"}).json()["suggestions"]
-    assert got == ["請求書の送付方法を知りたい"]
+    assert got[0] == "請求書の送付方法を知りたい"
+    never = {"請求書の送付先を変えたい", "請求書の送付が失敗する", "請求書の送付を取り消す"}
+    assert not never & set(got)
     assert client.get("/v1/typeahead", params={"q": ""}).status_code == 422
 
 

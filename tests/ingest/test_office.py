@@ -62,7 +62,7 @@ def test_damaged_pdf_is_a_load_error(tmp_path: Path) -> None:
         _load(path)
 
 
-def test_docx_headings_are_kept(tmp_path: Path) -> None:
+def test_docx_headings_tables_and_japanese_text_are_kept(tmp_path: Path) -> None:
     import docx
 
     document = docx.Document()
@@ -70,10 +70,24 @@ def test_docx_headings_are_kept(tmp_path: Path) -> None:
     document.add_paragraph("領収書を撮影してアップロードします。")
     document.add_heading("承認", 2)
     document.add_paragraph("上長が承認すると精算されます。")
+    table = document.add_table(rows=3, cols=2)
+    for row, cells in zip(table.rows, [("項目", "上限"), ("交通費", "5,000円"),
+                                       ("宿泊費", "12,000円")], strict=True):
+        row.cells[0].text, row.cells[1].text = cells
     document.save(tmp_path / "expense.docx")
     [doc] = _load(tmp_path / "expense.docx").documents
     assert doc.title == "経費精算の手順" and doc.kind is Kind.MANUAL
-    assert [c.heading for c in chunk_document(doc)] == ["経費精算の手順", "経費精算の手順 > 承認"]
+    chunks = chunk_document(doc)
+    assert [c.heading for c in chunks] == ["経費精算の手順", "経費精算の手順 > 承認"]
+    assert "領収書を撮影してアップロードします。" in chunks[0].text
+    assert "| 交通費 | 5,000円 |" in chunks[1].text and "| 宿泊費 | 12,000円 |" in chunks[1].text
+
+
+def test_damaged_docx_is_a_load_error(tmp_path: Path) -> None:
+    path = tmp_path / "broken.docx"
+    path.write_bytes(b"PK\x03\x04" + b"\x00garbage" * 100)
+    with pytest.raises(LoadError, match="not a readable .docx file"):
+        _load(path)
 
 
 def test_pptx_slides_are_pages(tmp_path: Path) -> None:

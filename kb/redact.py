@@ -62,14 +62,22 @@ _CARD = re.compile(r"(?<![\d\-])\d(?:[ -]?\d){12,18}(?![\d\-])")
 
 # 〇〇様 / 〇〇 〇〇 様 / 〇〇さん: the word before the honorific is a name unless it is one of
 # the honorific words of support text itself (お客様, 皆様, ご担当者様...).
-_GREETING = re.compile(r"(?P<name>(?:" + _KANJI_KANA + r"{1,6}[ ]?)?" + _KANJI_KANA
-                       + r"{1,6})[ ]?(?P<hon>様|さま|さん|殿)(?![々子式相])")
+# A name before an honorific is a run of kanji or katakana (hiragana before さん / 様 is
+# ordinary text: たくさん, みなさん, どの様に), starting where such a run starts, so that the
+# words before it stay (請求書の件で[氏名]様).
+_NAME_RUN = r"[\u3005\u30a1-\u30fa\u30fc\u4e00-\u9fff]"
+_GREETING = re.compile(r"(?<!" + _NAME_RUN + r")(?P<name>" + _NAME_RUN + r"{1,6}(?:[ ]?"
+                       + _NAME_RUN + r"{1,6})?)[ ]?(?P<hon>様|さま|さん|殿)(?![々子式相])")
 _NAME_CHAR = r"[\u3005\u3041-\u306d\u306f-\u30ff\u4e00-\u9fff]"  # kana and kanji but の
 _SELF_INTRO = re.compile(r"(?:(?<=の)|(?<=^)|(?<=[、。\s]))" + _NAME_CHAR + r"{1,8}?[ ]?"
                          + _NAME_CHAR + r"{0,6}(?=と申します|と言います)", re.MULTILINE)
 _NOT_NAMES = re.compile(r"(?:お客|客|皆|皆さ|各位|担当者?|ご担当者?|ご担当|利用者|ご利用者|会員|"
                         r"管理者|ご契約者|契約者|関係者|神|王|同|仕|模|多|異|一|今日|奥|"
-                        r"ユーザー|お得意|取引先|ご依頼者|依頼者|申込者|お申込者|みな)$")
+                        r"ユーザー|お得意|取引先|ご依頼者|依頼者|申込者|お申込者|みな|"
+                        # roles and family, not names (職員さん, 市長さん, 息子さん)
+                        r"職員|社員|店員|係員|駅員|市長|町長|村長|区長|知事|社長|部長|課長|係長|"
+                        r"店長|主任|先生|医者|大家|業者|運転手|旦那|父|母|兄|姉|弟|妹|息子|娘|"
+                        r"子供|子ども|家族|近所|隣|親御|方)$")
 _EN_GREETING = re.compile(r"\b(Dear|Hi|Hello|Hey|Thanks|Thank you|Regards,?|Mr\.?|Ms\.?|Mrs\.?)"
                           r"[ ]+[A-Z][a-z]+(?:[ ]+[A-Z][a-z]+)?\b")
 
