@@ -1,5 +1,5 @@
-"""``python -m app`` runs the kotae CLI."""
+"""``python -m kotae.app`` runs the kotae CLI."""
 
-from app.cli import main
+from kotae.app.cli import main
 
 main()

@@ -17,31 +17,31 @@ from fastapi import FastAPI, Request
 from fastapi.responses import FileResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 
-from app.auth import Authenticator, Role, allow, session_secret
-from app.errors import install_error_handlers
-from app.limits import install_limits
-from app.observability import install_observability
-from app.openapi_errors import declare_framework_errors
-from app.routes import admin as admin_routes
-from app.routes import agent as agent_routes
-from app.routes import contact as contact_routes
-from app.routes import content as content_routes
-from app.routes import deflect as deflect_routes
-from app.routes import feedback as feedback_routes
-from app.routes import gaps as gaps_routes
-from app.routes import help as help_routes
-from app.routes import search as search_routes
-from app.routes import session as session_routes
-from app.routes import suggest as suggest_routes
-from app.routes import typeahead as typeahead_routes
-from app.services import open_searcher, store_for
-from app.settings import Settings
-from kb import KBError, SnapshotNotFound
-from kb.keys import KeyStore
-from retrieval import Searcher
+from kotae.app.auth import Authenticator, Role, allow, session_secret
+from kotae.app.errors import install_error_handlers
+from kotae.app.limits import install_limits
+from kotae.app.observability import install_observability
+from kotae.app.openapi_errors import declare_framework_errors
+from kotae.app.routes import admin as admin_routes
+from kotae.app.routes import agent as agent_routes
+from kotae.app.routes import contact as contact_routes
+from kotae.app.routes import content as content_routes
+from kotae.app.routes import deflect as deflect_routes
+from kotae.app.routes import feedback as feedback_routes
+from kotae.app.routes import gaps as gaps_routes
+from kotae.app.routes import help as help_routes
+from kotae.app.routes import search as search_routes
+from kotae.app.routes import session as session_routes
+from kotae.app.routes import suggest as suggest_routes
+from kotae.app.routes import typeahead as typeahead_routes
+from kotae.app.services import open_searcher, store_for
+from kotae.app.settings import Settings
+from kotae.kb import KBError, SnapshotNotFound
+from kotae.kb.keys import KeyStore
+from kotae.retrieval import Searcher
 
 log = logging.getLogger("kotae.api")
-STATIC = resources.files("app") / "static"
+STATIC = resources.files("kotae.app") / "static"
 KB_NAME = re.compile(r"[a-z0-9_-]{1,32}")
 
 DESCRIPTION = """

@@ -33,8 +33,8 @@ from typing import Annotated, Any
 
 from fastapi import Depends, HTTPException, Request
 
-from kb.keys import KeyStore
-from retrieval import Audience
+from kotae.kb.keys import KeyStore
+from kotae.retrieval import Audience
 
 log = logging.getLogger("kotae.auth")
 

@@ -14,11 +14,11 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from app.cli_suggest import suggest as suggest_command
-from app.settings import Settings
+from kotae.app.cli_suggest import suggest as suggest_command
+from kotae.app.settings import Settings
 
 if TYPE_CHECKING:
-    from retrieval import Searcher
+    from kotae.retrieval import Searcher
 
 app = typer.Typer(help="kotae (答え): a Japanese-first knowledge base for support teams.",
                   no_args_is_help=True, add_completion=False)
@@ -44,8 +44,8 @@ def _settings(kb: Path | None) -> Settings:
 def _loaded_searcher(settings: Settings) -> Searcher:
     """The KB's searcher with its index loaded; a damaged index (or one built by another
     embedder) stops here with one line saying what to do, before the server starts."""
-    from app.services import open_searcher
-    from kb import KBError, SnapshotNotFound
+    from kotae.app.services import open_searcher
+    from kotae.kb import KBError, SnapshotNotFound
 
     searcher = open_searcher(settings)
     try:
@@ -60,7 +60,7 @@ def _loaded_searcher(settings: Settings) -> Searcher:
 
 def _mounts(settings: Settings, specs: list[str]) -> dict[str, Settings]:
     """``["hr=/srv/kb-hr"]`` → ``{"hr": Settings(home=/srv/kb-hr)}``; bad specs exit 2."""
-    from app.api import KB_NAME
+    from kotae.app.api import KB_NAME
 
     out: dict[str, Settings] = {}
     for spec in specs:
@@ -114,7 +114,7 @@ def ingest(
     (they are listed and kept in the quarantine, see --report), 1 on an error that stopped the
     run (the previous index keeps serving).
     """
-    from app.cli_ingest import ingest_command
+    from kotae.app.cli_ingest import ingest_command
 
     ingest_command(_settings(kb), paths or [], visibility=visibility, product=product,
                    prune=prune, rebuild=rebuild, dry_run=dry_run, report=report, ray=ray,
@@ -133,9 +133,9 @@ def search(
     product: Annotated[str | None, typer.Option(help="Only this product.")] = None,
 ) -> None:
     """Search the KB as an agent (all documents; --visibility public shows what customers see)."""
-    from app.services import open_searcher
-    from kb import KBError, Kind, Visibility, parse_enum
-    from retrieval import Audience, SearchFilter
+    from kotae.app.services import open_searcher
+    from kotae.kb import KBError, Kind, Visibility, parse_enum
+    from kotae.retrieval import Audience, SearchFilter
 
     try:
         filters = SearchFilter(
@@ -185,8 +185,8 @@ def serve(
     """Serve the HTTP API and the pages (the help text is the decorator's)."""
     import uvicorn
 
-    from app.api import create_app
-    from app.logs import LOG_FORMATS, configure_logging
+    from kotae.app.api import create_app
+    from kotae.app.logs import LOG_FORMATS, configure_logging
 
     if log_format.lower() not in LOG_FORMATS:
         raise typer.BadParameter(f"{log_format!r}: use json or text", param_hint="--log-format")
@@ -212,7 +212,7 @@ app.command("suggest")(suggest_command)
 
 
 def _mount_gaps() -> None:
-    from app.cli_gaps import gaps
+    from kotae.app.cli_gaps import gaps
 
     app.command("gaps")(gaps)
 
@@ -222,7 +222,7 @@ _mount_gaps()
 
 def _mount_eval() -> None:
     try:
-        from app.cli_eval import eval_app
+        from kotae.app.cli_eval import eval_app
     except ImportError:  # the eval commands need kotae[eval]
         return
     app.add_typer(eval_app, name="eval")
@@ -232,7 +232,7 @@ _mount_eval()
 
 
 def _mount_models() -> None:
-    from app.cli_models import models_app
+    from kotae.app.cli_models import models_app
 
     app.add_typer(models_app, name="models")
 
@@ -241,7 +241,7 @@ _mount_models()
 
 
 def _mount_keys() -> None:
-    from app.cli_keys import keys_app
+    from kotae.app.cli_keys import keys_app
 
     app.add_typer(keys_app, name="keys")
 

@@ -72,7 +72,7 @@ def _progress() -> Iterator[Callable[[str, int, int], None]]:
 @contextmanager
 def _errors() -> Iterator[None]:
     """Bad input → exit 2 with the message; a failed run → exit 1; never a stack trace."""
-    from eval.errors import DatasetError, EvalError, UnknownDataset
+    from kotae.eval.errors import DatasetError, EvalError, UnknownDataset
 
     try:
         yield
@@ -122,9 +122,9 @@ def retrieval(
     """nDCG@10, Recall@10/100, MRR@10 and Hit@1 per mode, side by side."""
     _check_dataset(beir)
     with _errors():
-        from eval.retrieval import parse_modes
-        from eval.retrieval_report import run_retrieval_eval
-        from eval.setup import EvalOptions
+        from kotae.eval.retrieval import parse_modes
+        from kotae.eval.retrieval_report import run_retrieval_eval
+        from kotae.eval.setup import EvalOptions
 
         modes = parse_modes(mode)
         options = EvalOptions(kb_dir=kb, sudachi_mode=sudachi_mode, fusion=fusion,
@@ -146,7 +146,7 @@ def convert(
                                           "(clinc150, banking77).")] = 10,
 ) -> None:
     """Convert a public dataset into the BEIR layout (no data is copied into the repository)."""
-    from eval.convert import CONVERTERS
+    from kotae.eval.convert import CONVERTERS
 
     if name.strip().lower() not in CONVERTERS:
         raise typer.BadParameter(f"unknown dataset {name!r}; allowed: "
@@ -154,7 +154,7 @@ def convert(
     if not src.exists():
         raise typer.BadParameter(f"{src} does not exist", param_hint="SRC")
     with _errors():
-        from eval.convert import convert as run_convert
+        from kotae.eval.convert import convert as run_convert
 
         data = run_convert(name, src, dest, examples)
     console.print(f"{data.name or name}: {len(data.corpus):,} documents, "
@@ -188,8 +188,8 @@ def deflection(
     """
     _check_dataset(beir)
     with _errors():
-        from eval.deflection_report import run_deflection_eval
-        from eval.setup import EvalOptions
+        from kotae.eval.deflection_report import run_deflection_eval
+        from kotae.eval.setup import EvalOptions
 
         out_dir = _report_dir(report, "deflection", beir.name)
         with _progress() as progress:
@@ -220,7 +220,7 @@ def latency(
     if not kb.is_dir():
         raise typer.BadParameter(f"{kb} is not a directory", param_hint="--kb")
     with _errors():
-        from eval.perf_report import run_latency_eval
+        from kotae.eval.perf_report import run_latency_eval
 
         out_dir = _report_dir(report, "latency", kb.name)
         with _progress() as progress:
@@ -253,7 +253,7 @@ def ingest(
     with _errors():
         import shutil
 
-        from eval.perf_report import beir_sources, run_ingest_eval
+        from kotae.eval.perf_report import beir_sources, run_ingest_eval
 
         temp = beir_sources(beir, limit) if beir else None
         sources = list(paths or []) + ([temp] if temp else [])
@@ -287,8 +287,8 @@ def compare(
 ) -> None:
     """Per-metric deltas (B − A) and the queries that got worse."""
     with _errors():
-        from eval.compare import compare_results
-        from eval.report import read_results
+        from kotae.eval.compare import compare_results
+        from kotae.eval.report import read_results
 
         result = compare_results(read_results(a), read_results(b), metric)
     for warning in result.warnings:

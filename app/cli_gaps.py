@@ -20,7 +20,7 @@ from rich.markup import escape
 from rich.table import Table
 
 if TYPE_CHECKING:
-    from suggest.gaps import GapReport
+    from kotae.suggest.gaps import GapReport
 
 console = Console()
 err = Console(stderr=True)
@@ -45,11 +45,11 @@ def gaps(
         "(internal until published) and publish the index.", show_default=False)] = None,
 ) -> None:
     """Questions customers ask that the FAQ does not answer, grouped, with proposed entries."""
-    from app.services import IngestBusy, open_searcher, publish_store_change, store_for
-    from app.settings import Settings
-    from kb import KBError, QueryLog
-    from suggest.gaps import GapAnalyser, GapOptions, GapsError, accept_proposal, write_report
-    from suggest.gaps.timeline import parse_since
+    from kotae.app.services import IngestBusy, open_searcher, publish_store_change, store_for
+    from kotae.app.settings import Settings
+    from kotae.kb import KBError, QueryLog
+    from kotae.suggest.gaps import GapAnalyser, GapOptions, GapsError, accept_proposal, write_report
+    from kotae.suggest.gaps.timeline import parse_since
 
     try:
         settings = Settings(home=kb) if kb else Settings()

@@ -14,10 +14,10 @@ from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from app.settings import Settings
+from kotae.app.settings import Settings
 
 if TYPE_CHECKING:
-    from app.services import IngestOutcome
+    from kotae.app.services import IngestOutcome
 
 console = Console()
 err = Console(stderr=True)
@@ -40,7 +40,7 @@ def parse_columns(text: str) -> dict[str, str]:
 
 
 def show_quarantine(settings: Settings) -> int:
-    from ingest.quarantine import Quarantine
+    from kotae.ingest.quarantine import Quarantine
 
     entries = Quarantine(settings.home).entries()
     if not entries:
@@ -72,10 +72,10 @@ def ingest_command(settings: Settings, paths: list[Path], *, visibility: str | N
                    product: str = "", prune: bool = False, rebuild: bool = False,
                    dry_run: bool = False, report: bool = False, ray: str | None = None,
                    db_url: str | None = None, columns: str = "") -> None:
-    from app.services import IngestProgress, run_ingest
-    from ingest import Defaults
-    from kb import KBError, Visibility, parse_enum
-    from models import ModelError
+    from kotae.app.services import IngestProgress, run_ingest
+    from kotae.ingest import Defaults
+    from kotae.kb import KBError, Visibility, parse_enum
+    from kotae.models import ModelError
 
     if db_url:
         settings = settings.model_copy(update={"database_url": db_url})

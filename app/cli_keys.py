@@ -10,7 +10,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from app.settings import Settings
+from kotae.app.settings import Settings
 
 keys_app = typer.Typer(help="API keys of a KB: create (shown once), list, revoke.",
                        no_args_is_help=True)
@@ -22,8 +22,8 @@ KbOption = Annotated[Path | None, typer.Option(
 
 
 def _keys(kb: Path | None):  # type: ignore[no-untyped-def]
-    from app.services import store_for
-    from kb.keys import KeyStore
+    from kotae.app.services import store_for
+    from kotae.kb.keys import KeyStore
 
     try:
         settings = Settings(home=kb) if kb else Settings()

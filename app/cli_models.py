@@ -32,8 +32,8 @@ def export_onnx_command(
         help="Prefix for passages (e5: 'passage: ').")] = "",
 ) -> None:
     """Export MODEL to ONNX (needs kotae[st] once); embedding then needs only kotae[onnx]."""
-    from models.errors import ModelError
-    from models.onnx_export import export_onnx
+    from kotae.models.errors import ModelError
+    from kotae.models.onnx_export import export_onnx
 
     target = out or Path("var/models") / f"{Path(model).name}-onnx"
     try:

@@ -47,11 +47,11 @@ def suggest(
     as_json: Annotated[bool, typer.Option("--json", help="Print the JSON result.")] = False,
 ) -> None:
     """Draft a reply to a ticket: citations, similar tickets, triage and escalation."""
-    from app.services import open_searcher
-    from app.settings import Settings
-    from app.suggest_deps import make_suggester
-    from kb import KBError
-    from suggest import SuggestError, TicketIn
+    from kotae.app.services import open_searcher
+    from kotae.app.settings import Settings
+    from kotae.app.suggest_deps import make_suggester
+    from kotae.kb import KBError
+    from kotae.suggest import SuggestError, TicketIn
 
     try:
         raw = sys.stdin.read() if ticket == "-" else Path(ticket).read_text(encoding="utf-8")

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from fastapi import Request
 
-from app.auth import Role, caller_role
-from app.settings import Settings
-from retrieval import Searcher
+from kotae.app.auth import Role, caller_role
+from kotae.app.settings import Settings
+from kotae.retrieval import Searcher
 
 
 def get_searcher(request: Request) -> Searcher:

@@ -19,8 +19,8 @@ import logging
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
-from app.help_i18n import LANG_COOKIE, pick_language
-from kb.errors import StoreBusy, StoreUnavailable
+from kotae.app.help_i18n import LANG_COOKIE, pick_language
+from kotae.kb.errors import StoreBusy, StoreUnavailable
 
 log = logging.getLogger("kotae.api")
 

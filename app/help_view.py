@@ -18,9 +18,9 @@ from importlib import resources
 from typing import Any
 from urllib.parse import urlencode
 
-from kb import Hit, Kind
-from retrieval.protocols import TokenSpan
-from suggest.deflect import Deflection
+from kotae.kb import Hit, Kind
+from kotae.retrieval.protocols import TokenSpan
+from kotae.suggest.deflect import Deflection
 
 Analyse = Callable[[str], Sequence[TokenSpan]]
 
@@ -105,7 +105,7 @@ def templates() -> Any:
     """The Jinja2 templates of the help center (loaded on first use)."""
     from fastapi.templating import Jinja2Templates
 
-    return Jinja2Templates(directory=str(resources.files("app") / "templates"))
+    return Jinja2Templates(directory=str(resources.files("kotae.app") / "templates"))
 
 
 @lru_cache(maxsize=1)

@@ -20,8 +20,8 @@ from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.logs import RequestIdFilter, configure_logging, request_id_var
-from kb import KBError, SnapshotNotFound
+from kotae.app.logs import RequestIdFilter, configure_logging, request_id_var
+from kotae.kb import KBError, SnapshotNotFound
 
 __all__ = ["RequestIdFilter", "configure_logging", "install_observability", "route_template"]
 

@@ -20,7 +20,7 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.openapi.utils import validation_error_definition
 
-from app.schemas import ErrorOut
+from kotae.app.schemas import ErrorOut
 
 REF = "#/components/schemas/"
 INVALID_OUT = {"title": "InvalidOut", "type": "object", "required": ["detail"], "properties": {

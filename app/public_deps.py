@@ -13,16 +13,16 @@ from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request
 
-from app.auth import Caller, authenticator, current_caller
-from app.deps import get_searcher, get_settings
-from app.ratelimit import RateLimiter
-from app.services import store_for
-from app.settings import Settings
-from kb import Hit, KBStore, QueryLog
-from kb.typeahead_rules import TypeaheadRules
-from retrieval import Audience, Searcher
-from suggest.deflect import Deflector
-from suggest.typeahead import BlockedWords, Typeahead
+from kotae.app.auth import Caller, authenticator, current_caller
+from kotae.app.deps import get_searcher, get_settings
+from kotae.app.ratelimit import RateLimiter
+from kotae.app.services import store_for
+from kotae.app.settings import Settings
+from kotae.kb import Hit, KBStore, QueryLog
+from kotae.kb.typeahead_rules import TypeaheadRules
+from kotae.retrieval import Audience, Searcher
+from kotae.suggest.deflect import Deflector
+from kotae.suggest.typeahead import BlockedWords, Typeahead
 
 SESSION_COOKIE = "kotae_sid"
 _LOCK = threading.RLock()  # re-entered: the query log makes the store it needs

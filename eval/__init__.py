@@ -12,12 +12,12 @@ Public interface:
 - reports: ``Report``, ``Table``, ``Figure``, ``write_report``, ``read_results``
 """
 
-from eval.beir import BeirDataset, read_beir, write_beir
-from eval.compare import Comparison, compare_results
-from eval.convert import CONVERTERS, convert
-from eval.errors import DatasetError, EvalError, ServerError, UnknownDataset
-from eval.metrics import DEFAULT_METRICS, MetricResult, evaluate_run
-from eval.report import Figure, Report, Table, read_results, write_report
+from kotae.eval.beir import BeirDataset, read_beir, write_beir
+from kotae.eval.compare import Comparison, compare_results
+from kotae.eval.convert import CONVERTERS, convert
+from kotae.eval.errors import DatasetError, EvalError, ServerError, UnknownDataset
+from kotae.eval.metrics import DEFAULT_METRICS, MetricResult, evaluate_run
+from kotae.eval.report import Figure, Report, Table, read_results, write_report
 
 __all__ = [
     "CONVERTERS", "DEFAULT_METRICS", "BeirDataset", "Comparison", "DatasetError", "EvalError",
@@ -30,11 +30,12 @@ __all__ = [
 
 def __getattr__(name: str) -> object:
     """The run functions pull in the app's services and models: load them on first use."""
-    lazy = {"run_retrieval_eval": "eval.retrieval_report",
-            "run_deflection_eval": "eval.deflection_report",
-            "run_latency_eval": "eval.perf_report", "run_ingest_eval": "eval.perf_report"}
+    lazy = {"run_retrieval_eval": "kotae.eval.retrieval_report",
+            "run_deflection_eval": "kotae.eval.deflection_report",
+            "run_latency_eval": "kotae.eval.perf_report",
+            "run_ingest_eval": "kotae.eval.perf_report"}
     if name in lazy:
         import importlib
 
         return getattr(importlib.import_module(lazy[name]), name)
-    raise AttributeError(f"module 'eval' has no attribute {name!r}")
+    raise AttributeError(f"module 'kotae.eval' has no attribute {name!r}")

@@ -19,7 +19,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from eval.errors import DatasetError
+from kotae.eval.errors import DatasetError
 
 
 @dataclass

@@ -19,9 +19,9 @@ import dataclasses
 from collections.abc import Sequence
 from pathlib import Path
 
-from eval.deflection import Sample
-from retrieval import ConfidenceModel, RetrievalConfig
-from retrieval.confidence import phrasing_lift
+from kotae.eval.deflection import Sample
+from kotae.retrieval import ConfidenceModel, RetrievalConfig
+from kotae.retrieval.confidence import phrasing_lift
 
 
 class CalibrationError(ValueError):

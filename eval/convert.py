@@ -12,11 +12,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from eval.beir import BeirDataset, read_beir, write_beir
-from eval.convert_faq import convert_localgovfaq, convert_stackfaq
-from eval.convert_intents import DEFAULT_EXAMPLES, convert_banking77, convert_clinc150
-from eval.convert_qa import convert_epqa, convert_jsquad
-from eval.errors import DatasetError, UnknownDataset
+from kotae.eval.beir import BeirDataset, read_beir, write_beir
+from kotae.eval.convert_faq import convert_localgovfaq, convert_stackfaq
+from kotae.eval.convert_intents import DEFAULT_EXAMPLES, convert_banking77, convert_clinc150
+from kotae.eval.convert_qa import convert_epqa, convert_jsquad
+from kotae.eval.errors import DatasetError, UnknownDataset
 
 Converter = Callable[[Path], BeirDataset]
 

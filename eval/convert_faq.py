@@ -6,8 +6,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-from eval.beir import BeirDataset
-from eval.errors import DatasetError
+from kotae.eval.beir import BeirDataset
+from kotae.eval.errors import DatasetError
 
 
 def pick_file(src: Path, names: tuple[str, ...]) -> Path:

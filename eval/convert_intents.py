@@ -14,9 +14,9 @@ import csv
 from collections.abc import Iterable
 from pathlib import Path
 
-from eval.beir import BeirDataset
-from eval.convert_faq import load_json, pick_file
-from eval.errors import DatasetError
+from kotae.eval.beir import BeirDataset
+from kotae.eval.convert_faq import load_json, pick_file
+from kotae.eval.errors import DatasetError
 
 DEFAULT_EXAMPLES = 10
 OUT_OF_SCOPE = "oos"

@@ -6,9 +6,9 @@ import csv
 import gzip
 from pathlib import Path
 
-from eval.beir import BeirDataset
-from eval.convert_faq import load_json, pick_file
-from eval.errors import DatasetError
+from kotae.eval.beir import BeirDataset
+from kotae.eval.convert_faq import load_json, pick_file
+from kotae.eval.errors import DatasetError
 
 
 def convert_jsquad(src: Path) -> BeirDataset:

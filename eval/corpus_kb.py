@@ -21,12 +21,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from eval.beir import BeirDataset
-from eval.errors import DatasetError, EvalError
-from eval.wiring import IngestProgress, KBConfig, run_ingest
-from kb import KBStore, normalise_text
-from retrieval import BuildResult
-from retrieval.protocols import Embedder
+from kotae.eval.beir import BeirDataset
+from kotae.eval.errors import DatasetError, EvalError
+from kotae.eval.wiring import IngestProgress, KBConfig, run_ingest
+from kotae.kb import KBStore, normalise_text
+from kotae.retrieval import BuildResult
+from kotae.retrieval.protocols import Embedder
 
 ROWS_PER_FILE = 5000  # keeps each CSV far below the loader's 50 MB limit
 UNKNOWN_PREFIX = "kotae:"  # documents of the KB that are not from the corpus

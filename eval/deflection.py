@@ -24,9 +24,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from eval.beir import BeirDataset
-from retrieval import Audience, Searcher
-from retrieval.confidence import ConfidenceFeatures
+from kotae.eval.beir import BeirDataset
+from kotae.retrieval import Audience, Searcher
+from kotae.retrieval.confidence import ConfidenceFeatures
 
 Progress = Callable[[str, int, int], None]
 DEFAULT_LEVEL = 0.9  # bootstrap confidence that the chosen threshold reaches the target

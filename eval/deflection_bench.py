@@ -28,7 +28,7 @@ qualifies, the deflector hands off every query (coverage 0) and the result says 
 A KB that already holds the corpus (e.g. a cache built by ``kotae eval``) is reused: nothing
 is embedded again. Example::
 
-    python -m eval.deflection_bench clinc150 --src ../shared/data/clinc150 --kb /tmp/clinc-kb
+    python -m kotae.eval.deflection_bench clinc150 --src ../shared/data/clinc150 --kb /tmp/clinc-kb
 """
 
 from __future__ import annotations
@@ -45,25 +45,25 @@ from typing import Any
 
 import numpy as np
 
-from eval.beir import BeirDataset
-from eval.calibrate import CalibrationError, fit_confidence, rescore
-from eval.convert_faq import convert_localgovfaq, load_json, pick_file
-from eval.convert_intents import DEFAULT_EXAMPLES, build_intent_dataset
-from eval.corpus_kb import prepare_kb
-from eval.deflection import (
+from kotae.eval.beir import BeirDataset
+from kotae.eval.calibrate import CalibrationError, fit_confidence, rescore
+from kotae.eval.convert_faq import convert_localgovfaq, load_json, pick_file
+from kotae.eval.convert_intents import DEFAULT_EXAMPLES, build_intent_dataset
+from kotae.eval.corpus_kb import prepare_kb
+from kotae.eval.deflection import (
     DEFAULT_LEVEL,
     Sample,
     choose_threshold,
     collect_samples,
     sweep,
 )
-from eval.deflection import bounded_threshold as bootstrap_threshold
-from eval.wiring import KBConfig, embedder_for, tokenizer_for
-from kb import Action, SnapshotDir, normalise_text
-from kb.store import KBStore
-from retrieval import Manifest, RetrievalConfig, Searcher
-from retrieval.protocols import Embedder
-from suggest.deflect import Deflector
+from kotae.eval.deflection import bounded_threshold as bootstrap_threshold
+from kotae.eval.wiring import KBConfig, embedder_for, tokenizer_for
+from kotae.kb import Action, SnapshotDir, normalise_text
+from kotae.kb.store import KBStore
+from kotae.retrieval import Manifest, RetrievalConfig, Searcher
+from kotae.retrieval.protocols import Embedder
+from kotae.suggest.deflect import Deflector
 
 
 def open_kb(data: BeirDataset, kb_dir: Path, embedder: Embedder) -> dict[str, str]:

@@ -17,8 +17,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from eval.calibrate import CalibrationError, fit_confidence, rescore, save_calibration
-from eval.deflection import (
+from kotae.eval.calibrate import CalibrationError, fit_confidence, rescore, save_calibration
+from kotae.eval.deflection import (
     DEFAULT_LEVEL,
     CurvePoint,
     Sample,
@@ -29,12 +29,12 @@ from eval.deflection import (
     point_at,
     sweep,
 )
-from eval.plots import curve_png, histogram_png
-from eval.report import Figure, Report, Table, write_report
-from eval.runinfo import run_info
-from eval.setup import EvalOptions, EvalSetup, Progress, prepare_eval
-from retrieval import ConfidenceModel
-from retrieval.protocols import Embedder
+from kotae.eval.plots import curve_png, histogram_png
+from kotae.eval.report import Figure, Report, Table, write_report
+from kotae.eval.runinfo import run_info
+from kotae.eval.setup import EvalOptions, EvalSetup, Progress, prepare_eval
+from kotae.retrieval import ConfidenceModel
+from kotae.retrieval.protocols import Embedder
 
 
 @dataclass

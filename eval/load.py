@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from kb import KBStore
+from kotae.kb import KBStore
 
 _SENTENCE = re.compile(r"(?<=[。！？!?])|\n")
 _LIST_MARK = re.compile(r"^[#>*\-\d.)\s]+")  # Markdown headings, bullets, numbering

@@ -13,19 +13,19 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from eval.beir import read_beir
-from eval.corpus_kb import write_corpus_csv
-from eval.errors import DatasetError
-from eval.ingest_bench import run_ingest_bench
-from eval.latency import BASELINE, KOTAE, run_latency
-from eval.load import queries_from_kb
-from eval.plots import histogram_png
-from eval.report import Figure, Report, Table, write_report
-from eval.runinfo import run_info
-from eval.setup import Progress
-from eval.wiring import KBConfig, embedder_for
-from kb import KBStore, SnapshotDir
-from retrieval.protocols import Embedder
+from kotae.eval.beir import read_beir
+from kotae.eval.corpus_kb import write_corpus_csv
+from kotae.eval.errors import DatasetError
+from kotae.eval.ingest_bench import run_ingest_bench
+from kotae.eval.latency import BASELINE, KOTAE, run_latency
+from kotae.eval.load import queries_from_kb
+from kotae.eval.plots import histogram_png
+from kotae.eval.report import Figure, Report, Table, write_report
+from kotae.eval.runinfo import run_info
+from kotae.eval.setup import Progress
+from kotae.eval.wiring import KBConfig, embedder_for
+from kotae.kb import KBStore, SnapshotDir
+from kotae.retrieval.protocols import Embedder
 
 
 @dataclass

@@ -14,9 +14,9 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from eval.beir import BeirDataset
-from eval.metrics import DEFAULT_METRICS, evaluate_run
-from retrieval import MAX_K, MODES, Audience, Searcher
+from kotae.eval.beir import BeirDataset
+from kotae.eval.metrics import DEFAULT_METRICS, evaluate_run
+from kotae.retrieval import MAX_K, MODES, Audience, Searcher
 
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
 Run = dict[str, dict[str, float]]

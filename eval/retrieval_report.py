@@ -13,12 +13,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from eval.plots import histogram_png
-from eval.report import Figure, Report, Table, write_report
-from eval.retrieval import RetrievalEval, evaluate_retrieval
-from eval.runinfo import run_info
-from eval.setup import EvalOptions, EvalSetup, Progress, prepare_eval
-from retrieval.protocols import Embedder
+from kotae.eval.plots import histogram_png
+from kotae.eval.report import Figure, Report, Table, write_report
+from kotae.eval.retrieval import RetrievalEval, evaluate_retrieval
+from kotae.eval.runinfo import run_info
+from kotae.eval.setup import EvalOptions, EvalSetup, Progress, prepare_eval
+from kotae.retrieval.protocols import Embedder
 
 
 @dataclass

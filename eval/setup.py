@@ -14,12 +14,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from eval.beir import BeirDataset, read_beir
-from eval.corpus_kb import CorpusKB, default_kb_dir, prepare_kb
-from eval.embedders import MeteredEmbedder
-from eval.wiring import KBConfig, embedder_for, tokenizer_for
-from retrieval import FUSIONS, RetrievalConfig, Searcher
-from retrieval.protocols import Embedder
+from kotae.eval.beir import BeirDataset, read_beir
+from kotae.eval.corpus_kb import CorpusKB, default_kb_dir, prepare_kb
+from kotae.eval.embedders import MeteredEmbedder
+from kotae.eval.wiring import KBConfig, embedder_for, tokenizer_for
+from kotae.retrieval import FUSIONS, RetrievalConfig, Searcher
+from kotae.retrieval.protocols import Embedder
 
 Progress = Callable[[str, int, int], None]
 

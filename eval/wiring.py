@@ -16,11 +16,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ingest import Defaults, IngestReport, discover, ingest_paths
-from kb import KBStore, SnapshotDir
-from models import JapaneseTokenizer, make_embedder
-from retrieval import BuildResult, Searcher, build_snapshot
-from retrieval.protocols import Embedder
+from kotae.ingest import Defaults, IngestReport, discover, ingest_paths
+from kotae.kb import KBStore, SnapshotDir
+from kotae.models import JapaneseTokenizer, make_embedder
+from kotae.retrieval import BuildResult, Searcher, build_snapshot
+from kotae.retrieval.protocols import Embedder
 
 
 def _env(name: str, default: str) -> str:

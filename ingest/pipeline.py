@@ -19,16 +19,16 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
-from ingest.errors import Problem
-from ingest.loaders import LOADERS, LOADERS_VERSION, Defaults, loader_for
-from ingest.prepare import (
+from kotae.ingest.errors import Problem
+from kotae.ingest.loaders import LOADERS, LOADERS_VERSION, Defaults, loader_for
+from kotae.ingest.prepare import (
     Job,
     PreparedFile,
     Preparer,
     chunk_document,
     prepare_locally,
 )
-from kb import KBStore, SyncCounts, stable_hash
+from kotae.kb import KBStore, SyncCounts, stable_hash
 
 # Files in a folder that describe the folder rather than belong to the KB.
 _IGNORED_NAMES = {"readme.md", "readme.txt", "readme", "license", "license.txt", "licence"}

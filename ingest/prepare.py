@@ -14,12 +14,12 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from ingest.chunking import chunk_text
-from ingest.errors import LoadError, Problem
-from ingest.loaders import Defaults, loader_for
-from ingest.quality import text_problem
-from kb import Chunk, Document, Kind
-from kb.redact import redact_text
+from kotae.ingest.chunking import chunk_text
+from kotae.ingest.errors import LoadError, Problem
+from kotae.ingest.loaders import Defaults, loader_for
+from kotae.ingest.quality import text_problem
+from kotae.kb import Chunk, Document, Kind
+from kotae.kb.redact import redact_text
 
 
 @dataclass

@@ -21,7 +21,7 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from ingest.errors import Problem
+from kotae.ingest.errors import Problem
 
 FILE_NAME = "quarantine.json"
 

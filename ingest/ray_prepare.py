@@ -15,9 +15,9 @@ from collections import deque
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from ingest.errors import IngestError
-from ingest.loaders import Defaults
-from ingest.prepare import Job, PreparedFile, prepare_file
+from kotae.ingest.errors import IngestError
+from kotae.ingest.loaders import Defaults
+from kotae.ingest.prepare import Job, PreparedFile, prepare_file
 
 
 class RayPreparer:

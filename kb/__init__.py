@@ -3,12 +3,12 @@
 ``import kb`` needs neither torch nor faiss.
 """
 
-from kb.errors import KBError, SnapshotCorrupt, SnapshotNotFound
-from kb.normalise import normalise_query, normalise_text
-from kb.querylog import Action, Channel, EventType, QueryEvent, QueryLog  # + its table
-from kb.snapshot import SnapshotDir
-from kb.store import KBStore, SyncCounts
-from kb.types import Chunk, Document, Hit, Kind, Visibility, parse_enum, stable_hash
+from kotae.kb.errors import KBError, SnapshotCorrupt, SnapshotNotFound
+from kotae.kb.normalise import normalise_query, normalise_text
+from kotae.kb.querylog import Action, Channel, EventType, QueryEvent, QueryLog  # + its table
+from kotae.kb.snapshot import SnapshotDir
+from kotae.kb.store import KBStore, SyncCounts
+from kotae.kb.types import Chunk, Document, Hit, Kind, Visibility, parse_enum, stable_hash
 
 __all__ = [
     "Chunk", "Document", "Hit", "KBError", "KBStore", "Kind", "SnapshotCorrupt", "SnapshotDir",

@@ -18,8 +18,8 @@ from typing import Any
 from sqlalchemy import JSON, Boolean, Float, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from kb.normalise import normalise_query
-from kb.store import Base
+from kotae.kb.normalise import normalise_query
+from kotae.kb.store import Base
 
 
 class Channel(StrEnum):

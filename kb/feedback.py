@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy import JSON, Float, ForeignKey, Integer, String, Text, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from kb.store import Base, KBStore
+from kotae.kb.store import Base, KBStore
 
 OUTCOMES = ("used", "edited", "wrong")
 

@@ -24,7 +24,7 @@ from datetime import UTC, datetime
 from sqlalchemy import String, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from kb.store import Base, KBStore
+from kotae.kb.store import Base, KBStore
 
 ROLES = ("public", "agent", "editor", "admin")  # each role may do all that the ones before it do
 KEY_PREFIX = "kt_"

@@ -33,11 +33,11 @@ from typing import Any
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from kb.errors import StoreUnavailable
-from kb.events import Action, Channel, EventType, QueryEvent, QueryEventRow, query_key
-from kb.normalise import normalise_query, normalise_text
-from kb.redact import redact_text
-from kb.store import KBStore
+from kotae.kb.errors import StoreUnavailable
+from kotae.kb.events import Action, Channel, EventType, QueryEvent, QueryEventRow, query_key
+from kotae.kb.normalise import normalise_query, normalise_text
+from kotae.kb.redact import redact_text
+from kotae.kb.store import KBStore
 
 __all__ = ["Action", "Channel", "EventType", "QueryEvent", "QueryEventRow", "QueryLog",
            "query_key"]

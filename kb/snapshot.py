@@ -23,7 +23,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
-from kb.errors import SnapshotNotFound
+from kotae.kb.errors import SnapshotNotFound
 
 
 def _fsync_dir(path: Path) -> None:

@@ -22,7 +22,7 @@ from urllib.parse import quote
 from sqlalchemy import event, make_url
 from sqlalchemy.engine import Engine, ExceptionContext
 
-from kb.errors import StoreBusy, StoreReadOnly
+from kotae.kb.errors import StoreBusy, StoreReadOnly
 
 BUSY_TIMEOUT_S = 5.0
 

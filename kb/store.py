@@ -35,10 +35,10 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
-from kb import sqlite
-from kb.errors import StoreReadOnly
-from kb.schema import upgrade
-from kb.types import Chunk, Document, Kind, Visibility
+from kotae.kb import sqlite
+from kotae.kb.errors import StoreReadOnly
+from kotae.kb.schema import upgrade
+from kotae.kb.types import Chunk, Document, Kind, Visibility
 
 log = logging.getLogger(__name__)
 

@@ -20,8 +20,8 @@ from enum import StrEnum
 from sqlalchemy import String, Text, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from kb.events import query_key
-from kb.store import Base, KBStore
+from kotae.kb.events import query_key
+from kotae.kb.store import Base, KBStore
 
 MAX_PHRASE_CHARS = 100
 

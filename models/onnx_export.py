@@ -18,8 +18,8 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-from models.errors import MissingExtra, ModelError
-from models.st import resolve_model
+from kotae.models.errors import MissingExtra, ModelError
+from kotae.models.st import resolve_model
 
 QUANTIZE = ("none", "int8")
 CONFIG = "kotae_onnx.json"

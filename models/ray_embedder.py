@@ -20,9 +20,9 @@ from typing import Any
 
 import numpy as np
 
-from models.embedder import BaseEmbedder, Progress, Role
-from models.errors import MissingExtra, ModelError
-from models.registry import make_embedder
+from kotae.models.embedder import BaseEmbedder, Progress, Role
+from kotae.models.errors import MissingExtra, ModelError
+from kotae.models.registry import make_embedder
 
 log = logging.getLogger(__name__)
 

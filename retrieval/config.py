@@ -11,8 +11,8 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
-from retrieval.confidence import ConfidenceModel
-from retrieval.fusion import FUSIONS
+from kotae.retrieval.confidence import ConfidenceModel
+from kotae.retrieval.fusion import FUSIONS
 
 SETTINGS_FILE = "settings.json"
 

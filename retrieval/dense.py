@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from retrieval.errors import IndexCorrupt
+from kotae.retrieval.errors import IndexCorrupt
 
 INDEX_TYPES = ("flat", "hnsw")
 

@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from kb import KBError, SnapshotCorrupt
+from kotae.kb import KBError, SnapshotCorrupt
 
 
 class RetrievalError(KBError):

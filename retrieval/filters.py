@@ -11,7 +11,7 @@ from enum import StrEnum
 
 import numpy as np
 
-from kb import Kind, Visibility
+from kotae.kb import Kind, Visibility
 
 
 class Audience(StrEnum):

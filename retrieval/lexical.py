@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from retrieval.errors import IndexCorrupt
+from kotae.retrieval.errors import IndexCorrupt
 
 log = logging.getLogger(__name__)
 

@@ -8,7 +8,7 @@ from dataclasses import asdict, dataclass, field
 from importlib import metadata
 from pathlib import Path
 
-from retrieval.errors import IndexCorrupt
+from kotae.retrieval.errors import IndexCorrupt
 
 FORMAT = 1
 NORMALISER = "nfkc+whitespace/v1"

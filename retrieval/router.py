@@ -31,7 +31,7 @@ from typing import Any
 
 import numpy as np
 
-from retrieval.errors import IndexCorrupt
+from kotae.retrieval.errors import IndexCorrupt
 
 ROUTER_FILE = "router.npz"
 # Weak regularisation: chosen on CLINC150's validation split (C = 1: 0.92 right, 10: 0.95).

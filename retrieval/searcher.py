@@ -23,19 +23,19 @@ from typing import Any
 
 import numpy as np
 
-from kb import Hit, KBError, Kind, SnapshotDir, Visibility
-from kb.normalise import normalise_query
-from retrieval.confidence import ConfidenceFeatures, confidence_features
-from retrieval.config import RetrievalConfig
-from retrieval.dense import DenseIndex
-from retrieval.errors import EmbedderMismatch, IndexCorrupt, TokenizerMismatch
-from retrieval.filters import Audience, RowTable, SearchFilter
-from retrieval.fusion import FUSIONS
-from retrieval.lexical import BM25Index
-from retrieval.manifest import Manifest
-from retrieval.protocols import Embedder, Tokenizer
-from retrieval.router import ROUTER_FILE, QuestionRouter
-from retrieval.snippets import make_snippet
+from kotae.kb import Hit, KBError, Kind, SnapshotDir, Visibility
+from kotae.kb.normalise import normalise_query
+from kotae.retrieval.confidence import ConfidenceFeatures, confidence_features
+from kotae.retrieval.config import RetrievalConfig
+from kotae.retrieval.dense import DenseIndex
+from kotae.retrieval.errors import EmbedderMismatch, IndexCorrupt, TokenizerMismatch
+from kotae.retrieval.filters import Audience, RowTable, SearchFilter
+from kotae.retrieval.fusion import FUSIONS
+from kotae.retrieval.lexical import BM25Index
+from kotae.retrieval.manifest import Manifest
+from kotae.retrieval.protocols import Embedder, Tokenizer
+from kotae.retrieval.router import ROUTER_FILE, QuestionRouter
+from kotae.retrieval.snippets import make_snippet
 
 log = logging.getLogger(__name__)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 
-from retrieval.protocols import TokenSpan
+from kotae.retrieval.protocols import TokenSpan
 
 
 def make_snippet(text: str, spans: Sequence[TokenSpan], terms: Collection[str],

@@ -5,9 +5,9 @@ escalation (``suggest_reply``), an optional LLM drafter, and kotae as a LangChai
 first use.
 """
 
-from suggest.deflect import Deflection, Deflector, FaqCandidate, VisibilityLeak
-from suggest.drafter import Drafter, DraftRequest, GroundedDrafter
-from suggest.errors import (
+from kotae.suggest.deflect import Deflection, Deflector, FaqCandidate, VisibilityLeak
+from kotae.suggest.drafter import Drafter, DraftRequest, GroundedDrafter
+from kotae.suggest.errors import (
     InvalidTicket,
     LLMError,
     MissingLLMExtra,
@@ -15,13 +15,13 @@ from suggest.errors import (
     SuggestError,
     SuggestionNotFound,
 )
-from suggest.grounding import is_supported, support
-from suggest.handoff import TicketDraft
-from suggest.llm import LLMConfig, LLMDrafter
-from suggest.outcomes import edit_distance, record_outcome, record_suggestion
-from suggest.rules import EscalationRules
-from suggest.service import Suggester, SuggestOptions, suggest_reply
-from suggest.types import (
+from kotae.suggest.grounding import is_supported, support
+from kotae.suggest.handoff import TicketDraft
+from kotae.suggest.llm import LLMConfig, LLMDrafter
+from kotae.suggest.outcomes import edit_distance, record_outcome, record_suggestion
+from kotae.suggest.rules import EscalationRules
+from kotae.suggest.service import Suggester, SuggestOptions, suggest_reply
+from kotae.suggest.types import (
     Citation,
     Draft,
     DraftMode,
@@ -45,7 +45,7 @@ __all__ += ["Deflection", "Deflector", "FaqCandidate", "TicketDraft", "Visibilit
 
 def __getattr__(name: str) -> object:
     if name == "KotaeRetriever":
-        from suggest.langchain_retriever import KotaeRetriever
+        from kotae.suggest.langchain_retriever import KotaeRetriever
 
         return KotaeRetriever
     raise AttributeError(f"module 'suggest' has no attribute {name!r}")

@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
 
-from suggest.text import SourceSentence, source_sentences
+from kotae.suggest.text import SourceSentence, source_sentences
 
 MAX_ANSWER_CHARS = 200
 

@@ -17,9 +17,9 @@ import math
 from collections import Counter
 from collections.abc import Sequence
 
-from retrieval.protocols import Tokenizer
-from suggest.pool import Pool, Scored, Source, build_pool, list_block
-from suggest.text import overlap
+from kotae.retrieval.protocols import Tokenizer
+from kotae.suggest.pool import Pool, Scored, Source, build_pool, list_block
+from kotae.suggest.text import overlap
 
 __all__ = ["Pool", "Scored", "Source", "arrange", "build_pool", "rank_sources",
            "score_sentences", "select_sentences"]

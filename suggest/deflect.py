@@ -20,12 +20,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from kb import Action, Channel, EventType, Hit, KBStore, Kind, QueryEvent, Visibility
-from kb.normalise import normalise_query
-from retrieval import Audience, Searcher
-from suggest.answer import Source, compose_answer
-from suggest.errors import SuggestError
-from suggest.handoff import TicketDraft, draft_ticket
+from kotae.kb import Action, Channel, EventType, Hit, KBStore, Kind, QueryEvent, Visibility
+from kotae.kb.normalise import normalise_query
+from kotae.retrieval import Audience, Searcher
+from kotae.suggest.answer import Source, compose_answer
+from kotae.suggest.errors import SuggestError
+from kotae.suggest.handoff import TicketDraft, draft_ticket
 
 MAX_QUESTION_CHARS = 2000
 LANGUAGES = ("ja", "en")

@@ -17,10 +17,10 @@ import re
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from retrieval.protocols import Tokenizer
-from suggest import frame
-from suggest.citations import CitationSet
-from suggest.compose import (
+from kotae.retrieval.protocols import Tokenizer
+from kotae.suggest import frame
+from kotae.suggest.citations import CitationSet
+from kotae.suggest.compose import (
     MIN_RELEVANCE,
     Source,
     arrange,
@@ -29,9 +29,9 @@ from suggest.compose import (
     score_sentences,
     select_sentences,
 )
-from suggest.render import assemble
-from suggest.text import overlap
-from suggest.types import Draft, DraftMode, DraftSentence, Part, TicketIn
+from kotae.suggest.render import assemble
+from kotae.suggest.text import overlap
+from kotae.suggest.types import Draft, DraftMode, DraftSentence, Part, TicketIn
 
 _CODE = re.compile(r"\b[A-Z]{2,5}-\d{3,5}\b")  # error codes such as MRI-9000
 POINTER_MIN_SCORE = 0.5  # a source in another language is pointed to only when it matched well

@@ -15,8 +15,8 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from retrieval.protocols import Tokenizer
-from suggest.text import normalise
+from kotae.retrieval.protocols import Tokenizer
+from kotae.suggest.text import normalise
 
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 MIN_SHARE = 0.6

@@ -14,8 +14,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from retrieval import MAX_K, Audience, Searcher, SearchFilter
-from suggest.errors import MissingLLMExtra
+from kotae.retrieval import MAX_K, Audience, Searcher, SearchFilter
+from kotae.suggest.errors import MissingLLMExtra
 
 try:
     from langchain_core.callbacks import CallbackManagerForRetrieverRun
@@ -23,7 +23,7 @@ try:
     from langchain_core.retrievers import BaseRetriever
     from pydantic import ConfigDict, field_validator
 except ImportError:  # pragma: no cover - exercised only without the extra
-    raise MissingLLMExtra("suggest.langchain_retriever") from None
+    raise MissingLLMExtra("kotae.suggest.langchain_retriever") from None
 
 
 class KotaeRetriever(BaseRetriever):

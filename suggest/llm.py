@@ -18,16 +18,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from retrieval.protocols import Tokenizer
-from suggest.citations import CitationSet
-from suggest.compose import Source
-from suggest.drafter import Drafter, DraftRequest, GroundedDrafter
-from suggest.errors import LLMError, MissingLLMExtra
-from suggest.grounding import MIN_SHARE, support
-from suggest.prompt import build_messages, parse_answer
-from suggest.render import assemble
-from suggest.text import source_sentences
-from suggest.types import Draft, DraftMode, DraftSentence, Part
+from kotae.retrieval.protocols import Tokenizer
+from kotae.suggest.citations import CitationSet
+from kotae.suggest.compose import Source
+from kotae.suggest.drafter import Drafter, DraftRequest, GroundedDrafter
+from kotae.suggest.errors import LLMError, MissingLLMExtra
+from kotae.suggest.grounding import MIN_SHARE, support
+from kotae.suggest.prompt import build_messages, parse_answer
+from kotae.suggest.render import assemble
+from kotae.suggest.text import source_sentences
+from kotae.suggest.types import Draft, DraftMode, DraftSentence, Part
 
 UNSUPPORTED = ("drop", "flag")
 

@@ -14,9 +14,9 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from kb.feedback import OUTCOMES, FeedbackStore, OutcomeRecord, SuggestionRecord
-from suggest.errors import InvalidTicket, SuggestionNotFound
-from suggest.types import Suggestion, TicketIn
+from kotae.kb.feedback import OUTCOMES, FeedbackStore, OutcomeRecord, SuggestionRecord
+from kotae.suggest.errors import InvalidTicket, SuggestionNotFound
+from kotae.suggest.types import Suggestion, TicketIn
 
 MAX_FINAL_CHARS = 20_000
 

@@ -15,8 +15,8 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from retrieval.protocols import Tokenizer
-from suggest.text import SourceSentence, source_sentences
+from kotae.retrieval.protocols import Tokenizer
+from kotae.suggest.text import SourceSentence, source_sentences
 
 MAX_STEPS = 10
 MIN_ROW_CHARS = 20

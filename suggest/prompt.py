@@ -11,8 +11,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from suggest.drafter import DraftRequest
-from suggest.pool import Source
+from kotae.suggest.drafter import DraftRequest
+from kotae.suggest.pool import Source
 
 NO_ANSWER = "NO_ANSWER"
 SOURCE_CHARS = 1200

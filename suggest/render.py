@@ -13,8 +13,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from suggest import frame
-from suggest.types import Citation, Draft, DraftMode, DraftSentence, Part
+from kotae.suggest import frame
+from kotae.suggest.types import Citation, Draft, DraftMode, DraftSentence, Part
 
 
 def assemble(subject: str, language: str, sentiment: str, mode: DraftMode,

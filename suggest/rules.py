@@ -19,8 +19,8 @@ from typing import Any
 
 import yaml
 
-from suggest.errors import RulesError
-from suggest.text import normalise
+from kotae.suggest.errors import RulesError
+from kotae.suggest.text import normalise
 
 RULES_FILE = "escalation_rules.yaml"
 PRIORITIES = ("low", "normal", "high", "urgent")
@@ -79,7 +79,7 @@ class EscalationRules:
         if kb_dir is not None and (Path(kb_dir) / RULES_FILE).is_file():
             path = Path(kb_dir) / RULES_FILE
             return cls.from_yaml(path.read_text(encoding="utf-8"), str(path))
-        bundled = resources.files("suggest") / RULES_FILE
+        bundled = resources.files("kotae.suggest") / RULES_FILE
         return cls.from_yaml(bundled.read_text(encoding="utf-8"), f"(bundled) {RULES_FILE}")
 
     @classmethod

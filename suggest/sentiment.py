@@ -11,9 +11,9 @@ Example:
 
 from __future__ import annotations
 
-from suggest.rules import SentimentLexicon
-from suggest.text import normalise
-from suggest.types import Sentiment
+from kotae.suggest.rules import SentimentLexicon
+from kotae.suggest.text import normalise
+from kotae.suggest.types import Sentiment
 
 _EXCLAIM = ("!!", "!?", "?!")  # NFKC folds ！ into !
 INTENSIFIER = 1.5

@@ -14,17 +14,17 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
-from kb import Kind
-from retrieval import Audience, Searcher, SearchFilter, SearchResult
-from retrieval.protocols import Tokenizer
-from suggest import sources as src
-from suggest.drafter import Drafter, DraftRequest, GroundedDrafter
-from suggest.escalation import decide_escalation
-from suggest.rules import EscalationRules
-from suggest.sentiment import score_sentiment
-from suggest.text import detect_language
-from suggest.triage import LabelledNeighbour, triage_ticket
-from suggest.types import DraftMode, Suggestion, TicketIn
+from kotae.kb import Kind
+from kotae.retrieval import Audience, Searcher, SearchFilter, SearchResult
+from kotae.retrieval.protocols import Tokenizer
+from kotae.suggest import sources as src
+from kotae.suggest.drafter import Drafter, DraftRequest, GroundedDrafter
+from kotae.suggest.escalation import decide_escalation
+from kotae.suggest.rules import EscalationRules
+from kotae.suggest.sentiment import score_sentiment
+from kotae.suggest.text import detect_language
+from kotae.suggest.triage import LabelledNeighbour, triage_ticket
+from kotae.suggest.types import DraftMode, Suggestion, TicketIn
 
 ARTICLES = frozenset({Kind.MANUAL, Kind.FAQ})
 TICKETS = frozenset({Kind.TICKET})

@@ -13,9 +13,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Protocol
 
-from kb import Document, Hit, Kind, Visibility
-from suggest.compose import Source
-from suggest.types import Candidate, SimilarTicket
+from kotae.kb import Document, Hit, Kind, Visibility
+from kotae.suggest.compose import Source
+from kotae.suggest.types import Candidate, SimilarTicket
 
 RESOLVED = frozenset({"solved", "resolved", "closed"})
 TICKET_SOURCE_WEIGHT = 0.8  # a past reply counts a little less than an article

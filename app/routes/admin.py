@@ -18,13 +18,13 @@ from fastapi import Path as PathParam
 from pydantic import BaseModel, Field
 from starlette.datastructures import UploadFile  # what request.form() gives
 
-from app.auth import Caller, Role, allow, authenticator, current_caller
-from app.deps import get_searcher, get_settings
-from app.schemas import ErrorOut, Label, printable
-from app.services import IngestBusy, run_ingest
-from ingest import LOADERS, Defaults
-from kb import Visibility
-from kb.keys import ApiKey, KeyStore
+from kotae.app.auth import Caller, Role, allow, authenticator, current_caller
+from kotae.app.deps import get_searcher, get_settings
+from kotae.app.schemas import ErrorOut, Label, printable
+from kotae.app.services import IngestBusy, run_ingest
+from kotae.ingest import LOADERS, Defaults
+from kotae.kb import Visibility
+from kotae.kb.keys import ApiKey, KeyStore
 
 log = logging.getLogger("kotae.admin")
 router = APIRouter(tags=["admin"])

@@ -11,13 +11,13 @@ from importlib import resources
 from fastapi import APIRouter
 from fastapi.responses import FileResponse
 
-from app.auth import Role, allow
+from kotae.app.auth import Role, allow
 
 router = APIRouter()
 
 
 @router.get("/agent", include_in_schema=False, **allow(Role.PUBLIC))
 def agent_console() -> FileResponse:
-    page = resources.files("app") / "static" / "agent.html"
+    page = resources.files("kotae.app") / "static" / "agent.html"
     return FileResponse(str(page), media_type="text/html",
                         headers={"Cache-Control": "no-cache"})

@@ -8,12 +8,12 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse
 
-from app.auth import Role, allow
-from app.public_deps import get_deflector, get_query_log, rate_limited, session_id
-from app.routes.help import HTML, EventId, Lang, page, page_language
-from kb import Action, Channel, EventType, QueryEvent, QueryLog, SnapshotNotFound
-from suggest.deflect import Deflector
-from suggest.handoff import draft_ticket, ticket_subject
+from kotae.app.auth import Role, allow
+from kotae.app.public_deps import get_deflector, get_query_log, rate_limited, session_id
+from kotae.app.routes.help import HTML, EventId, Lang, page, page_language
+from kotae.kb import Action, Channel, EventType, QueryEvent, QueryLog, SnapshotNotFound
+from kotae.suggest.deflect import Deflector
+from kotae.suggest.handoff import draft_ticket, ticket_subject
 
 router = APIRouter()
 MAX_BODY_CHARS = 2000

@@ -12,12 +12,12 @@ from importlib import resources
 from fastapi import APIRouter
 from fastapi.responses import FileResponse
 
-from app.auth import Role, allow
+from kotae.app.auth import Role, allow
 
 router = APIRouter()
 
 
 @router.get("/content", include_in_schema=False, **allow(Role.PUBLIC))
 def content_dashboard() -> FileResponse:
-    page = resources.files("app") / "static" / "content.html"
+    page = resources.files("kotae.app") / "static" / "content.html"
     return FileResponse(str(page), media_type="text/html", headers={"Cache-Control": "no-cache"})

@@ -8,11 +8,11 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, HTTPException, Path
 from pydantic import BaseModel, Field
 
-from app.auth import Role, allow
-from app.public_deps import client_tag, get_deflector, get_query_log, rate_limited
-from app.schemas import ErrorOut
-from kb import Channel, EventType, QueryLog
-from suggest.deflect import Deflector
+from kotae.app.auth import Role, allow
+from kotae.app.public_deps import client_tag, get_deflector, get_query_log, rate_limited
+from kotae.app.schemas import ErrorOut
+from kotae.kb import Channel, EventType, QueryLog
+from kotae.suggest.deflect import Deflector
 
 router = APIRouter()
 EVENT_ID = Path(pattern="^[0-9a-f]{32}$", description="The event_id /v1/deflect returned.")

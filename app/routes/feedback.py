@@ -14,11 +14,11 @@ from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import RedirectResponse
 from pydantic import BaseModel, Field
 
-from app.auth import Role, allow
-from app.public_deps import get_kb_store, get_query_log, rate_limited, session_id
-from app.routes.deflect import RecordedOut
-from app.schemas import ErrorOut
-from kb import Channel, EventType, KBStore, Kind, QueryEvent, QueryLog, Visibility
+from kotae.app.auth import Role, allow
+from kotae.app.public_deps import get_kb_store, get_query_log, rate_limited, session_id
+from kotae.app.routes.deflect import RecordedOut
+from kotae.app.schemas import ErrorOut
+from kotae.kb import Channel, EventType, KBStore, Kind, QueryEvent, QueryLog, Visibility
 
 router = APIRouter()
 HEX_ID = r"^[0-9a-f]{0,32}$"

@@ -14,13 +14,13 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
 from fastapi.responses import PlainTextResponse, Response
 
-from app.auth import Caller, Role, allow, current_caller
-from app.deps import get_searcher, get_settings
-from app.public_deps import get_kb_store, get_query_log
-from app.schemas import ErrorOut
-from app.schemas_gaps import AcceptIn, AcceptOut, GapReportOut
-from app.services import IngestBusy, publish_store_change
-from suggest.gaps import (
+from kotae.app.auth import Caller, Role, allow, current_caller
+from kotae.app.deps import get_searcher, get_settings
+from kotae.app.public_deps import get_kb_store, get_query_log
+from kotae.app.schemas import ErrorOut
+from kotae.app.schemas_gaps import AcceptIn, AcceptOut, GapReportOut
+from kotae.app.services import IngestBusy, publish_store_change
+from kotae.suggest.gaps import (
     TABLES,
     GapAnalyser,
     GapNotFound,
@@ -31,7 +31,7 @@ from suggest.gaps import (
     report_markdown,
     table_csv,
 )
-from suggest.gaps.timeline import parse_since
+from kotae.suggest.gaps.timeline import parse_since
 
 router = APIRouter(tags=["gaps"])
 REPORT_TTL = 60.0
@@ -87,7 +87,7 @@ def gaps(request: Request, since: Since = "30d",
     report = current_report(request, since, min_size)
     out = report.to_dict()
     if charts:
-        from suggest.gaps.charts import report_charts
+        from kotae.suggest.gaps.charts import report_charts
 
         out["charts"] = report_charts(report)
     return GapReportOut.model_validate(out)

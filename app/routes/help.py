@@ -14,10 +14,10 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse
 from pydantic import BaseModel
 
-from app.auth import Role, allow
-from app.help_i18n import LANG_COOKIE, LANGUAGES, MESSAGES, pick_language
-from app.help_view import answer_view, render_article, result_views, templates
-from app.public_deps import (
+from kotae.app.auth import Role, allow
+from kotae.app.help_i18n import LANG_COOKIE, LANGUAGES, MESSAGES, pick_language
+from kotae.app.help_view import answer_view, render_article, result_views, templates
+from kotae.app.public_deps import (
     SESSION_COOKIE,
     client_tag,
     get_deflector,
@@ -26,9 +26,18 @@ from app.public_deps import (
     get_typeahead,
     session_id,
 )
-from kb import Action, Channel, EventType, KBStore, Kind, QueryLog, SnapshotNotFound, Visibility
-from suggest.deflect import Deflector
-from suggest.typeahead import Typeahead
+from kotae.kb import (
+    Action,
+    Channel,
+    EventType,
+    KBStore,
+    Kind,
+    QueryLog,
+    SnapshotNotFound,
+    Visibility,
+)
+from kotae.suggest.deflect import Deflector
+from kotae.suggest.typeahead import Typeahead
 
 router = APIRouter()
 MAX_QUERY_CHARS = 500

@@ -6,11 +6,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Query
 
-from app.auth import Role, allow, caller_role
-from app.deps import get_searcher
-from app.schemas import ErrorOut, HealthOut, SearchOut
-from kb import Kind, SnapshotNotFound, Visibility
-from retrieval import MAX_K, Searcher, SearchFilter
+from kotae.app.auth import Role, allow, caller_role
+from kotae.app.deps import get_searcher
+from kotae.app.schemas import ErrorOut, HealthOut, SearchOut
+from kotae.kb import Kind, SnapshotNotFound, Visibility
+from kotae.retrieval import MAX_K, Searcher, SearchFilter
 
 router = APIRouter()
 MAX_QUERY_CHARS = 500

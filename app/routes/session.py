@@ -9,7 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, HTTPException, Request, Response
 from pydantic import BaseModel, Field
 
-from app.auth import (
+from kotae.app.auth import (
     SESSION_COOKIE,
     SESSION_SECONDS,
     Caller,
@@ -18,9 +18,9 @@ from app.auth import (
     authenticator,
     current_caller,
 )
-from app.deps import get_settings
-from app.public_deps import rate_limited
-from app.schemas import ErrorOut
+from kotae.app.deps import get_settings
+from kotae.app.public_deps import rate_limited
+from kotae.app.schemas import ErrorOut
 
 router = APIRouter(tags=["session"])
 

@@ -7,12 +7,12 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Path
 
-from app.auth import Caller, Role, allow, current_caller
-from app.schemas import ErrorOut
-from app.schemas_suggest import OutcomeIn, OutcomeOut, SuggestIn, SuggestOut
-from app.suggest_deps import get_feedback, get_suggester
-from kb.feedback import FeedbackStore
-from suggest import (
+from kotae.app.auth import Caller, Role, allow, current_caller
+from kotae.app.schemas import ErrorOut
+from kotae.app.schemas_suggest import OutcomeIn, OutcomeOut, SuggestIn, SuggestOut
+from kotae.app.suggest_deps import get_feedback, get_suggester
+from kotae.kb.feedback import FeedbackStore
+from kotae.suggest import (
     InvalidTicket,
     LLMError,
     Suggester,

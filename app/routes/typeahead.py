@@ -10,12 +10,12 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, HTTPException, Query
 from pydantic import BaseModel, Field
 
-from app.auth import Caller, Role, allow, current_caller
-from app.public_deps import get_typeahead, get_typeahead_rules
-from app.schemas import ErrorOut, Label
-from kb.events import query_key
-from kb.typeahead_rules import MAX_PHRASE_CHARS, Decision, TypeaheadRule, TypeaheadRules
-from suggest.typeahead import Typeahead
+from kotae.app.auth import Caller, Role, allow, current_caller
+from kotae.app.public_deps import get_typeahead, get_typeahead_rules
+from kotae.app.schemas import ErrorOut, Label
+from kotae.kb.events import query_key
+from kotae.kb.typeahead_rules import MAX_PHRASE_CHARS, Decision, TypeaheadRule, TypeaheadRules
+from kotae.suggest.typeahead import Typeahead
 
 router = APIRouter(tags=["help center"])
 ERRORS = {401: {"model": ErrorOut, "description": "No key, or an unknown or revoked one."},

@@ -5,12 +5,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from ingest.loaders.common import Defaults, LoadResult
-from ingest.loaders.documents import load_html, load_markdown, load_text
-from ingest.loaders.faq_csv import load_faq_csv
-from ingest.loaders.helpdesk import load_json_export
-from ingest.loaders.office import load_docx, load_pdf, load_pptx, load_xlsx
-from ingest.loaders.tickets import load_tickets_jsonl
+from kotae.ingest.loaders.common import Defaults, LoadResult
+from kotae.ingest.loaders.documents import load_html, load_markdown, load_text
+from kotae.ingest.loaders.faq_csv import load_faq_csv
+from kotae.ingest.loaders.helpdesk import load_json_export
+from kotae.ingest.loaders.office import load_docx, load_pdf, load_pptx, load_xlsx
+from kotae.ingest.loaders.tickets import load_tickets_jsonl
 
 Loader = Callable[[Path, Defaults], LoadResult]
 

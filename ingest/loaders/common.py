@@ -8,10 +8,10 @@ from typing import Any
 
 from charset_normalizer import from_bytes
 
-from ingest.errors import LoadError, Problem
-from ingest.language import detect_language
-from kb import Document, Visibility, parse_enum
-from kb.normalise import normalise_text
+from kotae.ingest.errors import LoadError, Problem
+from kotae.ingest.language import detect_language
+from kotae.kb import Document, Visibility, parse_enum
+from kotae.kb.normalise import normalise_text
 
 MAX_FILE_BYTES = 50 * 1024 * 1024
 MAPPABLE_FIELDS = ("id", "question", "answer", "subject", "body", "reply", "category", "url",

@@ -10,8 +10,8 @@ from typing import Any
 import frontmatter
 import yaml
 
-from ingest.errors import LoadError
-from ingest.loaders.common import (
+from kotae.ingest.errors import LoadError
+from kotae.ingest.loaders.common import (
     Defaults,
     LoadResult,
     clean,
@@ -19,7 +19,7 @@ from ingest.loaders.common import (
     parse_visibility,
     read_text,
 )
-from kb import Document, Kind, Visibility
+from kotae.kb import Document, Kind, Visibility
 
 _FIRST_HEADING = re.compile(r"^#\s+(.+?)\s*#*\s*$", re.MULTILINE)
 _KNOWN_KINDS = {"manual": Kind.MANUAL, "faq": Kind.FAQ}

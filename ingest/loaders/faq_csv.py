@@ -15,8 +15,8 @@ import csv
 import io
 from pathlib import Path
 
-from ingest.errors import LoadError, Problem
-from ingest.loaders.common import (
+from kotae.ingest.errors import LoadError, Problem
+from kotae.ingest.loaders.common import (
     Defaults,
     LoadResult,
     clean,
@@ -24,8 +24,8 @@ from ingest.loaders.common import (
     parse_visibility,
     read_text,
 )
-from ingest.loaders.helpdesk import is_freshdesk_header, load_ticket_rows
-from kb import Document, Kind, Visibility, stable_hash
+from kotae.ingest.loaders.helpdesk import is_freshdesk_header, load_ticket_rows
+from kotae.kb import Document, Kind, Visibility, stable_hash
 
 _ALIASES = {
     "質問": "question", "問い合わせ": "question", "q": "question",

@@ -15,10 +15,10 @@ from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-from ingest.errors import LoadError, Problem
-from ingest.loaders.common import Defaults, LoadResult, clean, parse_language, read_text
-from ingest.loaders.thread import ticket_from_record
-from kb import Document, Kind, Visibility
+from kotae.ingest.errors import LoadError, Problem
+from kotae.ingest.loaders.common import Defaults, LoadResult, clean, parse_language, read_text
+from kotae.ingest.loaders.thread import ticket_from_record
+from kotae.kb import Document, Kind, Visibility
 
 # Freshdesk's ticket export (Tickets > Export > CSV) column names, lower-cased.
 FRESHDESK_COLUMNS = {

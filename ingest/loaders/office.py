@@ -30,10 +30,10 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from ingest.errors import LoadError
-from ingest.loaders.common import Defaults, LoadResult
-from ingest.loaders.documents import article
-from ingest.loaders.faq_csv import load_faq_text
+from kotae.ingest.errors import LoadError
+from kotae.ingest.loaders.common import Defaults, LoadResult
+from kotae.ingest.loaders.documents import article
+from kotae.ingest.loaders.faq_csv import load_faq_text
 
 MAX_DOCUMENT_BYTES = 200 * 1024 * 1024
 MAX_PAGES = 3000

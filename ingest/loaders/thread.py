@@ -22,9 +22,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from ingest.loaders.common import Defaults, clean, parse_language, parse_visibility
-from kb import Document, Kind, Visibility
-from kb.redact import redact_text
+from kotae.ingest.loaders.common import Defaults, clean, parse_language, parse_visibility
+from kotae.kb import Document, Kind, Visibility
+from kotae.kb.redact import redact_text
 
 # Fields used for the document itself, not copied into meta.
 _USED = {"id", "subject", "body", "reply", "category", "language", "visibility", "product",

@@ -8,9 +8,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from ingest.errors import Problem
-from ingest.loaders.common import Defaults, LoadResult, clean, read_text
-from ingest.loaders.thread import ticket_from_record
+from kotae.ingest.errors import Problem
+from kotae.ingest.loaders.common import Defaults, LoadResult, clean, read_text
+from kotae.ingest.loaders.thread import ticket_from_record
 
 
 def load_tickets_jsonl(path: Path, defaults: Defaults) -> LoadResult:

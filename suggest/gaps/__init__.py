@@ -11,13 +11,13 @@ Example:
     >>> accept_proposal(store, report.gaps[0], accepted_by="editor")
 """
 
-from suggest.gaps.accept import DRAFT_SOURCE, accept_proposal, draft_document
-from suggest.gaps.analyse import GapAnalyser
-from suggest.gaps.errors import GapNotFound, GapsError, NothingToAccept
-from suggest.gaps.export import TABLES, gaps_csv, report_markdown, table_csv
-from suggest.gaps.files import write_report
-from suggest.gaps.options import GapOptions
-from suggest.gaps.report import (
+from kotae.suggest.gaps.accept import DRAFT_SOURCE, accept_proposal, draft_document
+from kotae.suggest.gaps.analyse import GapAnalyser
+from kotae.suggest.gaps.errors import GapNotFound, GapsError, NothingToAccept
+from kotae.suggest.gaps.export import TABLES, gaps_csv, report_markdown, table_csv
+from kotae.suggest.gaps.files import write_report
+from kotae.suggest.gaps.options import GapOptions
+from kotae.suggest.gaps.report import (
     Citation,
     DuplicatePair,
     Gap,
@@ -40,7 +40,7 @@ __all__ = [
 
 def __getattr__(name: str) -> object:
     if name == "report_html":  # draws charts: matplotlib loads on first use
-        from suggest.gaps.html import report_html
+        from kotae.suggest.gaps.html import report_html
 
         return report_html
-    raise AttributeError(f"module 'suggest.gaps' has no attribute {name!r}")
+    raise AttributeError(f"module 'kotae.suggest.gaps' has no attribute {name!r}")

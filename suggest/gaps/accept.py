@@ -15,9 +15,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from kb import Chunk, Document, KBStore, Kind, Visibility
-from suggest.gaps.errors import NothingToAccept
-from suggest.gaps.report import Gap
+from kotae.kb import Chunk, Document, KBStore, Kind, Visibility
+from kotae.suggest.gaps.errors import NothingToAccept
+from kotae.suggest.gaps.report import Gap
 
 DRAFT_SOURCE = "kotae:gaps"
 MAX_CHUNK_CHARS = 400

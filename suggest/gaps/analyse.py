@@ -13,12 +13,12 @@ import logging
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
-from kb import Chunk, Document, KBStore, Kind, QueryLog
-from retrieval import Audience, Searcher
-from suggest.gaps.accept import DRAFT_SOURCE
-from suggest.gaps.assemble import assemble_gap
-from suggest.gaps.cluster import center_by_language, cluster_vectors, clusters_of
-from suggest.gaps.collect import (
+from kotae.kb import Chunk, Document, KBStore, Kind, QueryLog
+from kotae.retrieval import Audience, Searcher
+from kotae.suggest.gaps.accept import DRAFT_SOURCE
+from kotae.suggest.gaps.assemble import assemble_gap
+from kotae.suggest.gaps.cluster import center_by_language, cluster_vectors, clusters_of
+from kotae.suggest.gaps.collect import (
     TicketCheck,
     is_resolved,
     questions_from_events,
@@ -26,14 +26,14 @@ from suggest.gaps.collect import (
     reply_coverage,
     ticket_time,
 )
-from suggest.gaps.duplicates import article_text, find_duplicates, is_public_article
-from suggest.gaps.label import is_label_term, surfaces
-from suggest.gaps.options import GapOptions
-from suggest.gaps.report import DuplicatePair, Gap, GapReport, Question
-from suggest.gaps.stale import find_stale
-from suggest.gaps.timeline import parse_time
-from suggest.gaps.usage import week_stats
-from suggest.gaps.vectors import background_texts, document_vectors, question_vectors
+from kotae.suggest.gaps.duplicates import article_text, find_duplicates, is_public_article
+from kotae.suggest.gaps.label import is_label_term, surfaces
+from kotae.suggest.gaps.options import GapOptions
+from kotae.suggest.gaps.report import DuplicatePair, Gap, GapReport, Question
+from kotae.suggest.gaps.stale import find_stale
+from kotae.suggest.gaps.timeline import parse_time
+from kotae.suggest.gaps.usage import week_stats
+from kotae.suggest.gaps.vectors import background_texts, document_vectors, question_vectors
 
 log = logging.getLogger(__name__)
 Progress = Callable[[str, int, int], None]  # (stage, done, total)

@@ -14,12 +14,12 @@ from datetime import datetime
 
 import numpy as np
 
-from kb import stable_hash
-from suggest.gaps.cluster import central_order
-from suggest.gaps.label import distinctive_terms, label_for, representatives
-from suggest.gaps.propose import propose_entry
-from suggest.gaps.report import Gap, Origin, Question, Signal
-from suggest.gaps.timeline import gap_trend, parse_time, recency_weight, weekly_counts
+from kotae.kb import stable_hash
+from kotae.suggest.gaps.cluster import central_order
+from kotae.suggest.gaps.label import distinctive_terms, label_for, representatives
+from kotae.suggest.gaps.propose import propose_entry
+from kotae.suggest.gaps.report import Gap, Origin, Question, Signal
+from kotae.suggest.gaps.timeline import gap_trend, parse_time, recency_weight, weekly_counts
 
 MIN_WEIGHT = 0.05
 

@@ -16,8 +16,8 @@ import io
 import logging
 from typing import Any
 
-from suggest.gaps.label import shorten
-from suggest.gaps.report import GapReport
+from kotae.suggest.gaps.label import shorten
+from kotae.suggest.gaps.report import GapReport
 
 CJK_FONTS = ["Noto Sans CJK JP", "IPAexGothic", "IPAGothic", "Hiragino Sans", "Yu Gothic",
              "TakaoPGothic", "DejaVu Sans"]

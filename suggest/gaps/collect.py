@@ -17,11 +17,11 @@ import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
-from kb import Action, Document, EventType, Kind, QueryEvent
-from suggest.frame import is_boilerplate
-from suggest.gaps.report import Origin, Question, Signal
-from suggest.sources import RESOLVED
-from suggest.text import detect_language
+from kotae.kb import Action, Document, EventType, Kind, QueryEvent
+from kotae.suggest.frame import is_boilerplate
+from kotae.suggest.gaps.report import Origin, Question, Signal
+from kotae.suggest.sources import RESOLVED
+from kotae.suggest.text import detect_language
 
 QUESTION_EVENTS = frozenset({EventType.SEARCH, EventType.DEFLECT, EventType.CONTACT})
 TICKET_TEXT_CHARS = 200

@@ -17,9 +17,9 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from kb import Document, Kind, Visibility
-from suggest.gaps.report import DuplicatePair
-from suggest.text import overlap
+from kotae.kb import Document, Kind, Visibility
+from kotae.suggest.gaps.report import DuplicatePair
+from kotae.suggest.text import overlap
 
 DEFAULT_SIMILARITY = 0.93
 DEFAULT_OVERLAP = 0.5

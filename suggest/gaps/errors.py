@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from suggest.errors import SuggestError
+from kotae.suggest.errors import SuggestError
 
 
 class GapsError(SuggestError):

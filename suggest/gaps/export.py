@@ -11,7 +11,7 @@ import csv
 import io
 from collections.abc import Iterable, Sequence
 
-from suggest.gaps.report import Gap, GapReport
+from kotae.suggest.gaps.report import Gap, GapReport
 
 TABLES = ("gaps", "duplicates", "stale", "weeks")
 TREND_JA = {"new": "新規", "rising": "増加", "steady": "横ばい", "falling": "減少"}

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from suggest.gaps.export import TABLES, report_markdown, table_csv
-from suggest.gaps.report import GapReport
+from kotae.suggest.gaps.export import TABLES, report_markdown, table_csv
+from kotae.suggest.gaps.report import GapReport
 
 
 def write_report(report: GapReport, folder: Path, html: bool = True) -> list[Path]:
@@ -25,7 +25,7 @@ def write_report(report: GapReport, folder: Path, html: bool = True) -> list[Pat
     path.write_text(report_markdown(report), encoding="utf-8")
     written.append(path)
     if html:
-        from suggest.gaps.html import report_html
+        from kotae.suggest.gaps.html import report_html
 
         path = folder / "gaps.html"
         path.write_text(report_html(report), encoding="utf-8")

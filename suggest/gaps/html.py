@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from html import escape
 
-from suggest.gaps.charts import report_charts
-from suggest.gaps.export import TREND_JA
-from suggest.gaps.report import Gap, GapReport
+from kotae.suggest.gaps.charts import report_charts
+from kotae.suggest.gaps.export import TREND_JA
+from kotae.suggest.gaps.report import Gap, GapReport
 
 _STYLE = """
 body{font-family:"Noto Sans CJK JP","Hiragino Sans","Yu Gothic",sans-serif;margin:2rem auto;

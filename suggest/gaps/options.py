@@ -12,9 +12,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from suggest.gaps.cluster import DEFAULT_DISTANCE, check_clustering
-from suggest.gaps.duplicates import DEFAULT_SIMILARITY
-from suggest.gaps.stale import DEFAULT_MONTHS
+from kotae.suggest.gaps.cluster import DEFAULT_DISTANCE, check_clustering
+from kotae.suggest.gaps.duplicates import DEFAULT_SIMILARITY
+from kotae.suggest.gaps.stale import DEFAULT_MONTHS
 
 
 @dataclass(frozen=True)

@@ -18,9 +18,9 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from suggest.frame import is_about_the_page, is_boilerplate, is_case_specific
-from suggest.gaps.report import Citation, Origin, Proposal, Question
-from suggest.text import SourceSentence, source_sentences
+from kotae.suggest.frame import is_about_the_page, is_boilerplate, is_case_specific
+from kotae.suggest.gaps.report import Citation, Origin, Proposal, Question
+from kotae.suggest.text import SourceSentence, source_sentences
 
 NO_ANSWER = {"ja": "この質問に回答した解決済みの問い合わせはまだありません。",
              "en": "No resolved ticket answers this yet."}

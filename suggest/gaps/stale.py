@@ -15,11 +15,11 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 
-from kb import Document, QueryEvent
-from suggest.gaps.collect import QUESTION_EVENTS
-from suggest.gaps.duplicates import is_public_article
-from suggest.gaps.report import StaleArticle
-from suggest.gaps.timeline import parse_time
+from kotae.kb import Document, QueryEvent
+from kotae.suggest.gaps.collect import QUESTION_EVENTS
+from kotae.suggest.gaps.duplicates import is_public_article
+from kotae.suggest.gaps.report import StaleArticle
+from kotae.suggest.gaps.timeline import parse_time
 
 DEFAULT_MONTHS = 12
 MIN_QUESTIONS = 3

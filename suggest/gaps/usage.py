@@ -14,10 +14,10 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Sequence
 
-from kb import Action, EventType, QueryEvent
-from suggest.gaps.collect import QUESTION_EVENTS
-from suggest.gaps.report import Question, WeekStats
-from suggest.gaps.timeline import week_start, weeks_between
+from kotae.kb import Action, EventType, QueryEvent
+from kotae.suggest.gaps.collect import QUESTION_EVENTS
+from kotae.suggest.gaps.report import Question, WeekStats
+from kotae.suggest.gaps.timeline import week_start, weeks_between
 
 
 def is_question(event: QueryEvent, logged_ids: set[str]) -> bool:

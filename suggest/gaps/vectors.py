@@ -18,9 +18,9 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from kb import Chunk, Document, KBStore, stable_hash
-from kb.errors import StoreUnavailable
-from retrieval.protocols import Embedder
+from kotae.kb import Chunk, Document, KBStore, stable_hash
+from kotae.kb.errors import StoreUnavailable
+from kotae.retrieval.protocols import Embedder
 
 QUERY_SUFFIX = "#query"
 CACHE_BATCH = 64

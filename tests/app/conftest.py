@@ -42,7 +42,8 @@ def server_process(kb_home: Path, api_keys: str, timeout: float = 90,
     # request) and then blocks the server.
     log = tempfile.TemporaryFile()  # noqa: SIM115 - closed when the server stops
     proc = subprocess.Popen(
-        [*prefix, sys.executable, "-m", "app", "serve", "--kb", str(kb_home), "--port", str(port)],
+        [*prefix, sys.executable, "-m", "kotae.app", "serve", "--kb", str(kb_home),
+         "--port", str(port)],
         env=env, stdout=log, stderr=subprocess.STDOUT)
     proc.output = lambda: _printed(log)  # type: ignore[attr-defined]  # what it printed so far
     base = f"http://127.0.0.1:{port}"

@@ -13,11 +13,11 @@ from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 from starlette.routing import Mount
 
-from app.api import create_app
-from app.auth import SESSION_COOKIE, Role, declared_role
-from app.services import run_ingest, store_for
-from app.settings import Settings
-from kb.keys import KeyStore
+from kotae.app.api import create_app
+from kotae.app.auth import SESSION_COOKIE, Role, declared_role
+from kotae.app.services import run_ingest, store_for
+from kotae.app.settings import Settings
+from kotae.kb.keys import KeyStore
 
 BELOW = {Role.PUBLIC: [], Role.AGENT: [Role.PUBLIC], Role.EDITOR: [Role.PUBLIC, Role.AGENT],
          Role.ADMIN: [Role.PUBLIC, Role.AGENT, Role.EDITOR]}
@@ -243,7 +243,7 @@ def test_each_kb_serves_its_own_pages_under_its_prefix(two_kbs):
 def test_keys_command_prints_a_key_once_and_revokes_it(tmp_path):
     from typer.testing import CliRunner
 
-    from app.cli import app as cli
+    from kotae.app.cli import app as cli
 
     runner = CliRunner()
     made = runner.invoke(cli, ["keys", "create", "--role", "editor", "--name", "SV 佐藤",
@@ -270,7 +270,7 @@ def test_keys_command_prints_a_key_once_and_revokes_it(tmp_path):
 def test_serve_refuses_a_bad_mount():
     from typer.testing import CliRunner
 
-    from app.cli import app as cli
+    from kotae.app.cli import app as cli
 
     got = CliRunner().invoke(cli, ["serve", "--mount", "Bad Name=/tmp/x"])
     assert got.exit_code == 2 and "--mount" in got.output

@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 from fastapi.testclient import TestClient
 
-from app.api import create_app
-from app.services import open_searcher
+from kotae.app.api import create_app
+from kotae.app.services import open_searcher
 
 ADMIN = {"Authorization": "Bearer test-admin-key"}
 AGENT = {"Authorization": "Bearer test-agent-key"}

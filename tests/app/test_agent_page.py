@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from kb import KBStore
-from kb.feedback import FeedbackStore
+from kotae.kb import KBStore
+from kotae.kb.feedback import FeedbackStore
 
 pytestmark = pytest.mark.e2e
 

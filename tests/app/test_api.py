@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from fastapi.testclient import TestClient
 
-from app.api import create_app
+from kotae.app.api import create_app
 
 AGENT = {"Authorization": "Bearer test-agent-key"}
 
@@ -77,7 +77,7 @@ def test_healthz_page_and_openapi(client):
 
 
 def test_no_index_yet_is_a_clear_503(tmp_path, embedder):
-    from app.settings import Settings
+    from kotae.app.settings import Settings
 
     with TestClient(create_app(Settings(home=tmp_path))) as c:
         assert c.get("/healthz").json()["status"] == "no-index"

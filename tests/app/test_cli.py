@@ -6,7 +6,7 @@ import json
 
 from typer.testing import CliRunner
 
-from app.cli import EXIT_SKIPPED, app
+from kotae.app.cli import EXIT_SKIPPED, app
 
 runner = CliRunner()
 

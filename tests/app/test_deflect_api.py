@@ -6,9 +6,9 @@ from __future__ import annotations
 import pytest
 from fastapi.testclient import TestClient
 
-from app.api import create_app
-from kb import Action, Channel, EventType, KBStore, QueryLog, Visibility
-from retrieval import RetrievalConfig, Searcher
+from kotae.app.api import create_app
+from kotae.kb import Action, Channel, EventType, KBStore, QueryLog, Visibility
+from kotae.retrieval import RetrievalConfig, Searcher
 
 CONFIDENT = "パスワードを忘れてしまいました。どうすればよいですか？"
 OUT_OF_SCOPE = "近くでおいしいラーメン屋さんを教えてください"

@@ -29,12 +29,21 @@ import httpx
 import pytest
 from typer.testing import CliRunner
 
-import app.api  # noqa: F401  (registers every table the app uses, for KB copies made here)
-from app.cli import app as cli
-from kb import Channel, EventType, KBStore, Kind, QueryEvent, QueryLog, SnapshotDir, Visibility
-from kb.feedback import FeedbackStore, SuggestionRecord
-from kb.sqlite import BUSY_TIMEOUT_S
-from retrieval import Audience, IndexCorrupt, Searcher
+import kotae.app.api  # noqa: F401  (registers every table the app uses, for KB copies made here)
+from kotae.app.cli import app as cli
+from kotae.kb import (
+    Channel,
+    EventType,
+    KBStore,
+    Kind,
+    QueryEvent,
+    QueryLog,
+    SnapshotDir,
+    Visibility,
+)
+from kotae.kb.feedback import FeedbackStore, SuggestionRecord
+from kotae.kb.sqlite import BUSY_TIMEOUT_S
+from kotae.retrieval import Audience, IndexCorrupt, Searcher
 
 KEYS = {"agent": "faults-agent", "editor": "faults-editor"}
 API_KEYS = ",".join(f"{role}:{key}" for role, key in KEYS.items())
@@ -235,8 +244,8 @@ def test_serve_stops_at_a_damaged_index_with_one_line_saying_what_to_do(copy_kb,
     kb = copy_kb(sample_settings.home, tmp_path / "kb")
     path = SnapshotDir(kb).require_current() / damaged
     _damage(path, damage)
-    done = subprocess.run([sys.executable, "-m", "app", "serve", "--kb", str(kb), "--port", "0"],
-                          capture_output=True, timeout=300)
+    done = subprocess.run([sys.executable, "-m", "kotae.app", "serve", "--kb", str(kb),
+                           "--port", "0"], capture_output=True, timeout=300)
     assert done.returncode == 1
     errors = [line for line in done.stderr.decode().splitlines() if line.startswith("error:")]
     assert errors == [f"error: index file {path} is unreadable (its checksum differs from the "
@@ -263,7 +272,7 @@ def test_a_damaged_new_snapshot_is_logged_and_the_old_one_keeps_serving(copy_kb,
         shutil.copytree(serving, folder, dirs_exist_ok=True)
         _damage(folder / "dense.faiss", "truncate")
     damaged = snapshots.version()
-    with caplog.at_level(logging.ERROR, logger="retrieval.searcher"):
+    with caplog.at_level(logging.ERROR, logger="kotae.retrieval.searcher"):
         for _ in range(3):
             result = searcher.search(QUESTION, audience=Audience.PUBLIC)
             assert result.snapshot == first.snapshot

@@ -14,10 +14,10 @@ from pathlib import Path
 import httpx
 import pytest
 
-from app.services import open_searcher, run_ingest
-from app.settings import Settings
-from kb import Action, Channel, EventType, KBStore, QueryEvent, QueryLog
-from suggest.deflect import Deflector
+from kotae.app.services import open_searcher, run_ingest
+from kotae.app.settings import Settings
+from kotae.kb import Action, Channel, EventType, KBStore, QueryEvent, QueryLog
+from kotae.suggest.deflect import Deflector
 
 pytestmark = pytest.mark.e2e
 
@@ -108,13 +108,14 @@ def test_accepting_a_proposal_makes_an_internal_draft(server):
 
 def test_kotae_gaps_writes_the_report_files(kb_home, tmp_path):
     out = tmp_path / "report"
-    run = subprocess.run([sys.executable, "-m", "app", "gaps", "--kb", str(kb_home), "--since",
-                          "all", "--out", str(out)], capture_output=True, text=True, timeout=600)
+    run = subprocess.run([sys.executable, "-m", "kotae.app", "gaps", "--kb", str(kb_home),
+                          "--since", "all", "--out", str(out)], capture_output=True, text=True,
+                         timeout=600)
     assert run.returncode == 0, run.stderr
     assert sorted(p.name for p in out.iterdir()) == [
         "duplicates.csv", "gaps.csv", "gaps.html", "gaps.md", "stale.csv", "weeks.csv"]
     assert "data:image/png;base64," in (out / "gaps.html").read_text(encoding="utf-8")
-    as_json = subprocess.run([sys.executable, "-m", "app", "gaps", "--kb", str(kb_home),
+    as_json = subprocess.run([sys.executable, "-m", "kotae.app", "gaps", "--kb", str(kb_home),
                               "--since", "all", "--json"], capture_output=True, text=True,
                              timeout=600)
     assert json.loads(as_json.stdout)["gaps"]

@@ -10,9 +10,9 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from fastapi.testclient import TestClient
 
-from app.api import create_app
-from kb import Action, Channel, EventType, KBStore, Kind, QueryEvent, QueryLog, Visibility
-from models import JapaneseTokenizer
+from kotae.app.api import create_app
+from kotae.kb import Action, Channel, EventType, KBStore, Kind, QueryEvent, QueryLog, Visibility
+from kotae.models import JapaneseTokenizer
 
 EVENT = re.compile(r'name="event_id" value="([0-9a-f]{32})"')
 
@@ -205,7 +205,7 @@ def test_typeahead_suggests_popular_confident_questions_only(client, log):
 
 
 def test_without_an_index_the_pages_say_so_and_contact_still_works(tmp_path):
-    from app.settings import Settings
+    from kotae.app.settings import Settings
 
     with TestClient(create_app(Settings(home=tmp_path))) as c:
         page = c.get("/help", params={"q": "請求書"})

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from kb import QueryLog
+from kotae.kb import QueryLog
 
 pytestmark = pytest.mark.e2e
 

@@ -13,10 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from app.services import open_searcher, run_ingest
-from app.settings import Settings
-from kb import SnapshotDir
-from retrieval import Audience
+from kotae.app.services import open_searcher, run_ingest
+from kotae.app.settings import Settings
+from kotae.kb import SnapshotDir
+from kotae.retrieval import Audience
 
 pytestmark = pytest.mark.slow
 
@@ -45,7 +45,8 @@ def _count(db: Path, table: str) -> int:
 
 
 def _start(src: Path, kb: Path) -> subprocess.Popen[bytes]:
-    return subprocess.Popen([sys.executable, "-m", "app", "ingest", str(src), "--kb", str(kb)],
+    return subprocess.Popen([sys.executable, "-m", "kotae.app", "ingest", str(src), "--kb",
+                             str(kb)],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                             env={**os.environ, "OMP_NUM_THREADS": "1"})
 

@@ -10,8 +10,8 @@ from collections.abc import Iterator
 import pytest
 from fastapi.testclient import TestClient
 
-from app.api import create_app
-from app.limits import BodySizeLimit
+from kotae.app.api import create_app
+from kotae.app.limits import BodySizeLimit
 
 MiB = 1024 * 1024
 JSON = {"Content-Type": "application/json"}

@@ -17,10 +17,10 @@ from fastapi.testclient import TestClient
 from prometheus_client.parser import text_string_to_metric_families
 from typer.testing import CliRunner
 
-from app.api import create_app
-from app.cli import app as cli_app
-from app.logs import JsonFormatter, configure_logging
-from app.observability import RequestIdFilter, install_observability
+from kotae.app.api import create_app
+from kotae.app.cli import app as cli_app
+from kotae.app.logs import JsonFormatter, configure_logging
+from kotae.app.observability import RequestIdFilter, install_observability
 
 QUERY = "パスワードを忘れた"
 ADMIN = {"Authorization": "Bearer test-admin-key"}  # /metrics is for admins
@@ -175,7 +175,7 @@ def test_kotae_serve_writes_json_access_lines_without_the_query(sample_settings,
     port, log_path = _free_port(), tmp_path / "serve.log"
     env = {**os.environ, "KOTAE_LOG_FORMAT": "json"}
     with open(log_path, "wb") as out:
-        proc = subprocess.Popen([sys.executable, "-m", "app", "serve", "--kb",
+        proc = subprocess.Popen([sys.executable, "-m", "kotae.app", "serve", "--kb",
                                  str(sample_settings.home), "--port", str(port)],
                                 env=env, stdout=out, stderr=subprocess.STDOUT)
         try:

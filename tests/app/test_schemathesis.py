@@ -18,9 +18,9 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from schemathesis import GenerationMode, checks
 
-from app.api import create_app
-from app.auth import Role
-from app.settings import Settings
+from kotae.app.api import create_app
+from kotae.app.auth import Role
+from kotae.app.settings import Settings
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 

@@ -9,10 +9,10 @@ import pytest
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
-from app.api import create_app
-from app.cli import app as cli_app
-from kb import KBStore
-from kb.feedback import FeedbackStore
+from kotae.app.api import create_app
+from kotae.app.cli import app as cli_app
+from kotae.kb import KBStore
+from kotae.kb.feedback import FeedbackStore
 
 AGENT = {"Authorization": "Bearer test-agent-key"}
 HOW_TO = {"subject": "パスワードを忘れました",

@@ -20,9 +20,9 @@ from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from app.api import create_app
-from app.services import open_searcher
-from kb import KBStore, Kind, Visibility
+from kotae.app.api import create_app
+from kotae.app.services import open_searcher
+from kotae.kb import KBStore, Kind, Visibility
 
 EDITOR = {"Authorization": "Bearer test-admin-key"}  # admin: every editor right
 MIN_CLIENTS = 5

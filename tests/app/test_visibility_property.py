@@ -22,10 +22,10 @@ from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from app.api import create_app
-from app.help_i18n import MESSAGES
-from kb import KBStore, Kind, Visibility
-from suggest.text import source_sentences
+from kotae.app.api import create_app
+from kotae.app.help_i18n import MESSAGES
+from kotae.kb import KBStore, Kind, Visibility
+from kotae.suggest.text import source_sentences
 
 RUN = 15  # characters: long enough to be specific, short enough to catch a snippet
 MAX_Q = 500  # /v1/search and /help take 500 characters; the same text keeps one embedding

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from eval import BeirDataset, write_beir
+from kotae.eval import BeirDataset, write_beir
 
 CORPUS = {
     "pw": ("パスワードを忘れました",

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from eval import deflection
-from eval.deflection import Sample
-from eval.deflection_bench import (
+from kotae.eval import deflection
+from kotae.eval.deflection import Sample
+from kotae.eval.deflection_bench import (
     Calibration,
     bounded_threshold,
     choose_calibration,
@@ -154,9 +154,9 @@ def test_calibration_options_are_checked():
 
 
 def test_clinc150_variants_reach_the_faq_sheet(tmp_path: Path):
-    from eval.corpus_kb import write_corpus_csv
-    from ingest.loaders import Defaults
-    from ingest.loaders.faq_csv import load_faq_csv
+    from kotae.eval.corpus_kb import write_corpus_csv
+    from kotae.ingest.loaders import Defaults
+    from kotae.ingest.loaders.faq_csv import load_faq_csv
 
     raw = {"train": [["hi there", "greet"], ["good morning", "greet"], ["bye now", "leave"]],
            "val": [["hello", "greet"]], "oos_val": [], "oos_train": [],
@@ -190,7 +190,7 @@ def _noisy_samples(n: int, seed: int) -> list[Sample]:
 
 
 def test_auto_level_holds_on_held_out_halves():
-    from eval.deflection_bench import LEVELS, MISS_RATE, choose_level, held_out_precision
+    from kotae.eval.deflection_bench import LEVELS, MISS_RATE, choose_level, held_out_precision
 
     samples = _noisy_samples(600, seed=6)
     how = Calibration(target=0.9, oos_share=0.2)

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from eval import BeirDataset, read_beir, write_beir
-from eval.errors import DatasetError
+from kotae.eval import BeirDataset, read_beir, write_beir
+from kotae.eval.errors import DatasetError
 
 
 def test_round_trip_keeps_grades_and_out_of_scope(tiny_beir: Path) -> None:

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from eval import convert, read_beir
-from eval.errors import DatasetError, UnknownDataset
+from kotae.eval import convert, read_beir
+from kotae.eval.errors import DatasetError, UnknownDataset
 
 
 def _json(path: Path, data: object) -> Path:

@@ -10,11 +10,18 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
-from app.cli_eval import eval_app
-from eval.calibrate import CalibrationError, fit_confidence, rescore, save_calibration
-from eval.deflection import Sample, auroc, bounded_threshold, choose_threshold, point_at, sweep
-from eval.deflection_report import choose, run_deflection_eval
-from retrieval import ConfidenceModel, RetrievalConfig
+from kotae.app.cli_eval import eval_app
+from kotae.eval.calibrate import CalibrationError, fit_confidence, rescore, save_calibration
+from kotae.eval.deflection import (
+    Sample,
+    auroc,
+    bounded_threshold,
+    choose_threshold,
+    point_at,
+    sweep,
+)
+from kotae.eval.deflection_report import choose, run_deflection_eval
+from kotae.retrieval import ConfidenceModel, RetrievalConfig
 
 
 def _s(qid: str, conf: float, correct: bool, in_scope: bool = True) -> Sample:

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from eval import read_results, run_deflection_eval, run_ingest_eval, run_retrieval_eval
-from eval.setup import EvalOptions
-from retrieval import RetrievalConfig
+from kotae.eval import read_results, run_deflection_eval, run_ingest_eval, run_retrieval_eval
+from kotae.eval.setup import EvalOptions
+from kotae.retrieval import RetrievalConfig
 
 
 @pytest.mark.slow  # ~10-20 s on 2 shared cores: model load, ranx's first compile, 3 modes

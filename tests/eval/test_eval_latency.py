@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from eval import read_results, run_latency_eval
-from eval.load import LoadResult, fire, queries_from_kb, summarise
+from kotae.eval import read_results, run_latency_eval
+from kotae.eval.load import LoadResult, fire, queries_from_kb, summarise
 
 
 def test_fire_counts_every_call_and_errors() -> None:

@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from eval import evaluate_run
+from kotae.eval import evaluate_run
 
 QRELS = {"q1": {"d1": 2, "d2": 1}, "q2": {"d3": 1}, "q3": {"d9": 1}, "q4": {"d5": 0}}
 RUN = {"q1": {"d2": 3.0, "d1": 2.0, "dx": 1.0},  # both relevant, the better one second

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from eval import Figure, Report, Table, compare_results, read_results, write_report
-from eval.plots import curve_png, histogram_png
+from kotae.eval import Figure, Report, Table, compare_results, read_results, write_report
+from kotae.eval.plots import curve_png, histogram_png
 
 
 def _report(metrics: dict, per_query: dict, kind: str = "retrieval") -> Report:

@@ -11,7 +11,7 @@ import shutil
 
 import pytest
 
-from eval.suggest_bench import (
+from kotae.eval.suggest_bench import (
     SAMPLE_KB,
     is_held_out,
     load_doc2dial,
@@ -22,7 +22,7 @@ from eval.suggest_bench import (
     run_ticket_bench,
     split_tickets,
 )
-from kb import KBStore, Kind
+from kotae.kb import KBStore, Kind
 
 pytestmark = pytest.mark.slow
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ingest import chunk_text, split_sentences
+from kotae.ingest import chunk_text, split_sentences
 
 LONG_SECTION = "".join(f"手順{i}では設定画面の項目{i}を確認します。" for i in range(40))
 

@@ -21,8 +21,8 @@ from dataclasses import dataclass
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ingest import chunk_text
-from kb.normalise import normalise_text
+from kotae.ingest import chunk_text
+from kotae.kb.normalise import normalise_text
 
 WORDS = [
     # Japanese, with the NFKC-sensitive forms the loaders meet: half-width kana, full-width

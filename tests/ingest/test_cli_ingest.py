@@ -7,7 +7,7 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-from app.cli import EXIT_SKIPPED, app
+from kotae.app.cli import EXIT_SKIPPED, app
 
 runner = CliRunner()
 
@@ -65,7 +65,7 @@ def test_columns_option_maps_a_ticket_export(tmp_path: Path, embedder) -> None:
 
 
 def test_db_url_puts_the_store_on_postgresql(tmp_path: Path, embedder, pg_url: str) -> None:
-    from kb import KBStore
+    from kotae.kb import KBStore
 
     url = pg_url
     src, kb = _src(tmp_path), tmp_path / "kb"

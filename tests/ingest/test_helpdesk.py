@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from ingest import ingest_paths
-from ingest.errors import LoadError
-from ingest.loaders import Defaults, loader_for
-from kb import KBStore, Kind, Visibility
+from kotae.ingest import ingest_paths
+from kotae.ingest.errors import LoadError
+from kotae.ingest.loaders import Defaults, loader_for
+from kotae.kb import KBStore, Kind, Visibility
 
 CORPUS = Path(__file__).parent / "data" / "pii"
 

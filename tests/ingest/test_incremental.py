@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from ingest import ingest_paths
-from ingest.loaders import LOADERS, Defaults, LoadResult
-from ingest.loaders import common as loader_common
-from ingest.quarantine import Quarantine
-from kb import KBStore
+from kotae.ingest import ingest_paths
+from kotae.ingest.loaders import LOADERS, Defaults, LoadResult
+from kotae.ingest.loaders import common as loader_common
+from kotae.ingest.quarantine import Quarantine
+from kotae.kb import KBStore
 
 FAQ = ("question,answer\nパスワードを忘れた,再設定できます。\n"
        "請求書の作り方,新規作成から作ります。\n")
@@ -103,7 +103,7 @@ def test_too_large_file_is_refused_with_the_limit(folder: Path, store: KBStore,
 
 
 def test_quarantine_keeps_failures_until_the_file_is_fixed(tmp_path: Path) -> None:
-    from ingest.errors import Problem
+    from kotae.ingest.errors import Problem
 
     a, b, c = (tmp_path / name for name in ("a.pdf", "b.csv", "c.md"))
     for path in (a, b, c):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ingest import detect_language
+from kotae.ingest import detect_language
 
 
 @pytest.mark.parametrize("text", [

@@ -8,12 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from ingest import Defaults, LoadError, ingest_paths
-from ingest.loaders import loader_for
-from ingest.loaders.documents import load_html, load_markdown, load_text
-from ingest.loaders.faq_csv import load_faq_csv
-from ingest.loaders.tickets import load_tickets_jsonl
-from kb import KBStore, Kind, Visibility
+from kotae.ingest import Defaults, LoadError, ingest_paths
+from kotae.ingest.loaders import loader_for
+from kotae.ingest.loaders.documents import load_html, load_markdown, load_text
+from kotae.ingest.loaders.faq_csv import load_faq_csv
+from kotae.ingest.loaders.tickets import load_tickets_jsonl
+from kotae.kb import KBStore, Kind, Visibility
 
 FAQ_ROWS = [
     ("パスワードを忘れました", "ログイン画面の「パスワードをお忘れの方」から再設定できます。"),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from kb import normalise_query, normalise_text
+from kotae.kb import normalise_query, normalise_text
 
 
 def test_full_width_letters_and_digits_become_half_width() -> None:

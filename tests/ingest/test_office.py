@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from ingest import chunk_document, ingest_paths
-from ingest.errors import LoadError
-from ingest.loaders import Defaults, loader_for
-from kb import KBStore, Kind
+from kotae.ingest import chunk_document, ingest_paths
+from kotae.ingest.errors import LoadError
+from kotae.ingest.loaders import Defaults, loader_for
+from kotae.kb import KBStore, Kind
 
 
 def _pdf(path: Path, pages: list[str], title: str = "") -> Path:

@@ -15,9 +15,9 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from app.api import create_app
-from app.services import open_searcher, run_ingest
-from app.settings import Settings
+from kotae.app.api import create_app
+from kotae.app.services import open_searcher, run_ingest
+from kotae.app.settings import Settings
 
 CORPUS = Path(__file__).parent / "data" / "pii"
 
@@ -93,7 +93,7 @@ def test_no_planted_data_in_api_responses(pii_kb: Settings, embedder) -> None:
 
 
 def test_resolution_and_thread_are_kept_readable(pii_kb: Settings) -> None:
-    from kb import KBStore
+    from kotae.kb import KBStore
 
     docs = {d.title: d for _, d in KBStore.for_dir(pii_kb.home).iter_chunks_with_documents()}
     zendesk = docs["請求書の宛名を変更したい"]

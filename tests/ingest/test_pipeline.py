@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from ingest import chunk_document, discover, ingest_paths
-from kb import Document, KBStore, Kind, Visibility
+from kotae.ingest import chunk_document, discover, ingest_paths
+from kotae.kb import Document, KBStore, Kind, Visibility
 
 RESET = (
     "---\ntitle: パスワードを再設定する\nvisibility: public\n---\n"

@@ -10,9 +10,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from app.services import run_ingest
-from app.settings import Settings
-from kb import KBStore, SnapshotDir, stable_hash
+from kotae.app.services import run_ingest
+from kotae.app.settings import Settings
+from kotae.kb import KBStore, SnapshotDir, stable_hash
 
 pytestmark = pytest.mark.slow
 SAMPLE = Path(__file__).resolve().parents[2] / "kb" / "sample_kb" / "manuals"
@@ -34,7 +34,7 @@ def _vectors(kb: Path, embedder_id: str) -> dict[str, np.ndarray]:
 
 
 def test_ray_embedder_matches_the_local_embedder(ray_cluster: None, embedder) -> None:
-    from models.ray_embedder import RayEmbedder
+    from kotae.models.ray_embedder import RayEmbedder
 
     texts = [f"請求書{i}の送付方法を教えてください。" for i in range(70)] + ["Reset my password"]
     remote = RayEmbedder("e5-small", workers=2, batch_size=16)
@@ -67,7 +67,7 @@ def test_ingest_on_ray_equals_local_ingest(ray_cluster: None, tmp_path: Path, em
 
 
 def test_bad_settings_are_refused() -> None:
-    from models.ray_embedder import RayEmbedder
+    from kotae.models.ray_embedder import RayEmbedder
 
     with pytest.raises(ValueError, match="workers"):
         RayEmbedder("e5-small", workers=0)
@@ -77,8 +77,8 @@ def test_bad_settings_are_refused() -> None:
 
 def test_loading_and_chunking_on_ray_equal_the_local_pipeline(ray_cluster: None,
                                                               tmp_path: Path) -> None:
-    from ingest import ingest_paths
-    from ingest.ray_prepare import RayPreparer
+    from kotae.ingest import ingest_paths
+    from kotae.ingest.ray_prepare import RayPreparer
 
     src = tmp_path / "src"
     src.mkdir()

@@ -7,8 +7,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from kb import Action, Channel, EventType, KBStore, QueryEvent, QueryLog
-from kb.querylog import query_key
+from kotae.kb import Action, Channel, EventType, KBStore, QueryEvent, QueryLog
+from kotae.kb.querylog import query_key
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -130,7 +130,7 @@ def test_personal_data_is_redacted_before_it_is_stored(log):
     assert got.ticket == {"subject": "再発行 [メール]", "priority": "high",
                           "body": "〒[郵便番号] [住所]\n電話 [電話番号]"}
     with log.store.session() as s:  # the raw text is nowhere in the row
-        from kb.events import QueryEventRow
+        from kotae.kb.events import QueryEventRow
 
         row = s.get(QueryEventRow, event_id)
         assert "yamada" not in f"{row.query} {row.query_norm} {row.ticket}"

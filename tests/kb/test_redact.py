@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from kb.redact import luhn_ok, redact_text
+from kotae.kb.redact import luhn_ok, redact_text
 
 
 @pytest.mark.parametrize(("text", "expected"), [

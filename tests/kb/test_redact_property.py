@@ -20,8 +20,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kb.normalise import normalise_text
-from kb.redact import luhn_ok, redact_text
+from kotae.kb.normalise import normalise_text
+from kotae.kb.redact import luhn_ok, redact_text
 
 FULL_WIDTH = str.maketrans({chr(c): chr(c + 0xFEE0) for c in range(0x21, 0x7F)} | {" ": "\u3000"})
 HYPHENS = ["-", "－", "‐", "−", "–", "ー"]  # what people type between digit groups

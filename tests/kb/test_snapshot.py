@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from kb import SnapshotDir, SnapshotNotFound
+from kotae.kb import SnapshotDir, SnapshotNotFound
 
 
 def _publish(snaps: SnapshotDir, content: str) -> Path:

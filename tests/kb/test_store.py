@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from kb import Chunk, Document, KBStore, Kind, Visibility
+from kotae.kb import Chunk, Document, KBStore, Kind, Visibility
 
 
 def _doc(key: str, body: str, source: str = "manuals.md") -> Document:

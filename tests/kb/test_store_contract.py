@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from kb import Chunk, Document, KBStore, Kind, Visibility
+from kotae.kb import Chunk, Document, KBStore, Kind, Visibility
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

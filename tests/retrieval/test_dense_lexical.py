@@ -7,8 +7,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from kb import SnapshotCorrupt
-from retrieval import INDEX_TYPES, BM25Index, DenseIndex
+from kotae.kb import SnapshotCorrupt
+from kotae.retrieval import INDEX_TYPES, BM25Index, DenseIndex
 
 N, DIM = 300, 32
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from kb import Kind, Visibility
-from retrieval import Audience, SearchFilter
-from retrieval.filters import RowTable
+from kotae.kb import Kind, Visibility
+from kotae.retrieval import Audience, SearchFilter
+from kotae.retrieval.filters import RowTable
 
 ROWS = [
     {"kind": "manual", "visibility": "public", "language": "ja", "product": "invoice"},

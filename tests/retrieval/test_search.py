@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from ingest import Defaults
-from ingest.loaders.documents import load_markdown
-from kb import Document, Kind, Visibility
-from models import JapaneseTokenizer
-from retrieval import MAX_K, Audience, Searcher, SearchFilter, SearchResult
+from kotae.ingest import Defaults
+from kotae.ingest.loaders.documents import load_markdown
+from kotae.kb import Document, Kind, Visibility
+from kotae.models import JapaneseTokenizer
+from kotae.retrieval import MAX_K, Audience, Searcher, SearchFilter, SearchResult
 
 SAMPLE_KB = Path(__file__).resolve().parents[2] / "kb" / "sample_kb"
 

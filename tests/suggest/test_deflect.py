@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import pytest
 
-from kb import Action, Channel, EventType, Hit, KBStore, Kind, Visibility
-from retrieval import RetrievalConfig, Searcher
-from suggest.answer import compose_answer, pick_sentences
-from suggest.deflect import Deflector, VisibilityLeak, _check_public, question_language
-from suggest.handoff import draft_ticket, guess_priority, ticket_subject
+from kotae.kb import Action, Channel, EventType, Hit, KBStore, Kind, Visibility
+from kotae.retrieval import RetrievalConfig, Searcher
+from kotae.suggest.answer import compose_answer, pick_sentences
+from kotae.suggest.deflect import Deflector, VisibilityLeak, _check_public, question_language
+from kotae.suggest.handoff import draft_ticket, guess_priority, ticket_subject
 
 CONFIDENT = "パスワードを忘れてしまいました。どうすればよいですか？"
 OUT_OF_SCOPE = "近くでおいしいラーメン屋さんを教えてください"

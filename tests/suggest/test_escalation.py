@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from suggest import EscalationRules
-from suggest.escalation import decide_escalation
-from suggest.sentiment import score_sentiment
+from kotae.suggest import EscalationRules
+from kotae.suggest.escalation import decide_escalation
+from kotae.suggest.sentiment import score_sentiment
 
 
 @pytest.fixture(scope="module")

@@ -7,12 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from app.services import open_searcher, publish_store_change, run_ingest
-from app.settings import Settings
-from kb import Action, Channel, EventType, KBStore, Kind, QueryLog, Visibility
-from retrieval import Audience
-from suggest.deflect import Deflector
-from suggest.gaps import DRAFT_SOURCE, GapAnalyser, GapOptions, Signal, accept_proposal
+from kotae.app.services import open_searcher, publish_store_change, run_ingest
+from kotae.app.settings import Settings
+from kotae.kb import Action, Channel, EventType, KBStore, Kind, QueryLog, Visibility
+from kotae.retrieval import Audience
+from kotae.suggest.deflect import Deflector
+from kotae.suggest.gaps import DRAFT_SOURCE, GapAnalyser, GapOptions, Signal, accept_proposal
 
 pytestmark = pytest.mark.slow
 

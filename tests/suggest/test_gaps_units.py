@@ -9,39 +9,39 @@ from datetime import UTC, datetime
 import numpy as np
 import pytest
 
-from kb import Action, Channel, Document, EventType, Kind, QueryEvent, Visibility
-from suggest.gaps import GapOptions, GapReport, Origin, Proposal, Question, Signal
-from suggest.gaps.accept import answer_chunks, draft_document
-from suggest.gaps.assemble import gap_id, majority_language, unanswered_weight
-from suggest.gaps.cluster import (
+from kotae.kb import Action, Channel, Document, EventType, Kind, QueryEvent, Visibility
+from kotae.suggest.gaps import GapOptions, GapReport, Origin, Proposal, Question, Signal
+from kotae.suggest.gaps.accept import answer_chunks, draft_document
+from kotae.suggest.gaps.assemble import gap_id, majority_language, unanswered_weight
+from kotae.suggest.gaps.cluster import (
     center_by_language,
     central_order,
     cluster_vectors,
     clusters_of,
     distance_matrix,
 )
-from suggest.gaps.collect import (
+from kotae.suggest.gaps.collect import (
     TicketCheck,
     event_signals,
     questions_from_events,
     ticket_signals,
     ticket_text,
 )
-from suggest.gaps.errors import NothingToAccept
-from suggest.gaps.export import report_markdown, table_csv
-from suggest.gaps.html import report_html
-from suggest.gaps.label import (
+from kotae.suggest.gaps.errors import NothingToAccept
+from kotae.suggest.gaps.export import report_markdown, table_csv
+from kotae.suggest.gaps.html import report_html
+from kotae.suggest.gaps.label import (
     distinctive_terms,
     is_label_term,
     label_for,
     representatives,
     surfaces,
 )
-from suggest.gaps.propose import NO_ANSWER, answer_sentences, propose_entry
-from suggest.gaps.report import Gap
-from suggest.gaps.stale import find_stale, months_between
-from suggest.gaps.timeline import gap_trend, parse_since, recency_weight, trend, week_start
-from suggest.gaps.usage import week_stats
+from kotae.suggest.gaps.propose import NO_ANSWER, answer_sentences, propose_entry
+from kotae.suggest.gaps.report import Gap
+from kotae.suggest.gaps.stale import find_stale, months_between
+from kotae.suggest.gaps.timeline import gap_trend, parse_since, recency_weight, trend, week_start
+from kotae.suggest.gaps.usage import week_stats
 
 NOW = datetime(2026, 11, 24, tzinfo=UTC)
 USD_REPLY = ("お問い合わせいただきありがとうございます。サポートの山本でございます。\n\n"

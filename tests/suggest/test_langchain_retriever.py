@@ -6,8 +6,8 @@ import pytest
 
 pytest.importorskip("langchain_core")
 
-from retrieval import Audience  # noqa: E402
-from suggest import KotaeRetriever  # noqa: E402
+from kotae.retrieval import Audience  # noqa: E402
+from kotae.suggest import KotaeRetriever  # noqa: E402
 
 
 def test_retriever_returns_documents_with_kotae_metadata(sample_searcher):

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import pytest
 
-from suggest import LLMConfig, LLMDrafter
-from suggest.citations import CitationSet
-from suggest.compose import Source
-from suggest.prompt import parse_answer
+from kotae.suggest import LLMConfig, LLMDrafter
+from kotae.suggest.citations import CitationSet
+from kotae.suggest.compose import Source
+from kotae.suggest.prompt import parse_answer
 
 SOURCES = [
     Source("d1", "faq", "パスワードを忘れた", "https://example.invalid/faq/1",

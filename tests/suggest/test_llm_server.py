@@ -17,13 +17,13 @@ import time
 import httpx
 import pytest
 
-from kb import KBStore
-from suggest import LLMConfig, LLMDrafter, Suggester, TicketIn
-from suggest.compose import Source
-from suggest.drafter import DraftRequest
-from suggest.grounding import support
-from suggest.llm import chat_model
-from suggest.types import DraftMode
+from kotae.kb import KBStore
+from kotae.suggest import LLMConfig, LLMDrafter, Suggester, TicketIn
+from kotae.suggest.compose import Source
+from kotae.suggest.drafter import DraftRequest
+from kotae.suggest.grounding import support
+from kotae.suggest.llm import chat_model
+from kotae.suggest.types import DraftMode
 
 pytestmark = pytest.mark.slow
 if os.environ.get("CI", "").lower() == "true":  # .ci/run installs them: a skip would hide a gap

@@ -6,9 +6,9 @@ import random
 
 import pytest
 
-from kb import KBStore
-from kb.feedback import FeedbackStore, OutcomeRecord, SuggestionRecord
-from suggest import InvalidTicket, SuggestionNotFound, edit_distance, record_outcome
+from kotae.kb import KBStore
+from kotae.kb.feedback import FeedbackStore, OutcomeRecord, SuggestionRecord
+from kotae.suggest import InvalidTicket, SuggestionNotFound, edit_distance, record_outcome
 
 
 def _reference(a: str, b: str) -> int:

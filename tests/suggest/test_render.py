@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from suggest.render import assemble
-from suggest.types import DraftMode, DraftSentence, Part
+from kotae.suggest.render import assemble
+from kotae.suggest.types import DraftMode, DraftSentence, Part
 
 
 def answer(text, label="S1", step=None, bullet=False):

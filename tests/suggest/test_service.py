@@ -6,9 +6,9 @@ import re
 
 import pytest
 
-from kb import KBStore
-from suggest import DraftMode, Suggester, TicketIn, suggest_reply
-from suggest.grounding import support
+from kotae.kb import KBStore
+from kotae.suggest import DraftMode, Suggester, TicketIn, suggest_reply
+from kotae.suggest.grounding import support
 
 KANA = re.compile(r"[\u3040-\u30ff]")
 
@@ -125,7 +125,7 @@ def test_enterprise_customers_get_a_higher_priority(suggester):
 
 
 def test_bad_tickets_are_refused():
-    from suggest import InvalidTicket
+    from kotae.suggest import InvalidTicket
 
     with pytest.raises(InvalidTicket, match="subject or a body"):
         TicketIn(" ", "")

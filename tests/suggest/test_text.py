@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from suggest.text import detect_language, source_sentences
+from kotae.suggest.text import detect_language, source_sentences
 
 ARTICLE = """パスワードは次の手順で変更できます。
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from suggest import EscalationRules
-from suggest.triage import LabelledNeighbour, raise_priority, triage_ticket, vote
-from suggest.types import Escalation, Sentiment
+from kotae.suggest import EscalationRules
+from kotae.suggest.triage import LabelledNeighbour, raise_priority, triage_ticket, vote
+from kotae.suggest.types import Escalation, Sentiment
 
 NEUTRAL = Sentiment("neutral", 0.0)
 

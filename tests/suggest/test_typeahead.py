@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from kb import Action, Channel, EventType, QueryEvent, QueryLog
-from kb.typeahead_rules import Decision, TypeaheadRules
-from suggest.typeahead import BlockedWords, Typeahead, held_back
+from kotae.kb import Action, Channel, EventType, QueryEvent, QueryLog
+from kotae.kb.typeahead_rules import Decision, TypeaheadRules
+from kotae.suggest.typeahead import BlockedWords, Typeahead, held_back
 
 NONE = BlockedWords(())
 
