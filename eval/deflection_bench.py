@@ -58,10 +58,11 @@ from kotae.eval.deflection import (
     sweep,
 )
 from kotae.eval.deflection import bounded_threshold as bootstrap_threshold
-from kotae.eval.wiring import KBConfig, embedder_for, tokenizer_for
 from kotae.kb import Action, SnapshotDir, normalise_text
+from kotae.kb.settings import KBSettings
 from kotae.kb.store import KBStore
-from kotae.retrieval import Manifest, RetrievalConfig, Searcher
+from kotae.knowledge_base import open_kb as open_knowledge_base
+from kotae.retrieval import Manifest, Searcher
 from kotae.retrieval.protocols import Embedder
 from kotae.suggest.deflect import Deflector
 
@@ -70,9 +71,10 @@ def open_kb(data: BeirDataset, kb_dir: Path, embedder: Embedder) -> dict[str, st
     """kotae doc id → corpus id. The corpus is ingested unless ``kb_dir`` already serves it
     with the configured tokeniser (a KB built with another one gets its BM25 index rebuilt;
     nothing is embedded twice)."""
-    settings = KBConfig().model_copy(update={"home": kb_dir})
+    settings = KBSettings(home=kb_dir)
     current = SnapshotDir(kb_dir).current()
-    if current is None or Manifest.read(current).tokenizer != tokenizer_for(settings).id:
+    tokenizer = open_knowledge_base(settings).tokenizer
+    if current is None or Manifest.read(current).tokenizer != tokenizer.id:
         return prepare_kb(data, kb_dir, settings, embedder).to_corpus
     back = {normalise_text(doc_id): doc_id for doc_id in data.corpus}
     return {doc.id: back[doc.meta["faq_id"]] for _, doc in
@@ -310,13 +312,14 @@ def run(calibration: BeirDataset, test: BeirDataset, kb_dir: Path, embedder: Emb
     def to_corpus(doc_id: str) -> str:
         return to_corpus_map.get(doc_id, "")
 
-    tokenizer = tokenizer_for(KBConfig())
-    base = Searcher(kb_dir, embedder, tokenizer, RetrievalConfig.load(kb_dir))
+    settings = KBSettings(home=kb_dir)
+    base = open_knowledge_base(settings, embedder=embedder).searcher
     chosen = calibrate(calibration, base, to_corpus, min_grade, how)
     threshold, harness = chosen["threshold"], chosen["harness_threshold"]
     config = dataclasses.replace(base.config, confidence=chosen["confidence"],
                                  answer_threshold=1.0 if threshold is None else threshold)
-    deflector = Deflector(Searcher(kb_dir, embedder, tokenizer, config))
+    deflector = Deflector(open_knowledge_base(settings, embedder=embedder,
+                                              retrieval=config).searcher)
     rows = score(test, deflector, to_corpus, min_grade)
     if threshold is None:  # no threshold qualifies: hand off everything
         rows = [{**r, "answered": False} for r in rows]
@@ -386,7 +389,7 @@ def parse_args(argv: list[str] | None = None) -> tuple[argparse.Namespace, Calib
 
 def main(argv: list[str] | None = None) -> int:
     args, how = parse_args(argv)
-    embedder = embedder_for(KBConfig())
+    embedder = open_knowledge_base(KBSettings()).embedder
     if args.dataset == "clinc150":
         results = clinc150(args.src, args.kb, embedder, how, args.examples, args.oos_train,
                            args.variants)

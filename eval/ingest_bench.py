@@ -4,7 +4,7 @@ Always ingests into a fresh, empty KB (a reused one would have every embedding c
 measure nothing), through the normal pipeline (ingest, then index build).
 
 Example:
-    >>> bench = run_ingest_bench([Path("kb/sample_kb")], KBConfig())
+    >>> bench = run_ingest_bench([Path("kb/sample_kb")], KBSettings())
     >>> bench.metrics["docs_per_s"], bench.metrics["embed_share"]
 """
 
@@ -19,8 +19,9 @@ from pathlib import Path
 
 from kotae.eval.embedders import MeteredEmbedder
 from kotae.eval.errors import EvalError
-from kotae.eval.wiring import IngestProgress, KBConfig, embedder_for, run_ingest
 from kotae.kb import KBStore
+from kotae.kb.settings import KBSettings
+from kotae.knowledge_base import IngestProgress, open_kb
 from kotae.retrieval.protocols import Embedder
 
 Progress = Callable[[str, int, int], None]
@@ -45,12 +46,12 @@ def count_tokens(kb_dir: Path, embedder: MeteredEmbedder) -> tuple[int, int]:
     return tokens, chars
 
 
-def run_ingest_bench(paths: Sequence[Path], settings: KBConfig | None = None,
+def run_ingest_bench(paths: Sequence[Path], settings: KBSettings | None = None,
                      embedder: Embedder | None = None, keep: Path | None = None,
                      on_progress: Progress | None = None) -> IngestBench:
     """Ingest ``paths`` into a new KB (``keep`` to keep it there) and time it."""
-    settings = settings or KBConfig()
-    metered = MeteredEmbedder(embedder or embedder_for(settings))
+    settings = settings or KBSettings()
+    metered = MeteredEmbedder(embedder or open_kb(settings).embedder)
     metered.embed_query("warm up")  # model loading is not ingestion
     kb_dir = Path(keep) if keep else Path(tempfile.mkdtemp(prefix="kotae-ingest-bench-"))
     if keep and any(kb_dir.iterdir() if kb_dir.exists() else []):
@@ -59,8 +60,8 @@ def run_ingest_bench(paths: Sequence[Path], settings: KBConfig | None = None,
                               if on_progress else None)
     try:
         start = time.perf_counter()
-        outcome = run_ingest(settings.model_copy(update={"home": kb_dir}), list(paths),
-                             progress=progress, embedder=metered)
+        kb = open_kb(settings.model_copy(update={"home": kb_dir}), embedder=metered)
+        outcome = kb.ingest(list(paths), progress=progress)
         seconds = time.perf_counter() - start
         tokens, chars = count_tokens(kb_dir, metered)
     finally:

@@ -23,8 +23,9 @@ from kotae.eval.plots import histogram_png
 from kotae.eval.report import Figure, Report, Table, write_report
 from kotae.eval.runinfo import run_info
 from kotae.eval.setup import Progress
-from kotae.eval.wiring import KBConfig, embedder_for
 from kotae.kb import KBStore, SnapshotDir
+from kotae.kb.settings import KBSettings
+from kotae.knowledge_base import open_kb
 from kotae.retrieval.protocols import Embedder
 
 
@@ -56,9 +57,8 @@ def run_latency_eval(kb_dir: Path, report_dir: Path, n: int = 500, concurrency: 
     kb_dir = Path(kb_dir)
     if SnapshotDir(kb_dir).current() is None:
         raise DatasetError(f"{kb_dir} has no index; run `kotae ingest SOURCE --kb {kb_dir}` first")
-    settings = KBConfig(home=kb_dir)
     queries = read_queries(queries_file) if queries_file else queries_from_kb(str(kb_dir))
-    embedder = embedder or embedder_for(settings)
+    embedder = embedder or open_kb(KBSettings(home=kb_dir)).embedder
     result = run_latency(kb_dir, embedder, queries, n, concurrency, k, on_progress=on_progress)
     info = run_info(embedder.id)
     counts = KBStore.for_dir(kb_dir).count()
@@ -111,7 +111,7 @@ def run_ingest_eval(paths: Sequence[Path], report_dir: Path, keep: Path | None =
                     on_progress: Progress | None = None, embedder: Embedder | None = None,
                     label: str | None = None) -> PerfOutcome:
     """Time ingestion of ``paths`` (described as ``label`` in the report) into a fresh KB."""
-    bench = run_ingest_bench(list(paths), KBConfig(), embedder=embedder, keep=keep,
+    bench = run_ingest_bench(list(paths), KBSettings(), embedder=embedder, keep=keep,
                              on_progress=on_progress)
     info = run_info(bench.embedder)
     m = bench.metrics

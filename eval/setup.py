@@ -17,7 +17,8 @@ from typing import Any
 from kotae.eval.beir import BeirDataset, read_beir
 from kotae.eval.corpus_kb import CorpusKB, default_kb_dir, prepare_kb
 from kotae.eval.embedders import MeteredEmbedder
-from kotae.eval.wiring import KBConfig, embedder_for, tokenizer_for
+from kotae.kb.settings import KBSettings
+from kotae.knowledge_base import open_kb
 from kotae.retrieval import FUSIONS, RetrievalConfig, Searcher
 from kotae.retrieval.protocols import Embedder
 
@@ -55,7 +56,7 @@ class EvalSetup:
     kb: CorpusKB
     searcher: Searcher
     embedder: MeteredEmbedder
-    settings: KBConfig
+    settings: KBSettings
     config: RetrievalConfig
 
     def dataset_info(self) -> dict[str, Any]:
@@ -80,7 +81,7 @@ def retrieval_config(kb_dir: Path, options: EvalOptions) -> RetrievalConfig:
 
 
 def prepare_eval(dataset_dir: Path, options: EvalOptions | None = None,
-                 settings: KBConfig | None = None, on_progress: Progress | None = None,
+                 settings: KBSettings | None = None, on_progress: Progress | None = None,
                  embedder: Embedder | None = None) -> EvalSetup:
     """Read ``dataset_dir`` (BEIR layout), ingest its corpus (cached) and open a searcher.
 
@@ -88,15 +89,15 @@ def prepare_eval(dataset_dir: Path, options: EvalOptions | None = None,
     """
     options = options or EvalOptions()
     data = read_beir(dataset_dir, options.split)
-    settings = settings or KBConfig()
+    settings = settings or KBSettings()
     if options.sudachi_mode is not None:
         settings = settings.model_copy(update={"sudachi_mode": options.sudachi_mode})
     kb_dir = Path(options.kb_dir) if options.kb_dir else default_kb_dir(data)
     settings = settings.model_copy(update={"home": kb_dir})
-    metered = MeteredEmbedder(embedder or embedder_for(settings))
-    tokenizer = tokenizer_for(settings)  # validates sudachi_mode before any work
-    kb = prepare_kb(data, kb_dir, settings, metered, on_progress)
+    metered = MeteredEmbedder(embedder or open_kb(settings).embedder)
+    corpus = prepare_kb(data, kb_dir, settings, metered, on_progress)
     config = retrieval_config(kb_dir, options)
-    searcher = Searcher(kb_dir, metered, tokenizer, config=config)
+    # The same factory as the server, with the options' overrides for this run only.
+    searcher = open_kb(settings, embedder=metered, retrieval=config).searcher
     searcher.warm_up()
-    return EvalSetup(data, Path(dataset_dir), kb, searcher, metered, settings, config)
+    return EvalSetup(data, Path(dataset_dir), corpus, searcher, metered, settings, config)

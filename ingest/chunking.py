@@ -15,30 +15,15 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from kotae.kb.text import SENTENCE_END
+
 _HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$")
-# English sentence ends need a space after them and no digit before them ("1. Open" is a list).
-_SENTENCE_END = re.compile(r"(?<=[。！？!?])|(?<=[^\d\s][.!?])(?=\s)")
 
 
 @dataclass(frozen=True, slots=True)
 class TextPiece:
     heading: str
     text: str
-
-
-def split_sentences(text: str) -> list[str]:
-    """Sentences and lines of ``text``, stripped, empty ones dropped (no other text is lost).
-
-    >>> split_sentences("はい。いいえ！\\nOK. Next")
-    ['はい。', 'いいえ！', 'OK.', 'Next']
-    """
-    out: list[str] = []
-    for line in text.split("\n"):
-        for part in _SENTENCE_END.split(line):
-            part = part.strip()
-            if part:
-                out.append(part)
-    return out
 
 
 def _sections(text: str, title: str) -> list[tuple[list[str], str]]:
@@ -68,7 +53,7 @@ def _lines_of_sentences(text: str) -> list[str]:
     out: list[str] = []
     for line in text.split("\n"):
         first = True
-        for part in _SENTENCE_END.split(line):
+        for part in SENTENCE_END.split(line):
             part = part.strip()
             if not part:
                 continue

@@ -1,9 +1,10 @@
 """The knowledge base: domain types, the SQL store and index snapshots.
 
-``import kb`` needs neither torch nor faiss.
+``import kotae.kb`` needs neither torch nor faiss.
 """
 
-from kotae.kb.errors import KBError, SnapshotCorrupt, SnapshotNotFound
+from kotae.kb.audience import Audience, customer_may_read, may_read
+from kotae.kb.errors import KBBusy, KBError, SnapshotCorrupt, SnapshotNotFound
 from kotae.kb.normalise import normalise_query, normalise_text
 from kotae.kb.querylog import Action, Channel, EventType, QueryEvent, QueryLog  # + its table
 from kotae.kb.snapshot import SnapshotDir
@@ -16,3 +17,4 @@ __all__ = [
     "parse_enum", "stable_hash",
 ]
 __all__ += ["Action", "Channel", "EventType", "QueryEvent", "QueryLog"]
+__all__ += ["Audience", "KBBusy", "customer_may_read", "may_read"]

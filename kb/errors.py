@@ -48,3 +48,10 @@ class StoreBusy(StoreUnavailable):
             f"in {retry_after} s")
         self.where = where
         self.retry_after = retry_after
+
+
+class KBBusy(KBError):
+    """Another writer (an ingest, an upload, a publication) holds the KB."""
+
+    def __init__(self, kb_dir: object) -> None:
+        super().__init__(f"another ingest is running on {kb_dir}; wait for it to finish")

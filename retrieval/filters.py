@@ -1,22 +1,20 @@
 """Filters applied before top-k, and the audience that bounds every search.
 
-The audience is not optional: a public caller's search can only ever see public, non-ticket
-chunks, whatever filter it asks for, because the mask is built here where the indexes are read.
+The audience is not optional: a public caller's search can only ever see what the audience
+rule (``kotae.kb.audience``) lets customers read, whatever filter it asks for, because the mask
+is built here where the indexes are read.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import StrEnum
 
 import numpy as np
 
 from kotae.kb import Kind, Visibility
+from kotae.kb.audience import PUBLIC_KINDS, PUBLIC_VISIBILITIES, Audience
 
-
-class Audience(StrEnum):
-    PUBLIC = "public"  # customers, chatbots: public articles and FAQ only
-    AGENT = "agent"  # support staff: everything, internal articles and past tickets included
+__all__ = ["Audience", "RowTable", "SearchFilter"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,8 +32,8 @@ class SearchFilter:
         """This filter narrowed to what ``audience`` may read."""
         if audience is Audience.AGENT:
             return self
-        kinds = (self.kinds or frozenset(Kind)) - {Kind.TICKET}
-        visibilities = (self.visibilities or frozenset(Visibility)) & {Visibility.PUBLIC}
+        kinds = (self.kinds or frozenset(Kind)) & PUBLIC_KINDS
+        visibilities = (self.visibilities or frozenset(Visibility)) & PUBLIC_VISIBILITIES
         return SearchFilter(kinds=kinds, visibilities=visibilities, languages=self.languages,
                             products=self.products,
                             nothing=self.nothing or not kinds or not visibilities)

@@ -15,21 +15,20 @@ Example:
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from kotae.kb import Action, Channel, EventType, Hit, KBStore, Kind, QueryEvent, Visibility
+from kotae.kb import Action, Channel, EventType, Hit, KBStore, Kind, QueryEvent, customer_may_read
 from kotae.kb.normalise import normalise_query
+from kotae.kb.text import REPLY_LANGUAGES as LANGUAGES
+from kotae.kb.text import reply_language
 from kotae.retrieval import Audience, Searcher
 from kotae.suggest.answer import Source, compose_answer
 from kotae.suggest.errors import SuggestError
 from kotae.suggest.handoff import TicketDraft, draft_ticket
 
 MAX_QUESTION_CHARS = 2000
-LANGUAGES = ("ja", "en")
-_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uff66-\uff9f]")
 RELATED_SHARE = 0.8  # other hits scoring this share of the top one are listed as sources too
 
 
@@ -92,18 +91,9 @@ class Deflection:
                           confidence=self.confidence, action=action or self.action)
 
 
-def question_language(text: str) -> str:
-    """Japanese as soon as the question has kana or kanji (「請求書 PDF」 too), else English.
-
-    >>> question_language("請求書 PDF"), question_language("invoice PDF")
-    ('ja', 'en')
-    """
-    return "ja" if _CJK.search(text) else "en"
-
-
 def _check_public(hits: list[Hit]) -> list[Hit]:
     for hit in hits:
-        if hit.visibility is not Visibility.PUBLIC or hit.kind is Kind.TICKET:
+        if not customer_may_read(hit):
             raise VisibilityLeak(hit)
     return hits
 
@@ -138,7 +128,7 @@ class Deflector:
                              f"{MAX_QUESTION_CHARS}")
         if language not in (None, "", *LANGUAGES):
             raise ValueError(f"unknown language {language!r}; allowed: {', '.join(LANGUAGES)}")
-        language = language or question_language(text)
+        language = language or reply_language(text)
         result = self.searcher.search(text, audience=Audience.PUBLIC, k=self.k)
         hits = _check_public(result.hits)
         out = Deflection(question.strip(), language, Action.HANDOFF, result.confidence,

@@ -15,6 +15,7 @@ import uuid
 from dataclasses import dataclass
 
 from kotae.kb import Kind
+from kotae.kb.text import reply_language
 from kotae.retrieval import Audience, Searcher, SearchFilter, SearchResult
 from kotae.retrieval.protocols import Tokenizer
 from kotae.suggest import sources as src
@@ -22,7 +23,6 @@ from kotae.suggest.drafter import Drafter, DraftRequest, GroundedDrafter
 from kotae.suggest.escalation import decide_escalation
 from kotae.suggest.rules import EscalationRules
 from kotae.suggest.sentiment import score_sentiment
-from kotae.suggest.text import detect_language
 from kotae.suggest.triage import LabelledNeighbour, triage_ticket
 from kotae.suggest.types import DraftMode, Suggestion, TicketIn
 
@@ -94,7 +94,7 @@ def _search_articles(s: Suggester, query: str, language: str,
 def suggest_reply(ticket: TicketIn, suggester: Suggester) -> Suggestion:
     """Draft a reply to ``ticket`` with citations, similar tickets, triage and escalation."""
     s, opts = suggester, suggester.options
-    language = ticket.language or detect_language(ticket.text)
+    language = ticket.language or reply_language(ticket.text)
     query = ticket.text[:opts.query_chars]
     products = frozenset({ticket.product}) if ticket.product else frozenset()
     articles = _search_articles(s, query, language, products)

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Protocol
 
-from kotae.kb import Document, Hit, Kind, Visibility
+from kotae.kb import Document, Hit, Kind, customer_may_read
 from kotae.suggest.compose import Source
 from kotae.suggest.types import Candidate, SimilarTicket
 
@@ -42,7 +42,7 @@ def article_sources(hits: Sequence[Hit], docs: DocumentLookup, limit: int = 4) -
     """Public articles and FAQ answers among ``hits``, with their whole text."""
     out: list[Source] = []
     for hit, rel in zip(hits, _relative(hits), strict=True):
-        if hit.visibility is not Visibility.PUBLIC or hit.kind is Kind.TICKET:
+        if not customer_may_read(hit):
             continue
         doc = docs.get_document(hit.doc_id)
         if doc is None:
@@ -97,5 +97,5 @@ def candidates(hits: Sequence[Hit]) -> list[Candidate]:
 def faq_links(hits: Sequence[Hit], limit: int = 3, min_relative: float = 0.6) -> list[Candidate]:
     """Public FAQ entries close enough to the best hit to be worth sending as links."""
     pairs = zip(candidates(hits), _relative(hits), hits, strict=True)
-    return [c for c, rel, h in pairs if h.kind is Kind.FAQ and h.visibility is Visibility.PUBLIC
+    return [c for c, rel, h in pairs if h.kind is Kind.FAQ and customer_may_read(h)
             and rel >= min_relative][:limit]

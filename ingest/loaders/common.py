@@ -9,9 +9,9 @@ from typing import Any
 from charset_normalizer import from_bytes
 
 from kotae.ingest.errors import LoadError, Problem
-from kotae.ingest.language import detect_language
 from kotae.kb import Document, Visibility, parse_enum
 from kotae.kb.normalise import normalise_text
+from kotae.kb.text import detect_language
 
 MAX_FILE_BYTES = 50 * 1024 * 1024
 MAPPABLE_FIELDS = ("id", "question", "answer", "subject", "body", "reply", "category", "url",

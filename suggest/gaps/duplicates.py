@@ -17,7 +17,7 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from kotae.kb import Document, Kind, Visibility
+from kotae.kb import Document, Kind, customer_may_read
 from kotae.suggest.gaps.report import DuplicatePair
 from kotae.suggest.text import overlap
 
@@ -34,7 +34,7 @@ def article_text(doc: Document) -> str:
 
 
 def is_public_article(doc: Document) -> bool:
-    return doc.visibility is Visibility.PUBLIC and doc.kind is not Kind.TICKET
+    return customer_may_read(doc)
 
 
 def duplicate_reason(similarity: float, word_overlap: float) -> str:

@@ -14,10 +14,10 @@ from fastapi.testclient import TestClient
 from starlette.routing import Mount
 
 from kotae.app.api import create_app
-from kotae.app.auth import SESSION_COOKIE, Role, declared_role
-from kotae.app.services import run_ingest, store_for
+from kotae.app.api.auth import LOGIN_COOKIE, Role, declared_role
 from kotae.app.settings import Settings
 from kotae.kb.keys import KeyStore
+from kotae.knowledge_base import open_kb
 
 BELOW = {Role.PUBLIC: [], Role.AGENT: [Role.PUBLIC], Role.EDITOR: [Role.PUBLIC, Role.AGENT],
          Role.ADMIN: [Role.PUBLIC, Role.AGENT, Role.EDITOR]}
@@ -26,7 +26,7 @@ BELOW = {Role.PUBLIC: [], Role.AGENT: [Role.PUBLIC], Role.EDITOR: [Role.PUBLIC, 
 @pytest.fixture(scope="module")
 def keys(sample_settings) -> dict[Role, str]:
     """One stored key per role in the shared sample KB (plus none for public)."""
-    store = KeyStore(store_for(sample_settings))
+    store = KeyStore(open_kb(sample_settings).store)
     made = {role: store.create(role.value, f"access test {role.value}").secret
             for role in (Role.AGENT, Role.EDITOR, Role.ADMIN)}
     return made
@@ -111,7 +111,7 @@ def test_keys_are_stored_hashed_and_revocation_takes_effect(client, sample_setti
         digests = {d for (d,) in con.execute("select digest from api_keys")}
     assert all(re.fullmatch(r"[0-9a-f]{64}", d) for d in digests)
 
-    store = KeyStore(store_for(sample_settings))
+    store = KeyStore(open_kb(sample_settings).store)
     made = store.create("agent", "to be revoked")
     auth = {"Authorization": f"Bearer {made.secret}"}
     q = {"q": "エスカレーション基準", "kind": "ticket"}
@@ -149,7 +149,7 @@ def test_session_cookie_flags_and_csrf_header(sample_settings, sample_searcher, 
     with TestClient(create_app(sample_settings, searcher=sample_searcher)) as secure:
         got = secure.post("/v1/session", json={"key": keys[Role.AGENT]})
     cookie = got.headers["set-cookie"]
-    assert cookie.startswith(SESSION_COOKIE + "=")
+    assert cookie.startswith(LOGIN_COOKIE + "=")
     for flag in ("HttpOnly", "Secure", "SameSite=strict", "Path=/"):
         assert flag.lower() in cookie.lower(), cookie
     assert keys[Role.AGENT] not in cookie
@@ -164,9 +164,9 @@ def test_session_cookie_flags_and_csrf_header(sample_settings, sample_searcher, 
         assert refused.status_code == 403 and "x-requested-with" in refused.json()["detail"]
         ok = c.post("/v1/suggest", json=ticket, headers={"X-Requested-With": "kotae"})
         assert ok.status_code == 200
-        tampered = c.cookies.get(SESSION_COOKIE)[:-2] + "00"
+        tampered = c.cookies.get(LOGIN_COOKIE)[:-2] + "00"
         c.cookies.clear()
-        c.cookies.set(SESSION_COOKIE, tampered)
+        c.cookies.set(LOGIN_COOKIE, tampered)
         assert c.get("/v1/session").json()["role"] == "public"
         assert c.delete("/v1/session", headers={"X-Requested-With": "kotae"}).status_code == 200
 
@@ -190,8 +190,8 @@ def two_kbs(tmp_path_factory, sample_settings, sample_searcher, embedder, keys):
     for name, text in OTHER_KB.items():
         (src / name).write_text(text, encoding="utf-8")
     other = Settings(home=tmp_path_factory.mktemp("hr-kb"), secure_cookies=False)
-    assert not run_ingest(other, [src], embedder=embedder).report.problems
-    other_agent = KeyStore(store_for(other)).create("agent", "HR desk").secret
+    assert not open_kb(other, embedder=embedder).ingest([src]).report.problems
+    other_agent = KeyStore(open_kb(other).store).create("agent", "HR desk").secret
     primary = sample_settings.model_copy(update={"secure_cookies": False})
     app = create_app(primary, searcher=sample_searcher, mounts={"hr": other})
     with TestClient(app) as c:
@@ -220,9 +220,9 @@ def test_a_key_of_one_kb_never_reads_another(two_kbs):
     assert "path=/kb/hr/" in login.headers["set-cookie"].lower()
     assert client.get("/kb/hr/v1/session").json()["role"] == "agent"
     assert client.get("/v1/session").json()["role"] == "public"
-    stolen = login.cookies[SESSION_COOKIE]
+    stolen = login.cookies[LOGIN_COOKIE]
     client.cookies.clear()
-    client.cookies.set(SESSION_COOKIE, stolen)  # sent to the other KB's paths all the same
+    client.cookies.set(LOGIN_COOKIE, stolen)  # sent to the other KB's paths all the same
     assert client.get("/v1/session").json()["role"] == "public"
     client.cookies.clear()
 
@@ -251,7 +251,7 @@ def test_keys_command_prints_a_key_once_and_revokes_it(tmp_path):
     assert made.exit_code == 0, made.output
     secret = made.stdout.strip().splitlines()[-1]
     assert secret.startswith("kt_")
-    store = KeyStore(store_for(Settings(home=tmp_path)))
+    store = KeyStore(open_kb(Settings(home=tmp_path)).store)
     [key] = store.list()
     assert (key.role, key.name) == ("editor", "SV 佐藤") and store.verify(secret) == key
     listed = runner.invoke(cli, ["keys", "list", "--kb", str(tmp_path)], env={"COLUMNS": "200"})

@@ -7,7 +7,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from kotae.app.api import create_app
-from kotae.app.services import open_searcher
+from kotae.knowledge_base import open_kb
 
 ADMIN = {"Authorization": "Bearer test-admin-key"}
 AGENT = {"Authorization": "Bearer test-agent-key"}
@@ -20,7 +20,7 @@ ARTICLE = ("---\ntitle: 請求書の英語テンプレート\nvisibility: public
 def client(sample_settings, embedder, tmp_path_factory, copy_kb):
     home = copy_kb(sample_settings.home, tmp_path_factory.mktemp("upload-kb") / "kb")
     settings = sample_settings.model_copy(update={"home": home, "max_upload_bytes": 4096})
-    searcher = open_searcher(settings, embedder=embedder)
+    searcher = open_kb(settings, embedder=embedder).searcher
     with TestClient(create_app(settings, searcher=searcher)) as c:
         yield c, home
 

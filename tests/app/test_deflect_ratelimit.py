@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from kotae.app.ratelimit import Bucket, RateLimiter, take_token
+from kotae.app.api.ratelimit import Bucket, RateLimiter, take_token
 
 
 def test_a_new_client_has_a_full_bucket():

@@ -14,9 +14,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from kotae.app.services import open_searcher, run_ingest
 from kotae.app.settings import Settings
 from kotae.kb import Action, Channel, EventType, KBStore, QueryEvent, QueryLog
+from kotae.knowledge_base import open_kb
 from kotae.suggest.deflect import Deflector
 
 pytestmark = pytest.mark.e2e
@@ -32,9 +32,9 @@ QUESTIONS = ["請求書を米ドルで発行できますか？", "ドル建て�
 def kb_home(tmp_path_factory, embedder) -> Path:
     """The small KB with the questions customers asked in its query log."""
     settings = Settings(home=tmp_path_factory.mktemp("gaps-app-kb"))
-    run_ingest(settings, [DATA / "faq.csv", DATA / "tickets.jsonl"], embedder=embedder)
+    open_kb(settings, embedder=embedder).ingest([DATA / "faq.csv", DATA / "tickets.jsonl"])
     log = QueryLog(KBStore.for_dir(settings.home))
-    deflector = Deflector(open_searcher(settings, embedder=embedder))
+    deflector = Deflector(open_kb(settings, embedder=embedder).searcher)
     for question in QUESTIONS:
         log.record(deflector.deflect(question).to_event(Channel.DEFLECT, EventType.DEFLECT))
     return settings.home

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from kotae.app.services import open_searcher, run_ingest
 from kotae.app.settings import Settings
 from kotae.kb import SnapshotDir
+from kotae.knowledge_base import open_kb
 from kotae.retrieval import Audience
 
 pytestmark = pytest.mark.slow
@@ -76,7 +76,7 @@ def test_kill_9_mid_ingest_keeps_serving_and_the_next_run_picks_up(tmp_path: Pat
     src.mkdir()
     _faq_csv(src / "base.csv", 3)
     settings = Settings(home=kb)
-    run_ingest(settings, [src], embedder=embedder)
+    open_kb(settings, embedder=embedder).ingest([src])
     snapshots, db = SnapshotDir(kb), kb / "kotae.db"
     serving = snapshots.version()
     base_docs, base_vectors = _count(db, "documents"), _count(db, "embeddings")
@@ -98,17 +98,17 @@ def test_kill_9_mid_ingest_keeps_serving_and_the_next_run_picks_up(tmp_path: Pat
     assert base_vectors < cached < base_vectors + 160
 
     # The old snapshot still answers.
-    searcher = open_searcher(settings, embedder=embedder)
+    searcher = open_kb(settings, embedder=embedder).searcher
     assert searcher.search("請求書の作成方法", audience=Audience.AGENT).hits
 
     # The next run picks up: only the vectors the killed run did not store are embedded.
-    outcome = run_ingest(settings, [src], embedder=embedder)
+    outcome = open_kb(settings, embedder=embedder).ingest([src])
     assert outcome.build is not None and outcome.build.published
     assert outcome.build.embedded == base_vectors + 160 - cached
     assert snapshots.version() != serving
     assert outcome.build.manifest.documents == base_docs + 160
     assert not list((kb / "snapshots").glob(".tmp-*"))  # the killed build's leftovers are gone
     _check_consistent(db)
-    found = open_searcher(settings, embedder=embedder).search("Webhookの削除方法 (その29)",
+    found = open_kb(settings, embedder=embedder).searcher.search("Webhookの削除方法 (その29)",
                                                              audience=Audience.AGENT)
     assert any("Webhook" in h.title for h in found.hits)

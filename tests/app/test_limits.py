@@ -11,7 +11,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from kotae.app.api import create_app
-from kotae.app.limits import BodySizeLimit
+from kotae.app.api.limits import BodySizeLimit
 
 MiB = 1024 * 1024
 JSON = {"Content-Type": "application/json"}

@@ -18,9 +18,9 @@ from prometheus_client.parser import text_string_to_metric_families
 from typer.testing import CliRunner
 
 from kotae.app.api import create_app
+from kotae.app.api.logs import JsonFormatter, configure_logging
+from kotae.app.api.observability import RequestIdFilter, install_observability
 from kotae.app.cli import app as cli_app
-from kotae.app.logs import JsonFormatter, configure_logging
-from kotae.app.observability import RequestIdFilter, install_observability
 
 QUERY = "パスワードを忘れた"
 ADMIN = {"Authorization": "Bearer test-admin-key"}  # /metrics is for admins

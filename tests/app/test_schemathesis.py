@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from schemathesis import GenerationMode, checks
 
 from kotae.app.api import create_app
-from kotae.app.auth import Role
+from kotae.app.api.auth import Role
 from kotae.app.settings import Settings
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]

@@ -21,8 +21,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from kotae.app.api import create_app
-from kotae.app.services import open_searcher
 from kotae.kb import KBStore, Kind, Visibility
+from kotae.knowledge_base import open_kb
 
 EDITOR = {"Authorization": "Bearer test-admin-key"}  # admin: every editor right
 MIN_CLIENTS = 5
@@ -38,7 +38,7 @@ def kb_settings(sample_settings, tmp_path_factory, copy_kb):
 
 
 def app_client(kb_settings, embedder) -> TestClient:
-    return TestClient(create_app(kb_settings, searcher=open_searcher(kb_settings, embedder)))
+    return TestClient(create_app(kb_settings, kb=open_kb(kb_settings, embedder=embedder)))
 
 
 @pytest.fixture(scope="module")
@@ -204,7 +204,7 @@ def test_contact_details_in_a_search_never_reach_another_client(client, question
     seen = [client.get("/v1/typeahead", params={"q": question[:n], "limit": 20},
                        headers=other).text for n in (1, 2, 4)]
     seen.append(client.get("/help", params={"q": question[:3]}, headers=other).text)
-    client.app.state.gap_reports = {}  # the gap report's cache would hide the new questions
+    client.app.state.services.gap_reports.clear()  # its cache would hide the new questions
     for path in ("/v1/gaps?since=all&min_size=1", "/v1/gaps/export.md?since=all&min_size=1",
                  "/v1/gaps/export.csv?since=all&min_size=1&table=gaps"):
         response = client.get(path, headers=EDITOR)

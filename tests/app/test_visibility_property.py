@@ -23,7 +23,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from kotae.app.api import create_app
-from kotae.app.help_i18n import MESSAGES
+from kotae.app.pages.messages import MESSAGES
 from kotae.kb import KBStore, Kind, Visibility
 from kotae.suggest.text import source_sentences
 

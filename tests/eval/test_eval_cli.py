@@ -8,7 +8,7 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from kotae.app.cli import app
-from kotae.app.cli_eval import eval_app
+from kotae.app.cli.eval import eval_app
 
 runner = CliRunner()
 

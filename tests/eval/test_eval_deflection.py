@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
-from kotae.app.cli_eval import eval_app
+from kotae.app.cli.eval import eval_app
 from kotae.eval.calibrate import CalibrationError, fit_confidence, rescore, save_calibration
 from kotae.eval.deflection import (
     Sample,

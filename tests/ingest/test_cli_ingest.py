@@ -7,7 +7,8 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-from kotae.app.cli import EXIT_SKIPPED, app
+from kotae.app.cli import app
+from kotae.app.cli.ingest import EXIT_SKIPPED
 
 runner = CliRunner()
 

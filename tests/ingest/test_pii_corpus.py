@@ -16,8 +16,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from kotae.app.api import create_app
-from kotae.app.services import open_searcher, run_ingest
 from kotae.app.settings import Settings
+from kotae.knowledge_base import open_kb
 
 CORPUS = Path(__file__).parent / "data" / "pii"
 
@@ -49,7 +49,7 @@ def _variants(secret: str) -> set[str]:
 @pytest.fixture(scope="module")
 def pii_kb(tmp_path_factory: pytest.TempPathFactory, embedder) -> Settings:
     settings = Settings(home=tmp_path_factory.mktemp("pii-kb"), api_keys="agent:pii-agent")
-    outcome = run_ingest(settings, [CORPUS], embedder=embedder)
+    outcome = open_kb(settings, embedder=embedder).ingest([CORPUS])
     assert outcome.report.problems == []
     assert outcome.build is not None and outcome.build.manifest.documents == 6
     return settings
@@ -71,7 +71,7 @@ def test_no_planted_data_in_any_file_of_the_kb(pii_kb: Settings, file_bytes) -> 
 
 
 def test_no_planted_data_in_api_responses(pii_kb: Settings, embedder) -> None:
-    app = create_app(pii_kb, searcher=open_searcher(pii_kb, embedder=embedder))
+    app = create_app(pii_kb, searcher=open_kb(pii_kb, embedder=embedder).searcher)
     queries = ["請求書の宛名を変更したい", "card payment failed", "ログインできない 二段階認証",
                "領収書 住所", "解約 引き落とし", "メールが届かない", "佐藤", "090", "example.com"]
     with TestClient(app) as client:

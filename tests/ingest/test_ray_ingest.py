@@ -10,9 +10,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from kotae.app.services import run_ingest
 from kotae.app.settings import Settings
 from kotae.kb import KBStore, SnapshotDir, stable_hash
+from kotae.knowledge_base import open_kb
 
 pytestmark = pytest.mark.slow
 SAMPLE = Path(__file__).resolve().parents[2] / "kb" / "sample_kb" / "manuals"
@@ -52,8 +52,8 @@ def test_ingest_on_ray_equals_local_ingest(ray_cluster: None, tmp_path: Path, em
     for name in ("password-reset.md", "two-factor-auth.md", "webhooks.md"):
         (src / name).write_bytes((SAMPLE / name).read_bytes())
     local, remote = Settings(home=tmp_path / "local"), Settings(home=tmp_path / "ray")
-    run_ingest(local, [src], embedder=embedder)
-    outcome = run_ingest(remote, [src], embedder=embedder, ray_address="local")
+    open_kb(local, embedder=embedder).ingest([src])
+    outcome = open_kb(remote, embedder=embedder).ingest([src], ray_address="local")
     assert outcome.build is not None and outcome.build.embedded == outcome.build.manifest.chunks
     a, b = _vectors(local.home, embedder.id), _vectors(remote.home, embedder.id)
     assert a.keys() == b.keys() and len(a) > 5

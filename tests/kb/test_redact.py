@@ -39,6 +39,9 @@ def test_personal_data_is_replaced_by_readable_placeholders(text: str, expected:
     "カード番号 4111-1111-1111-1112 は桁が違います",  # fails the Luhn check: not a card
     "東京都の天気、大阪府では、第3四半期の売上1-2割",
     "設定 > 請求書設定 > 宛名 から変更できます。以上です。",
+    # さん and 様 after words that are not names: shops, roles, family, quantities, 様に
+    "近くのラーメン屋さん、職員さん、市長さん、看護師さん、息子さんにも伝えます。",
+    "古い携帯電話がたくさんあります。どの様に処分しますか。ご苦労さんでした。",
 ])
 def test_ordinary_support_text_is_left_alone(text: str) -> None:
     assert redact_text(text) == text

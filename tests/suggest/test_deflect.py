@@ -6,9 +6,10 @@ from __future__ import annotations
 import pytest
 
 from kotae.kb import Action, Channel, EventType, Hit, KBStore, Kind, Visibility
+from kotae.kb.text import reply_language
 from kotae.retrieval import RetrievalConfig, Searcher
 from kotae.suggest.answer import compose_answer, pick_sentences
-from kotae.suggest.deflect import Deflector, VisibilityLeak, _check_public, question_language
+from kotae.suggest.deflect import Deflector, VisibilityLeak, _check_public
 from kotae.suggest.handoff import draft_ticket, guess_priority, ticket_subject
 
 CONFIDENT = "パスワードを忘れてしまいました。どうすればよいですか？"
@@ -127,6 +128,6 @@ def test_ticket_draft_keeps_the_customers_words():
     assert len(ticket_subject("あ" * 100)) == 60
 
 
-def test_question_language_reads_any_japanese_as_japanese():
-    assert question_language("請求書 PDF") == "ja"
-    assert question_language("How do I reset my password") == "en"
+def test_a_question_is_answered_in_its_language():
+    assert reply_language("請求書 PDF") == "ja"
+    assert reply_language("How do I reset my password") == "en"

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from kotae.app.services import open_searcher, publish_store_change, run_ingest
 from kotae.app.settings import Settings
 from kotae.kb import Action, Channel, EventType, KBStore, Kind, QueryLog, Visibility
+from kotae.knowledge_base import open_kb
 from kotae.retrieval import Audience
 from kotae.suggest.deflect import Deflector
 from kotae.suggest.gaps import DRAFT_SOURCE, GapAnalyser, GapOptions, Signal, accept_proposal
@@ -27,7 +27,8 @@ ANSWERED = ["パスワードを忘れてしまいました", "パスワードを
 
 def build_kb(home: Path, embedder) -> Settings:
     settings = Settings(home=home)
-    outcome = run_ingest(settings, [DATA / "faq.csv", DATA / "tickets.jsonl"], embedder=embedder)
+    outcome = open_kb(settings, embedder=embedder).ingest([DATA / "faq.csv",
+                                                           DATA / "tickets.jsonl"])
     assert not outcome.report.problems
     return settings
 
@@ -44,7 +45,7 @@ def ask(deflector: Deflector, log: QueryLog, question: str) -> str:
 @pytest.fixture(scope="module")
 def kb(tmp_path_factory, embedder):
     settings = build_kb(tmp_path_factory.mktemp("gaps-kb"), embedder)
-    searcher = open_searcher(settings, embedder=embedder)
+    searcher = open_kb(settings, embedder=embedder).searcher
     store = KBStore.for_dir(settings.home)
     log = QueryLog(store)
     deflector = Deflector(searcher)
@@ -106,11 +107,11 @@ def test_accepting_a_proposal_adds_an_internal_draft_that_agents_find(kb, embedd
     home = copy_kb(settings.home, tmp_path / "kb")
     copy = Settings(home=home)
     store = KBStore.for_dir(home)
-    searcher = open_searcher(copy, embedder=embedder)
+    searcher = open_kb(copy, embedder=embedder).searcher
     analyser = GapAnalyser(store, searcher, QueryLog(store), GapOptions(since_days=None))
     gap = next(g for g in analyser.report().gaps if g.proposal.has_answer)
     doc = accept_proposal(store, gap, accepted_by="editor")
-    assert publish_store_change(copy, embedder).published
+    assert open_kb(copy, embedder=embedder).publish().published
     stored = store.get_document(doc.id)
     assert (stored.kind, stored.visibility, stored.source) == (Kind.FAQ, Visibility.INTERNAL,
                                                                DRAFT_SOURCE)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from kotae.suggest.text import detect_language, source_sentences
+from kotae.kb.text import detect_language
+from kotae.suggest.text import source_sentences
 
 ARTICLE = """パスワードは次の手順で変更できます。
 

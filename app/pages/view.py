@@ -1,0 +1,124 @@
+"""What the help-center templates show: results and answers cut into marked and plain pieces.
+
+Highlights follow the morphological matches (Sudachi tokens whose normalised form is one of the
+query's terms), so 忘れた in a query marks 忘れ in 「パスワードを忘れた場合」, and パス does not
+mark パスポート. Templates print the pieces with auto-escaping; no HTML is built here.
+
+Example:
+    >>> [(p.text, p.mark) for p in pieces("abc def", [(4, 7)])]
+    [('abc ', False), ('def', True)]
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib import resources
+from typing import Any
+from urllib.parse import urlencode
+
+from kotae.kb import Hit, customer_may_read
+from kotae.retrieval.protocols import TokenSpan
+from kotae.suggest.deflect import Deflection
+
+Analyse = Callable[[str], Sequence[TokenSpan]]
+
+
+@dataclass(frozen=True, slots=True)
+class Piece:
+    text: str
+    mark: bool = False
+
+
+@dataclass
+class ResultView:
+    doc_id: str
+    href: str
+    title: list[Piece]
+    heading: str
+    snippet: list[Piece]
+    kind: str
+    language: str
+
+
+@dataclass
+class AnswerView:
+    body: list[Piece]
+    sources: list[tuple[str, str]] = field(default_factory=list)  # (title, href)
+
+
+def pieces(text: str, spans: Sequence[tuple[int, int]]) -> list[Piece]:
+    """``text`` cut at the (start, end) ``spans`` (merged when they overlap)."""
+    merged: list[list[int]] = []
+    for start, end in sorted((max(0, s), min(len(text), e)) for s, e in spans):
+        if end <= start:
+            continue
+        if merged and start <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], end)
+        else:
+            merged.append([start, end])
+    out: list[Piece] = []
+    pos = 0
+    for start, end in merged:
+        if start > pos:
+            out.append(Piece(text[pos:start]))
+        out.append(Piece(text[start:end], True))
+        pos = end
+    if pos < len(text):
+        out.append(Piece(text[pos:]))
+    return out
+
+
+def marked(text: str, analyse: Analyse, terms: Collection[str]) -> list[Piece]:
+    """``text`` with its tokens whose term is in ``terms`` marked."""
+    return pieces(text, [(t.begin, t.end) for t in analyse(text) if t.term in terms])
+
+
+def article_href(doc_id: str, event_id: str = "", q: str = "", lang: str = "") -> str:
+    """The help page of an article; ``e`` ties the visit to the search it came from."""
+    params = {k: v for k, v in (("e", event_id), ("q", q), ("lang", lang)) if v}
+    return f"/help/articles/{doc_id}" + (f"?{urlencode(params)}" if params else "")
+
+
+def result_views(hits: Sequence[Hit], analyse: Analyse, terms: Collection[str],
+                 event_id: str, q: str, lang: str) -> list[ResultView]:
+    return [ResultView(
+        doc_id=h.doc_id, href=article_href(h.doc_id, event_id, q, lang),
+        title=marked(h.title, analyse, terms),
+        heading=" › ".join(p for p in h.heading.split(" > ") if p and p != h.title),
+        snippet=pieces(h.snippet, h.highlights), kind=h.kind.value, language=h.language,
+    ) for h in hits if customer_may_read(h)]
+
+
+def answer_view(deflection: Deflection, analyse: Analyse, terms: Collection[str],
+                event_id: str, q: str, lang: str) -> AnswerView | None:
+    if not deflection.answer_body:
+        return None
+    return AnswerView(marked(deflection.answer_body, analyse, terms),
+                      [(s.title, article_href(s.doc_id, event_id, q, lang))
+                       for s in deflection.sources])
+
+
+@lru_cache(maxsize=1)
+def templates() -> Any:
+    """The Jinja2 templates of the help center (loaded on first use)."""
+    from fastapi.templating import Jinja2Templates
+
+    return Jinja2Templates(directory=str(resources.files("kotae.app.pages") / "templates"))
+
+
+@lru_cache(maxsize=1)
+def markdown() -> Any:
+    """CommonMark with tables; raw HTML in articles is shown as text, never rendered."""
+    from markdown_it import MarkdownIt
+
+    return MarkdownIt("commonmark", {"html": False, "typographer": False}).enable("table")
+
+
+def render_article(body: str, title: str) -> str:
+    """An article's Markdown as HTML, without a first heading that repeats the title."""
+    lines = body.lstrip().split("\n", 1)
+    if lines and lines[0].lstrip("# ").strip() == title.strip() and lines[0].startswith("#"):
+        body = lines[1] if len(lines) > 1 else ""
+    return str(markdown().render(body))

