@@ -48,8 +48,8 @@ if TYPE_CHECKING:
     )
     from kotae.retrieval.protocols import Embedder
     from kotae.suggest import Deflection, Deflector, Suggester, Suggestion, TicketIn
+    from kotae.suggest.deflection.typeahead import Typeahead
     from kotae.suggest.gaps import GapAnalyser, GapOptions
-    from kotae.suggest.typeahead import Typeahead
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
@@ -163,7 +163,7 @@ class KnowledgeBase:
 
     @property
     def typeahead(self) -> Typeahead:
-        from kotae.suggest.typeahead import BlockedWords, Typeahead
+        from kotae.suggest.deflection.typeahead import BlockedWords, Typeahead
 
         def make() -> Typeahead:
             s, searcher = self.settings, self.searcher
@@ -179,7 +179,7 @@ class KnowledgeBase:
     def suggester(self) -> Suggester:
         """Suggested replies, drafted by the LLM when ``KOTAE_LLM_URL`` is set."""
         from kotae.suggest import GroundedDrafter, LLMConfig, LLMDrafter, Suggester
-        from kotae.suggest.drafter import Drafter
+        from kotae.suggest.replies.drafter import Drafter
 
         def make() -> Suggester:
             llm = self.settings.llm

@@ -1,12 +1,9 @@
 """Calibration of the KB's confidence: fit the curve, pick the threshold, save both.
 
-kotae's confidence is a logistic curve over the top hit's cosine, plus a bonus when BM25 and
-dense agree on the top document and weighted margins over the runner-up document and the top
-document's share of the nearest chunks (``retrieval.ConfidenceModel``). A logistic regression
-of "the top hit is right" on those features has exactly that shape:
-``z = a·cos + b·agree + m·cosine margin + f·fused margin + s·top share + r·router probability
-+ p·(phrasing cosine − cos) + c`` gives
-``scale = a``, ``center = -c / a``, ``agreement_bonus = b`` and the other weights as they are.
+kotae's confidence is a logistic curve over the top hit's cosine and the named features of
+``retrieval.confidence.FEATURES`` (``retrieval.ConfidenceModel``). A logistic regression of
+"the top hit is right" on them has exactly that shape: ``z = a·cos + Σ w·feature + c`` gives
+``scale = a``, ``center = -c / a`` and the feature weights as they are.
 
 Example:
     >>> model = fit_confidence(samples)
@@ -21,16 +18,16 @@ from pathlib import Path
 
 from kotae.eval.deflection import Sample
 from kotae.retrieval import ConfidenceModel, RetrievalConfig
-from kotae.retrieval.confidence import phrasing_lift
+from kotae.retrieval.confidence import FEATURES
 
 
 class CalibrationError(ValueError):
     """The samples cannot calibrate a confidence curve (the message says why)."""
 
 
-def _features(s: Sample) -> list[float]:
-    return [float(s.top_cosine or 0.0), float(s.arms_agree), s.cosine_margin, s.fused_margin,
-            s.top_share, s.router_prob, phrasing_lift(s.top_cosine, s.phrasing_cosine)]
+def _row(s: Sample) -> list[float]:
+    assert s.features is not None and s.features.top_cosine is not None
+    return [s.features.top_cosine, *(s.features[name] for name in FEATURES)]
 
 
 def fit_confidence(samples: Sequence[Sample], oos_weight: float = 1.0) -> ConfidenceModel:
@@ -51,23 +48,19 @@ def fit_confidence(samples: Sequence[Sample], oos_weight: float = 1.0) -> Confid
     weights = [1.0 if s.in_scope else oos_weight for s in usable]
     # Weak regularisation: cosines span a narrow range, so the slope is large by nature.
     fit = LogisticRegression(C=1e4, max_iter=5000).fit(
-        [_features(s) for s in usable], labels, sample_weight=weights)
-    slope, bonus, margin, fused_margin, share, router, phrasing = (
-        float(x) for x in fit.coef_[0])
+        [_row(s) for s in usable], labels, sample_weight=weights)
+    slope, *coefs = (float(x) for x in fit.coef_[0])
     intercept = float(fit.intercept_[0])
     if slope <= 0:
         raise CalibrationError(f"a higher cosine did not mean a right answer (slope {slope:.3f});"
                                " the confidence curve cannot be fitted on this data")
-    return ConfidenceModel(center=-intercept / slope, scale=slope, agreement_bonus=bonus,
-                           margin_weight=margin, fused_margin_weight=fused_margin,
-                           share_weight=share, router_weight=router,
-                           phrasing_weight=phrasing)
+    return ConfidenceModel(center=-intercept / slope, scale=slope,
+                           weights=dict(zip(FEATURES, coefs, strict=True)))
 
 
 def rescore(samples: Sequence[Sample], model: ConfidenceModel) -> list[float]:
     """Each sample's confidence under ``model`` (as the searcher computes it in hybrid mode)."""
-    return [model(s.top_cosine, s.arms_agree, s.cosine_margin, s.fused_margin, s.top_share,
-                  s.router_prob, s.phrasing_cosine) for s in samples]
+    return [model.score(s.features) if s.features is not None else 0.0 for s in samples]
 
 
 def save_calibration(kb_dir: Path, threshold: float,

@@ -34,28 +34,18 @@ DEFAULT_LEVEL = 0.9  # bootstrap confidence that the chosen threshold reaches th
 
 @dataclass(frozen=True)
 class Sample:
-    """One query's outcome: is it in scope, is the top hit right, and the confidence inputs."""
+    """One query's outcome: is it in scope, is the top hit right, the confidence it got and
+    the features that confidence came from (None in a BM25-only search)."""
 
     qid: str
     in_scope: bool
     correct: bool
     confidence: float
-    top_cosine: float | None
-    arms_agree: bool
-    cosine_margin: float = 0.0
-    fused_margin: float = 0.0
-    top_share: float = 0.0
-    router_prob: float = 0.0
-    phrasing_cosine: float | None = None
+    features: ConfidenceFeatures | None = None
 
-    @classmethod
-    def of(cls, qid: str, in_scope: bool, correct: bool, confidence: float,
-           features: ConfidenceFeatures | None) -> Sample:
-        if features is None:
-            return cls(qid, in_scope, correct, confidence, None, False)
-        return cls(qid, in_scope, correct, confidence, features.top_cosine, features.arms_agree,
-                   features.cosine_margin, features.fused_margin, features.top_share,
-                   features.router_prob, features.phrasing_cosine)
+    @property
+    def top_cosine(self) -> float | None:
+        return self.features.top_cosine if self.features is not None else None
 
 
 @dataclass(frozen=True)
@@ -78,8 +68,8 @@ def collect_samples(data: BeirDataset, searcher: Searcher, to_corpus: Callable[[
         result = searcher.search(text, audience=Audience.AGENT, k=10, mode="hybrid")
         top = result.hits[0] if result.hits else None
         correct = top is not None and grades.get(to_corpus(top.doc_id), 0) >= min_grade
-        out.append(Sample.of(qid, any(g > 0 for g in grades.values()), correct,
-                             result.confidence, result.features))
+        out.append(Sample(qid, any(g > 0 for g in grades.values()), correct,
+                          result.confidence, result.features))
         if on_progress and (n % 10 == 0 or n == len(queries)):
             on_progress("queries (deflection)", n, len(queries))
     return out

@@ -64,7 +64,7 @@ from kotae.kb.store import KBStore
 from kotae.knowledge_base import open_kb as open_knowledge_base
 from kotae.retrieval import Manifest, Searcher
 from kotae.retrieval.protocols import Embedder
-from kotae.suggest.deflect import Deflector
+from kotae.suggest.deflection.deflect import Deflector
 
 
 def open_kb(data: BeirDataset, kb_dir: Path, embedder: Embedder) -> dict[str, str]:
@@ -324,7 +324,7 @@ def run(calibration: BeirDataset, test: BeirDataset, kb_dir: Path, embedder: Emb
     if threshold is None:  # no threshold qualifies: hand off everything
         rows = [{**r, "answered": False} for r in rows]
     return {"kb_dir": str(kb_dir), "threshold": threshold, "hand_off_all": threshold is None,
-            "confidence": dataclasses.asdict(chosen["confidence"]),
+            "confidence": chosen["confidence"].to_dict(),
             "calibration": dataclasses.asdict(how), "level": chosen["level"],
             "level_study": chosen["level_study"],
             "calibration_queries": len(calibration.queries),

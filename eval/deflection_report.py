@@ -95,8 +95,8 @@ def _build_report(setup: EvalSetup, options: EvalOptions, samples: list[Sample],
     info = run_info(setup.embedder.id)
     results = {**info, "dataset": setup.dataset_info(), "options": options.as_dict(),
                "kb_dir": str(setup.kb.kb_dir), "min_grade": min_grade, "level": level or None,
-               "current_confidence": asdict(setup.config.confidence),
-               "fitted_confidence": asdict(fitted) if fitted else None,
+               "current_confidence": setup.config.confidence.to_dict(),
+               "fitted_confidence": fitted.to_dict() if fitted else None,
                "metrics": summaries, "saved_to": str(saved_to) if saved_to else None,
                "curves": {n: [asdict(p) for p in pts] for n, (_, pts) in curves.items()},
                "per_query": {"hybrid": {s.qid: {"correct": float(s.correct),
@@ -114,7 +114,7 @@ def _build_report(setup: EvalSetup, options: EvalOptions, samples: list[Sample],
     report.tables.append(Table(f"Operating point (smallest threshold reaching the target {how})",
                                cols, [[s[c] for c in cols] for s in summaries.values()]))
     if fitted:
-        fields = asdict(fitted)
+        fields = {"center": fitted.center, "scale": fitted.scale, **fitted.weights}
         report.tables.append(Table("Fitted confidence curve", list(fields),
                                    [list(fields.values())]))
     report.figures.append(Figure("Precision / coverage", curve_png(

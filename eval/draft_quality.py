@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from kotae.suggest import Suggestion, TicketIn
-from kotae.suggest.rules import PRIORITIES
+from kotae.suggest.replies.rules import PRIORITIES
 
 
 class Suggests(Protocol):

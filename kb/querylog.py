@@ -244,7 +244,7 @@ class QueryLog:
         plant a question, and events without a client never surface. Questions voted unhelpful
         and long texts (pasted messages rather than questions) are left out. This is only the
         popularity rule: what may be shown to other customers is decided by the caller
-        (``kotae.suggest.typeahead``).
+        (``kotae.suggest.deflection.typeahead``).
         """
         clients = func.count(func.distinct(QueryEventRow.client))
         query = (select(QueryEventRow.query_norm, func.min(QueryEventRow.query), clients)

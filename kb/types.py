@@ -130,14 +130,3 @@ class Hit:
     highlights: list[tuple[int, int]] = field(default_factory=list)
     heading: str = ""
     text: str = ""
-
-    def to_dict(self) -> dict[str, Any]:
-        """The stable public shape (``text`` is internal and not included)."""
-        return {
-            "doc_id": self.doc_id, "chunk_id": self.chunk_id, "title": self.title,
-            "snippet": self.snippet, "url": self.url, "kind": self.kind.value,
-            "visibility": self.visibility.value, "language": self.language,
-            "product": self.product, "score": round(self.score, 6),
-            "scores": {k: (round(v, 6) if v is not None else None) for k, v in self.scores.items()},
-            "highlights": [list(h) for h in self.highlights], "heading": self.heading,
-        }

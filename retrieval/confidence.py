@@ -1,54 +1,79 @@
-"""Confidence that the top hit answers the query: a logistic curve over a few search features.
+"""Confidence that the top hit answers the query: a logistic curve over named search features.
 
-``z = (top cosine − center) · scale + agreement_bonus · [BM25 and dense agree]
-+ margin_weight · cosine margin + fused_margin_weight · fused margin + share_weight · top share
-+ router_weight · router probability + phrasing_weight · (phrasing cosine − top cosine)``
-and confidence ``= 1 / (1 + e^−z)``. ``center`` is the cosine at which confidence is 0.5 when
-the other terms are 0, ``scale`` how fast it rises. The margins say how far the top document
-is ahead of the runner-up, the share how many of the nearest chunks belong to it, the router
-probability how sure the question router (``retrieval.router``) is of it, the phrasing cosine
-how close the query is to a known way of asking for it (see ``ConfidenceFeatures``). The
-phrasing cosine enters as its lift over the top cosine: the two move together, so a fit on
-both as they are can give the top cosine a negative slope, which ``center``/``scale`` cannot
-express; the lift spans the same linear model. All are KB settings that the eval harness
-calibrates on labelled queries; the defaults suit multilingual-e5-small and leave the newer
-terms out (weight 0), so a KB calibrated before they existed keeps its confidence.
+``z = (top cosine − center) · scale + Σ weight[name] · feature[name]`` and confidence
+``= 1 / (1 + e^−z)``, over the features of ``FEATURES`` (each described there). ``center`` is
+the cosine at which confidence is 0.5 when the other terms are 0, ``scale`` how fast it rises.
+The weights are KB settings that the eval harness fits on labelled queries (``kotae eval
+deflection``); the defaults suit multilingual-e5-small and leave most features out (weight 0),
+so a KB calibrated before a feature existed keeps its confidence.
+
+Adding a feature: a line in ``FEATURES``, its value in ``confidence_features``, a test. The
+model, its calibration and its saved form follow by name.
 
 Example:
-    >>> model = ConfidenceModel(center=0.85, scale=26.0, agreement_bonus=2.6, margin_weight=40.0)
-    >>> round(model(0.86, arms_agree=True, cosine_margin=0.03), 3)
+    >>> model = ConfidenceModel(center=0.85, scale=26.0,
+    ...                         weights={"arms_agree": 2.6, "cosine_margin": 40.0})
+    >>> f = ConfidenceFeatures(0.86, {"arms_agree": 1.0, "cosine_margin": 0.03})
+    >>> round(model.score(f), 3)
     0.983
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
 
 SHARE_K = 10  # the top share counts the dense arm's best SHARE_K chunks
 
+# The features besides the top cosine, in the order the curve adds them up.
+FEATURES: dict[str, str] = {
+    "arms_agree": "1 when BM25 and dense put the same document first, and it is the top hit",
+    "cosine_margin": "the top hit's cosine minus the best cosine of any other document",
+    "fused_margin": "the top hit's fused score minus the best fused score of another document",
+    "top_share": f"the share of the dense arm's best {SHARE_K} chunks that are the top hit's",
+    "router_prob": "the question router's probability of the top hit's entry",
+    "phrasing_lift": "the query's cosine to the nearest phrasing of the top hit's entry, minus "
+                     "the top cosine (the two move together: as a lift, a linear fit of both "
+                     "keeps the top cosine's slope positive)",
+}
+# Weights of settings files written before the features had names.
+_OLD_NAMES = {"agreement_bonus": "arms_agree", "margin_weight": "cosine_margin",
+              "fused_margin_weight": "fused_margin", "share_weight": "top_share",
+              "router_weight": "router_prob", "phrasing_weight": "phrasing_lift"}
 
-@dataclass(frozen=True, slots=True)
+
+def _check_names(names: Mapping[str, Any], what: str) -> None:
+    unknown = sorted(set(names) - set(FEATURES))
+    if unknown:
+        raise ValueError(f"unknown confidence {what} {', '.join(unknown)}; known: "
+                         f"{', '.join(FEATURES)}")
+
+
+@dataclass(frozen=True)
 class ConfidenceFeatures:
-    """What the confidence is computed from, for one search.
-
-    ``cosine_margin``: the top hit's cosine minus the best cosine of any other document;
-    ``fused_margin``: the top hit's fused score minus the best fused score of another document
-    (both 0 when no other document was found); ``top_share``: the share of the dense arm's best
-    ``SHARE_K`` chunks that belong to the top hit's document; ``router_prob``: the question
-    router's probability of the top hit's entry (0 without a router, or for a hit it does not
-    route to); ``phrasing_cosine``: the query's cosine to the nearest phrasing (question or
-    variant) of the top hit's entry (None without a router, or when the entry has none).
-    """
+    """What the confidence is computed from, for one search: the top hit's dense cosine (None
+    when the dense arm did not find it) and the named features (missing ones are 0)."""
 
     top_cosine: float | None
-    arms_agree: bool = False
-    cosine_margin: float = 0.0
-    fused_margin: float = 0.0
-    top_share: float = 0.0
-    router_prob: float = 0.0
-    phrasing_cosine: float | None = None
+    values: Mapping[str, float] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        _check_names(self.values, "feature")
+
+    def __getitem__(self, name: str) -> float:
+        if name not in FEATURES:
+            raise KeyError(name)
+        return float(self.values.get(name, 0.0))
+
+    def __getattr__(self, name: str) -> float:
+        if name in FEATURES:
+            return self[name]
+        raise AttributeError(name)
+
+    def as_dict(self) -> dict[str, float | None]:
+        return {"top_cosine": self.top_cosine, **{n: self[n] for n in FEATURES}}
 
 
 def _runner_up(ranked: Sequence[tuple[str, float]], top_doc: str) -> float | None:
@@ -71,61 +96,62 @@ def confidence_features(top_doc: str, top_cosine: float | None,
     >>> f = confidence_features("a", 0.9, [("a", 1.0), ("b", 0.6)],
     ...                         [("a", 0.9), ("a", 0.88), ("b", 0.85)], bm25_top="a")
     >>> f.arms_agree, round(f.cosine_margin, 2), round(f.fused_margin, 2), f.top_share
-    (True, 0.05, 0.4, 0.2)
+    (1.0, 0.05, 0.4, 0.2)
     """
     agree = bool(dense) and bm25_top == dense[0][0] == top_doc
     other_cosine = _runner_up(dense, top_doc)
-    cosine_margin = (top_cosine - other_cosine
-                     if top_cosine is not None and other_cosine is not None else 0.0)
     other_fused = _runner_up(fused, top_doc)
-    fused_margin = fused[0][1] - other_fused if fused and other_fused is not None else 0.0
-    share = sum(doc == top_doc for doc, _ in dense[:SHARE_K]) / SHARE_K
-    router_prob = (routed or {}).get(top_doc, 0.0)
-    return ConfidenceFeatures(top_cosine, agree, cosine_margin, fused_margin, share, router_prob,
-                              phrasing_cosine)
+    lift = (phrasing_cosine - top_cosine
+            if top_cosine is not None and phrasing_cosine is not None else 0.0)
+    return ConfidenceFeatures(top_cosine, {
+        "arms_agree": 1.0 if agree else 0.0,
+        "cosine_margin": (top_cosine - other_cosine
+                          if top_cosine is not None and other_cosine is not None else 0.0),
+        "fused_margin": fused[0][1] - other_fused if fused and other_fused is not None else 0.0,
+        "top_share": sum(doc == top_doc for doc, _ in dense[:SHARE_K]) / SHARE_K,
+        "router_prob": (routed or {}).get(top_doc, 0.0),
+        "phrasing_lift": lift,
+    })
 
 
-def phrasing_lift(top_cosine: float | None, phrasing_cosine: float | None) -> float:
-    """The nearest phrasing's cosine minus the top hit's cosine (0 when either is missing)."""
-    if top_cosine is None or phrasing_cosine is None:
-        return 0.0
-    return phrasing_cosine - top_cosine
-
-
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class ConfidenceModel:
-    """The calibrated curve (saved in the KB's ``settings.json`` under ``retrieval.confidence``;
-    a saved model without the newer weights loads with them at 0)."""
+    """The calibrated curve (saved in the KB's ``settings.json`` under
+    ``retrieval.confidence``; a feature without a weight has weight 0)."""
 
     center: float = 0.86
     scale: float = 40.0
     # Both arms agreeing on the top document is evidence too.
-    agreement_bonus: float = 0.5
-    margin_weight: float = 0.0
-    fused_margin_weight: float = 0.0
-    share_weight: float = 0.0
-    router_weight: float = 0.0
-    phrasing_weight: float = 0.0
+    weights: Mapping[str, float] = field(default_factory=lambda: {"arms_agree": 0.5})
 
     def __post_init__(self) -> None:
         if self.scale <= 0:
             raise ValueError(f"confidence scale must be positive, got {self.scale}")
+        _check_names(self.weights, "weight")
+        # One form per curve: the weights in FEATURES order, zeros left out.
+        object.__setattr__(self, "weights", {n: float(self.weights[n]) for n in FEATURES
+                                             if self.weights.get(n, 0.0) != 0.0})
 
-    def __call__(self, top_cosine: float | None, arms_agree: bool, cosine_margin: float = 0.0,
-                 fused_margin: float = 0.0, top_share: float = 0.0,
-                 router_prob: float = 0.0, phrasing_cosine: float | None = None) -> float:
-        if top_cosine is None:
+    def score(self, features: ConfidenceFeatures) -> float:
+        """The confidence of one search's features (0 without a top cosine)."""
+        if features.top_cosine is None:
             return 0.0
-        z = ((top_cosine - self.center) * self.scale
-             + (self.agreement_bonus if arms_agree else 0.0)
-             + self.margin_weight * cosine_margin + self.fused_margin_weight * fused_margin
-             + self.share_weight * top_share + self.router_weight * router_prob
-             + self.phrasing_weight * phrasing_lift(top_cosine, phrasing_cosine))
+        z = (features.top_cosine - self.center) * self.scale
+        for name in FEATURES:
+            z += self.weights.get(name, 0.0) * features[name]
         # exp overflows past |z| ≈ 709; the curve is flat there anyway.
         return 1.0 / (1.0 + math.exp(-max(-500.0, min(500.0, z))))
 
-    def score(self, features: ConfidenceFeatures) -> float:
-        """The confidence of one search's features."""
-        return self(features.top_cosine, features.arms_agree, features.cosine_margin,
-                    features.fused_margin, features.top_share, features.router_prob,
-                    features.phrasing_cosine)
+    def to_dict(self) -> dict[str, Any]:
+        """The saved form."""
+        return {"center": self.center, "scale": self.scale, "weights": dict(self.weights)}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> ConfidenceModel:
+        """A saved model, as ``to_dict`` writes it or as earlier versions did (one field per
+        weight: ``agreement_bonus``, ``margin_weight``...)."""
+        # Before names, a model always had the agreement bonus (0.5 unless fitted).
+        weights = dict(data["weights"]) if "weights" in data else {"arms_agree": 0.5}
+        weights.update({_OLD_NAMES[k]: float(v) for k, v in data.items() if k in _OLD_NAMES})
+        return cls(center=float(data.get("center", cls.center)),
+                   scale=float(data.get("scale", cls.scale)), weights=weights)

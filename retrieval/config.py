@@ -38,6 +38,10 @@ class RetrievalConfig:
         if not 0.0 <= self.answer_threshold <= 1.0:
             raise ValueError(f"answer_threshold must be in [0, 1], got {self.answer_threshold}")
 
+    def as_dict(self) -> dict[str, Any]:
+        """The settings file's ``retrieval`` section, every value."""
+        return {**asdict(self), "confidence": self.confidence.to_dict()}
+
     @classmethod
     def load(cls, kb_dir: str | Path) -> RetrievalConfig:
         path = Path(kb_dir) / SETTINGS_FILE
@@ -50,7 +54,7 @@ class RetrievalConfig:
         known = {f.name for f in fields(cls)}
         kwargs = {k: v for k, v in data.get("retrieval", {}).items() if k in known}
         if "confidence" in kwargs:
-            kwargs["confidence"] = ConfidenceModel(**kwargs["confidence"])
+            kwargs["confidence"] = ConfidenceModel.from_dict(kwargs["confidence"])
         return cls(**kwargs)
 
     def save(self, kb_dir: str | Path) -> None:
@@ -59,7 +63,7 @@ class RetrievalConfig:
         other sections."""
         path = Path(kb_dir) / SETTINGS_FILE
         data = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
-        mine, defaults = asdict(self), asdict(RetrievalConfig())
+        mine, defaults = self.as_dict(), RetrievalConfig().as_dict()
         data["retrieval"] = {k: v for k, v in mine.items() if v != defaults[k]}
         tmp = path.with_suffix(".tmp")
         tmp.write_text(json.dumps(data, ensure_ascii=False, indent=2), encoding="utf-8")

@@ -52,10 +52,6 @@ class SearchResult:
     language: str = ""
     features: ConfidenceFeatures | None = None  # what ``confidence`` was computed from
 
-    def to_dict(self) -> dict[str, Any]:
-        return {"query": self.query, "hits": [h.to_dict() for h in self.hits],
-                "confidence": round(self.confidence, 4), "snapshot": self.snapshot}
-
 
 @dataclass
 class _Loaded:

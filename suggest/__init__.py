@@ -1,12 +1,24 @@
-"""Suggested replies for agents: grounded drafts with citations, similar tickets, triage and
-escalation (``suggest_reply``), an optional LLM drafter, and kotae as a LangChain retriever.
+"""What kotae says, one subpackage per product:
 
-``import suggest`` loads neither LangChain nor a model; ``KotaeRetriever`` (LangChain) loads on
-first use.
+- ``replies``: suggested replies for agents (grounded drafts with citations, similar tickets,
+  triage and escalation; an optional LLM drafter);
+- ``deflection``: answers for customers, or a hand-off (the chatbot, the help center), and the
+  help center's search suggestions;
+- ``gaps``: the FAQ-gap report for content owners.
+
+They share ``compose`` (sentences of sources into what a person reads), ``text`` and
+``errors``. ``import kotae.suggest`` loads neither LangChain nor a model; ``KotaeRetriever``
+(kotae as a LangChain retriever) loads on first use.
 """
 
-from kotae.suggest.deflect import Deflection, Deflector, FaqCandidate, VisibilityLeak
-from kotae.suggest.drafter import Drafter, DraftRequest, GroundedDrafter
+from kotae.suggest.deflection import (
+    Deflection,
+    Deflector,
+    FaqCandidate,
+    TicketDraft,
+    Typeahead,
+    VisibilityLeak,
+)
 from kotae.suggest.errors import (
     InvalidTicket,
     LLMError,
@@ -15,32 +27,40 @@ from kotae.suggest.errors import (
     SuggestError,
     SuggestionNotFound,
 )
-from kotae.suggest.grounding import is_supported, support
-from kotae.suggest.handoff import TicketDraft
-from kotae.suggest.llm import LLMConfig, LLMDrafter
-from kotae.suggest.outcomes import edit_distance, record_outcome, record_suggestion
-from kotae.suggest.rules import EscalationRules
-from kotae.suggest.service import Suggester, SuggestOptions, suggest_reply
-from kotae.suggest.types import (
+from kotae.suggest.replies import (
     Citation,
     Draft,
+    Drafter,
     DraftMode,
+    DraftRequest,
     Escalation,
+    EscalationRules,
+    GroundedDrafter,
+    LLMConfig,
+    LLMDrafter,
     SimilarTicket,
+    Suggester,
     Suggestion,
+    SuggestOptions,
     TicketIn,
     Triage,
+    edit_distance,
+    is_supported,
+    record_outcome,
+    record_suggestion,
+    suggest_reply,
+    support,
 )
 
 __all__ = [
-    "Citation", "Draft", "DraftMode", "DraftRequest", "Drafter", "Escalation", "EscalationRules",
-    "GroundedDrafter", "InvalidTicket", "KotaeRetriever", "LLMConfig", "LLMDrafter", "LLMError",
-    "MissingLLMExtra", "RulesError", "SimilarTicket", "SuggestError", "SuggestOptions",
-    "Suggester", "Suggestion", "SuggestionNotFound", "TicketIn", "Triage", "edit_distance",
-    "is_supported", "record_outcome", "record_suggestion", "suggest_reply", "support",
+    "Citation", "Deflection", "Deflector", "Draft", "DraftMode", "DraftRequest", "Drafter",
+    "Escalation", "EscalationRules", "FaqCandidate", "GroundedDrafter", "InvalidTicket",
+    "KotaeRetriever", "LLMConfig", "LLMDrafter", "LLMError", "MissingLLMExtra", "RulesError",
+    "SimilarTicket", "SuggestError", "SuggestOptions", "Suggester", "Suggestion",
+    "SuggestionNotFound", "TicketDraft", "TicketIn", "Triage", "Typeahead", "VisibilityLeak",
+    "edit_distance", "is_supported", "record_outcome", "record_suggestion", "suggest_reply",
+    "support",
 ]
-
-__all__ += ["Deflection", "Deflector", "FaqCandidate", "TicketDraft", "VisibilityLeak"]
 
 
 def __getattr__(name: str) -> object:
@@ -48,4 +68,4 @@ def __getattr__(name: str) -> object:
         from kotae.suggest.langchain_retriever import KotaeRetriever
 
         return KotaeRetriever
-    raise AttributeError(f"module 'suggest' has no attribute {name!r}")
+    raise AttributeError(f"module 'kotae.suggest' has no attribute {name!r}")

@@ -16,7 +16,7 @@ class RulesError(SuggestError, ValueError):
 
     def __init__(self, path: str, reason: str) -> None:
         super().__init__(f"escalation rules {path}: {reason}; fix the file (see the bundled "
-                         "suggest/escalation_rules.yaml for the format)")
+                         "suggest/replies/escalation_rules.yaml for the format)")
         self.path = path
         self.reason = reason
 

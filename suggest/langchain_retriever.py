@@ -12,6 +12,8 @@ Example:
 
 from __future__ import annotations
 
+from dataclasses import asdict
+from enum import Enum
 from typing import Any
 
 from kotae.retrieval import MAX_K, Audience, Searcher, SearchFilter
@@ -56,7 +58,10 @@ class KotaeRetriever(BaseRetriever):
                                       filters=self.filters)
         docs = []
         for hit in result.hits:
-            meta: dict[str, Any] = hit.to_dict()
+            # LangChain's metadata: the hit's fields as plain values (not its whole text, which
+            # is the page content), and the search's confidence and snapshot.
+            meta: dict[str, Any] = {k: v.value if isinstance(v, Enum) else v
+                                    for k, v in asdict(hit).items() if k != "text"}
             meta["confidence"] = result.confidence
             meta["snapshot"] = result.snapshot
             docs.append(Document(page_content=hit.text or hit.snippet, metadata=meta,

@@ -53,9 +53,10 @@ def wheel(tmp_path_factory) -> Path:
 def test_the_wheel_holds_kotae_and_nothing_else(wheel):
     names = zipfile.ZipFile(wheel).namelist()
     assert {n.split("/")[0] for n in names} == {"kotae", wheel.name.split("-py3")[0] + ".dist-info"}
-    for data in ("kotae/kb/sample_kb/faq.csv", "kotae/app/static/help.js",
-                 "kotae/app/templates/help.html", "kotae/suggest/blocked_words.txt",
-                 "kotae/suggest/escalation_rules.yaml"):
+    for data in ("kotae/kb/sample_kb/faq.csv", "kotae/app/pages/static/help.js",
+                 "kotae/app/pages/templates/help.html",
+                 "kotae/suggest/deflection/blocked_words.txt",
+                 "kotae/suggest/replies/escalation_rules.yaml"):
         assert data in names
 
 

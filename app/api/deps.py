@@ -31,7 +31,7 @@ from kotae.kb.typeahead_rules import TypeaheadRules
 from kotae.knowledge_base import KnowledgeBase
 from kotae.retrieval import Searcher
 from kotae.suggest import Deflector, Suggester
-from kotae.suggest.typeahead import Typeahead
+from kotae.suggest.deflection.typeahead import Typeahead
 
 if TYPE_CHECKING:
     from kotae.suggest.gaps import GapReport

@@ -19,7 +19,7 @@ import logging
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
-from kotae.app.pages.messages import LANG_COOKIE, pick_language
+from kotae.app.pages.messages import ERROR_PAGE, LANG_COOKIE, pick_language
 from kotae.kb.errors import StoreBusy, StoreUnavailable
 
 log = logging.getLogger("kotae.api")
@@ -30,18 +30,6 @@ DETAIL = {
                  "work); try again later",
     "busy": "the knowledge base is busy with another write (an ingest?): this was not "
             "recorded; try again in {retry} s",
-}
-PAGE = {
-    "ja": {"title": "ただいま受け付けられません", "back": "ヘルプセンターに戻る",
-           "read-only": "送信された内容は記録されていません。ただいまナレッジベースが読み取り専用に"
-                        "なっています。検索は引き続きご利用いただけます。",
-           "busy": "送信された内容は記録されていません。ただいま混み合っています。{retry} 秒ほど"
-                   "おいて、もう一度お試しください。"},
-    "en": {"title": "We cannot take this right now", "back": "Back to the Help Center",
-           "read-only": "What you sent was not recorded: the knowledge base is read-only at "
-                        "the moment. Search still works.",
-           "busy": "What you sent was not recorded: we are busy right now. Please try again "
-                   "in {retry} seconds."},
 }
 
 
@@ -65,7 +53,7 @@ async def store_unavailable(request: Request, exc: Exception) -> Response:
 def _page(request: Request, kind: str, retry: int | None) -> str:
     lang = pick_language(request.query_params.get("lang"), request.cookies.get(LANG_COOKIE),
                          request.headers.get("accept-language"))
-    words = PAGE[lang]
+    words = ERROR_PAGE[lang]
     root = html.escape(request.scope.get("root_path", ""))
     return (f'<!doctype html>\n<html lang="{lang}"><head><meta charset="utf-8">'
             f'<meta name="viewport" content="width=device-width, initial-scale=1">'

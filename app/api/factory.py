@@ -14,7 +14,7 @@ from contextlib import AsyncExitStack, asynccontextmanager
 from importlib import resources
 
 from fastapi import FastAPI, Request
-from fastapi.responses import FileResponse, JSONResponse
+from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 
 from kotae import __version__
@@ -25,13 +25,12 @@ from kotae.app.api.limits import install_limits
 from kotae.app.api.observability import install_observability
 from kotae.app.api.openapi_errors import declare_framework_errors
 from kotae.app.api.routes import admin as admin_routes
-from kotae.app.api.routes import agent as agent_routes
 from kotae.app.api.routes import contact as contact_routes
-from kotae.app.api.routes import content as content_routes
 from kotae.app.api.routes import deflect as deflect_routes
 from kotae.app.api.routes import feedback as feedback_routes
 from kotae.app.api.routes import gaps as gaps_routes
 from kotae.app.api.routes import help as help_routes
+from kotae.app.api.routes import pages as page_routes
 from kotae.app.api.routes import search as search_routes
 from kotae.app.api.routes import session as session_routes
 from kotae.app.api.routes import suggest as suggest_routes
@@ -103,17 +102,12 @@ def create_app(settings: Settings | None = None, searcher: Searcher | None = Non
     install_error_handlers(app)  # 503 (not 500) when the store cannot take a write
     declare_framework_errors(app)  # 400, 413 and 422 in the spec, as FastAPI answers them
 
-    @app.get("/", include_in_schema=False, **allow(Role.PUBLIC))
-    def index() -> FileResponse:
-        return FileResponse(str(STATIC / "index.html"), media_type="text/html")
-
     app.include_router(search_routes.router)
     app.include_router(session_routes.router)  # the pages log in with a key
     app.include_router(admin_routes.router)  # keys, settings, uploads (admin key)
     app.include_router(suggest_routes.router)  # agents: suggested replies
-    app.include_router(agent_routes.router)
     app.include_router(gaps_routes.router)  # content owners: FAQ gaps (editor key)
-    app.include_router(content_routes.router)
+    app.include_router(page_routes.router)  # the pages and their words
     app.include_router(typeahead_routes.router)  # editors: allow and block suggestions
     for public in (help_routes, contact_routes, feedback_routes, deflect_routes):
         app.include_router(public.router)  # help center and deflection: public only

@@ -9,8 +9,6 @@ Example:
 
 from __future__ import annotations
 
-import json
-import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -18,6 +16,8 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
+
+from kotae.app.cli.output import print_json
 
 if TYPE_CHECKING:
     from kotae.suggest.gaps import GapReport
@@ -75,7 +75,9 @@ def gaps(
         err.print(f"[red]error:[/] {escape(str(exc))}", soft_wrap=True)
         raise typer.Exit(1) from None
     if as_json:
-        sys.stdout.write(json.dumps(report.to_dict(), ensure_ascii=False, indent=2) + "\n")
+        from kotae.app.api.schemas.gaps import GapReportOut
+
+        print_json(GapReportOut.of(report))
     else:
         _print(report)
     if out is not None:

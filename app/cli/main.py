@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import signal
 import sys
@@ -14,6 +13,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from kotae.app.cli.output import print_json
 from kotae.app.cli.suggest import suggest as suggest_command
 from kotae.app.settings import Settings
 
@@ -153,7 +153,9 @@ def search(
         err.print(f"[red]error:[/] {escape(str(exc))}", soft_wrap=True)
         raise typer.Exit(1) from None
     if as_json:
-        sys.stdout.write(json.dumps(result.to_dict(), ensure_ascii=False, indent=2) + "\n")
+        from kotae.app.api.schemas.common import SearchOut
+
+        print_json(SearchOut.of(result))
         return
     table = Table(title=f"{query}  (確度 confidence {result.confidence:.2f})", show_lines=True)
     for col in ("#", "score", "kind", "title / snippet"):

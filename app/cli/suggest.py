@@ -17,6 +17,8 @@ from rich.console import Console
 from rich.markup import escape
 from rich.panel import Panel
 
+from kotae.app.cli.output import print_json
+
 console = Console()
 err = Console(stderr=True)
 FIELDS = ("subject", "body", "language", "product", "customer_tier")
@@ -67,7 +69,9 @@ def suggest(
         err.print(f"[red]error:[/] {escape(str(exc))}", soft_wrap=True)
         raise typer.Exit(1) from None
     if as_json:
-        sys.stdout.write(json.dumps(result.to_dict(), ensure_ascii=False, indent=2) + "\n")
+        from kotae.app.api.schemas.suggest import SuggestOut
+
+        print_json(SuggestOut.of(result))
         return
     _show(result)
 

@@ -20,7 +20,7 @@ from urllib.parse import urlencode
 
 from kotae.kb import Hit, customer_may_read
 from kotae.retrieval.protocols import TokenSpan
-from kotae.suggest.deflect import Deflection
+from kotae.suggest.deflection.deflect import Deflection
 
 Analyse = Callable[[str], Sequence[TokenSpan]]
 

@@ -18,7 +18,6 @@ from kotae.suggest.gaps.export import TABLES, gaps_csv, report_markdown, table_c
 from kotae.suggest.gaps.files import write_report
 from kotae.suggest.gaps.options import GapOptions
 from kotae.suggest.gaps.report import (
-    Citation,
     DuplicatePair,
     Gap,
     GapReport,
@@ -27,14 +26,15 @@ from kotae.suggest.gaps.report import (
     Question,
     Signal,
     StaleArticle,
+    TicketCitation,
     WeekStats,
 )
 
 __all__ = [
-    "DRAFT_SOURCE", "TABLES", "Citation", "DuplicatePair", "Gap", "GapAnalyser", "GapNotFound",
+    "DRAFT_SOURCE", "TABLES", "DuplicatePair", "Gap", "GapAnalyser", "GapNotFound",
     "GapOptions", "GapReport", "GapsError", "NothingToAccept", "Origin", "Proposal", "Question",
-    "Signal", "StaleArticle", "WeekStats", "accept_proposal", "draft_document", "gaps_csv",
-    "report_html", "report_markdown", "table_csv", "write_report",
+    "Signal", "StaleArticle", "TicketCitation", "WeekStats", "accept_proposal", "draft_document",
+    "gaps_csv", "report_html", "report_markdown", "table_csv", "write_report",
 ]
 
 

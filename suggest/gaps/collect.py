@@ -19,9 +19,9 @@ from dataclasses import dataclass
 
 from kotae.kb import Action, Document, EventType, Kind, QueryEvent
 from kotae.kb.text import detect_language
-from kotae.suggest.frame import is_boilerplate
 from kotae.suggest.gaps.report import Origin, Question, Signal
-from kotae.suggest.sources import RESOLVED
+from kotae.suggest.replies.frame import is_boilerplate
+from kotae.suggest.replies.sources import RESOLVED
 
 QUESTION_EVENTS = frozenset({EventType.SEARCH, EventType.DEFLECT, EventType.CONTACT})
 TICKET_TEXT_CHARS = 200

@@ -18,8 +18,8 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from kotae.suggest.frame import is_about_the_page, is_boilerplate, is_case_specific
-from kotae.suggest.gaps.report import Citation, Origin, Proposal, Question
+from kotae.suggest.gaps.report import Origin, Proposal, Question, TicketCitation
+from kotae.suggest.replies.frame import is_about_the_page, is_boilerplate, is_case_specific
 from kotae.suggest.text import SourceSentence, source_sentences
 
 NO_ANSWER = {"ja": "この質問に回答した解決済みの問い合わせはまだありません。",
@@ -127,6 +127,6 @@ def propose_entry(questions: Sequence[Question], language: str) -> Proposal:
                 sentences.append(extra)
                 texts.append(extra.text)
                 used.append(other)
-        citations = tuple(Citation(q.id, q.ticket_id, q.text.splitlines()[0]) for q in used)
+        citations = tuple(TicketCitation(q.id, q.ticket_id, q.text.splitlines()[0]) for q in used)
         return Proposal(question, render(sentences), ticket.language, citations, True)
     return Proposal(question, NO_ANSWER.get(language, NO_ANSWER["en"]), language)

@@ -3,14 +3,13 @@
 Example:
     >>> report = GapAnalyser(store, log, searcher).report()
     >>> [(g.label, g.size, g.trend) for g in report.gaps[:3]]
-    >>> report.to_dict()["gaps"][0]["proposal"]["answer"]
+    >>> report.gaps[0].proposal.answer
 """
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
 
 
 class Signal(StrEnum):
@@ -46,7 +45,7 @@ class Question:
 
 
 @dataclass(frozen=True, slots=True)
-class Citation:
+class TicketCitation:
     """A resolved ticket a proposed answer was drafted from."""
 
     doc_id: str
@@ -61,7 +60,7 @@ class Proposal:
     question: str
     answer: str
     language: str
-    citations: tuple[Citation, ...] = ()
+    citations: tuple[TicketCitation, ...] = ()
     has_answer: bool = False
 
 
@@ -146,13 +145,3 @@ class GapReport:
 
     def gap(self, gap_id: str) -> Gap | None:
         return next((g for g in self.gaps if g.id == gap_id), None)
-
-    def to_dict(self) -> dict[str, Any]:
-        """The JSON shape of ``GET /v1/gaps``."""
-        weeks = [{**asdict(w), "deflection_rate": w.deflection_rate,
-                  "helpful_rate": w.helpful_rate} for w in self.weeks]
-        return {"generated_at": self.generated_at, "since": self.since,
-                "threshold": self.threshold, "candidates": self.candidates,
-                "unclustered": self.unclustered, "gaps": [asdict(g) for g in self.gaps],
-                "duplicates": [asdict(d) for d in self.duplicates],
-                "stale": [asdict(s) for s in self.stale], "weeks": weeks}

@@ -17,7 +17,7 @@ import pytest
 from kotae.app.settings import Settings
 from kotae.kb import Action, Channel, EventType, KBStore, QueryEvent, QueryLog
 from kotae.knowledge_base import open_kb
-from kotae.suggest.deflect import Deflector
+from kotae.suggest.deflection.deflect import Deflector
 
 pytestmark = pytest.mark.e2e
 

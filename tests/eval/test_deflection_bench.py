@@ -23,10 +23,15 @@ from kotae.eval.deflection_bench import (
     summarise,
     weighted_threshold,
 )
+from kotae.retrieval.confidence import ConfidenceFeatures
+
+
+def feat(cosine: float) -> ConfidenceFeatures:
+    return ConfidenceFeatures(cosine)
 
 
 def sample(in_scope: bool, correct: bool) -> Sample:
-    return Sample("q", in_scope, correct, 0.0, 0.9, False)
+    return Sample("q", in_scope, correct, 0.0, feat(0.9))
 
 
 def test_more_out_of_scope_traffic_asks_for_a_higher_threshold():
@@ -88,7 +93,7 @@ def test_the_bench_bound_is_the_harness_bound_with_the_out_of_scope_weight():
 def test_a_bootstrap_bound_is_stricter_than_the_point_estimate():
     # 40 queries, confidence falling; right except every 5th from rank 10 on (precision 0.85
     # on the queries as drawn at the bottom): the bound is stricter than the point estimate.
-    samples = [Sample(str(i), True, i < 10 or i % 5 != 0, 0.0, 0.9 - i / 100, False)
+    samples = [Sample(str(i), True, i < 10 or i % 5 != 0, 0.0, feat(0.9 - i / 100))
                for i in range(40)]
     how = Calibration(target=0.85, oos_share=0.0, level=deflection.DEFAULT_LEVEL)
     bounded, point = choose_calibration(samples, how), choose_calibration(
@@ -98,7 +103,7 @@ def test_a_bootstrap_bound_is_stricter_than_the_point_estimate():
 
 
 def test_no_qualifying_threshold_hands_off_everything():
-    samples = [Sample(str(i), True, i % 2 == 0, 0.0, 0.9 - i / 100, False) for i in range(20)]
+    samples = [Sample(str(i), True, i % 2 == 0, 0.0, feat(0.9 - i / 100)) for i in range(20)]
     chosen = choose_calibration(samples, Calibration(target=0.99, oos_share=0.0))
     assert chosen["threshold"] is None  # no exception: the bench hands off every query
     rows = [{"answered": False, "confidence": 1.0, "top_correct": True, "in_scope": False,
@@ -181,11 +186,11 @@ def _noisy_samples(n: int, seed: int) -> list[Sample]:
     out = []
     for i in range(n):
         if rng.random() < 0.1:
-            out.append(Sample(f"o{i}", False, False, 0.0, float(rng.normal(0.83, 0.02)), False))
+            out.append(Sample(f"o{i}", False, False, 0.0, feat(float(rng.normal(0.83, 0.02)))))
         else:
             cos = float(rng.normal(0.87, 0.02))
             out.append(Sample(f"q{i}", True, bool(rng.random() < (cos - 0.78) / 0.12), 0.0,
-                              cos, False))
+                              feat(cos)))
     return out
 
 

@@ -22,10 +22,15 @@ from kotae.eval.deflection import (
 )
 from kotae.eval.deflection_report import choose, run_deflection_eval
 from kotae.retrieval import ConfidenceModel, RetrievalConfig
+from kotae.retrieval.confidence import ConfidenceFeatures
+
+
+def feat(cosine: float, agree: bool = False, **named: float) -> ConfidenceFeatures:
+    return ConfidenceFeatures(cosine, {"arms_agree": float(agree), **named})
 
 
 def _s(qid: str, conf: float, correct: bool, in_scope: bool = True) -> Sample:
-    return Sample(qid, in_scope, correct, conf, top_cosine=conf, arms_agree=False)
+    return Sample(qid, in_scope, correct, conf, feat(conf))
 
 
 SAMPLES = [_s("a", 0.95, True), _s("b", 0.9, True), _s("c", 0.8, False), _s("d", 0.7, True),
@@ -53,7 +58,8 @@ def test_equal_confidences_are_answered_together() -> None:
 
 
 def test_fit_recovers_a_rising_curve_and_saves_it(tmp_path: Path) -> None:
-    samples = [Sample(str(i), True, cos > 0.85 if i % 7 else cos <= 0.85, 0.5, cos, i % 2 == 0)
+    samples = [Sample(str(i), True, cos > 0.85 if i % 7 else cos <= 0.85, 0.5,
+                      feat(cos, i % 2 == 0))
                for i, cos in enumerate(x / 100 for x in range(70, 100))]
     model = fit_confidence(samples)
     assert model.scale > 0 and 0.8 < model.center < 0.9
@@ -76,20 +82,22 @@ def test_fit_needs_both_outcomes() -> None:
 def test_fit_weighs_the_margin_when_it_tells_right_from_wrong() -> None:
     # Right top hits have slightly higher cosines and are clearly ahead of the runner-up.
     rng = np.random.default_rng(0)
-    samples = [Sample(str(i), True, right, 0.5, 0.85 + 0.01 * right + rng.normal(0, 0.03),
-                      False, cosine_margin=(0.05 if right else 0.01) + rng.normal(0, 0.02))
+    samples = [Sample(str(i), True, right, 0.5, feat(
+        0.85 + 0.01 * right + rng.normal(0, 0.03),
+        cosine_margin=(0.05 if right else 0.01) + rng.normal(0, 0.02)))
                for i, right in enumerate(rng.random(300) < 0.7)]
     model = fit_confidence(samples)
-    assert model.margin_weight > 0 and model.scale > 0
-    assert model.fused_margin_weight == 0 and model.share_weight == 0  # constant features
-    old = fit_confidence([dataclasses.replace(s, cosine_margin=0.0) for s in samples])
+    assert model.weights["cosine_margin"] > 0 and model.scale > 0
+    assert "fused_margin" not in model.weights and "top_share" not in model.weights  # constant
+    old = fit_confidence([dataclasses.replace(s, features=feat(s.top_cosine))
+                          for s in samples])
     assert auroc(rescore(samples, model), samples) > auroc(rescore(samples, old), samples) + 0.1
 
 
 def test_fit_for_more_out_of_scope_traffic_is_stricter() -> None:
-    samples = [Sample(str(i), True, cos >= 0.84, 0.5, cos, False)
+    samples = [Sample(str(i), True, cos >= 0.84, 0.5, feat(cos))
                for i, cos in enumerate(x / 100 for x in range(70, 100))]
-    samples += [Sample(f"o{i}", False, False, 0.5, 0.86 + i / 100, False) for i in range(3)]
+    samples += [Sample(f"o{i}", False, False, 0.5, feat(0.86 + i / 100)) for i in range(3)]
     plain, weighted = fit_confidence(samples), fit_confidence(samples, oos_weight=10.0)
     assert weighted.center > plain.center
     with pytest.raises(ValueError, match="oos_weight"):

@@ -11,7 +11,12 @@ from pathlib import Path
 import pytest
 
 from kotae.retrieval import Audience, ConfidenceModel, RetrievalConfig, Searcher
-from kotae.retrieval.confidence import SHARE_K, ConfidenceFeatures, confidence_features
+from kotae.retrieval.confidence import (
+    FEATURES,
+    SHARE_K,
+    ConfidenceFeatures,
+    confidence_features,
+)
 
 # settings.json as kotae wrote it before the margins and the share were features.
 OLD_SETTINGS = {"retrieval": {"answer_threshold": 0.58, "confidence": {
@@ -43,28 +48,50 @@ def test_without_a_runner_up_the_margins_are_zero() -> None:
 
 
 def test_the_curve_adds_the_weighted_features() -> None:
-    model = ConfidenceModel(center=0.85, scale=20.0, agreement_bonus=1.0, margin_weight=10.0,
-                            fused_margin_weight=2.0, share_weight=3.0)
-    features = ConfidenceFeatures(0.9, True, cosine_margin=0.05, fused_margin=0.5, top_share=0.4)
+    model = ConfidenceModel(center=0.85, scale=20.0, weights={
+        "arms_agree": 1.0, "cosine_margin": 10.0, "fused_margin": 2.0, "top_share": 3.0})
+    features = ConfidenceFeatures(0.9, {"arms_agree": 1.0, "cosine_margin": 0.05,
+                                        "fused_margin": 0.5, "top_share": 0.4})
     z = 0.05 * 20.0 + 1.0 + 10.0 * 0.05 + 2.0 * 0.5 + 3.0 * 0.4
     assert model.score(features) == pytest.approx(1 / (1 + math.exp(-z)))
     assert model.score(ConfidenceFeatures(None)) == 0.0
-    assert 0.0 < ConfidenceModel(share_weight=-1e6)(0.5, False, top_share=1.0) < 1e-200
+    extreme = ConfidenceModel(weights={"top_share": -1e6})
+    assert 0.0 < extreme.score(ConfidenceFeatures(0.5, {"top_share": 1.0})) < 1e-200
+
+
+def test_features_and_weights_are_named() -> None:
+    with pytest.raises(ValueError, match="unknown confidence weight bogus"):
+        ConfidenceModel(weights={"bogus": 1.0})
+    with pytest.raises(ValueError, match="unknown confidence feature"):
+        ConfidenceFeatures(0.9, {"bogus": 1.0})
+    features = ConfidenceFeatures(0.9, {"top_share": 0.3})
+    assert features["top_share"] == features.top_share == 0.3 and features.router_prob == 0.0
+    assert set(features.as_dict()) == {"top_cosine", *FEATURES}
 
 
 def test_an_old_settings_file_loads_with_the_new_weights_off(tmp_path: Path) -> None:
     (tmp_path / "settings.json").write_text(json.dumps(OLD_SETTINGS), encoding="utf-8")
     model = RetrievalConfig.load(tmp_path).confidence
-    assert (model.margin_weight, model.fused_margin_weight, model.share_weight) == (0, 0, 0)
+    assert model.weights == {"arms_agree": 2.59}
     for cosine, agree in [(0.8, False), (0.86, True), (0.93, True)]:
         # Margins and share no longer matter: exactly the old value, whatever they are.
-        assert model(cosine, agree, cosine_margin=0.2, fused_margin=0.7,
-                     top_share=0.9) == old_confidence(cosine, agree)
+        features = ConfidenceFeatures(cosine, {"arms_agree": float(agree), "cosine_margin": 0.2,
+                                               "fused_margin": 0.7, "top_share": 0.9})
+        assert model.score(features) == old_confidence(cosine, agree)
+
+
+def test_a_settings_file_of_weights_by_field_loads_by_name(tmp_path: Path) -> None:
+    old = {"center": 0.9, "scale": 30.0, "agreement_bonus": 0.5, "margin_weight": -3.0,
+           "fused_margin_weight": 4.0, "share_weight": 5.0, "router_weight": 0.0,
+           "phrasing_weight": 2.0}
+    assert ConfidenceModel.from_dict(old).weights == {
+        "arms_agree": 0.5, "cosine_margin": -3.0, "fused_margin": 4.0, "top_share": 5.0,
+        "phrasing_lift": 2.0}
 
 
 def test_new_weights_survive_save_and_load(tmp_path: Path) -> None:
-    model = ConfidenceModel(center=0.9, scale=30.0, agreement_bonus=0.5, margin_weight=-3.0,
-                            fused_margin_weight=4.0, share_weight=5.0)
+    model = ConfidenceModel(center=0.9, scale=30.0, weights={
+        "arms_agree": 0.5, "cosine_margin": -3.0, "fused_margin": 4.0, "top_share": 5.0})
     RetrievalConfig(confidence=model).save(tmp_path)
     assert RetrievalConfig.load(tmp_path).confidence == model
 

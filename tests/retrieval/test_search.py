@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from kotae.app.api.schemas.common import SearchOut
 from kotae.ingest import Defaults
 from kotae.ingest.loaders.documents import load_markdown
 from kotae.kb import Document, Kind, Visibility
@@ -151,7 +152,7 @@ def test_hits_carry_their_fields(sample_searcher: Searcher, reset_article: Docum
     assert top.heading.startswith(reset_article.title)
     assert top.scores["bm25"] is not None and top.scores["dense"] is not None
     assert [h.score for h in result.hits] == sorted((h.score for h in result.hits), reverse=True)
-    data = result.to_dict()
+    data = SearchOut.of(result).model_dump()
     assert data["hits"][0]["kind"] == "manual" and "text" not in data["hits"][0]
     assert set(data["hits"][0]["scores"]) == {"bm25", "dense"}
 

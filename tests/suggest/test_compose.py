@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from kotae.suggest.compose import (
+from kotae.suggest.compose.select import (
     Source,
     arrange,
     build_pool,
@@ -10,7 +10,7 @@ from kotae.suggest.compose import (
     score_sentences,
     select_sentences,
 )
-from kotae.suggest.drafter import _quotable
+from kotae.suggest.replies.drafter import _quotable
 
 STEPS = """パスワードを忘れた場合は、ログイン画面から再設定できます。
 再設定は次の手順で行います。

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import pytest
 
+from kotae.app.api.routes.deflect import DeflectOut
 from kotae.kb import Action, Channel, EventType, Hit, KBStore, Kind, Visibility
 from kotae.kb.text import reply_language
 from kotae.retrieval import RetrievalConfig, Searcher
-from kotae.suggest.answer import compose_answer, pick_sentences
-from kotae.suggest.deflect import Deflector, VisibilityLeak, _check_public
-from kotae.suggest.handoff import draft_ticket, guess_priority, ticket_subject
+from kotae.suggest.compose.answer import compose_answer, pick_sentences
+from kotae.suggest.deflection.deflect import Deflector, VisibilityLeak, _check_public
+from kotae.suggest.deflection.handoff import draft_ticket, guess_priority, ticket_subject
 
 CONFIDENT = "パスワードを忘れてしまいました。どうすればよいですか？"
 OUT_OF_SCOPE = "近くでおいしいラーメン屋さんを教えてください"
@@ -32,7 +33,7 @@ def test_confident_question_is_answered_from_public_sources(deflector):
     first_line = result.answer_body.split("\n")[0].lstrip("0123456789. ・")
     assert first_line[:20] in top.text
     assert result.answer.endswith(top.url) and "詳しくは「" in result.answer
-    shape = result.to_dict()
+    shape = DeflectOut.of(result, "0" * 32).model_dump(exclude_none=True)
     assert shape["action"] == "answer" and "ticket" not in shape and shape["sources"]
 
 
@@ -43,7 +44,7 @@ def test_out_of_scope_question_is_handed_off_with_candidates(deflector):
     assert result.ticket is not None and result.ticket.body == OUT_OF_SCOPE
     assert result.ticket.language == "ja" and result.ticket.priority == "normal"
     assert 1 <= len(result.candidates) <= 3
-    shape = result.to_dict()
+    shape = DeflectOut.of(result, "0" * 32).model_dump(exclude_none=True)
     assert "answer" not in shape and shape["ticket"]["subject"] and shape["candidates"]
 
 

@@ -11,7 +11,7 @@ from kotae.app.settings import Settings
 from kotae.kb import Action, Channel, EventType, KBStore, Kind, QueryLog, Visibility
 from kotae.knowledge_base import open_kb
 from kotae.retrieval import Audience
-from kotae.suggest.deflect import Deflector
+from kotae.suggest.deflection.deflect import Deflector
 from kotae.suggest.gaps import DRAFT_SOURCE, GapAnalyser, GapOptions, Signal, accept_proposal
 
 pytestmark = pytest.mark.slow

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from kotae.suggest.grounding import is_supported, support
+from kotae.suggest.replies.grounding import is_supported, support
 
 SOURCE = "再設定リンクの有効期限は、メール送信から30分間です。リンクは1回のみ使用できます。"
 

@@ -6,9 +6,9 @@ from __future__ import annotations
 import pytest
 
 from kotae.suggest import LLMConfig, LLMDrafter
-from kotae.suggest.citations import CitationSet
-from kotae.suggest.compose import Source
-from kotae.suggest.prompt import parse_answer
+from kotae.suggest.compose.select import Source
+from kotae.suggest.replies.citations import CitationSet
+from kotae.suggest.replies.prompt import parse_answer
 
 SOURCES = [
     Source("d1", "faq", "パスワードを忘れた", "https://example.invalid/faq/1",

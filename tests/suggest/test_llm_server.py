@@ -19,11 +19,11 @@ import pytest
 
 from kotae.kb import KBStore
 from kotae.suggest import LLMConfig, LLMDrafter, Suggester, TicketIn
-from kotae.suggest.compose import Source
-from kotae.suggest.drafter import DraftRequest
-from kotae.suggest.grounding import support
-from kotae.suggest.llm import chat_model
-from kotae.suggest.types import DraftMode
+from kotae.suggest.compose.select import Source
+from kotae.suggest.replies.drafter import DraftRequest
+from kotae.suggest.replies.grounding import support
+from kotae.suggest.replies.llm import chat_model
+from kotae.suggest.replies.types import DraftMode
 
 pytestmark = pytest.mark.slow
 if os.environ.get("CI", "").lower() == "true":  # .ci/run installs them: a skip would hide a gap

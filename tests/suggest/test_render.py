@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from kotae.suggest.render import assemble
-from kotae.suggest.types import DraftMode, DraftSentence, Part
+from kotae.suggest.replies.render import assemble
+from kotae.suggest.replies.types import DraftMode, DraftSentence, Part
 
 
 def answer(text, label="S1", step=None, bullet=False):

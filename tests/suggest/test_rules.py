@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from kotae.suggest import EscalationRules, RulesError
-from kotae.suggest.escalation import decide_escalation
-from kotae.suggest.sentiment import score_sentiment
+from kotae.suggest.replies.escalation import decide_escalation
+from kotae.suggest.replies.sentiment import score_sentiment
 
 REASONS = {"bug", "outage", "complaint", "billing_dispute", "cancellation", "refund", "legal",
            "security", "repeat"}

@@ -8,7 +8,7 @@ import pytest
 
 from kotae.kb import KBStore
 from kotae.suggest import DraftMode, Suggester, TicketIn, suggest_reply
-from kotae.suggest.grounding import support
+from kotae.suggest.replies.grounding import support
 
 KANA = re.compile(r"[\u3040-\u30ff]")
 

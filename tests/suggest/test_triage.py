@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from kotae.suggest import EscalationRules
-from kotae.suggest.triage import LabelledNeighbour, raise_priority, triage_ticket, vote
-from kotae.suggest.types import Escalation, Sentiment
+from kotae.suggest.replies.triage import LabelledNeighbour, raise_priority, triage_ticket, vote
+from kotae.suggest.replies.types import Escalation, Sentiment
 
 NEUTRAL = Sentiment("neutral", 0.0)
 

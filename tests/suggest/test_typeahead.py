@@ -7,7 +7,7 @@ import pytest
 
 from kotae.kb import Action, Channel, EventType, QueryEvent, QueryLog
 from kotae.kb.typeahead_rules import Decision, TypeaheadRules
-from kotae.suggest.typeahead import BlockedWords, Typeahead, held_back
+from kotae.suggest.deflection.typeahead import BlockedWords, Typeahead, held_back
 
 NONE = BlockedWords(())
 

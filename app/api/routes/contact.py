@@ -12,7 +12,7 @@ from kotae.app.api.auth import Role, allow
 from kotae.app.api.deps import DeflectorDep, QueryLogDep, help_session, rate_limited
 from kotae.app.api.routes.help import HTML, EventId, Lang, page, page_language
 from kotae.kb import Action, Channel, EventType, QueryEvent, SnapshotNotFound
-from kotae.suggest.handoff import draft_ticket, ticket_subject
+from kotae.suggest.deflection.handoff import draft_ticket, ticket_subject
 
 router = APIRouter()
 MAX_BODY_CHARS = 2000

@@ -6,12 +6,13 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, HTTPException, Path
-from pydantic import BaseModel, Field
+from pydantic import AfterValidator, BaseModel, Field
 
 from kotae.app.api.auth import Role, allow
 from kotae.app.api.deps import ClientTagDep, DeflectorDep, QueryLogDep, rate_limited
-from kotae.app.api.schemas.common import ErrorOut
-from kotae.kb import Channel, EventType
+from kotae.app.api.schemas.common import Confidence, ErrorOut, Score
+from kotae.kb import Action, Channel, EventType
+from kotae.suggest import Deflection
 
 router = APIRouter()
 EVENT_ID = Path(pattern="^[0-9a-f]{32}$", description="The event_id /v1/deflect returned.")
@@ -33,35 +34,47 @@ class SourceOut(BaseModel):
     title: str
     url: str = Field(description="The public help-center page of the source.")
     snippet: str
-    score: float
+    score: Score
 
 
 class TicketOut(BaseModel):
     subject: str
     body: str = Field(description="The customer's question, as written.")
     language: str
-    category: str | None = None
+    category: Annotated[str | None, AfterValidator(lambda v: v or None)] = None
     priority: str | None = Field(None, description="normal or high (a first guess).")
 
 
-class CandidateOut(BaseModel):
+class FaqCandidateOut(BaseModel):
     doc_id: str
     question: str = Field(description="A public FAQ question (or article title) to offer.")
     url: str
-    score: float
+    score: Score
 
 
 class DeflectOut(BaseModel):
     event_id: str = Field(description="Send it back with POST /v1/deflect/{event_id}/feedback.")
     action: Literal["answer", "handoff"]
-    confidence: float = Field(description="Calibrated confidence (0–1) of the best source.")
+    confidence: Confidence = Field(description="Calibrated confidence (0–1) of the best "
+                                   "source.")
     language: str
     answer: str | None = Field(None, description="answer: a short answer from public "
                                "sources, with a link.")
     sources: list[SourceOut] | None = None
     ticket: TicketOut | None = Field(None, description="handoff: a pre-filled ticket.")
-    candidates: list[CandidateOut] | None = Field(
+    candidates: list[FaqCandidateOut] | None = Field(
         None, description="handoff: the closest FAQ questions (もしかして…).")
+
+    @classmethod
+    def of(cls, result: Deflection, event_id: str) -> DeflectOut:
+        """An answer with its sources, or a hand-off with a ticket and FAQ candidates."""
+        shown = ({"answer": result.answer, "sources": result.sources}
+                 if result.action is Action.ANSWER else
+                 {"ticket": result.ticket, "candidates": result.candidates})
+        return cls.model_validate({"event_id": event_id, "action": result.action.value,
+                                   "confidence": result.confidence,
+                                   "language": result.language, **shown},
+                                  from_attributes=True)
 
 
 class FeedbackIn(BaseModel):
@@ -92,7 +105,7 @@ def deflect(body: DeflectIn, deflector: DeflectorDep, log: QueryLogDep,
     event = result.to_event(Channel.DEFLECT, EventType.DEFLECT, body.session_id or "")
     event.via, event.client = body.channel or "", client
     event.ticket = result.ticket.to_dict() if result.ticket else None
-    return DeflectOut.model_validate({"event_id": log.record(event), **result.to_dict()})
+    return DeflectOut.of(result, log.record(event))
 
 
 @router.post(

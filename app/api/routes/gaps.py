@@ -71,12 +71,11 @@ def gaps(services: ServicesDep, since: Since = "30d",
     proposed FAQ entry; near-duplicate and stale articles; weekly rates. ``charts=true`` adds
     the charts as PNG data URIs."""
     report = current_report(services, since, min_size)
-    out = report.to_dict()
-    if charts:
-        from kotae.suggest.gaps.charts import report_charts
+    if not charts:
+        return GapReportOut.of(report)
+    from kotae.suggest.gaps.charts import report_charts
 
-        out["charts"] = report_charts(report)
-    return GapReportOut.model_validate(out)
+    return GapReportOut.of(report, report_charts(report))
 
 
 @router.post("/v1/gaps/{gap_id}/accept", response_model=AcceptOut, status_code=201,

@@ -35,7 +35,7 @@ from kotae.kb import (
     SnapshotNotFound,
     customer_may_read,
 )
-from kotae.suggest.deflect import Deflector
+from kotae.suggest.deflection.deflect import Deflector
 
 router = APIRouter()
 MAX_QUERY_CHARS = 500

@@ -60,4 +60,4 @@ def search(
         products=frozenset({product}) if product else frozenset(),
     )
     result = searcher.search(q, audience=role.audience, k=k, filters=filters)
-    return SearchOut.model_validate(result.to_dict())
+    return SearchOut.of(result)

@@ -45,7 +45,7 @@ def suggest(body: SuggestIn,
     except LLMError as exc:
         raise HTTPException(502, str(exc)) from None
     record_suggestion(feedback, ticket, result)
-    return SuggestOut.model_validate(result.to_dict())
+    return SuggestOut.of(result)
 
 
 @router.post("/v1/suggest/{suggestion_id}/outcome", response_model=OutcomeOut, status_code=201,

@@ -1,11 +1,22 @@
-"""The HTTP shapes (also the shape of ``kotae search --json``). Fields are added, never renamed."""
+"""The HTTP shapes (also the shape of ``kotae search --json``). Fields are added, never renamed.
+
+Each response is defined once, here and in the other ``schemas`` modules, and built straight
+from the domain objects (``model_validate(obj, from_attributes=True)``): the domain types
+carry no JSON shape of their own."""
 
 from __future__ import annotations
 
 import unicodedata
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 from pydantic import AfterValidator, BaseModel, Field
+
+if TYPE_CHECKING:
+    from kotae.retrieval import SearchResult
+
+# Scores to 6 decimals, confidences to 4: what a response shows, whatever the float.
+Score = Annotated[float, AfterValidator(lambda v: round(v, 6))]
+Confidence = Annotated[float, AfterValidator(lambda v: round(v, 4))]
 
 
 def printable(value: str) -> str:
@@ -32,8 +43,8 @@ def Label(max_length: int, description: str) -> type[str]:  # noqa: N802 (a type
 
 
 class ArmScores(BaseModel):
-    bm25: float | None = Field(None, description="BM25 score (None if the lexical arm missed it).")
-    dense: float | None = Field(None, description="Cosine similarity from the dense arm.")
+    bm25: Score | None = Field(None, description="BM25 score (None if the lexical arm missed it).")
+    dense: Score | None = Field(None, description="Cosine similarity from the dense arm.")
 
 
 class HitOut(BaseModel):
@@ -46,7 +57,7 @@ class HitOut(BaseModel):
     visibility: str = Field(description="public or internal.")
     language: str
     product: str = ""
-    score: float = Field(description="Fused score used for ranking.")
+    score: Score = Field(description="Fused score used for ranking.")
     scores: ArmScores
     highlights: list[list[int]] = Field(
         default_factory=list, description="[start, end) character offsets of matches in snippet.")
@@ -56,8 +67,13 @@ class HitOut(BaseModel):
 class SearchOut(BaseModel):
     query: str
     hits: list[HitOut]
-    confidence: float = Field(description="Calibrated confidence (0–1) that the top hit answers.")
+    confidence: Confidence = Field(description="Calibrated confidence (0–1) that the top hit "
+                                   "answers.")
     snapshot: str = Field("", description="The index snapshot that served the query.")
+
+    @classmethod
+    def of(cls, result: SearchResult) -> SearchOut:
+        return cls.model_validate(result, from_attributes=True)
 
 
 class HealthOut(BaseModel):

@@ -5,9 +5,10 @@ from __future__ import annotations
 from pydantic import BaseModel, Field
 
 from kotae.suggest.gaps.accept import MAX_FIELD_CHARS
+from kotae.suggest.gaps.report import GapReport
 
 
-class CitationOut(BaseModel):
+class TicketCitationOut(BaseModel):
     doc_id: str
     ticket_id: str = Field(description="The helpdesk's ticket id (e.g. TCK-10007).")
     subject: str
@@ -18,7 +19,7 @@ class ProposalOut(BaseModel):
     answer: str = Field(description="Drafted from resolved tickets' replies, or a note that "
                         "no resolved ticket answers it yet.")
     language: str
-    citations: list[CitationOut]
+    citations: list[TicketCitationOut]
     has_answer: bool
 
 
@@ -85,6 +86,11 @@ class GapReportOut(BaseModel):
     weeks: list[WeekOut]
     charts: dict[str, str] = Field(default_factory=dict, description="With charts=true: "
                                    "gap_volume, top_gaps, rates as data:image/png URIs.")
+
+    @classmethod
+    def of(cls, report: GapReport, charts: dict[str, str] | None = None) -> GapReportOut:
+        out = cls.model_validate(report, from_attributes=True)
+        return out.model_copy(update={"charts": charts}) if charts else out
 
 
 class AcceptIn(BaseModel):

@@ -6,7 +6,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field
 
-from kotae.suggest.types import MAX_TICKET_CHARS
+from kotae.app.api.schemas.common import Confidence
+from kotae.suggest.replies.types import MAX_TICKET_CHARS, Suggestion
 
 
 class SuggestIn(BaseModel):
@@ -100,13 +101,24 @@ class SuggestOut(BaseModel):
     draft: str = Field(description="The reply to edit and send.")
     draft_detail: DraftDetailOut
     citations: list[CitationOut]
-    confidence: float = Field(description="Calibrated confidence that the sources answer it.")
+    confidence: Confidence = Field(description="Calibrated confidence that the sources answer "
+                                   "it.")
     answered: bool = Field(description="False: the draft asks or defers instead of answering.")
     similar_tickets: list[SimilarTicketOut]
     triage: TriageOut
     faq_suggestions: list[CandidateOut]
     candidates: list[CandidateOut] = Field(description="Articles that may answer it.")
     snapshot: str
+
+    @classmethod
+    def of(cls, s: Suggestion) -> SuggestOut:
+        """The draft as its text, its detail and its citations (lifted to the top)."""
+        return cls.model_validate({
+            "id": s.id, "language": s.language, "draft": s.draft.text, "draft_detail": s.draft,
+            "citations": s.draft.citations, "confidence": s.confidence, "answered": s.answered,
+            "similar_tickets": s.similar_tickets, "triage": s.triage,
+            "faq_suggestions": s.faq_suggestions, "candidates": s.candidates,
+            "snapshot": s.snapshot}, from_attributes=True)
 
 
 class OutcomeIn(BaseModel):

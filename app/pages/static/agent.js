@@ -8,33 +8,13 @@
 (function () {
   "use strict";
 
-  var REASONS = {
-    bug: "不具合", outage: "障害", complaint: "クレーム", billing_dispute: "請求トラブル",
-    cancellation: "解約", refund: "返金", legal: "法務", security: "セキュリティ",
-    repeat: "再問い合わせ", low_confidence: "回答の確度が低い"
-  };
-  var PRIORITIES = { low: "低", normal: "通常", high: "高", urgent: "緊急" };
-  var SENTIMENTS = { positive: "好意的", neutral: "中立", negative: "不満", angry: "強い不満" };
-  var MODES = { answer: "回答", clarify: "確認の質問", investigate: "調査中の連絡" };
-  var KINDS = { manual: "マニュアル", faq: "FAQ", ticket: "過去の対応" };
-  var OUTCOMES = { used: "「このまま使用」", edited: "「編集して使用」", wrong: "「不適切」" };
+  var W = window.kotae.words("agent", "ja"); // the page's words (/ui/messages.js)
+  var el = window.kotae.el, clear = window.kotae.clear, fmt = window.kotae.fmt;
 
   var current = null; // the last suggestion
   var session = null; // the login panel (session.js)
 
   function $(id) { return document.getElementById(id); }
-
-  function el(tag, attrs, children) {
-    var node = document.createElement(tag);
-    Object.keys(attrs || {}).forEach(function (k) {
-      if (k === "text") node.textContent = attrs[k];
-      else node.setAttribute(k, attrs[k]);
-    });
-    (children || []).forEach(function (c) { if (c) node.appendChild(c); });
-    return node;
-  }
-
-  function clear(node) { while (node.firstChild) node.removeChild(node.firstChild); }
 
   function call(path, body) {
     return window.kotaeSession.request("POST", path, body)
@@ -45,11 +25,11 @@
   function explain(err, what) {
     if (err.status === 401) {
       session.refresh();
-      return "ログインしていないか、ログインの有効期限が切れています。上の「ログイン」から担当者用のAPIキーでログインしてください。";
+      return W.err401;
     }
-    if (err.status === 403) return "この操作には agent 以上の権限が必要です。";
-    if (err.status === 0) return "サーバーに接続できませんでした。通信環境を確認して、もう一度お試しください。";
-    return what + "：" + err.message;
+    if (err.status === 403) return W.err403;
+    if (err.status === 0) return W.errNetwork;
+    return fmt(W.errWith, { what: what, message: err.message });
   }
 
   function showError(message) {
@@ -82,14 +62,17 @@
   function renderTriage(t) {
     var list = $("triage");
     clear(list);
-    list.appendChild(chip("分類", t.category + "（" + Math.round(t.category_confidence * 100) + "%）"));
-    list.appendChild(chip("優先度", (PRIORITIES[t.priority] || t.priority) + "（" +
-      Math.round(t.priority_confidence * 100) + "%）", t.priority));
-    list.appendChild(chip("感情", SENTIMENTS[t.sentiment.label] || t.sentiment.label, t.sentiment.label));
+    list.appendChild(chip(W.category, fmt(W.percent, {
+      value: t.category, percent: Math.round(t.category_confidence * 100) })));
+    list.appendChild(chip(W.priority, fmt(W.percent, {
+      value: W.priorities[t.priority] || t.priority,
+      percent: Math.round(t.priority_confidence * 100) }), t.priority));
+    list.appendChild(chip(W.sentiment, W.sentiments[t.sentiment.label] || t.sentiment.label,
+      t.sentiment.label));
     var banner = $("escalation");
     if (t.escalate) {
-      $("escalation-reason").textContent = (REASONS[t.escalate.reason] || t.escalate.reason) +
-        "（" + t.escalate.reason + "）";
+      $("escalation-reason").textContent = fmt(W.reasonCode, {
+        label: W.reasons[t.escalate.reason] || t.escalate.reason, code: t.escalate.reason });
       $("escalation-message").textContent = t.escalate.message;
       banner.setAttribute("data-reason", t.escalate.reason);
       banner.hidden = false;
@@ -102,17 +85,17 @@
   function renderCitations(citations) {
     var list = $("citations");
     clear(list);
-    if (!citations.length) list.appendChild(el("li", { "class": "empty-note", text: "引用はありません。" }));
+    if (!citations.length) list.appendChild(el("li", { "class": "empty-note", text: W.noCitations }));
     citations.forEach(function (c) {
       var title = c.url ? el("a", { href: c.url, target: "_blank", rel: "noopener", text: c.title })
         : el("span", { text: c.title });
       var keep = el("input", { type: "checkbox", "class": "keep", value: c.label, checked: "checked" });
       list.appendChild(el("li", { "class": "citation", "data-label": c.label, "data-doc": c.doc_id }, [
         el("p", { "class": "citation-title" }, [el("span", { "class": "cite-label", text: c.label }),
-          el("span", { "class": "badge badge-" + c.kind, text: KINDS[c.kind] || c.kind }),
+          el("span", { "class": "badge badge-" + c.kind, text: W.kinds[c.kind] || c.kind }),
           document.createTextNode(" "), title]),
         el("p", { "class": "citation-snippet" }, [highlighted(c.snippet, c.highlights)]),
-        el("label", { "class": "citation-keep" }, [keep, document.createTextNode("この引用を残す")])
+        el("label", { "class": "citation-keep" }, [keep, document.createTextNode(W.keepCitation)])
       ]));
     });
   }
@@ -130,11 +113,12 @@
   function renderSimilar(tickets) {
     var list = $("similar");
     clear(list);
-    if (!tickets.length) list.appendChild(el("li", { "class": "empty-note", text: "類似の対応はありません。" }));
+    if (!tickets.length) list.appendChild(el("li", { "class": "empty-note", text: W.noSimilar }));
     tickets.forEach(function (t) {
       list.appendChild(el("li", { "class": "similar-item" }, [el("details", { "class": "similar-ticket" }, [
         el("summary", {}, [document.createTextNode(t.ticket_id + " " + t.subject),
-          el("span", { "class": "similar-meta", text: "類似度 " + t.score.toFixed(2) + "・" + t.category })]),
+          el("span", { "class": "similar-meta", text: fmt(W.similarMeta, {
+            score: t.score.toFixed(2), category: t.category }) })]),
         el("p", { "class": "similar-reply", text: t.reply })
       ])]));
     });
@@ -146,7 +130,7 @@
     sentences.filter(function (s) { return s.part === "answer"; }).forEach(function (s) {
       var item = el("li", { "class": s.supported ? "" : "trace-unsupported" });
       s.citations.forEach(function (label) { item.appendChild(el("span", { "class": "cite-label", text: label })); });
-      item.appendChild(document.createTextNode(s.text + (s.supported ? "" : "（根拠なし）")));
+      item.appendChild(document.createTextNode(s.text + (s.supported ? "" : W.unsupported)));
       list.appendChild(item);
     });
   }
@@ -156,7 +140,7 @@
     renderTriage(data.triage);
     $("draft").value = data.draft;
     var mode = $("mode");
-    mode.textContent = MODES[data.draft_detail.mode] || data.draft_detail.mode;
+    mode.textContent = W.modes[data.draft_detail.mode] || data.draft_detail.mode;
     mode.setAttribute("data-mode", data.draft_detail.mode);
     renderCitations(data.citations);
     renderTrace(data.draft_detail.sentences);
@@ -164,7 +148,7 @@
     renderLinks("candidates", data.answered ? [] : data.candidates, "candidates-heading");
     renderSimilar(data.similar_tickets);
     $("outcome-status").textContent = "";
-    $("status").textContent = "回答案を作成しました（確度 " + Math.round(data.confidence * 100) + "%）。";
+    $("status").textContent = fmt(W.drafted, { percent: Math.round(data.confidence * 100) });
     $("result").hidden = false;
   }
 
@@ -175,12 +159,12 @@
       subject: $("subject").value.trim(), body: $("body").value.trim(),
       language: $("language").value, customer_tier: $("tier").value
     };
-    if (!body.subject && !body.body) { showError("件名か本文を入力してください。"); return; }
+    if (!body.subject && !body.body) { showError(W.needTicket); return; }
     $("ticket-form").classList.add("is-busy");
-    $("status").textContent = "回答案を作成しています…";
+    $("status").textContent = W.drafting;
     call("v1/suggest", body).then(render).catch(function (err) {
       $("status").textContent = "";
-      showError(explain(err, "回答案を作成できませんでした"));
+      showError(explain(err, W.draftFailed));
     }).then(function () { $("ticket-form").classList.remove("is-busy"); });
   }
 
@@ -193,9 +177,10 @@
       { outcome: outcome, final_text: $("draft").value, kept_citations: kept })
       .then(function (data) {
         status.setAttribute("data-outcome", data.outcome);
-        status.textContent = OUTCOMES[outcome] + "として記録しました（変更 " + data.edit_distance + " 文字）。";
+        status.textContent = fmt(W.recorded, { outcome: W.outcomes[outcome],
+                                                chars: data.edit_distance });
       })
-      .catch(function (err) { status.textContent = explain(err, "記録できませんでした"); });
+      .catch(function (err) { status.textContent = explain(err, W.recordFailed); });
   }
 
   function init() {

@@ -9,28 +9,12 @@
   "use strict";
 
   var NEEDED = "editor";
-  var ROLE_TOO_LOW = "この操作には editor 以上の権限が必要です。";
-  var TRENDS = { "new": "新規", rising: "増加", steady: "横ばい", falling: "減少" };
-  var SIGNALS = {
-    low_confidence: "確度が低い", not_helpful: "「いいえ」", handoff: "有人対応へ",
-    ticket: "問い合わせ", reply_not_in_articles: "回答が記事にない"
-  };
+  var W = window.kotae.words("content", "ja"); // the page's words (/ui/messages.js)
+  var el = window.kotae.el, clear = window.kotae.clear, fmt = window.kotae.fmt;
 
   var session = null; // the login panel (session.js)
 
   function $(id) { return document.getElementById(id); }
-
-  function el(tag, attrs, children) {
-    var node = document.createElement(tag);
-    Object.keys(attrs || {}).forEach(function (k) {
-      if (k === "text") node.textContent = attrs[k];
-      else node.setAttribute(k, attrs[k]);
-    });
-    (children || []).forEach(function (c) { if (c) node.appendChild(c); });
-    return node;
-  }
-
-  function clear(node) { while (node.firstChild) node.removeChild(node.firstChild); }
 
   function params() {
     return "since=" + encodeURIComponent($("since").value) +
@@ -45,12 +29,12 @@
   function explain(err) {
     if (err.status === 401) {
       session.refresh();
-      return "ログインしていないか、ログインの有効期限が切れています。編集者のAPIキーでログインしてください。";
+      return W.err401;
     }
-    if (err.status === 403) return ROLE_TOO_LOW;
-    if (err.status === 503) return "まだ索引が作成されていません（kotae ingest を実行してください）。";
-    if (err.status === 0) return "サーバーに接続できませんでした。通信環境を確認して、もう一度お試しください。";
-    return "エラーが発生しました：" + err.message;
+    if (err.status === 403) return W.roleTooLow;
+    if (err.status === 503) return W.err503;
+    if (err.status === 0) return W.errNetwork;
+    return fmt(W.errOther, { message: err.message });
   }
 
   /** Whether the logged-in role may see the report; otherwise say why (and show nothing). */
@@ -59,9 +43,9 @@
     if (info && window.kotaeSession.allows(info.role, NEEDED)) return true;
     clearReport();
     if (!info || info.role === "public") {
-      setStatus("編集者（editor）または管理者のAPIキーでログインしてください。", false);
+      setStatus(W.needEditor, false);
     } else {
-      setStatus(ROLE_TOO_LOW, true);
+      setStatus(W.roleTooLow, true);
     }
     return false;
   }
@@ -76,15 +60,15 @@
   function renderGap(gap, rank) {
     var head = el("div", { "class": "gap-head" }, [
       el("h3", { "class": "gap-title", text: rank + ". " + gap.label }),
-      el("span", { "class": "badge", text: gap.size + " 件" }),
-      el("span", { "class": "badge badge-" + gap.trend, text: TRENDS[gap.trend] || gap.trend }),
-      gap.draft_doc_id ? el("span", { "class": "badge badge-draft", text: "下書き登録済み" }) : null
+      el("span", { "class": "badge", text: fmt(W.count, { n: gap.size }) }),
+      el("span", { "class": "badge badge-" + gap.trend, text: W.trends[gap.trend] || gap.trend }),
+      gap.draft_doc_id ? el("span", { "class": "badge badge-draft", text: W.drafted }) : null
     ]);
     var signals = Object.keys(gap.signals).map(function (k) {
-      return (SIGNALS[k] || k) + " " + gap.signals[k];
-    }).join("・");
-    var meta = el("p", { "class": "gap-meta", text: "初回 " + dateOf(gap.first_seen) +
-      " / 最新 " + dateOf(gap.last_seen) + " / " + signals });
+      return (W.signals[k] || k) + " " + gap.signals[k];
+    }).join(W.separator);
+    var meta = el("p", { "class": "gap-meta", text: fmt(W.gapMeta, {
+      first: dateOf(gap.first_seen), last: dateOf(gap.last_seen), signals: signals }) });
     var questions = el("ul", { "class": "questions" }, gap.representatives.map(function (q) {
       return el("li", { text: q });
     }));
@@ -98,36 +82,36 @@
     var question = el("input", { id: qId, type: "text", value: p.question });
     var answer = el("textarea", { id: aId, rows: "6" });
     answer.value = p.has_answer ? p.answer : "";
-    if (!p.has_answer) answer.setAttribute("placeholder", p.answer + " 回答を入力してください。");
+    if (!p.has_answer) answer.setAttribute("placeholder", fmt(W.enterAnswer, { note: p.answer }));
     var cited = p.citations.map(function (c) { return c.ticket_id || c.doc_id; }).join(", ");
     var result = el("span", { "class": "accept-result", role: "status" });
     var button = el("button", { type: "button", "class": "button accept-button",
-                                text: "FAQ の下書きとして登録" });
+                                text: W.acceptButton });
     button.addEventListener("click", function () { accept(gap, question, answer, button, result); });
     return el("div", { "class": "proposal" }, [
-      el("strong", { text: "提案する FAQ" }),
-      el("label", { "for": qId, text: "質問" }), question,
-      el("label", { "for": aId, text: "回答案" }), answer,
-      cited ? el("p", { "class": "citations", text: "出典（解決済みの問い合わせ）: " + cited }) : null,
+      el("strong", { text: W.proposal }),
+      el("label", { "for": qId, text: W.question }), question,
+      el("label", { "for": aId, text: W.answer }), answer,
+      cited ? el("p", { "class": "citations", text: fmt(W.cited, { ids: cited }) }) : null,
       el("div", { "class": "accept-row" }, [button, result])
     ]);
   }
 
   function accept(gap, question, answer, button, result) {
     if (!answer.value.trim()) {
-      result.textContent = "回答を入力してから登録してください。";
+      result.textContent = W.answerFirst;
       result.className = "accept-result is-error";
       answer.focus();
       return;
     }
     button.disabled = true;
     result.className = "accept-result";
-    result.textContent = "登録しています…";
+    result.textContent = W.accepting;
     request("POST", "v1/gaps/" + encodeURIComponent(gap.id) + "/accept?" + params(),
             { question: question.value, answer: answer.value })
       .then(function (res) { return res.json(); })
       .then(function (data) {
-        result.textContent = "下書き（社内限定）として登録しました。文書ID: " + data.doc_id;
+        result.textContent = fmt(W.accepted, { id: data.doc_id });
       })
       .catch(function (err) {
         button.disabled = false;
@@ -138,7 +122,7 @@
 
   function renderList(node, items, text) {
     clear(node);
-    if (!items.length) { node.appendChild(el("li", { text: "ありません。" })); return; }
+    if (!items.length) { node.appendChild(el("li", { text: W.none })); return; }
     items.forEach(function (item) { node.appendChild(el("li", { text: text(item) })); });
   }
 
@@ -148,42 +132,33 @@
   }
 
   function render(report) {
-    var since = report.since ? dateOf(report.since) + " 以降" : "全期間";
-    $("summary").textContent = since + "：回答できていない質問 " + report.candidates +
-      " 件、ギャップ " + report.gaps.length + " 件（どのギャップにも入らない質問 " +
-      report.unclustered + " 件）";
+    var since = report.since ? fmt(W.since, { date: dateOf(report.since) }) : W.allTime;
+    $("summary").textContent = fmt(W.summary, { since: since, candidates: report.candidates,
+      gaps: report.gaps.length, unclustered: report.unclustered });
     var gaps = $("gaps");
     clear(gaps);
-    if (!report.gaps.length) gaps.appendChild(el("p", { text: "ギャップは見つかりませんでした。" }));
+    if (!report.gaps.length) gaps.appendChild(el("p", { text: W.noGaps }));
     report.gaps.forEach(function (gap, i) { gaps.appendChild(renderGap(gap, i + 1)); });
     var charts = $("charts");
     clear(charts);
-    var names = { gap_volume: "週ごとの未回答の質問数", top_gaps: "上位のギャップ",
-                  rates: "週ごとの自己解決率と「役に立った」率" };
+    var names = W.charts;
     Object.keys(report.charts || {}).forEach(function (name) {
       charts.appendChild(el("img", { src: report.charts[name], alt: names[name] || name }));
     });
     renderList($("duplicates"), report.duplicates, function (d) {
-      return d.title_a + " ↔ " + d.title_b + "：" + d.reason;
+      return fmt(W.duplicate, { a: d.title_a, b: d.title_b, reason: d.reason });
     });
     renderList($("stale"), report.stale, function (s) {
-      return s.title + "（更新 " + (s.updated_at || "不明") + "）：" + s.reason;
+      return fmt(W.stale, { title: s.title, updated: s.updated_at || W.unknownDate,
+                            reason: s.reason });
     });
   }
 
   // ------------------------------------------------------------------ search suggestions
 
-  var HELD_BACK = [
-    ["personal data", "個人情報を含むため表示しません"],
-    ["a URL or domain name", "URL・ドメイン名を含むため表示しません"],
-    ["a long number", "長い数字（番号）を含むため表示しません"],
-    ["the blocked word", "不適切な語を含むため表示しません"],
-    ["blocked by an editor", "編集者が非表示にしました"]
-  ];
-
   function heldBackText(reason) {
-    var found = HELD_BACK.filter(function (pair) { return reason.indexOf(pair[0]) === 0; })[0];
-    return found ? found[1] : reason;
+    var found = Object.keys(W.heldBack).filter(function (k) { return reason.indexOf(k) === 0; })[0];
+    return found ? W.heldBack[found] : reason;
   }
 
   function ruleButton(label, phrase, decision) {
@@ -198,7 +173,7 @@
   }
 
   function removeButton(rule) {
-    var button = el("button", { type: "button", "class": "button button-secondary", text: "解除" });
+    var button = el("button", { type: "button", "class": "button button-secondary", text: W.remove });
     button.addEventListener("click", function () {
       button.disabled = true;
       request("DELETE", "v1/typeahead/rules?key=" + encodeURIComponent(rule.key))
@@ -217,25 +192,26 @@
     var popular = $("typeahead-popular");
     clear(popular);
     if (!review.popular.length) {
-      popular.appendChild(el("li", { text: review.min_clients + " 人以上のお客様が検索した質問はまだありません。" }));
+      popular.appendChild(el("li", { text: fmt(W.noPopular, { n: review.min_clients }) }));
     }
     review.popular.forEach(function (p) {
       popular.appendChild(el("li", { "data-phrase": p.phrase }, [
         el("span", { text: p.phrase }),
-        el("span", { "class": "badge", text: p.clients + " 人" }),
-        el("span", { "class": "reason", text: p.suggested ? "表示中" : heldBackText(p.held_back || "") }),
-        p.suggested ? ruleButton("表示しない", p.phrase, "block") : null
+        el("span", { "class": "badge", text: fmt(W.clients, { n: p.clients }) }),
+        el("span", { "class": "reason", text: p.suggested ? W.shown : heldBackText(p.held_back || "") }),
+        p.suggested ? ruleButton(W.hide, p.phrase, "block") : null
       ]));
     });
-    [["typeahead-allowed", review.allowed, "追加した候補はありません。"],
-     ["typeahead-blocked", review.blocked, "非表示にした候補はありません。"]].forEach(function (part) {
+    [["typeahead-allowed", review.allowed, W.noAllowed],
+     ["typeahead-blocked", review.blocked, W.noBlocked]].forEach(function (part) {
       var list = $(part[0]);
       clear(list);
       if (!part[1].length) list.appendChild(el("li", { text: part[2] }));
       part[1].forEach(function (rule) {
         list.appendChild(el("li", { "data-phrase": rule.phrase }, [
           el("span", { text: rule.phrase }),
-          el("span", { "class": "reason", text: (rule.by ? rule.by + "・" : "") + dateOf(rule.created_at) }),
+          el("span", { "class": "reason", text: fmt(W.ruleMeta, {
+            by: rule.by ? rule.by + W.separator : "", date: dateOf(rule.created_at) }) }),
           removeButton(rule)
         ]));
       });
@@ -261,7 +237,7 @@
   function load() {
     if (!mayLoad()) return;
     loadTypeahead();
-    setStatus("レポートを作成しています…", false);
+    setStatus(W.building, false);
     request("GET", "v1/gaps?charts=true&" + params())
       .then(function (res) { return res.json(); })
       .then(function (report) {

@@ -14,143 +14,15 @@
   var KINDS = ["faq", "manual", "ticket"];
   var LANGS = ["ja", "en"];
 
-  var MESSAGES = {
-    ja: {
-      pageTitle: "kotae ナレッジ検索",
-      title: "kotae ナレッジ検索",
-      lead: "よくある質問やマニュアルから、解決方法をすばやく探せます。",
-      skip: "検索結果へ移動",
-      queryLabel: "キーワード・質問",
-      placeholder: "例: パスワードを忘れた",
-      submit: "検索",
-      hint: "入力するとすぐに結果が表示されます。",
-      hintKeys: "↓キーで検索結果へ移動できます。",
-      kindLabel: "種類",
-      kindAll: "すべて",
-      kindFaq: "FAQ",
-      kindManual: "マニュアル",
-      kindTicket: "過去の問い合わせ",
-      kindTicketLocked: "過去の問い合わせ（ログインが必要）",
-      langLabel: "言語",
-      langAll: "すべて",
-      keySummary: "担当者の方はこちら（ログイン）",
-      keyLabel: "APIキー",
-      keyLogin: "ログイン",
-      keyLogout: "ログアウト",
-      keyHelp: "キーはサーバーで確認され、このブラウザにはログイン状態（12時間有効）だけが保存されます。",
-      sessionWho: "{name}（{role}）としてログイン中",
-      loginEmpty: "APIキーを入力してください。",
-      loginErr401: "APIキーが正しくないか、無効になっています。",
-      loginErr429: "ログインの試行が続いています。しばらく待ってから、もう一度お試しください。",
-      loginErrNetwork: "サーバーに接続できませんでした。通信環境を確認して、もう一度お試しください。",
-      loginErrOther: "ログインできませんでした（HTTP {code}）。時間をおいて、もう一度お試しください。",
-      logoutFailed: "ログアウトできませんでした。もう一度お試しください。",
-      roleLabel: "検索範囲:",
-      rolePublic: "公開記事のみ",
-      roleAgent: "社内記事・過去の問い合わせを含む",
-      roleInvalid: "公開記事のみ（APIキーが正しくないか、無効になっています）",
-      resultsHeading: "検索結果",
-      footer: "kotae — サポートチームのためのナレッジベース",
-      snapshot: "インデックス: {s}",
-      count: "{n} 件の記事が見つかりました。",
-      confidence: "確度: {c}",
-      confHigh: "高い",
-      confMid: "中程度",
-      confLow: "低い",
-      confHintLow: "上位の記事が質問に合っていない可能性があります。",
-      searching: "検索中…",
-      empty: "該当する記事が見つかりませんでした。別の言葉でお試しください。",
-      emptyFiltered: "種類や言語の絞り込みを「すべて」に戻すと見つかる場合があります。",
-      badgeFaq: "FAQ",
-      badgeManual: "マニュアル",
-      badgeTicket: "過去の問い合わせ",
-      badgeInternal: "社内限定",
-      langNameJa: "日本語",
-      langNameEn: "English",
-      score: "関連度 {s}",
-      scoreDetail: "BM25: {b} / ベクトル類似度: {d}",
-      product: "製品: {p}",
-      untitled: "（タイトルなし）",
-      err401: "この検索にはログインが必要です。担当者用のAPIキーでログインしてください（ログインは12時間で切れます）。",
-      err403: "過去の問い合わせや社内記事を検索するには、担当者用のAPIキーでログインしてください。",
-      err422: "検索条件が正しくありません。キーワードを短くするか、絞り込みを見直してください。",
-      err503: "検索インデックスがまだ準備できていません。しばらくしてから再度お試しください。",
-      errNetwork: "サーバーに接続できませんでした。通信環境を確認して、もう一度お試しください。",
-      errOther: "検索中にエラーが発生しました（HTTP {code}）。時間をおいて再度お試しください。",
-      errDetail: "詳細: {d}",
-      toggleLabel: "English",
-      toggleAria: "Switch to English",
-      toggleLang: "en"
-    },
-    en: {
-      pageTitle: "kotae knowledge search",
-      title: "kotae knowledge search",
-      lead: "Find answers quickly in our FAQ and manuals.",
-      skip: "Skip to results",
-      queryLabel: "Keywords or question",
-      placeholder: "e.g. I forgot my password",
-      submit: "Search",
-      hint: "Results appear as you type. ",
-      hintKeys: "Press ↓ to move to the results.",
-      kindLabel: "Type",
-      kindAll: "All",
-      kindFaq: "FAQ",
-      kindManual: "Manual",
-      kindTicket: "Past tickets",
-      kindTicketLocked: "Past tickets (log in required)",
-      langLabel: "Language",
-      langAll: "All",
-      keySummary: "For support agents (log in)",
-      keyLabel: "API key",
-      keyLogin: "Log in",
-      keyLogout: "Log out",
-      keyHelp: "The server checks the key; this browser keeps only the login (valid for 12 hours).",
-      sessionWho: "Logged in as {name} ({role})",
-      loginEmpty: "Please enter an API key.",
-      loginErr401: "The API key is not correct or is no longer valid.",
-      loginErr429: "Too many login attempts. Please wait a moment and try again.",
-      loginErrNetwork: "Could not reach the server. Check your connection and try again.",
-      loginErrOther: "Could not log in (HTTP {code}). Please try again later.",
-      logoutFailed: "Could not log out. Please try again.",
-      roleLabel: "Searching:",
-      rolePublic: "public articles only",
-      roleAgent: "including internal articles and past tickets",
-      roleInvalid: "public articles only (the API key is not correct or no longer valid)",
-      resultsHeading: "Search results",
-      footer: "kotae — a knowledge base for support teams",
-      snapshot: "Index: {s}",
-      count: "{n} articles found.",
-      countOne: "1 article found.",
-      confidence: "Confidence: {c}",
-      confHigh: "high",
-      confMid: "medium",
-      confLow: "low",
-      confHintLow: "The top results may not answer your question.",
-      searching: "Searching…",
-      empty: "No matching articles were found. Please try different words.",
-      emptyFiltered: "Setting the filters back to “All” may find more.",
-      badgeFaq: "FAQ",
-      badgeManual: "Manual",
-      badgeTicket: "Past ticket",
-      badgeInternal: "Internal",
-      langNameJa: "日本語",
-      langNameEn: "English",
-      score: "Relevance {s}",
-      scoreDetail: "BM25: {b} / dense similarity: {d}",
-      product: "Product: {p}",
-      untitled: "(untitled)",
-      err401: "This search needs a login. Please log in with an agent API key (a login lasts 12 hours).",
-      err403: "Searching past tickets or internal articles needs a login with an agent API key.",
-      err422: "The search request is not valid. Try shorter keywords or other filters.",
-      err503: "The search index is not ready yet. Please try again in a little while.",
-      errNetwork: "Could not reach the server. Check your connection and try again.",
-      errOther: "Something went wrong while searching (HTTP {code}). Please try again later.",
-      errDetail: "Details: {d}",
-      toggleLabel: "日本語",
-      toggleAria: "日本語に切り替える",
-      toggleLang: "ja"
-    }
-  };
+  // The page's words and the login panel's, in both languages (/ui/messages.js).
+  var MESSAGES = {};
+  LANGS.forEach(function (lang) {
+    MESSAGES[lang] = {};
+    [window.kotae.words("search", lang), window.kotae.words("session", lang)].forEach(function (w) {
+      Object.keys(w).forEach(function (k) { MESSAGES[lang][k] = w[k]; });
+    });
+  });
+
 
   // ---------------------------------------------------------------- state
 
@@ -171,13 +43,7 @@
   function t(name, vars) {
     var table = MESSAGES[state.uiLang] || MESSAGES.ja;
     var text = Object.prototype.hasOwnProperty.call(table, name) ? table[name] : MESSAGES.ja[name];
-    if (text == null) return name;
-    if (vars) {
-      text = text.replace(/\{(\w+)\}/g, function (m, k) {
-        return Object.prototype.hasOwnProperty.call(vars, k) ? String(vars[k]) : m;
-      });
-    }
-    return text;
+    return text == null ? name : window.kotae.fmt(text, vars);
   }
 
   function storageGet(name) {
@@ -193,16 +59,11 @@
 
   // ---------------------------------------------------------------- DOM helpers
 
-  function el(tag, className, text) {
-    var node = document.createElement(tag);
-    if (className) node.className = className;
-    if (text != null) node.textContent = text;
-    return node;
+  function el(tag, className, text) {  // this page builds its nodes by class name
+    return window.kotae.el(tag, { "class": className, text: text });
   }
 
-  function clear(node) {
-    while (node.firstChild) node.removeChild(node.firstChild);
-  }
+  var clear = window.kotae.clear;
 
   /** Only http(s) and same-site relative links; anything else (javascript:, data:) is dropped. */
   function safeUrl(raw) {

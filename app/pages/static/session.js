@@ -19,15 +19,7 @@
 
   var ROLES = ["public", "agent", "editor", "admin"];
   var PUBLIC = { role: "public", name: "", via: "anonymous" };
-  var TEXTS = {
-    sessionWho: "{name}（{role}）としてログイン中",
-    loginEmpty: "APIキーを入力してください。",
-    loginErr401: "APIキーが正しくないか、無効になっています。",
-    loginErr429: "ログインの試行が続いています。しばらく待ってから、もう一度お試しください。",
-    loginErrNetwork: "サーバーに接続できませんでした。通信環境を確認して、もう一度お試しください。",
-    loginErrOther: "ログインできませんでした（HTTP {code}）。時間をおいて、もう一度お試しください。",
-    logoutFailed: "ログアウトできませんでした。もう一度お試しください。"
-  };
+  var TEXTS = window.kotae.words("session", "ja"); // the default words (/ui/messages.js)
 
   // Before logging in existed the pages kept the key here: never leave it behind.
   try { window.localStorage.removeItem("kotae.apiKey"); } catch (e) { /* storage disabled */ }

@@ -17,16 +17,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
 
 from kotae.kb import Action, Channel, EventType, Hit, KBStore, Kind, QueryEvent, customer_may_read
 from kotae.kb.normalise import normalise_query
 from kotae.kb.text import REPLY_LANGUAGES as LANGUAGES
 from kotae.kb.text import reply_language
 from kotae.retrieval import Audience, Searcher
-from kotae.suggest.answer import Source, compose_answer
+from kotae.suggest.compose.answer import Source, compose_answer
+from kotae.suggest.deflection.handoff import TicketDraft, draft_ticket
 from kotae.suggest.errors import SuggestError
-from kotae.suggest.handoff import TicketDraft, draft_ticket
 
 MAX_QUESTION_CHARS = 2000
 RELATED_SHARE = 0.8  # other hits scoring this share of the top one are listed as sources too
@@ -49,10 +48,6 @@ class FaqCandidate:
     url: str
     score: float
 
-    def to_dict(self) -> dict[str, Any]:
-        return {"doc_id": self.doc_id, "question": self.question, "url": self.url,
-                "score": round(self.score, 6)}
-
 
 @dataclass
 class Deflection:
@@ -68,18 +63,6 @@ class Deflection:
     candidates: list[FaqCandidate] = field(default_factory=list)
     hits: list[Hit] = field(default_factory=list)  # public hits, best first
     snapshot: str = ""
-
-    def to_dict(self) -> dict[str, Any]:
-        """The JSON shape of ``POST /v1/deflect``."""
-        out: dict[str, Any] = {"action": self.action.value,
-                               "confidence": round(self.confidence, 4),
-                               "language": self.language}
-        if self.action is Action.ANSWER:
-            out |= {"answer": self.answer, "sources": [s.to_dict() for s in self.sources]}
-        else:
-            out |= {"ticket": self.ticket.to_dict() if self.ticket else None,
-                    "candidates": [c.to_dict() for c in self.candidates]}
-        return out
 
     def to_event(self, channel: Channel, event: EventType, session_id: str = "",
                  action: Action | None = None) -> QueryEvent:

@@ -17,8 +17,8 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from kotae.suggest.rules import PRIORITIES, EscalationRules
-from kotae.suggest.types import Escalation, Sentiment, Triage
+from kotae.suggest.replies.rules import PRIORITIES, EscalationRules
+from kotae.suggest.replies.types import Escalation, Sentiment, Triage
 
 SHARPNESS = 20.0
 UNKNOWN_CATEGORY = "other"

@@ -16,7 +16,7 @@ import numpy as np
 
 from kotae.kb.feedback import OUTCOMES, FeedbackStore, OutcomeRecord, SuggestionRecord
 from kotae.suggest.errors import InvalidTicket, SuggestionNotFound
-from kotae.suggest.types import Suggestion, TicketIn
+from kotae.suggest.replies.types import Suggestion, TicketIn
 
 MAX_FINAL_CHARS = 20_000
 

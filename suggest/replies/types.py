@@ -8,9 +8,8 @@ Example:
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
 
 from kotae.suggest.errors import InvalidTicket
 
@@ -180,14 +179,3 @@ class Suggestion:
     @property
     def answered(self) -> bool:
         return self.draft.mode is DraftMode.ANSWER
-
-    def to_dict(self) -> dict[str, Any]:
-        """The JSON shape of ``POST /v1/suggest`` and ``kotae suggest --json``."""
-        data = asdict(self)
-        draft = data.pop("draft")
-        data["citations"] = draft.pop("citations")
-        data["draft"] = draft["text"]
-        data["draft_detail"] = {k: v for k, v in draft.items() if k != "text"}
-        data["answered"] = self.answered
-        data["confidence"] = round(self.confidence, 4)
-        return data

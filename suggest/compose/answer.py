@@ -35,10 +35,6 @@ class Source:
     snippet: str
     score: float
 
-    def to_dict(self) -> dict[str, object]:
-        return {"doc_id": self.doc_id, "title": self.title, "url": self.url,
-                "snippet": self.snippet, "score": round(self.score, 6)}
-
 
 @dataclass(frozen=True, slots=True)
 class ComposedAnswer:

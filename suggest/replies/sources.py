@@ -14,8 +14,8 @@ from collections.abc import Sequence
 from typing import Protocol
 
 from kotae.kb import Document, Hit, Kind, customer_may_read
-from kotae.suggest.compose import Source
-from kotae.suggest.types import Candidate, SimilarTicket
+from kotae.suggest.compose.select import Source
+from kotae.suggest.replies.types import Candidate, SimilarTicket
 
 RESOLVED = frozenset({"solved", "resolved", "closed"})
 TICKET_SOURCE_WEIGHT = 0.8  # a past reply counts a little less than an article

@@ -18,9 +18,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from kotae.retrieval.protocols import Tokenizer
-from kotae.suggest import frame
-from kotae.suggest.citations import CitationSet
-from kotae.suggest.compose import (
+from kotae.suggest.compose.select import (
     MIN_RELEVANCE,
     Source,
     arrange,
@@ -29,9 +27,11 @@ from kotae.suggest.compose import (
     score_sentences,
     select_sentences,
 )
-from kotae.suggest.render import assemble
+from kotae.suggest.replies import frame
+from kotae.suggest.replies.citations import CitationSet
+from kotae.suggest.replies.render import assemble
+from kotae.suggest.replies.types import Draft, DraftMode, DraftSentence, Part, TicketIn
 from kotae.suggest.text import overlap
-from kotae.suggest.types import Draft, DraftMode, DraftSentence, Part, TicketIn
 
 _CODE = re.compile(r"\b[A-Z]{2,5}-\d{3,5}\b")  # error codes such as MRI-9000
 POINTER_MIN_SCORE = 0.5  # a source in another language is pointed to only when it matched well

@@ -90,7 +90,8 @@ class BlockedWords:
         lists = resources.files("glin_profanity") / "data" / "dictionaries"
         for name in PACKAGE_LISTS:
             words.update(json.loads((lists / name).read_text(encoding="utf-8"))["words"])
-        lines = (resources.files("kotae.suggest") / SHIPPED_WORDS).read_text(encoding="utf-8")
+        shipped = resources.files("kotae.suggest.deflection") / SHIPPED_WORDS
+        lines = shipped.read_text(encoding="utf-8")
         extra = Path(kb_dir) / KB_WORDS if kb_dir else None
         if extra is not None and extra.is_file():
             lines += "\n" + extra.read_text(encoding="utf-8")

@@ -18,7 +18,7 @@ from collections import Counter
 from collections.abc import Sequence
 
 from kotae.retrieval.protocols import Tokenizer
-from kotae.suggest.pool import Pool, Scored, Source, build_pool, list_block
+from kotae.suggest.compose.pool import Pool, Scored, Source, build_pool, list_block
 from kotae.suggest.text import overlap
 
 __all__ = ["Pool", "Scored", "Source", "arrange", "build_pool", "rank_sources",

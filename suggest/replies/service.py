@@ -18,13 +18,13 @@ from kotae.kb import Kind
 from kotae.kb.text import reply_language
 from kotae.retrieval import Audience, Searcher, SearchFilter, SearchResult
 from kotae.retrieval.protocols import Tokenizer
-from kotae.suggest import sources as src
-from kotae.suggest.drafter import Drafter, DraftRequest, GroundedDrafter
-from kotae.suggest.escalation import decide_escalation
-from kotae.suggest.rules import EscalationRules
-from kotae.suggest.sentiment import score_sentiment
-from kotae.suggest.triage import LabelledNeighbour, triage_ticket
-from kotae.suggest.types import DraftMode, Suggestion, TicketIn
+from kotae.suggest.replies import sources as src
+from kotae.suggest.replies.drafter import Drafter, DraftRequest, GroundedDrafter
+from kotae.suggest.replies.escalation import decide_escalation
+from kotae.suggest.replies.rules import EscalationRules
+from kotae.suggest.replies.sentiment import score_sentiment
+from kotae.suggest.replies.triage import LabelledNeighbour, triage_ticket
+from kotae.suggest.replies.types import DraftMode, Suggestion, TicketIn
 
 ARTICLES = frozenset({Kind.MANUAL, Kind.FAQ})
 TICKETS = frozenset({Kind.TICKET})

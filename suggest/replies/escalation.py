@@ -11,9 +11,9 @@ Example:
 
 from __future__ import annotations
 
-from kotae.suggest.rules import EscalationRules, ReasonRule
+from kotae.suggest.replies.rules import EscalationRules, ReasonRule
+from kotae.suggest.replies.types import Escalation, Sentiment
 from kotae.suggest.text import normalise
-from kotae.suggest.types import Escalation, Sentiment
 
 
 def matched_cues(rule: ReasonRule, folded: str, sentiment: Sentiment | None = None) -> list[str]:

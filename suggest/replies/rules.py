@@ -1,6 +1,6 @@
 """Escalation and sentiment rules from a YAML file the support team edits.
 
-The bundled ``suggest/escalation_rules.yaml`` applies unless the KB directory holds its own
+The bundled ``suggest/replies/escalation_rules.yaml`` applies unless the KB directory holds its own
 ``escalation_rules.yaml``, which then replaces it whole.
 
 Example:
@@ -79,7 +79,7 @@ class EscalationRules:
         if kb_dir is not None and (Path(kb_dir) / RULES_FILE).is_file():
             path = Path(kb_dir) / RULES_FILE
             return cls.from_yaml(path.read_text(encoding="utf-8"), str(path))
-        bundled = resources.files("kotae.suggest") / RULES_FILE
+        bundled = resources.files("kotae.suggest.replies") / RULES_FILE
         return cls.from_yaml(bundled.read_text(encoding="utf-8"), f"(bundled) {RULES_FILE}")
 
     @classmethod

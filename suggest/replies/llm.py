@@ -19,15 +19,15 @@ from dataclasses import dataclass
 from typing import Any
 
 from kotae.retrieval.protocols import Tokenizer
-from kotae.suggest.citations import CitationSet
-from kotae.suggest.compose import Source
-from kotae.suggest.drafter import Drafter, DraftRequest, GroundedDrafter
+from kotae.suggest.compose.select import Source
 from kotae.suggest.errors import LLMError, MissingLLMExtra
-from kotae.suggest.grounding import MIN_SHARE, support
-from kotae.suggest.prompt import build_messages, parse_answer
-from kotae.suggest.render import assemble
+from kotae.suggest.replies.citations import CitationSet
+from kotae.suggest.replies.drafter import Drafter, DraftRequest, GroundedDrafter
+from kotae.suggest.replies.grounding import MIN_SHARE, support
+from kotae.suggest.replies.prompt import build_messages, parse_answer
+from kotae.suggest.replies.render import assemble
+from kotae.suggest.replies.types import Draft, DraftMode, DraftSentence, Part
 from kotae.suggest.text import source_sentences
-from kotae.suggest.types import Draft, DraftMode, DraftSentence, Part
 
 UNSUPPORTED = ("drop", "flag")
 

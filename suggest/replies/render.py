@@ -13,8 +13,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from kotae.suggest import frame
-from kotae.suggest.types import Citation, Draft, DraftMode, DraftSentence, Part
+from kotae.suggest.replies import frame
+from kotae.suggest.replies.types import Citation, Draft, DraftMode, DraftSentence, Part
 
 
 def assemble(subject: str, language: str, sentiment: str, mode: DraftMode,

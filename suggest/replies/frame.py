@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 
-from kotae.suggest.types import DraftMode
+from kotae.suggest.replies.types import DraftMode
 
 SUBJECT_CHARS = 40
 

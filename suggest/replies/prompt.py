@@ -11,8 +11,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from kotae.suggest.drafter import DraftRequest
-from kotae.suggest.pool import Source
+from kotae.suggest.compose.pool import Source
+from kotae.suggest.replies.drafter import DraftRequest
 
 NO_ANSWER = "NO_ANSWER"
 SOURCE_CHARS = 1200

@@ -11,9 +11,9 @@ Example:
 
 from __future__ import annotations
 
-from kotae.suggest.rules import SentimentLexicon
+from kotae.suggest.replies.rules import SentimentLexicon
+from kotae.suggest.replies.types import Sentiment
 from kotae.suggest.text import normalise
-from kotae.suggest.types import Sentiment
 
 _EXCLAIM = ("!!", "!?", "?!")  # NFKC folds ！ into !
 INTENSIFIER = 1.5
