@@ -47,6 +47,7 @@ if TYPE_CHECKING:
         SearchResult,
     )
     from kotae.retrieval.protocols import Embedder
+    from kotae.retrieval.rerank import Reranker
     from kotae.suggest import Deflection, Deflector, Suggester, Suggestion, TicketIn
     from kotae.suggest.deflection.typeahead import Typeahead
     from kotae.suggest.gaps import GapAnalyser, GapOptions
@@ -128,11 +129,31 @@ class KnowledgeBase:
         return self._once("tokenizer", lambda: JapaneseTokenizer(mode=self.settings.sudachi_mode))
 
     @property
+    def reranker(self) -> Reranker | None:
+        """The second ranking stage the settings name (None: off)."""
+        from kotae.retrieval.rerank import CrossEncoderReranker, LearnedReranker, RankModel
+
+        def make() -> Reranker | bool:
+            kind = self.settings.reranker
+            if kind == "learned":
+                return LearnedReranker(RankModel.for_kb(self.home))
+            if kind == "cross-encoder":
+                from kotae.models.cross_encoder import CrossEncoderScorer
+
+                scorer = CrossEncoderScorer(self.settings.reranker_model or "")
+                return CrossEncoderReranker(scorer)
+            return False  # off (remembered as made)
+
+        made = self._once("reranker", make)
+        return made or None
+
+    @property
     def searcher(self) -> Searcher:
         from kotae.retrieval import Searcher
 
-        return self._once("searcher", lambda: Searcher(self.home, self.embedder, self.tokenizer,
-                                                       config=self._retrieval))
+        return self._once("searcher", lambda: Searcher(
+            self.home, self.embedder, self.tokenizer, config=self._retrieval,
+            reranker=self.reranker, rerank_depth=self.settings.rerank_depth))
 
     @property
     def snapshots(self) -> SnapshotDir:

@@ -16,6 +16,8 @@ import dataclasses
 from collections.abc import Sequence
 from pathlib import Path
 
+import numpy as np
+
 from kotae.eval.deflection import Sample
 from kotae.retrieval import ConfidenceModel, RetrievalConfig
 from kotae.retrieval.confidence import FEATURES
@@ -59,8 +61,23 @@ def fit_confidence(samples: Sequence[Sample], oos_weight: float = 1.0) -> Confid
 
 
 def rescore(samples: Sequence[Sample], model: ConfidenceModel) -> list[float]:
-    """Each sample's confidence under ``model`` (as the searcher computes it in hybrid mode)."""
+    """Each sample's confidence under ``model`` (as the searcher computes it)."""
     return [model.score(s.features) if s.features is not None else 0.0 for s in samples]
+
+
+def cross_fit_confidence(samples: Sequence[Sample], folds: int = 5, seed: int = 7) -> list[float]:
+    """Each sample's confidence under a curve fitted on the other folds (by query): the
+    honest figure for a fitted curve, which scored on its own samples looks better than it
+    will on new questions."""
+    order = np.random.default_rng(seed).permutation(len(samples))
+    out = [0.0] * len(samples)
+    for fold in np.array_split(order, folds):
+        held = set(fold.tolist())
+        model = fit_confidence([s for i, s in enumerate(samples) if i not in held])
+        for i in held:
+            features = samples[i].features
+            out[i] = model.score(features) if features is not None else 0.0
+    return out
 
 
 def save_calibration(kb_dir: Path, threshold: float,

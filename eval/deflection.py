@@ -60,12 +60,14 @@ class CurvePoint:
 
 def collect_samples(data: BeirDataset, searcher: Searcher, to_corpus: Callable[[str], str],
                     min_grade: int = 1, on_progress: Progress | None = None) -> list[Sample]:
-    """Search every query in hybrid mode and record its outcome (see the module docstring)."""
+    """Search every query as the product does (``default``: the fused arms, then the second
+    stage) and record its outcome (see the module docstring)."""
     out: list[Sample] = []
     queries = data.queries
     for n, (qid, text) in enumerate(queries.items(), start=1):
         grades = data.qrels.get(qid, {})
-        result = searcher.search(text, audience=Audience.AGENT, k=10, mode="hybrid")
+        result = searcher.search(text, audience=Audience.AGENT, k=10, mode="default",
+                                 snippets=False)
         top = result.hits[0] if result.hits else None
         correct = top is not None and grades.get(to_corpus(top.doc_id), 0) >= min_grade
         out.append(Sample(qid, any(g > 0 for g in grades.values()), correct,

@@ -17,7 +17,13 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from kotae.eval.calibrate import CalibrationError, fit_confidence, rescore, save_calibration
+from kotae.eval.calibrate import (
+    CalibrationError,
+    cross_fit_confidence,
+    fit_confidence,
+    rescore,
+    save_calibration,
+)
 from kotae.eval.deflection import (
     DEFAULT_LEVEL,
     CurvePoint,
@@ -83,6 +89,11 @@ def _curves(samples: list[Sample], fit: bool) -> tuple[Curves, ConfidenceModel |
         return curves, None, [f"confidence curve not fitted: {exc}"]
     rescored = rescore(samples, fitted)
     curves["fitted"] = (rescored, sweep(rescored, samples))
+    try:  # the fitted curve scored on its own samples flatters it; this is the honest one
+        held = cross_fit_confidence(samples)
+        curves["fitted (cross-fitted)"] = (held, sweep(held, samples))
+    except CalibrationError as exc:
+        return curves, fitted, [f"no cross-fitted curve: {exc}"]
     return curves, fitted, []
 
 
@@ -99,8 +110,8 @@ def _build_report(setup: EvalSetup, options: EvalOptions, samples: list[Sample],
                "fitted_confidence": fitted.to_dict() if fitted else None,
                "metrics": summaries, "saved_to": str(saved_to) if saved_to else None,
                "curves": {n: [asdict(p) for p in pts] for n, (_, pts) in curves.items()},
-               "per_query": {"hybrid": {s.qid: {"correct": float(s.correct),
-                                                "confidence": s.confidence} for s in samples}}}
+               "per_query": {"default": {s.qid: {"correct": float(s.correct),
+                                                 "confidence": s.confidence} for s in samples}}}
     report = Report(f"Deflection: {setup.data.name}", kind="deflection", results=results)
     n_oos = sum(not s.in_scope for s in samples)
     report.notes = [f"{len(samples):,} queries ({n_oos:,} out of scope); an answer is correct "

@@ -34,13 +34,14 @@ class RetrievalEval:
 
 
 def parse_modes(value: str) -> list[str]:
-    """``"all"`` or a comma-separated list of bm25, dense, hybrid → the modes, in that order."""
-    wanted = ["bm25", "dense", "hybrid"] if value.strip().lower() == "all" else [
+    """``"all"`` or a comma-separated list of ``MODES`` → the modes, in that order (all:
+    bm25, dense, hybrid, default)."""
+    wanted = ["bm25", "dense", "hybrid", "default"] if value.strip().lower() == "all" else [
         m.strip().lower() for m in value.split(",") if m.strip()]
     bad = [m for m in wanted if m not in MODES]
     if bad or not wanted:
         raise ValueError(f"unknown mode {', '.join(bad) or value!r}; "
-                         "allowed: bm25, dense, hybrid, all")
+                         f"allowed: {', '.join(MODES)}, all")
     return list(dict.fromkeys(wanted))
 
 
@@ -61,7 +62,8 @@ def run_queries(searcher: Searcher, queries: dict[str, str], mode: str,
 
 
 def evaluate_retrieval(data: BeirDataset, searcher: Searcher, to_corpus: Callable[[str], str],
-                       modes: Sequence[str] = ("bm25", "dense", "hybrid"), k: int = MAX_K,
+                       modes: Sequence[str] = ("bm25", "dense", "hybrid", "default"),
+                       k: int = MAX_K,
                        metrics: Sequence[str] = DEFAULT_METRICS,
                        on_progress: Progress | None = None) -> RetrievalEval:
     """Run the judged queries of ``data`` in each mode and score them."""

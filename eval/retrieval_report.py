@@ -19,6 +19,7 @@ from kotae.eval.retrieval import RetrievalEval, evaluate_retrieval
 from kotae.eval.runinfo import run_info
 from kotae.eval.setup import EvalOptions, EvalSetup, Progress, prepare_eval
 from kotae.retrieval.protocols import Embedder
+from kotae.retrieval.rerank import RankModel
 
 
 @dataclass
@@ -34,6 +35,20 @@ def write_trec_run(run: dict[str, dict[str, float]], path: Path, tag: str) -> No
             ranked = sorted(docs.items(), key=lambda kv: -kv[1])
             for rank, (doc_id, score) in enumerate(ranked, start=1):
                 fh.write(f"{qid}\tQ0\t{doc_id}\t{rank}\t{score:g}\t{tag}\n")
+
+
+def second_stage_note(setup: EvalSetup) -> str:
+    """What ``default`` ran after the fused arms, and whether its model saw these queries."""
+    reranker = setup.searcher.reranker
+    if reranker is None:
+        return "default: no second stage (KOTAE_RERANKER=off), the same as hybrid"
+    model = getattr(reranker, "model", None)
+    if isinstance(model, RankModel) and model.fitted_on(setup.data.fingerprint):
+        return (f"default: second stage {reranker.id}, fitted on these very queries: its "
+                "figures are in-sample, not evidence (`kotae eval rerank` gives cross-fitted "
+                "ones)")
+    return (f"default: second stage {reranker.id} over the fused top "
+            f"{setup.searcher.rerank_depth} documents, not fitted on these queries")
 
 
 def build_report(setup: EvalSetup, result: RetrievalEval, options: EvalOptions) -> Report:
@@ -62,6 +77,8 @@ def build_report(setup: EvalSetup, result: RetrievalEval, options: EvalOptions) 
         f"({info['machine']['cpu_model']}); {info['created_at']}",
         f"command: {info['command']}",
     ]
+    if "default" in result.metrics:
+        report.notes.append(second_stage_note(setup))
     report.tables.append(Table(
         "Metrics (mean over judged queries)", ["mode", *metric_names, "ms/query"],
         [[mode, *(m[name] for name in metric_names),

@@ -21,6 +21,7 @@ from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 SPLIT_MODES = ("A", "B", "C")
+RERANKERS = ("learned", "cross-encoder", "off")
 UNSUPPORTED = ("drop", "flag")
 
 
@@ -65,6 +66,14 @@ class KBSettings(BaseSettings):
     sudachi_mode: str = Field(
         "A", description="Sudachi split mode for BM25 tokens: A (short units, best on "
         "LocalgovFAQ), B or C.")
+    reranker: str = Field("learned", description="The second ranking stage: learned (kotae's "
+                          "own, no download), cross-encoder (a sentence-transformers "
+                          "cross-encoder: KOTAE_RERANKER_MODEL, needs kotae[st]) or off.")
+    reranker_model: str | None = Field(
+        None, description="For cross-encoder: a hub name (e.g. hotchpotch/japanese-reranker-"
+        "xsmall-v2, needs a model hub) or a local folder.")
+    rerank_depth: int = Field(30, ge=2, le=100, description="First-stage documents the second "
+                              "stage scores again.")
     query_log_retention_days: int = Field(365, ge=0, description="Days the query log keeps a "
                                           "search, vote or contact (already redacted when "
                                           "written); older ones are deleted. 0 = keep all.")
@@ -74,8 +83,16 @@ class KBSettings(BaseSettings):
                                        "to other customers.")
     typeahead_window_days: int = Field(90, ge=1, description="Only questions asked in this "
                                        "many days count toward a suggestion.")
-    llm: LLMSettings = Field(default_factory=LLMSettings,
+    llm: LLMSettings = Field(default_factory=lambda: LLMSettings(),
                              description="The LLM drafter (KOTAE_LLM_*).")
+
+    @field_validator("reranker")
+    @classmethod
+    def _check_reranker(cls, value: str) -> str:
+        value = value.strip().lower()
+        if value not in RERANKERS:
+            raise ValueError(f"unknown reranker {value!r}; allowed: {', '.join(RERANKERS)}")
+        return value
 
     @field_validator("sudachi_mode")
     @classmethod

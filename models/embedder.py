@@ -50,10 +50,18 @@ class BaseEmbedder(ABC):
         self, texts: Sequence[str], on_progress: Progress | None = None
     ) -> np.ndarray:
         """Embed many passages in batches, calling ``on_progress(n_done_in_batch)`` after each."""
+        return self._embed_many(texts, Role.PASSAGE, on_progress)
+
+    def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
+        """Embed many texts in the query role (titles compared with customers' questions)."""
+        return self._embed_many(texts, Role.QUERY, None)
+
+    def _embed_many(self, texts: Sequence[str], role: Role,
+                    on_progress: Progress | None) -> np.ndarray:
         out = np.empty((len(texts), self.dim), dtype=np.float32)
         for start in range(0, len(texts), self.batch_size):
             batch = texts[start:start + self.batch_size]
-            out[start:start + len(batch)] = self.embed_batch(batch, Role.PASSAGE)
+            out[start:start + len(batch)] = self.embed_batch(batch, role)
             if on_progress:
                 on_progress(len(batch))
         return out

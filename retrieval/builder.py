@@ -25,6 +25,8 @@ from kotae.retrieval.dense import DenseIndex
 from kotae.retrieval.lexical import BM25Index
 from kotae.retrieval.manifest import Manifest
 from kotae.retrieval.protocols import Embedder, Tokenizer
+from kotae.retrieval.rerank.docs import FOLDER as RERANK_FOLDER
+from kotae.retrieval.rerank.docs import DocTable
 from kotae.retrieval.router import ROUTER_FILE, QuestionRouter
 
 log = logging.getLogger(__name__)
@@ -43,7 +45,8 @@ class BuildResult:
 # Bumped when a snapshot's files change shape, so that the next ingest rebuilds the snapshot
 # (from cached embeddings) instead of keeping one this version reads differently.
 # 2: the question router keeps its phrasings' embeddings.
-SNAPSHOT_FORMAT = "2"
+# 3: the second stage's document data (rerank/: titles embedded as queries, field terms).
+SNAPSHOT_FORMAT = "3"
 
 
 def build_snapshot(
@@ -78,12 +81,17 @@ def build_snapshot(
             return BuildResult(previous, published=False, embedded=0, reused=len(pairs))
 
     labels, phrasings = router_examples([d for _, d in pairs])
-    all_vectors, embedded = _vectors(store, embedder, texts + phrasings, on_embed, embed_batch)
+    sentences = DocTable.sentence_texts(pairs)  # the second stage's: embedded with the chunks
+    all_vectors, embedded = _vectors(store, embedder, texts + phrasings + sentences, on_embed,
+                                     embed_batch)
     vectors = all_vectors[:len(texts)]
-    router = QuestionRouter.fit(labels, all_vectors[len(texts):]) if labels else None
+    phrasing_vectors = all_vectors[len(texts):len(texts) + len(phrasings)]
+    router = QuestionRouter.fit(labels, phrasing_vectors) if labels else None
     dense = DenseIndex.build(vectors.reshape(len(texts), -1) if len(texts) else
                              np.empty((0, embedder.dim), np.float32), index_type)
     lexical = BM25Index.build([tokenizer.tokens(t) for t in texts])
+    docs = DocTable.build(pairs, lambda titles: _query_vectors(store, embedder, titles),
+                          all_vectors[len(texts) + len(phrasings):], tokenizer)
     manifest = Manifest(
         embedder=embedder.id, dim=embedder.dim, tokenizer=tokenizer.id, index_type=index_type,
         documents=len({d.id for _, d in pairs}), chunks=len(pairs),
@@ -97,6 +105,7 @@ def build_snapshot(
         lexical.save(folder / "bm25")
         if router is not None:
             router.save(folder / ROUTER_FILE)
+        docs.save(folder / RERANK_FOLDER)
         with open(folder / "rows.jsonl", "w", encoding="utf-8") as fh:
             for row in rows:
                 fh.write(json.dumps(row, ensure_ascii=False) + "\n")
@@ -104,7 +113,7 @@ def build_snapshot(
         manifest.write(folder)
     log.info("snapshot published", extra={"chunks": len(pairs), "embedded": embedded})
     return BuildResult(manifest, published=True, embedded=embedded,
-                       reused=len(texts) + len(phrasings) - embedded)
+                       reused=len(texts) + len(phrasings) + len(sentences) - embedded)
 
 
 def router_examples(docs: list[Document]) -> tuple[list[str], list[str]]:
@@ -122,6 +131,20 @@ def router_examples(docs: list[Document]) -> tuple[list[str], list[str]]:
                 labels.append(doc_id)
                 phrasings.append(text.strip())
     return labels, phrasings
+
+
+def _query_vectors(store: KBStore, embedder: Embedder, texts: list[str]) -> np.ndarray:
+    """``texts`` embedded as queries, through the store's cache (one vector per new text)."""
+    cache_id = f"{embedder.id}#query"  # not the passage vectors of the same text
+    hashes = [stable_hash(t, length=32) for t in texts]
+    cached = store.get_embeddings(cache_id, hashes)
+    todo = {h: t for h, t in zip(hashes, texts, strict=True) if h not in cached}
+    if todo:
+        new = dict(zip(todo, embedder.embed_queries(list(todo.values())), strict=True))
+        store.put_embeddings(cache_id, new)
+        cached.update(new)
+    return (np.stack([cached[h] for h in hashes]).astype(np.float32) if hashes
+            else np.empty((0, embedder.dim), np.float32))
 
 
 def _vectors(store: KBStore, embedder: Embedder, texts: list[str],

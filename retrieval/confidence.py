@@ -37,6 +37,8 @@ FEATURES: dict[str, str] = {
     "phrasing_lift": "the query's cosine to the nearest phrasing of the top hit's entry, minus "
                      "the top cosine (the two move together: as a lift, a linear fit of both "
                      "keeps the top cosine's slope positive)",
+    "rerank_score": "the second stage's score of the top hit (0 without a second stage)",
+    "rerank_margin": "the second stage's score of the top hit minus the runner-up's",
 }
 # Weights of settings files written before the features had names.
 _OLD_NAMES = {"agreement_bonus": "arms_agree", "margin_weight": "cosine_margin",
@@ -84,14 +86,16 @@ def confidence_features(top_doc: str, top_cosine: float | None,
                         fused: Sequence[tuple[str, float]], dense: Sequence[tuple[str, float]],
                         bm25_top: str | None,
                         routed: dict[str, float] | None = None,
-                        phrasing_cosine: float | None = None) -> ConfidenceFeatures:
+                        phrasing_cosine: float | None = None,
+                        rerank: tuple[float, float] | None = None) -> ConfidenceFeatures:
     """The features of one search from its ranked chunk lists, best first.
 
     ``fused`` and ``dense`` are (document id, score) per chunk, before hits are collapsed or cut
     to ``k`` (the confidence must not depend on how many hits the caller asked for);
     ``bm25_top`` is the BM25 arm's best document (None in dense-only mode: no agreement);
     ``routed`` the router's probabilities by document (None: the KB has no router);
-    ``phrasing_cosine`` the top document's (``retrieval.router.QuestionRouter.nearest``).
+    ``phrasing_cosine`` the top document's (``retrieval.router.QuestionRouter.nearest``);
+    ``rerank`` the second stage's (top score, margin over the runner-up), None without one.
 
     >>> f = confidence_features("a", 0.9, [("a", 1.0), ("b", 0.6)],
     ...                         [("a", 0.9), ("a", 0.88), ("b", 0.85)], bm25_top="a")
@@ -111,6 +115,8 @@ def confidence_features(top_doc: str, top_cosine: float | None,
         "top_share": sum(doc == top_doc for doc, _ in dense[:SHARE_K]) / SHARE_K,
         "router_prob": (routed or {}).get(top_doc, 0.0),
         "phrasing_lift": lift,
+        "rerank_score": rerank[0] if rerank else 0.0,
+        "rerank_margin": rerank[1] if rerank else 0.0,
     })
 
 

@@ -62,6 +62,13 @@ class DenseIndex:
     def __len__(self) -> int:
         return int(self.index.ntotal)
 
+    def vectors(self, rows: list[int]) -> np.ndarray:
+        """The stored vectors of ``rows`` (the second stage's exact cosines)."""
+        if not rows:
+            return np.empty((0, self.index.d), dtype=np.float32)
+        return np.asarray(self.index.reconstruct_batch(np.asarray(rows, dtype=np.int64)),
+                          dtype=np.float32)
+
     def search(self, query: np.ndarray, k: int,
                allowed: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
         """Top ``k`` rows (and cosines) among the ``allowed`` rows (a boolean mask)."""

@@ -19,6 +19,8 @@ class Embedder(Protocol):
     def embed_passages(self, texts: Sequence[str],
                        on_progress: Callable[[int], None] | None = None) -> np.ndarray: ...
 
+    def embed_queries(self, texts: Sequence[str]) -> np.ndarray: ...
+
 
 class TokenSpan(Protocol):
     @property

@@ -34,13 +34,17 @@ from kotae.retrieval.fusion import FUSIONS
 from kotae.retrieval.lexical import BM25Index
 from kotae.retrieval.manifest import Manifest
 from kotae.retrieval.protocols import Embedder, Tokenizer
+from kotae.retrieval.rerank import DEFAULT_DEPTH, Candidate, DocTable, QueryInfo, Reranker
+from kotae.retrieval.rerank.docs import FOLDER as RERANK_FOLDER
 from kotae.retrieval.router import ROUTER_FILE, QuestionRouter
 from kotae.retrieval.snippets import make_snippet
 
 log = logging.getLogger(__name__)
 
 MAX_K = 100
-MODES = ("hybrid", "bm25", "dense")
+# default: the whole pipeline (the arms fused, then the second stage); hybrid: the arms fused
+# (the first stage alone); bm25, dense: one arm (for evaluation).
+MODES = ("default", "hybrid", "bm25", "dense")
 
 
 @dataclass
@@ -51,6 +55,33 @@ class SearchResult:
     snapshot: str = ""
     language: str = ""
     features: ConfidenceFeatures | None = None  # what ``confidence`` was computed from
+
+
+@dataclass
+class Candidates:
+    """The second stage's input for one query: the query, the candidate documents (best
+    first), each one's best fused row and its text, and the snapshot's document table."""
+
+    query: QueryInfo
+    table: DocTable
+    items: list[Candidate] = field(default_factory=list)
+    rows: list[int] = field(default_factory=list)
+    texts: list[str] = field(default_factory=list)
+
+
+@dataclass
+class SecondStage:
+    """The second stage's outcome for one query: the ranked rows, each reranked document's raw
+    score and its exact cosine (best chunk)."""
+
+    ranked: list[tuple[int, float]]
+    raw: dict[str, float]
+    cosine: dict[str, float]
+
+    def margin(self, top_doc: str) -> float:
+        """The top document's raw score minus the runner-up's (0 with one candidate)."""
+        others = [s for d, s in self.raw.items() if d != top_doc]
+        return self.raw[top_doc] - max(others) if others and top_doc in self.raw else 0.0
 
 
 @dataclass
@@ -67,17 +98,23 @@ class _Loaded:
     class_of: dict[str, int] = field(default_factory=dict)  # doc id → router class
     masks: dict[tuple[Any, ...], np.ndarray] = field(default_factory=dict)
     titles: dict[Audience, list[tuple[str, str]]] = field(default_factory=dict)
+    docs: DocTable | None = None  # the second stage's document data (older snapshots: none)
+    doc_rows: dict[str, list[int]] = field(default_factory=dict)  # doc id → its chunk rows
 
 
 class Searcher:
     """Queries the serving snapshot of one KB directory (thread-safe)."""
 
     def __init__(self, kb_dir: str | Path, embedder: Embedder, tokenizer: Tokenizer,
-                 config: RetrievalConfig | None = None) -> None:
+                 config: RetrievalConfig | None = None, reranker: Reranker | None = None,
+                 rerank_depth: int = DEFAULT_DEPTH) -> None:
+        if rerank_depth < 2:
+            raise ValueError(f"rerank_depth must be at least 2, got {rerank_depth}")
         self.snapshots = SnapshotDir(kb_dir)
         self.embedder = embedder
         self.tokenizer = tokenizer
         self.config = config or RetrievalConfig.load(kb_dir)
+        self.reranker, self.rerank_depth = reranker, rerank_depth
         self._loaded: _Loaded | None = None
         self._rejected: str | None = None  # a published snapshot that could not be loaded
         self._lock = threading.Lock()
@@ -131,25 +168,29 @@ class Searcher:
         lexical = BM25Index.load(folder / "bm25")
         if len(dense) != len(rows) or lexical.size != len(rows):
             raise IndexCorrupt(folder, "index sizes do not match rows.jsonl")
+        by_doc: dict[str, list[int]] = {}
+        for n, row in enumerate(rows):
+            by_doc.setdefault(row["doc_id"], []).append(n)
         router, class_rows = None, []
         if (folder / ROUTER_FILE).exists():
             router = QuestionRouter.load(folder / ROUTER_FILE)
-            by_doc: dict[str, list[int]] = {}
-            for n, row in enumerate(rows):
-                by_doc.setdefault(row["doc_id"], []).append(n)
             class_rows = [by_doc.get(doc, []) for doc in router.doc_ids]
             if router.weights.shape[1] != manifest.dim or not all(class_rows):
                 raise IndexCorrupt(folder / ROUTER_FILE, "its entries or dimension do not "
                                    "match the snapshot's rows")
+        docs = DocTable.load(folder / RERANK_FOLDER) if (folder / RERANK_FOLDER).exists() else None
         return _Loaded(folder.name, manifest, dense, lexical, rows, RowTable.from_rows(rows),
                        router, class_rows,
-                       {doc: i for i, doc in enumerate(router.doc_ids)} if router else {})
+                       {doc: i for i, doc in enumerate(router.doc_ids)} if router else {},
+                       docs=docs, doc_rows=by_doc)
 
     def warm_up(self) -> Manifest:
         """Load the snapshot, the embedder and the tokeniser now; returns the manifest."""
         loaded = self._current()
         self.embedder.embed_query("warm up")
         self.tokenizer.tokens("ウォームアップ")
+        if self.reranker is not None:
+            self.reranker.warm_up()
         import faiss
 
         faiss.omp_set_num_threads(1)  # one query at a time: threads only add overhead
@@ -189,9 +230,11 @@ class Searcher:
         """The best ``k`` hits for ``query`` that ``audience`` may read.
 
         With ``collapse`` each document appears once, by its best chunk. ``mode`` picks the
-        arms: ``hybrid`` (both, fused), ``bm25`` or ``dense`` alone (for evaluation). Without
-        ``snippets`` hits carry the start of the chunk and no highlights (evaluations at large k
-        skip the morphological analysis of every hit).
+        pipeline: ``default`` (the arms fused, then the second stage over the best
+        ``rerank_depth`` documents, when the searcher has one), ``hybrid`` (the arms fused),
+        ``bm25`` or ``dense`` alone (for evaluation). Without ``snippets`` hits carry the start
+        of the chunk and no highlights (evaluations at large k skip the morphological analysis
+        of every hit).
         """
         if not 1 <= k <= MAX_K:
             raise ValueError(f"k must be between 1 and {MAX_K}, got {k}")
@@ -212,29 +255,104 @@ class Searcher:
         bm25 = dict(zip(b_rows.tolist(), b_scores.tolist(), strict=True))
         dense = dict(zip(d_rows.tolist(), d_scores.tolist(), strict=True))
         routed, nearest = (self._route(loaded, text, allowed, dense, bm25, depth)
-                           if mode == "hybrid" and loaded.router is not None else ({}, None))
+                           if mode in ("default", "hybrid") and loaded.router is not None
+                           else ({}, None))
         fused = self._fuse(bm25, dense, routed)
+        second = (self._second_stage(loaded, text, fused, bm25)
+                  if mode == "default" and self.reranker is not None and loaded.docs is not None
+                  else None)
+        ranked = second.ranked if second is not None else fused
         hits: list[Hit] = []
         seen_docs: set[str] = set()
         term_set = set(terms)
-        for row, score in fused:
+        for row, score in ranked:
             meta = loaded.rows[row]
             if collapse and meta["doc_id"] in seen_docs:
                 continue
             seen_docs.add(meta["doc_id"])
-            hits.append(self._hit(meta, score, bm25.get(row), dense.get(row),
-                                  term_set if snippets else None))
+            hit = self._hit(meta, score, bm25.get(row), dense.get(row),
+                            term_set if snippets else None)
+            if second is not None:
+                hit.scores["dense"] = second.cosine.get(meta["doc_id"], hit.scores["dense"])
+                hit.scores["rerank"] = second.raw.get(meta["doc_id"])
+            hits.append(hit)
             if len(hits) == k:
                 break
-        features = (self._features(loaded, hits[0], fused, dense, b_rows, routed, nearest)
+        features = (self._features(loaded, hits[0], fused, dense, b_rows, routed, nearest,
+                                   second)
                     if hits and mode != "bm25" else None)
         confidence = self.config.confidence.score(features) if features else 0.0
         return SearchResult(query, hits, confidence, loaded.version, features=features)
 
+    def _candidates(self, loaded: _Loaded, text: str, fused: list[tuple[int, float]],
+                    bm25: dict[int, float]) -> Candidates:
+        """The best ``rerank_depth`` documents of the fused list, as the second stage sees
+        them: each with its best fused row, its exact cosine (best chunk) and its text."""
+        assert loaded.docs is not None
+        best: dict[str, tuple[int, float]] = {}  # doc → (its best fused row, fused score)
+        for row, score in fused:
+            best.setdefault(loaded.rows[row]["doc_id"], (row, score))
+            if len(best) == self.rerank_depth:
+                break
+        query_vector = self._embed_query(text)
+        out = Candidates(QueryInfo.of(text, query_vector, self.tokenizer), loaded.docs)
+        for doc, (row, score) in best.items():
+            if doc not in loaded.docs.position:
+                continue
+            rows = loaded.doc_rows[doc]
+            cosine = float((loaded.dense.vectors(rows) @ query_vector).max())
+            lexical = [bm25[r] for r in rows if r in bm25]
+            out.items.append(Candidate(doc, score, max(lexical) if lexical else None, cosine))
+            out.rows.append(row)
+            meta = loaded.rows[row]
+            out.texts.append(f"{meta['title']}\n{meta['text']}")
+        return out
+
+    def candidates(self, query: str, *, audience: Audience, k: int = 10,
+                   filters: SearchFilter | None = None, router: bool = True) -> Candidates:
+        """What the second stage would score for ``query`` (``kotae eval rerank`` fits its
+        model on exactly these); the first stage as ``search`` runs it (without the question
+        router when ``router`` is False: for the phrasings it was trained on)."""
+        text = normalise_query(query)
+        loaded = self._current()
+        if loaded.docs is None:
+            raise IndexCorrupt(loaded.version, "this snapshot has no second-stage data; run "
+                               "`kotae ingest --rebuild`")
+        allowed = self._mask(loaded, (filters or SearchFilter()).for_audience(audience))
+        depth = max(self.config.depth, k * 3)
+        terms = self.tokenizer.tokens(text)
+        b_rows, b_scores = loaded.lexical.search(terms, depth, allowed)
+        d_rows, d_scores = loaded.dense.search(self._embed_query(text), depth, allowed)
+        bm25 = dict(zip(b_rows.tolist(), b_scores.tolist(), strict=True))
+        dense = dict(zip(d_rows.tolist(), d_scores.tolist(), strict=True))
+        routed = (self._route(loaded, text, allowed, dense, bm25, depth)[0]
+                  if router and loaded.router is not None else {})
+        return self._candidates(loaded, text, self._fuse(bm25, dense, routed), bm25)
+
+    def _second_stage(self, loaded: _Loaded, text: str, fused: list[tuple[int, float]],
+                      bm25: dict[int, float]) -> SecondStage:
+        """The candidates scored again and put first (the rest follow in fused order, scored
+        0). A hit's score becomes ``exp(its score − the top one's)``: 1 for the top hit, the
+        share of it for the others."""
+        assert self.reranker is not None and loaded.docs is not None
+        found = self._candidates(loaded, text, fused, bm25)
+        if not found.items:
+            return SecondStage(fused, {}, {})
+        scores = self.reranker.rerank(found.query, found.items, found.table, found.texts)
+        order = np.argsort(-scores, kind="stable")
+        top = float(scores[order[0]])
+        ranked = [(found.rows[i], float(np.exp(scores[i] - top))) for i in order.tolist()]
+        shown = {c.doc_id for c in found.items}
+        ranked += [(row, 0.0) for row, _ in fused if loaded.rows[row]["doc_id"] not in shown]
+        return SecondStage(ranked, {c.doc_id: float(s) for c, s in zip(found.items, scores,
+                                                                      strict=True)},
+                           {c.doc_id: float(c.dense or 0.0) for c in found.items})
+
     @staticmethod
     def _features(loaded: _Loaded, top: Hit, fused: list[tuple[int, float]],
                   dense: dict[int, float], b_rows: np.ndarray, routed: dict[int, float],
-                  nearest: np.ndarray | None) -> ConfidenceFeatures:
+                  nearest: np.ndarray | None,
+                  second: SecondStage | None = None) -> ConfidenceFeatures:
         """The confidence inputs from the whole ranked lists (not the ``k`` collapsed hits)."""
         rows = loaded.rows
         top_class = loaded.class_of.get(top.doc_id)
@@ -247,7 +365,9 @@ class Searcher:
             [(rows[row]["doc_id"], score) for row, score in dense.items()],  # best first
             rows[int(b_rows[0])]["doc_id"] if len(b_rows) else None,
             {rows[row]["doc_id"]: p for row, p in routed.items()} if routed else None,
-            phrasing)
+            phrasing,
+            (second.raw[top.doc_id], second.margin(top.doc_id))
+            if second is not None and top.doc_id in second.raw else None)
 
     def _class_mask(self, loaded: _Loaded, allowed: np.ndarray) -> np.ndarray:
         """The router classes whose entry the caller may read (the rows' filter, per entry)."""

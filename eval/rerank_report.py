@@ -1,0 +1,204 @@
+"""``kotae eval rerank``: fit the second stage on labelled questions, score it honestly, and
+save it where it will serve.
+
+The labelled questions come from BEIR folders (``--beir``, one or more) or, without any, from
+the KB's own FAQ variants (each variant is a question whose answer is its entry). For every
+query set the report gives, side by side, on the same queries:
+
+- ``first stage``: the fused arms' order (what ``hybrid`` returns);
+- ``shipped``: the model kotae ships (flagged *in-sample* when that set was among its training
+  data: those figures are not evidence);
+- ``refit (cross-fitted)``: each query scored by a model fitted on the other four fifths of its
+  set plus the other sets (never on itself), once with the shipped features and once with all
+  of them (the documents' lengths too);
+- ``transfer``: with two or more sets, a model fitted on the *other* sets only.
+
+Then the refit (fitted on every query given, with the feature set that cross-fitted better on
+the first set) is written to the first set's KB as ``rerank.txt`` (it serves instead of the
+shipped model) when the first set has at least ``MIN_QUERIES`` usable queries and its
+cross-fitted nDCG@10 beats the shipped model's on those queries; otherwise nothing is written
+and the notes say why. ``ship`` writes the refit with the shipped features to a path instead
+(how ``retrieval/rerank/default_ranker.txt`` is made).
+
+Example:
+    >>> outcome = run_rerank_eval([Path("jsquad-beir"), Path("stackfaq-beir")], Path("out"))
+    >>> outcome.report.results["metrics"]["jsquad"]["refit (cross-fitted)"]["ndcg@10"]
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from kotae.eval.beir import BeirDataset
+from kotae.eval.errors import DatasetError
+from kotae.eval.report import Report, Table, write_report
+from kotae.eval.rerank import METRICS, RankData, collect, cross_fit, fit, metrics, score
+from kotae.eval.runinfo import run_info
+from kotae.eval.setup import EvalOptions, Progress, prepare_eval
+from kotae.kb import Kind, stable_hash
+from kotae.kb.settings import KBSettings
+from kotae.knowledge_base import open_kb
+from kotae.retrieval.rerank import FEATURES, SHIPPED, RankModel, RankModelError
+from kotae.retrieval.rerank.model import DEFAULT_MODEL, KB_MODEL, save_model
+
+MIN_QUERIES = 50  # labelled questions below which a refit is not even tried
+FEATURE_SETS = {"shipped features": list(SHIPPED), "all features": list(FEATURES)}
+
+
+@dataclass
+class QuerySet:
+    """One source of labelled questions, collected through its KB's searcher."""
+
+    data: RankData
+    kb_dir: Path
+    fingerprint: str
+    source: str
+
+    @property
+    def name(self) -> str:
+        return self.data.name
+
+    def card(self) -> dict[str, Any]:
+        return {"name": self.name, "fingerprint": self.fingerprint, "queries": self.data.queries}
+
+
+@dataclass
+class RerankOutcome:
+    report: Report
+    paths: dict[str, Path]
+    metrics: dict[str, dict[str, dict[str, float]]] = field(default_factory=dict)
+    saved_to: Path | None = None
+
+
+def variants_dataset(kb_dir: Path, settings: KBSettings) -> BeirDataset:
+    """The KB's FAQ variants as a query set: each variant asks for its own entry."""
+    kb = open_kb(settings.model_copy(update={"home": kb_dir}))
+    queries: dict[str, str] = {}
+    qrels: dict[str, dict[str, int]] = {}
+    for _, doc in kb.store.iter_chunks_with_documents():
+        if doc.kind is not Kind.FAQ:
+            continue
+        for i, text in enumerate(doc.meta.get("variants", [])):
+            qid = f"{doc.id}#{i}"
+            if qid not in queries:
+                queries[qid], qrels[qid] = str(text), {doc.id: 1}
+    name = f"{kb_dir.name or 'kb'} variants"
+    fingerprint = stable_hash("\n".join(f"{q}\t{t}" for q, t in sorted(queries.items())),
+                              length=16)
+    return BeirDataset(queries=queries, qrels=qrels, name=name, fingerprint=fingerprint,
+                       corpus_fingerprint=fingerprint)
+
+
+def collect_sets(datasets: list[Path], kb_dir: Path | None, options: EvalOptions,
+                 on_progress: Progress | None) -> list[QuerySet]:
+    """Each BEIR folder's queries through its KB (the first one in ``kb_dir`` when given), or
+    the KB's variants when there is no folder."""
+    if not datasets:
+        if kb_dir is None:
+            raise ValueError("give --beir (one or more) or --kb with FAQ variants")
+        settings = KBSettings(home=kb_dir)
+        data = variants_dataset(kb_dir, settings)
+        searcher = open_kb(settings).searcher
+        searcher.warm_up()
+        # The router learnt the variants: they are found without it, as new questions are.
+        found = collect(searcher, data, lambda d: d, on_progress, router=False)
+        return [QuerySet(found, kb_dir, data.fingerprint, "FAQ variants")]
+    out = []
+    for n, folder in enumerate(datasets):
+        setup = prepare_eval(folder, EvalOptions(kb_dir=kb_dir if n == 0 else None,
+                                                 split=options.split), on_progress=on_progress)
+        found = collect(setup.searcher, setup.data, setup.kb.corpus_id, on_progress)
+        out.append(QuerySet(found, setup.kb.kb_dir, setup.data.fingerprint, str(folder)))
+    return out
+
+
+def evaluate_sets(sets: list[QuerySet]) -> tuple[dict[str, dict[str, dict[str, float]]],
+                                                   dict[str, str]]:
+    """Per set: the first stage, the shipped model, the cross-fitted refits and the transfer.
+    Returns the metrics and, per set, the feature set whose refit cross-fitted best."""
+    shipped: RankModel | None = RankModel(DEFAULT_MODEL)
+    try:
+        shipped.warm_up()  # type: ignore[union-attr]
+    except RankModelError:  # none shipped yet (``--ship`` makes the first)
+        shipped = None
+    out: dict[str, dict[str, dict[str, float]]] = {}
+    best: dict[str, str] = {}
+    for i, qs in enumerate(sets):
+        others = [s.data for j, s in enumerate(sets) if j != i]
+        rows = {"first stage": metrics(qs.data)}
+        if shipped is not None:
+            label = "shipped (in-sample)" if shipped.fitted_on(qs.fingerprint) else "shipped"
+            rows[label] = metrics(qs.data, shipped.score(qs.data.X))
+        for name, features in FEATURE_SETS.items():
+            rows[f"refit, {name} (cross-fitted)"] = metrics(
+                qs.data, cross_fit(qs.data, features, extra=others))
+        if others:
+            booster = fit(others, list(SHIPPED))
+            rows["transfer, shipped features"] = metrics(
+                qs.data, score(booster, qs.data, list(SHIPPED)))
+        best[qs.name] = max(FEATURE_SETS, key=lambda n: rows[
+            f"refit, {n} (cross-fitted)"]["ndcg@10"])
+        out[qs.name] = rows
+    return out, best
+
+
+def run_rerank_eval(datasets: list[Path], report_dir: Path, kb_dir: Path | None = None,
+                    options: EvalOptions | None = None, write: bool = True,
+                    ship: Path | None = None, min_queries: int = MIN_QUERIES,
+                    on_progress: Progress | None = None) -> RerankOutcome:
+    """Collect, evaluate, and save the refit where it should serve (module docstring)."""
+    options = options or EvalOptions()
+    sets = collect_sets(datasets, kb_dir, options, on_progress)
+    first = sets[0]
+    notes: list[str] = []
+    if first.data.queries < min_queries:
+        raise DatasetError(
+            f"{first.name}: {first.data.queries} labelled question(s) with candidates; a refit "
+            f"needs at least {min_queries} (add FAQ variants, or pass a judged query set with "
+            "--beir). The shipped model keeps serving.")
+    table, best = evaluate_sets(sets)
+    chosen = best[first.name]
+    rows = table[first.name]
+    refit_ndcg = rows[f"refit, {chosen} (cross-fitted)"]["ndcg@10"]
+    shipped_ndcg = next((v["ndcg@10"] for k, v in rows.items() if k.startswith("shipped")),
+                        rows["first stage"]["ndcg@10"])
+    saved_to: Path | None = None
+    cards = [s.card() for s in sets]
+    if ship is not None:
+        save_model(fit([s.data for s in sets], list(SHIPPED)), list(SHIPPED), ship, cards)
+        notes.append(f"wrote the model fitted on every query given (shipped features) to {ship}")
+    elif write and refit_ndcg > shipped_ndcg:
+        saved_to = first.kb_dir / KB_MODEL
+        save_model(fit([s.data for s in sets], FEATURE_SETS[chosen]), FEATURE_SETS[chosen],
+                   saved_to, cards)
+        notes.append(f"wrote the refit ({chosen}) to {saved_to}: it serves instead of the "
+                     f"shipped model (cross-fitted nDCG@10 {refit_ndcg:.4f} vs shipped "
+                     f"{shipped_ndcg:.4f}); delete the file to go back")
+    elif write:
+        notes.append(f"nothing written: the refit's cross-fitted nDCG@10 ({refit_ndcg:.4f}) is "
+                     f"not above the shipped model's ({shipped_ndcg:.4f}) on {first.name}")
+    report = _report(sets, table, notes)
+    return RerankOutcome(report, write_report(report, report_dir), table, saved_to)
+
+
+def _report(sets: list[QuerySet], table: dict[str, dict[str, dict[str, float]]],
+            notes: list[str]) -> Report:
+    info = run_info(None)
+    results = {**info, "sets": [{**s.card(), "source": s.source, "kb_dir": str(s.kb_dir)}
+                                for s in sets],
+               "metrics": table, "features": FEATURE_SETS}
+    report = Report("Second stage: fit and scores", kind="rerank", results=results)
+    report.notes = [
+        "every figure is on queries the scoring model was not fitted on, except rows marked "
+        "in-sample; cross-fitted: 5 folds by query, each scored by a model fitted on the other "
+        "folds plus the other sets",
+        f"commit {info['git']['commit'] or 'none'}; {info['created_at']}",
+        f"command: {info['command']}", *notes]
+    for qs in sets:
+        rows = table[qs.name]
+        report.tables.append(Table(f"{qs.name} ({qs.data.queries:,} queries)", ["model", *METRICS],
+                                   [[model, *(m[k] for k in METRICS)]
+                                    for model, m in rows.items()]))
+    return report

@@ -1,0 +1,89 @@
+"""The second ranking stage: the first stage's best documents scored again, with what the
+first stage throws away, so that the top hit is right more often and the confidence knows it.
+
+Two kinds (``KOTAE_RERANKER``): ``learned`` (the default: kotae's own features and a LightGBM
+lambdarank model, no download, ``model``/``features``/``docs``) and ``cross-encoder`` (a
+sentence-transformers cross-encoder from a hub or a folder, ``KOTAE_RERANKER_MODEL``); ``off``
+searches with the first stage alone.
+
+Example:
+    >>> reranker = LearnedReranker(RankModel.for_kb(kb_dir))
+    >>> scores = reranker.rerank(query, candidates, table, texts)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Protocol
+
+import numpy as np
+
+from kotae.retrieval.rerank.docs import FOLDER, DocTable
+from kotae.retrieval.rerank.features import (
+    FEATURES,
+    SHIPPED,
+    Candidate,
+    QueryInfo,
+    candidate_features,
+)
+from kotae.retrieval.rerank.model import RankModel, RankModelError
+
+RERANKERS = ("learned", "cross-encoder", "off")
+DEFAULT_DEPTH = 30  # first-stage documents the second stage scores again
+
+
+class Reranker(Protocol):
+    """Scores the candidates of one query again (higher: better); ``texts`` are what each
+    candidate says (its title and best passage), for rerankers that read text."""
+
+    id: str
+
+    def rerank(self, query: QueryInfo, candidates: Sequence[Candidate], table: DocTable,
+               texts: Sequence[str]) -> np.ndarray: ...
+
+    def warm_up(self) -> None: ...
+
+
+class PairScorer(Protocol):
+    """A cross-encoder, by shape (``kotae.models.cross_encoder.CrossEncoderScorer`` fits)."""
+
+    id: str
+
+    def score(self, question: str, passages: Sequence[str]) -> np.ndarray: ...
+
+    def warm_up(self) -> None: ...
+
+
+class LearnedReranker:
+    """kotae's own second stage: ``features`` scored by a ``RankModel``."""
+
+    def __init__(self, model: RankModel) -> None:
+        self.model = model
+        self.id = f"learned:{model.id}"
+
+    def rerank(self, query: QueryInfo, candidates: Sequence[Candidate], table: DocTable,
+               texts: Sequence[str]) -> np.ndarray:
+        return self.model.score(candidate_features(query, candidates, table))
+
+    def warm_up(self) -> None:
+        self.model.warm_up()
+
+
+class CrossEncoderReranker:
+    """A cross-encoder reads the question with each candidate's text."""
+
+    def __init__(self, scorer: PairScorer) -> None:
+        self.scorer = scorer
+        self.id = scorer.id
+
+    def rerank(self, query: QueryInfo, candidates: Sequence[Candidate], table: DocTable,
+               texts: Sequence[str]) -> np.ndarray:
+        return np.asarray(self.scorer.score(query.text, list(texts)), dtype=np.float64)
+
+    def warm_up(self) -> None:
+        self.scorer.warm_up()
+
+
+__all__ = ["DEFAULT_DEPTH", "FEATURES", "FOLDER", "RERANKERS", "Candidate",
+           "CrossEncoderReranker", "DocTable", "LearnedReranker", "PairScorer", "QueryInfo",
+           "RankModel", "RankModelError", "Reranker", "SHIPPED", "candidate_features"]
