@@ -27,6 +27,7 @@ from kotae.suggest.text import SourceSentence
 MAX_LIST = 10  # items of one list quoted at most
 MIN_ROW_CHARS = 12  # a row thinner than this (a bare label and a word) says nothing alone
 SHORT_ANSWER = 24  # a yes/no sentence at most this long needs the next one
+MAX_BACK = 3  # sentences a pointing sentence may reach back for what it points at
 
 _INTRO = re.compile(r"(次の|以下の|下記の|the following|as follows)", re.IGNORECASE)
 # A sentence that announces what follows (「次のどちらかの方法で対応できます。」): it comes with
@@ -123,7 +124,27 @@ def _alone(pool: Pool, source: int, k: int) -> Unit | None:
         return Unit(source, (k,), "row") if len(s.text) >= MIN_ROW_CHARS else None
     if _POINTS_AHEAD.search(s.text):
         return None  # a lead-in whose list is not right after it: both are left out
-    return Unit(source, (k,)) if s.complete and _balanced(s.text) else None
+    if not s.complete and not (k + 1 < len(sentences) and not _balanced(s.text)):
+        return None
+    return _quoted_span(pool, source, k)
+
+
+def _quoted_span(pool: Pool, source: int, k: int) -> Unit | None:
+    """The sentence, or with its neighbours when a quote 「…」 was split between them (the
+    smallest balanced span, at most two sentences either side); None if none is."""
+    cands = pool[source]
+    for width in range(0, 3):
+        for a in range(max(0, k - width), k + 1):
+            b = a + width
+            if b >= len(cands) or b < k:
+                continue
+            span = range(a, b + 1)
+            if any(cands[j].sentence.listed or not cands[j].quotable for j in span) and width:
+                continue
+            if _balanced("".join(cands[j].sentence.text for j in span)) and \
+                    cands[b].sentence.complete:
+                return Unit(source, tuple(span))
+    return None
 
 
 _PAIRS = (("「", "」"), ("『", "』"), ("(", ")"), ("“", "”"))
@@ -164,13 +185,16 @@ def unit_of(pool: Pool, source: int, k: int) -> Unit | None:
     if step_ref:
         listed = _step_list(pool, source, k, int(step_ref.group(1)))
         return _merge(listed, unit) if listed else None
-    if _POINTS_BACK.search(s.text) and unit.kind == "sentence":
+    for _ in range(MAX_BACK):  # what it points back at (which may point back in turn)
+        if unit.kind != "sentence" or not _POINTS_BACK.search(
+                pool[source][unit.indices[0]].sentence.text):
+            return unit
         first = unit.indices[0]
         before = _alone(pool, source, first - 1) if first > 0 else None
-        if before is None or _POINTS_BACK.search(pool[source][before.indices[0]].sentence.text):
-            return None  # what it points at is not here, or points further back
+        if before is None:
+            return None  # what it points at is not here
         unit = _merge(before, unit)
-    return unit
+    return None
 
 
 def table_cells(text: str, sentence: SourceSentence) -> tuple[list[str], list[str]]:

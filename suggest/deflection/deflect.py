@@ -31,6 +31,7 @@ from kotae.suggest.errors import SuggestError
 MAX_QUESTION_CHARS = 2000
 RELATED_SHARE = 0.8  # other hits scoring this share of the top one are listed too
 MAX_SOURCES = 3
+QUOTED_SOURCES = 2  # sources the answer may quote (the best, and one nearly as good)
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,10 +145,12 @@ class Deflector:
         out.action = Action.ANSWER
         related = [h for h in out.hits[1:] if h.score >= RELATED_SHARE * top.score]
         shown = [top, *related][:MAX_SOURCES]
-        # The answer says what the best source says (the others are listed beside it).
-        quoted = Quoted(top.doc_id, top.kind.value, top.title, self.link_for(top),
-                        top.text or top.snippet, top.language, 1.0)
-        composed = compose_answer(self.composer, text, [quoted], link=self.link_for(top),
+        # The answer says what the best source says; the next one may add a thought only
+        # when it answers nearly as well (the composer's rule for other sources).
+        quoted = [Quoted(h.doc_id, h.kind.value, h.title, self.link_for(h), h.text or h.snippet,
+                         h.language, h.score / top.score if top.score > 0 else 1.0)
+                  for h in shown[:QUOTED_SOURCES]]
+        composed = compose_answer(self.composer, text, quoted, link=self.link_for(top),
                                   language=out.language)
         out.answer, out.answer_body = composed.text, composed.body
         out.sources = [Source(h.doc_id, h.title, self.link_for(h), h.snippet, h.score)
