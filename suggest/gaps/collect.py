@@ -19,8 +19,8 @@ from dataclasses import dataclass
 
 from kotae.kb import Action, Document, EventType, Kind, QueryEvent
 from kotae.kb.text import detect_language
+from kotae.suggest.compose.foreign import is_boilerplate
 from kotae.suggest.gaps.report import Origin, Question, Signal
-from kotae.suggest.replies.frame import is_boilerplate
 from kotae.suggest.replies.sources import RESOLVED
 
 QUESTION_EVENTS = frozenset({EventType.SEARCH, EventType.DEFLECT, EventType.CONTACT})

@@ -18,8 +18,9 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from kotae.suggest.compose.foreign import carries_customer_context, is_boilerplate
 from kotae.suggest.gaps.report import Origin, Proposal, Question, TicketCitation
-from kotae.suggest.replies.frame import is_about_the_page, is_boilerplate, is_case_specific
+from kotae.suggest.replies.frame import is_about_the_page
 from kotae.suggest.text import SourceSentence, source_sentences
 
 NO_ANSWER = {"ja": "この質問に回答した解決済みの問い合わせはまだありません。",
@@ -50,7 +51,7 @@ def answer_sentences(reply: str) -> list[SourceSentence]:
     out = []
     for sentence in source_sentences(reply):
         text = strip_apology(sentence.text)
-        if (len(text) < 4 or is_boilerplate(text) or is_case_specific(text)
+        if (len(text) < 4 or is_boilerplate(text) or carries_customer_context(text)
                 or is_about_the_page(text) or _THIS_REQUEST.search(text)):
             continue
         out.append(SourceSentence(text, sentence.start, sentence.end, sentence.step,

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from kotae.suggest.compose.select import Source
+from kotae.suggest.compose import Source
 from kotae.suggest.replies.types import Citation
 from kotae.suggest.text import SourceSentence, source_sentences
 

@@ -1,8 +1,10 @@
 """The default drafter: a reply composed from the sources' own sentences, in a polite frame.
 
-No LLM: the answer part is made of the best supporting sentences of the retrieved articles and
-of similar resolved tickets' replies (see ``compose``), so every answer sentence is cited and
-grounded by construction. When kotae is not confident it asks a clarifying question instead,
+No LLM: the answer part is the one composer's (``compose``) whole thoughts from the retrieved
+articles (and from similar resolved tickets' replies where no article answers), a paragraph
+per question of the ticket, so every answer sentence is cited and grounded by construction; a
+question no source answers is named as open (it will be checked). The customer is addressed by
+the name the ticket gives. When kotae is not confident it asks a clarifying question instead,
 with the candidate articles as the options, or says the case will be looked into.
 
 Example:
@@ -18,28 +20,27 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from kotae.retrieval.protocols import Tokenizer
-from kotae.suggest.compose.select import (
-    MIN_RELEVANCE,
-    Source,
-    arrange,
-    build_pool,
-    rank_sources,
-    score_sentences,
-    select_sentences,
-)
+from kotae.suggest.compose import DRAFT, Composer, Policy, Source, paragraph_lines
+from kotae.suggest.compose.foreign import carries_customer_context, is_boilerplate
+from kotae.suggest.compose.pool import build_pool
+from kotae.suggest.compose.questions import split_questions
+from kotae.suggest.compose.score import Question, score
 from kotae.suggest.replies import frame
 from kotae.suggest.replies.citations import CitationSet
+from kotae.suggest.replies.names import customer_name
 from kotae.suggest.replies.render import assemble
 from kotae.suggest.replies.types import Draft, DraftMode, DraftSentence, Part, TicketIn
 from kotae.suggest.text import overlap
 
 _CODE = re.compile(r"\b[A-Z]{2,5}-\d{3,5}\b")  # error codes such as MRI-9000
 POINTER_MIN_SCORE = 0.5  # a source in another language is pointed to only when it matched well
+OPTION_MIN_SCORE = 0.12  # an option to ask about shares at least this much with the ticket
 
 
 @dataclass(frozen=True)
 class DraftRequest:
-    """What a drafter gets: the ticket, the mode the service chose, sources best first."""
+    """What a drafter gets: the ticket, the mode the service chose, sources best first, and
+    the ticket's questions (empty: the drafter splits the ticket itself)."""
 
     ticket: TicketIn
     language: str
@@ -47,6 +48,15 @@ class DraftRequest:
     sources: list[Source]
     sentiment: str = "neutral"
     options: list[Source] = field(default_factory=list)  # candidates to ask about (CLARIFY)
+    questions: list[str] = field(default_factory=list)
+
+    @property
+    def asked(self) -> list[str]:
+        """The ticket's questions (one: its whole text, when it asks one thing)."""
+        if self.questions:
+            return self.questions
+        split = split_questions(self.ticket.body)
+        return split if len(split) > 1 else [self.ticket.text]
 
 
 class Drafter(Protocol):
@@ -56,7 +66,7 @@ class Drafter(Protocol):
 
 
 class GroundedDrafter:
-    """Composes replies from source sentences; see the module docstring.
+    """Composes replies from source sentences with the one composer; see the module docstring.
 
     Example:
         >>> draft = GroundedDrafter(JapaneseTokenizer()).draft(request)
@@ -66,13 +76,14 @@ class GroundedDrafter:
 
     name = "grounded"
 
-    def __init__(self, tokenizer: Tokenizer, max_sentences: int = 5, max_options: int = 3) -> None:
-        if max_sentences < 1 or max_options < 2:
-            raise ValueError(f"max_sentences must be ≥ 1 and max_options ≥ 2, got "
-                             f"{max_sentences} and {max_options}")
+    def __init__(self, tokenizer: Tokenizer, max_options: int = 3,
+                 composer: Composer | None = None, policy: Policy = DRAFT) -> None:
+        if max_options < 2:
+            raise ValueError(f"max_options must be ≥ 2, got {max_options}")
         self.tokenizer = tokenizer
-        self.max_sentences = max_sentences
         self.max_options = max_options
+        self.composer = composer or Composer(tokenizer)
+        self.policy = policy
 
     def draft(self, request: DraftRequest) -> Draft:
         cites = CitationSet(request.sources + request.options)
@@ -89,11 +100,13 @@ class GroundedDrafter:
         if mode is DraftMode.INVESTIGATE:
             answer = [DraftSentence(s, Part.ANSWER) for s in frame.investigation(request.language)]
         return assemble(request.ticket.subject, request.language, request.sentiment, mode, answer,
-                        cites.citations(), self.name)
+                        cites.citations(), self.name, name=customer_name(request.ticket.body),
+                        questions=request.asked)
 
     def answer_sentences(self, request: DraftRequest, cites: CitationSet) -> list[DraftSentence]:
-        """Cited answer sentences from the sources in the customer's language (or a pointer to
-        the best source in another language)."""
+        """Cited answer sentences from the sources in the customer's language, a paragraph per
+        question of the ticket and a line naming each question no source answers (or a pointer
+        to the best source in another language)."""
         same = [s if s.language == request.language else _muted(s) for s in request.sources]
         codes = set(_CODE.findall(request.ticket.text.upper()))
 
@@ -102,24 +115,29 @@ class GroundedDrafter:
             other_codes = set(_CODE.findall(text.upper()))
             return _quotable(src, text) and not (codes and other_codes and not codes & other_codes)
 
-        pool = build_pool(same, self.tokenizer, keep)
-        terms = set(self.tokenizer.tokens(request.ticket.text))
-        ranks = rank_sources(terms, same, self.tokenizer)
-        picked = select_sentences(score_sentences(terms, pool, same), pool, ranks,
-                                  self.max_sentences)
+        questions = [self.composer.question(q) for q in request.asked]
+        composition = self.composer.compose(questions, same, self.policy, keep)
         out: list[DraftSentence] = []
-        for group in arrange(picked):
-            for s in group:
-                label = cites.cite(s.source, s.sentence)
-                out.append(DraftSentence(s.sentence.text, Part.ANSWER, [label],
-                                         step=s.sentence.step,
-                                         bullet=s.sentence.bullet or s.sentence.row))
-        if not out:
+        for n, paragraph in enumerate(composition.paragraphs):
+            if not paragraph.picked:
+                if len(questions) > 1:
+                    out.append(DraftSentence(frame.open_question(request.language,
+                                                                 paragraph.question.text),
+                                             Part.ANSWER, question=n, open_question=True))
+                continue
+            for line in paragraph_lines(composition, paragraph, request.language):
+                labels = [cites.cite(line.source, s) for s in line.sentences[:1]] or \
+                    [cites.cite(line.source)]
+                labels += [cites.cite(a) for a in line.also if cites.cite(a) not in labels]
+                out.append(DraftSentence(line.text, Part.ANSWER, labels, step=line.step,
+                                         bullet=line.bullet, table=line.table, question=n))
+        if all(s.open_question for s in out):
             for i, src in enumerate(request.sources):
                 if src.language != request.language and src.score >= POINTER_MIN_SCORE:
                     label = cites.cite(i)
                     text = frame.pointer(request.language, src.title, src.url)
                     return [DraftSentence(text, Part.ANSWER, [label], reference=True)]
+            return []
         return out
 
     def _clarify(self, request: DraftRequest, cites: CitationSet) -> list[DraftSentence]:
@@ -129,14 +147,14 @@ class GroundedDrafter:
         terms = set(self.tokenizer.tokens(request.ticket.text))
         pool = build_pool(request.options, self.tokenizer, _quotable)
         best: dict[int, float] = {}
-        for s in score_sentences(terms, pool, request.options):
+        for s in score(Question(request.ticket.text, frozenset(terms)), pool, request.options):
             best[s.source] = max(best.get(s.source, 0.0), s.score)
         chosen: list[tuple[int, str]] = []
         seen_terms: list[set[str]] = []
         for i, src in enumerate(request.options):
             label = src.title.strip()
             option_terms = set(self.tokenizer.tokens(label))
-            if (not label or best.get(i, 0.0) < MIN_RELEVANCE
+            if (not label or best.get(i, 0.0) < OPTION_MIN_SCORE
                     or any(overlap(option_terms, t) >= 0.5 for t in seen_terms)):
                 continue  # unrelated, or too like an option already offered
             chosen.append((offset + i, label))
@@ -153,13 +171,13 @@ class GroundedDrafter:
 
 
 def _quotable(src: Source, text: str) -> bool:
-    """Sentences about the page itself, and greetings and one customer's details in past
+    """Sentences about the page itself, and greetings and one customer's own context in past
     replies, are not quoted."""
     if frame.is_about_the_page(text):
         return False
     if src.kind != "ticket":
         return True
-    return not (frame.is_boilerplate(text) or frame.is_case_specific(text))
+    return not (is_boilerplate(text) or carries_customer_context(text))
 
 
 def _muted(src: Source) -> Source:

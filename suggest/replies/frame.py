@@ -2,7 +2,8 @@
 
 The frame's sentences state nothing about the product: they thank, acknowledge, ask or
 promise a follow-up, so the answer part is the only place facts appear (and each is cited).
-Greetings and sign-offs inside past replies are recognised here too, so they are not quoted.
+What a past reply says that is not to be quoted (greetings, one customer's details) is
+``compose.foreign``'s.
 
 Example:
     >>> opening("ja", "請求書が送れない", "neutral", DraftMode.ANSWER)[-1]
@@ -13,6 +14,8 @@ from __future__ import annotations
 
 import re
 
+from kotae.kb.text import SENTENCE_END
+from kotae.suggest.compose.questions import asks
 from kotae.suggest.replies.types import DraftMode
 
 SUBJECT_CHARS = 40
@@ -51,25 +54,18 @@ _INVESTIGATE = {
     "en": ["Our team will look into the details of your case.",
            "We will get back to you as soon as we have more information."],
 }
+_SALUTATION = {"ja": "{name}様", "en": "Dear {name},"}
+_SALUTATION_LINE = re.compile(r"\S.{0,30}様|Dear [^,]{1,40},")
+_OPEN = {
+    "ja": "「{question}」とのご質問については、確認のうえ改めてご連絡いたします。",
+    "en": "Regarding your question \"{question}\", we will check and get back to you.",
+}
+_QUESTION_MARKER = re.compile(r"^\s*(?:[①-⑨]|[(（]\d{1,2}[)）]|\d{1,2}[.)．、]|[・•●■◆*-])\s*")
+QUOTE_CHARS = 40
 _POINTER = {
     "ja": "次のヘルプ記事に詳しい手順を掲載しております：{title}（{url}）",
     "en": "The following help article describes this in detail: {title} ({url})",
 }
-
-# Greetings, self-introductions, apologies and sign-offs in past replies (not quoted).
-_BOILERPLATE = re.compile(
-    r"お問い合わせ(いただき|ありがとう)|お世話になって|ありがとうございます|サポートの.{1,8}(です|でございます)"
-    r"|(サポート|担当|責任者).{0,20}(でございます|と申します)"
-    r"|申し訳ございません|ご不便をおかけ|ご不明な点|よろしくお願い|お手数をおかけ|お待たせ"
-    r"|^(hi|hello|dear)\b|thank you|thanks for|sorry for|we apologi[sz]e|best regards|sincerely"
-    r"|let us know|don't hesitate|do not hesitate|feel free to",
-    re.IGNORECASE)
-# Details of one customer's case in a past reply (names, dates, ticket numbers).
-_CASE_SPECIFIC = re.compile(
-    r"様|\d{1,2}月\d{1,2}日|tck-\d+|req_|dlv_|お調べしたところ|確認いたしましたところ|確認したところ"
-    r"|拝見|we checked|we have checked|we looked into|your account shows|in your case",
-    re.IGNORECASE)
-
 
 # Sentences about the article itself, or that point at text the draft does not include.
 _ABOUT_PAGE = re.compile(
@@ -82,15 +78,33 @@ def _subject(subject: str) -> str:
     return text if len(text) <= SUBJECT_CHARS else text[:SUBJECT_CHARS - 1] + "…"
 
 
-def opening(language: str, subject: str, sentiment: str, mode: DraftMode) -> list[str]:
-    """Thanks, then an acknowledgement of the issue (an apology when the customer is upset)."""
+def opening(language: str, subject: str, sentiment: str, mode: DraftMode,
+            name: str = "") -> list[str]:
+    """The customer's name when known (佐々木様; Dear John Smith,), thanks, then an
+    acknowledgement of the issue (an apology when the customer is upset)."""
     lines = _OPENING[language]
-    out = [lines["thanks"]]
+    out = [_SALUTATION[language].format(name=name)] if name else []
+    out.append(lines["thanks"])
     if sentiment in ("negative", "angry"):
         out.append(lines["sorry"])
     if subject.strip():
         out.append(lines[mode].format(subject=_subject(subject)))
     return out
+
+
+def is_salutation(line: str) -> bool:
+    """Whether an opening line is the one that addresses the customer by name."""
+    return bool(_SALUTATION_LINE.fullmatch(line))
+
+
+def open_question(language: str, question: str) -> str:
+    """The polite line for a question no source answers: it will be checked."""
+    parts = [p.strip() for p in SENTENCE_END.split(question) if p.strip()]
+    asked = next((p for p in reversed(parts) if asks(p)), parts[-1] if parts else question)
+    asked = _QUESTION_MARKER.sub("", " ".join(asked.split())).strip().rstrip("。.?？ ")
+    if len(asked) > QUOTE_CHARS:
+        asked = asked[:QUOTE_CHARS - 1] + "…"
+    return _OPEN[language].format(question=asked)
 
 
 def closing(language: str) -> list[str]:
@@ -110,13 +124,5 @@ def pointer(language: str, title: str, url: str) -> str:
     return _POINTER[language].format(title=title, url=url or "")
 
 
-def is_boilerplate(text: str) -> bool:
-    return bool(_BOILERPLATE.search(text))
-
-
 def is_about_the_page(text: str) -> bool:
     return bool(_ABOUT_PAGE.search(text))
-
-
-def is_case_specific(text: str) -> bool:
-    return bool(_CASE_SPECIFIC.search(text))

@@ -3,9 +3,12 @@
 The prompt passes only the retrieved sources, each with an id ([S1], [S2]…), and demands the
 id after every sentence and an answer in the customer's language. Each sentence of the reply is
 then checked against the sources it cites (``grounding.support``): a sentence without a valid
-citation or not supported by it is dropped (or, with ``on_unsupported="flag"``, kept and marked
-``supported=False`` for the agent to see). When nothing survives, or in the clarify and
-investigate modes, the grounded drafter writes the draft instead.
+citation or not supported by it, or one carrying a past customer's own details (names, dates,
+amounts: ``compose.foreign``) supported by past replies only, is dropped (or, with
+``on_unsupported="flag"``, kept and marked ``supported=False`` for the agent to see). Each
+question of the ticket the reply leaves unanswered gets the composer's line naming it as open,
+and the customer is addressed by name, as in the grounded drafts. When nothing survives, or in
+the clarify and investigate modes, the grounded drafter writes the draft instead.
 
 Example:
     >>> config = LLMConfig(base_url="http://127.0.0.1:8080/v1", model="local")
@@ -19,11 +22,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from kotae.retrieval.protocols import Tokenizer
-from kotae.suggest.compose.select import Source
+from kotae.suggest.compose import DRAFT, Composer, Source
+from kotae.suggest.compose.foreign import carries_customer_context
 from kotae.suggest.errors import LLMError, MissingLLMExtra
+from kotae.suggest.replies import frame
 from kotae.suggest.replies.citations import CitationSet
 from kotae.suggest.replies.drafter import Drafter, DraftRequest, GroundedDrafter
 from kotae.suggest.replies.grounding import MIN_SHARE, support
+from kotae.suggest.replies.names import customer_name
 from kotae.suggest.replies.prompt import build_messages, parse_answer
 from kotae.suggest.replies.render import assemble
 from kotae.suggest.replies.types import Draft, DraftMode, DraftSentence, Part
@@ -115,8 +121,25 @@ class LLMDrafter:
         answer = self.check(parse_answer(str(reply.content)), sources, cites)
         if not any(s.supported for s in answer):
             return self.fallback.draft(request)
+        answer += self.open_questions(request, answer)
         return assemble(request.ticket.subject, request.language, request.sentiment,
-                        DraftMode.ANSWER, answer, cites.citations(), self.name)
+                        DraftMode.ANSWER, answer, cites.citations(), self.name,
+                        name=customer_name(request.ticket.body), questions=request.asked)
+
+    def open_questions(self, request: DraftRequest, answer: list[DraftSentence]
+                       ) -> list[DraftSentence]:
+        """A line for each question of the ticket the reply does not answer (the composer's
+        own test: no sentence of the reply clears the relevance floor for it)."""
+        asked = request.asked
+        text = "\n".join(s.text for s in answer if s.supported)
+        if len(asked) < 2 or not text:
+            return []
+        composer = Composer(self.tokenizer)
+        reply = Source("reply", "manual", "", "", text, request.language, 1.0)
+        composition = composer.compose([composer.question(q) for q in asked], [reply], DRAFT)
+        return [DraftSentence(frame.open_question(request.language, p.question.text),
+                              Part.ANSWER, question=n, open_question=True)
+                for n, p in enumerate(composition.paragraphs) if not p.answered]
 
     def check(self, parsed: list[tuple[str, list[str]]], sources: list[Source],
               cites: CitationSet) -> list[DraftSentence]:
@@ -125,10 +148,11 @@ class LLMDrafter:
         out: list[DraftSentence] = []
         for sentence, labels in parsed:
             kept: list[str] = []
-            for label in labels:
-                index = int(label[1:]) - 1
-                if not 0 <= index < len(sources):
-                    continue  # an id the prompt never gave
+            valid = [i for i in (int(label[1:]) - 1 for label in labels) if 0 <= i < len(sources)]
+            if carries_customer_context(sentence) and all(
+                    sources[i].kind == "ticket" for i in valid):
+                valid = []  # another customer's details, copied from a past reply
+            for index in valid:
                 best = self._best_sentence(sentence, sources[index])
                 if best is not None:
                     kept.append(cites.cite(index, best))

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from kotae.suggest.compose.pool import Source
+from kotae.suggest.compose import Source
 from kotae.suggest.replies.drafter import DraftRequest
 
 NO_ANSWER = "NO_ANSWER"

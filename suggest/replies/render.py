@@ -18,30 +18,35 @@ from kotae.suggest.replies.types import Citation, Draft, DraftMode, DraftSentenc
 
 
 def assemble(subject: str, language: str, sentiment: str, mode: DraftMode,
-             answer: Sequence[DraftSentence], citations: list[Citation], drafter: str) -> Draft:
-    """A draft: opening, ``answer``, closing, with the rendered text."""
+             answer: Sequence[DraftSentence], citations: list[Citation], drafter: str, *,
+             name: str = "", questions: Sequence[str] = ()) -> Draft:
+    """A draft: opening (addressing the customer by ``name`` when the ticket gives one),
+    ``answer``, closing, with the rendered text."""
     sentences = [DraftSentence(s, Part.OPENING) for s in
-                 frame.opening(language, subject, sentiment, mode)]
+                 frame.opening(language, subject, sentiment, mode, name)]
     sentences += list(answer)
     sentences += [DraftSentence(s, Part.CLOSING) for s in frame.closing(language)]
     text = render(sentences, language, mode)
     return Draft(text=text, language=language, mode=mode, sentences=sentences,
-                 citations=citations, drafter=drafter)
+                 citations=citations, drafter=drafter, questions=list(questions))
 
 
 def render(sentences: Sequence[DraftSentence], language: str, mode: DraftMode) -> str:
-    """Plain text of a draft, in paragraphs."""
+    """Plain text of a draft, in paragraphs (one or more per question of the ticket)."""
     join = "" if language == "ja" else " "
     bullet = "・" if language == "ja" else "- "
     opening = [s.text for s in sentences if s.part is Part.OPENING]
+    salutation = opening[:1] if opening and frame.is_salutation(opening[0]) else []
+    opening = opening[len(salutation):]
     closing = [s.text for s in sentences if s.part is Part.CLOSING]
     answer = [s for s in sentences if s.part is Part.ANSWER]
-    blocks = ["\n".join(opening)] if opening else []
+    blocks = salutation + (["\n".join(opening)] if opening else [])
     lines: list[str] = []
     paragraph: list[str] = []
     number = 0  # the number shown for the current step
     last_step: int | None = None
     previous_cite: list[str] | None = None
+    previous_question: int | None = None
 
     def flush() -> None:
         if paragraph:
@@ -49,7 +54,15 @@ def render(sentences: Sequence[DraftSentence], language: str, mode: DraftMode) -
             paragraph.clear()
 
     for i, s in enumerate(answer):
-        if (mode is DraftMode.CLARIFY and i > 0) or (s.bullet and s.step is None):
+        if previous_question is not None and s.question != previous_question:
+            flush()  # a new question: a new paragraph
+            lines.append("")
+            last_step, previous_cite = None, None
+        previous_question = s.question
+        if s.table:
+            flush()
+            lines.append(s.text)
+        elif (mode is DraftMode.CLARIFY and i > 0) or (s.bullet and s.step is None):
             flush()
             lines.append(f"{bullet}{s.text}")
         elif s.step is not None:

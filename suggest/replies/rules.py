@@ -47,6 +47,21 @@ class ReasonRule:
 
 
 @dataclass(frozen=True)
+class UrgencyRule:
+    """Cues of time pressure or stopped work: a ticket with one gets at least ``priority``."""
+
+    priority: str = "high"
+    cues: tuple[str, ...] = ()
+    patterns: tuple[re.Pattern[str], ...] = ()
+
+    def cues_in(self, text: str) -> tuple[str, ...]:
+        """The cues (and pattern matches) found in ``text`` (already ``normalise``d)."""
+        found = [c for c in self.cues if c in text]
+        found += [m.group(0) for p in self.patterns if (m := p.search(text))]
+        return tuple(found)
+
+
+@dataclass(frozen=True)
 class SentimentLexicon:
     negative: dict[str, float] = field(default_factory=dict)
     positive: dict[str, float] = field(default_factory=dict)
@@ -67,6 +82,7 @@ class EscalationRules:
     low_confidence: ReasonRule
     sentiment: SentimentLexicon
     source: str = ""
+    urgency: UrgencyRule = field(default_factory=UrgencyRule)
 
     def rule(self, code: str) -> ReasonRule | None:
         if code == self.low_confidence.code:
@@ -96,7 +112,8 @@ class EscalationRules:
             raise RulesError(source, f"reason codes repeat: {codes}")
         low = _reason({"code": "low_confidence", "message": LOW_CONFIDENCE_MESSAGE,
                        **(data.get("low_confidence") or {})}, source)
-        return cls(reasons, low, _lexicon(data.get("sentiment") or {}, source), source)
+        return cls(reasons, low, _lexicon(data.get("sentiment") or {}, source), source,
+                   _urgency(data.get("urgency") or {}, source))
 
 
 def _strings(value: Any, what: str, source: str, fold: bool = True) -> tuple[str, ...]:
@@ -136,6 +153,21 @@ def _reason(item: Any, source: str) -> ReasonRule:
                       cues=_strings(item.get("cues"), f"{code}.cues", source), patterns=patterns,
                       unless=_strings(item.get("unless"), f"{code}.unless", source),
                       sentiments=sentiments, answer=bool(item.get("answer", True)))
+
+
+def _urgency(data: Any, source: str) -> UrgencyRule:
+    if not isinstance(data, dict):
+        raise RulesError(source, f"urgency must be a mapping, got {data!r:.80}")
+    priority = data.get("priority") or "high"
+    if priority not in PRIORITIES:
+        raise RulesError(source, f"urgency: priority {priority!r} is not one of "
+                         f"{', '.join(PRIORITIES)}")
+    try:
+        patterns = tuple(re.compile(p, re.IGNORECASE) for p in
+                         _strings(data.get("patterns"), "urgency.patterns", source, fold=False))
+    except re.error as exc:
+        raise RulesError(source, f"urgency: bad pattern ({exc})") from None
+    return UrgencyRule(priority, _strings(data.get("cues"), "urgency.cues", source), patterns)
 
 
 def _weights(value: Any, what: str, source: str) -> dict[str, float]:

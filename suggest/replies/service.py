@@ -14,10 +14,12 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
-from kotae.kb import Kind
+from kotae.kb import KBStore, Kind
 from kotae.kb.text import reply_language
 from kotae.retrieval import Audience, Searcher, SearchFilter, SearchResult
 from kotae.retrieval.protocols import Tokenizer
+from kotae.suggest.compose import Composer, Source
+from kotae.suggest.compose.questions import split_questions
 from kotae.suggest.replies import sources as src
 from kotae.suggest.replies.drafter import Drafter, DraftRequest, GroundedDrafter
 from kotae.suggest.replies.escalation import decide_escalation
@@ -38,13 +40,15 @@ class SuggestOptions:
     ticket_k: int = 10
     similar_shown: int = 5
     draft_articles: int = 4  # articles the draft may quote (the best ones)
+    question_articles: int = 2  # more, for each question of a ticket that asks several
     reply_min_similarity: float = 0.88  # cosine at which a past reply may be quoted
     clarify_min_confidence: float = 0.02  # below this, say the case will be investigated
     query_chars: int = 1000
     answer_threshold: float | None = None
 
     def __post_init__(self) -> None:
-        for name in ("article_k", "ticket_k", "similar_shown", "draft_articles", "query_chars"):
+        for name in ("article_k", "ticket_k", "similar_shown", "draft_articles", "query_chars",
+                     "question_articles"):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be at least 1, got {getattr(self, name)}")
         if self.answer_threshold is not None and not 0 <= self.answer_threshold <= 1:
@@ -61,11 +65,14 @@ class Suggester:
 
     def __init__(self, searcher: Searcher, documents: src.DocumentLookup, tokenizer: Tokenizer,
                  rules: EscalationRules | None = None, drafter: Drafter | None = None,
-                 options: SuggestOptions | None = None) -> None:
+                 options: SuggestOptions | None = None, composer: Composer | None = None) -> None:
         self.searcher = searcher
         self.documents = documents
         self.rules = rules or EscalationRules.load(searcher.snapshots.kb_dir)
-        self.drafter = drafter or GroundedDrafter(tokenizer)
+        # The composer's sentence vectors live in the KB store's embedding cache when it has one.
+        composer = composer or Composer.for_searcher(
+            searcher, documents if isinstance(documents, KBStore) else None)
+        self.drafter = drafter or GroundedDrafter(tokenizer, composer=composer)
         self.options = options or SuggestOptions()
 
     @property
@@ -91,6 +98,19 @@ def _search_articles(s: Suggester, query: str, language: str,
     return result
 
 
+def _question_sources(s: Suggester, questions: list[str], products: frozenset[str],
+                      seen: set[str]) -> list[Source]:
+    out = []
+    for question in questions:
+        hits = s.searcher.search(question, audience=Audience.AGENT, k=s.options.question_articles,
+                                 filters=SearchFilter(kinds=ARTICLES, products=products)).hits
+        for found in src.article_sources(hits, s.documents, limit=s.options.question_articles):
+            if found.doc_id not in seen:
+                seen.add(found.doc_id)
+                out.append(found)
+    return out
+
+
 def suggest_reply(ticket: TicketIn, suggester: Suggester) -> Suggestion:
     """Draft a reply to ``ticket`` with citations, similar tickets, triage and escalation."""
     s, opts = suggester, suggester.options
@@ -107,10 +127,15 @@ def suggest_reply(ticket: TicketIn, suggester: Suggester) -> Suggestion:
     sentiment = score_sentiment(ticket.text, s.rules.sentiment)
     escalation = decide_escalation(ticket.text, sentiment, s.rules, confident)
     neighbours = [LabelledNeighbour(t.category, t.priority, t.score) for t, _ in tickets]
-    triage = triage_ticket(neighbours, sentiment, escalation, s.rules, ticket.customer_tier)
+    triage = triage_ticket(neighbours, sentiment, escalation, s.rules, ticket.customer_tier,
+                           ticket.text)
 
     options = src.article_sources(articles.hits, s.documents, limit=opts.article_k)
     sources = options[:opts.draft_articles]
+    asked = split_questions(ticket.body)
+    asked = asked if len(asked) > 1 else [ticket.text]
+    if len(asked) > 1:  # what answers each question, not only the ticket as a whole
+        sources += _question_sources(s, asked, products, {x.doc_id for x in sources})
     sources += src.reply_sources(tickets, language, opts.reply_min_similarity)
     rule = s.rules.rule(escalation.reason) if escalation else None
     if rule is not None and not rule.answer:  # a person takes over: no answer is drafted
@@ -121,7 +146,7 @@ def suggest_reply(ticket: TicketIn, suggester: Suggester) -> Suggestion:
         mode = DraftMode.CLARIFY
     else:
         mode = DraftMode.INVESTIGATE
-    request = DraftRequest(ticket, language, mode, sources, sentiment.label, options)
+    request = DraftRequest(ticket, language, mode, sources, sentiment.label, options, asked)
     draft = s.drafter.draft(request)
 
     resolved = [t for t, _ in tickets if src.is_resolved(t)][:opts.similar_shown]

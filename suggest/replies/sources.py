@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from typing import Protocol
 
 from kotae.kb import Document, Hit, Kind, customer_may_read
-from kotae.suggest.compose.select import Source
+from kotae.suggest.compose import Source
 from kotae.suggest.replies.types import Candidate, SimilarTicket
 
 RESOLVED = frozenset({"solved", "resolved", "closed"})

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 from kotae.suggest.replies.rules import PRIORITIES, EscalationRules
 from kotae.suggest.replies.types import Escalation, Sentiment, Triage
+from kotae.suggest.text import normalise
 
 SHARPNESS = 20.0
 UNKNOWN_CATEGORY = "other"
@@ -55,16 +56,24 @@ def raise_priority(priority: str, floor: str = "", steps: int = 0) -> str:
     return PRIORITIES[min(level + steps, len(PRIORITIES) - 1)]
 
 
+def _level(priority: str) -> int:
+    return PRIORITIES.index(priority) if priority in PRIORITIES else -1
+
+
 def triage_ticket(neighbours: Sequence[LabelledNeighbour], sentiment: Sentiment,
                   escalation: Escalation | None, rules: EscalationRules,
-                  customer_tier: str = "") -> Triage:
-    """Category, priority (with confidences), sentiment and escalation of a ticket."""
+                  customer_tier: str = "", text: str = "") -> Triage:
+    """Category, priority (with confidences), sentiment and escalation of a ticket; cues of
+    urgency in its ``text`` (至急, 今日中, ASAP…) raise the priority to the rules' urgency
+    level."""
     category, category_conf = vote([(n.category, n.similarity) for n in neighbours])
     priority, priority_conf = vote([(n.priority, n.similarity) for n in neighbours])
     floor = ""
     if escalation is not None:
         rule = rules.rule(escalation.reason)
         floor = rule.priority if rule else ""
+    if rules.urgency.cues_in(normalise(text)):
+        floor = max(floor, rules.urgency.priority, key=_level)
     raised = raise_priority(priority or DEFAULT_PRIORITY, floor,
                             1 if customer_tier == "enterprise" else 0)
     if raised != priority:

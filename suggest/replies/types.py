@@ -84,8 +84,11 @@ class DraftSentence:
     citations: list[str] = field(default_factory=list)  # citation labels
     supported: bool = True  # False: an LLM sentence the check could not match to its source
     step: int | None = None  # its number in the source's numbered list of steps
-    bullet: bool = False  # an item of a bulleted list or a table row
+    bullet: bool = False  # an item of a bulleted list or a table row (as 項目: 値)
+    table: bool = False  # a line of a table shown as a table (header, rule, rows)
     reference: bool = False  # points at a source (a link, an option) and states no fact
+    question: int | None = None  # which of the ticket's questions it answers (0-based)
+    open_question: bool = False  # says a question no source answers will be checked
 
 
 @dataclass(slots=True)
@@ -96,6 +99,7 @@ class Draft:
     sentences: list[DraftSentence]
     citations: list[Citation]
     drafter: str = "grounded"
+    questions: list[str] = field(default_factory=list)  # what the ticket asks, in its order
 
     @property
     def answer_sentences(self) -> list[DraftSentence]:

@@ -1,16 +1,22 @@
-"""Choosing an answer's sentences: whole lists, no fragments, no repeats, best source first."""
+"""The one composer: whole thoughts, nothing said twice, articles before past replies, every
+question answered or left open (for the caller to name)."""
 
 from __future__ import annotations
 
-from kotae.suggest.compose.select import (
+import pytest
+
+from kotae.suggest.compose import (
+    ANSWER_BOX,
+    DRAFT,
+    Composer,
+    MemoryCache,
+    SentenceVectors,
     Source,
-    arrange,
-    build_pool,
-    rank_sources,
-    score_sentences,
-    select_sentences,
+    answer_text,
+    compose_answer,
+    paragraph_lines,
 )
-from kotae.suggest.replies.drafter import _quotable
+from kotae.suggest.compose.units import unit_of
 
 STEPS = """パスワードを忘れた場合は、ログイン画面から再設定できます。
 再設定は次の手順で行います。
@@ -19,50 +25,139 @@ STEPS = """パスワードを忘れた場合は、ログイン画面から再設
 2. 登録メールアドレスを入力します。
 3. 届いたメールのリンクから新しいパスワードを設定します。
 
-上記で解決しない場合は、次の情報をお知らせください。
-
-1. エラーコード
-2. 日時
-
-- [関連記事](https://example.invalid/x)
+手順2の画面で「送信」を押すと、再設定メールが届きます。
 """
-OTHER = ("請求書はメニューの「新規作成」から作成できます。"
-         "パスワード再設定メールは1時間に5回まで送れます。")
+TABLE = """解約の期限は支払い方法によって異なります。
+
+| 支払い方法 | 解約の期限 | 利用できる期間 |
+| --- | --- | --- |
+| 月額払い | 月末日の前日 23:59 | 月末まで |
+| 年額払い | 契約期間満了日の前日 23:59 | 満了日まで |
+"""
+OTHER = "請求書はメニューの「新規作成」から作成できます。"
 
 
-def _pick(tokenizer, query, texts):
-    sources = [Source(f"d{i}", "manual", f"記事{i}", "", t, "ja", 1.0 - i * 0.1)
-               for i, t in enumerate(texts)]
-    pool = build_pool(sources, tokenizer, _quotable)
-    terms = set(tokenizer.tokens(query))
-    ranks = rank_sources(terms, sources, tokenizer)
-    picked = select_sentences(score_sentences(terms, pool, sources), pool, ranks)
-    return [[s.sentence for s in group] for group in arrange(picked)]
+def _source(text: str, kind: str = "manual", n: int = 0, score: float = 1.0) -> Source:
+    return Source(f"d{n}", kind, f"記事{n}", f"/a/{n}", text, "ja", score)
 
 
-def test_a_numbered_list_comes_whole_with_its_introduction(tokenizer):
-    groups = _pick(tokenizer, "パスワードを忘れたので再設定したい", [STEPS])
-    texts = [s.text for s in groups[0]]
+@pytest.fixture(scope="module")
+def composer(tokenizer):
+    return Composer(tokenizer)
+
+
+def _lines(composer, question, sources, policy=DRAFT):
+    c = composer.compose([composer.question(question)], sources, policy)
+    return [line.text for line in paragraph_lines(c, c.paragraphs[0], "ja")]
+
+
+def test_a_list_comes_whole_with_its_lead_in(composer):
+    texts = _lines(composer, "パスワードの再設定の手順を知りたい", [_source(STEPS)])
     assert "再設定は次の手順で行います。" in texts
-    steps = [s.step for s in groups[0] if s.step is not None]
-    assert steps == [1, 2, 3]
-    # the list whose introduction points at "上記" is not quoted, nor is the bare link title
-    assert "エラーコード" not in texts and "関連記事" not in texts
-    assert not any("上記" in t for t in texts)
+    assert [t for t in texts if "ログイン画面で" in t or "登録メール" in t or "届いた" in t]
+    assert len([t for t in texts if t.startswith(("ログイン画面で", "登録", "届いた"))]) == 3
 
 
-def test_sentences_keep_their_source_order_and_the_best_source_leads(tokenizer):
-    groups = _pick(tokenizer, "パスワード再設定の手順", [STEPS, OTHER])
-    assert groups[0][0].text.startswith("パスワードを忘れた場合")
-    flat = [s.text for g in groups for s in g]
-    assert "請求書はメニューの「新規作成」から作成できます。" not in flat  # unrelated
+def test_a_sentence_pointing_at_a_step_comes_with_its_list_or_not_at_all(composer):
+    pool_sources = [_source(STEPS)]
+    c = composer.compose([composer.question("送信")], pool_sources, DRAFT)
+    k = next(i for i, cand in enumerate(c.pool[0]) if "手順2の画面" in cand.sentence.text)
+    unit = unit_of(c.pool, 0, k)
+    assert unit is not None and unit.kind == "list" and k in unit.indices
+    assert any(c.pool[0][j].sentence.step == 2 for j in unit.indices)
+    pointing = "手順2の画面で「送信」を押すと、再設定メールが届きます。"
+    alone = Source("x", "manual", "x", "", pointing, "ja", 1.0)
+    assert _lines(composer, "再設定メールの送信", [alone]) == []
 
 
-def test_near_duplicates_are_left_out(tokenizer):
-    twice = "再設定メールは1時間に5回まで送信できます。\n再設定メールは1時間に5回まで送信できます。"
-    groups = _pick(tokenizer, "再設定メールの送信回数", [twice])
-    assert len([s for g in groups for s in g]) == 1
+def test_a_lead_in_without_its_list_is_left_out(composer):
+    text = "次のどちらかの方法で対応できます。\n\n## 方法1\n\n品目にマイナスの金額を入力します。"
+    texts = _lines(composer, "どちらかの方法で対応できますか", [_source(text)])
+    assert "次のどちらかの方法で対応できます。" not in texts
 
 
-def test_nothing_relevant_gives_nothing(tokenizer):
-    assert _pick(tokenizer, "おいしいラーメン屋", [STEPS, OTHER]) == []
+def test_a_bare_yes_comes_with_how(composer):
+    text = "はい、発行できます。\n「設定 > 請求履歴」の「領収書」からダウンロードできます。"
+    assert _lines(composer, "領収書は発行できますか", [_source(text)]) == [
+        "はい、発行できます。", "「設定 > 請求履歴」の「領収書」からダウンロードできます。"]
+    assert _lines(composer, "領収書は発行できますか", [_source("はい、発行できます。")]) == []
+
+
+def test_a_table_row_that_answers_reads_as_item_and_values(composer):
+    texts = _lines(composer, "年額払いの解約の期限", [_source(TABLE)])
+    assert any(t.startswith("年額払い") and "解約の期限: 契約期間満了日の前日 23:59" in t
+               for t in texts), texts
+    both = _lines(composer, "月額払いと年額払いの解約の期限と利用できる期間", [_source(TABLE)])
+    if sum(t.startswith("|") for t in both) >= 2:  # two rows: the table, with its header
+        assert both[[t.startswith("|") for t in both].index(True)].startswith("| 支払い方法")
+
+
+def test_nothing_is_said_twice_and_both_sources_are_cited(composer):
+    same = "再設定メールは1時間に5回まで送信できます。"
+    c = composer.compose([composer.question("再設定メールの送信回数")],
+                         [_source(same, n=0), _source(same, n=1, score=0.9)], DRAFT)
+    lines = paragraph_lines(c, c.paragraphs[0], "ja")
+    assert [line.text for line in lines] == [same]
+    assert lines[0].source == 0 and lines[0].also == (1,)
+
+
+def test_articles_come_before_past_replies(composer):
+    article = _source("請求書の宛名は「宛名設定」から変更できます。", n=0)
+    reply = _source("請求書の宛名は、宛名設定の画面で変更できます。",
+                    kind="ticket", n=1)
+    texts = _lines(composer, "請求書の宛名を変更したい", [article, reply])
+    assert texts == ["請求書の宛名は「宛名設定」から変更できます。"]
+    only_reply = _lines(composer, "請求書の宛名を変更したい", [_source(OTHER, n=0), reply])
+    assert only_reply == [reply.text]
+
+
+def test_a_question_nothing_answers_stays_open(composer):
+    c = composer.compose([composer.question("パスワードの再設定"),
+                          composer.question("おいしいラーメン屋")],
+                         [_source(STEPS), _source(OTHER, n=1)], DRAFT)
+    assert c.paragraphs[0].answered and not c.paragraphs[1].answered
+    assert [q.text for q in c.open_questions] == ["おいしいラーメン屋"]
+
+
+def test_questions_and_half_quotes_are_not_quoted(composer):
+    text = ("宛名を変えられますか?\n取引先には「先日お送りした請求書に誤りがありました。\n"
+            "宛名は「宛名設定」から変更できます。")
+    assert _lines(composer, "宛名を変えたい", [_source(text)]) == [
+        "宛名は「宛名設定」から変更できます。"]
+
+
+def test_the_answer_box_never_cuts_a_thought(composer):
+    answer = compose_answer(composer, "再設定の手順を教えてください", [_source(STEPS)],
+                            link="/a/0", language="ja")
+    body = answer.body
+    assert body.count("\n") >= 2 and "1. " in body and "3. " in body  # the whole list
+    assert answer.see_more == "詳しくは「記事0」をご覧ください: /a/0"
+    assert answer.text.endswith(answer.see_more)
+    with pytest.raises(ValueError, match="unknown answer language"):
+        compose_answer(composer, "x", [_source(STEPS)], link="", language="fr")
+
+
+def test_an_faq_answer_is_quoted_from_its_start(composer):
+    faq = _source("申し訳ございませんが、SMSには対応しておりません。認証アプリをご利用ください。"
+                  "認証アプリはオフラインでも使えます。", kind="faq")
+    answer = compose_answer(composer, "SMSで認証アプリは使えますか", [faq], link="",
+                            language="ja", policy=ANSWER_BOX)
+    assert answer.body.startswith("申し訳ございませんが、SMSには対応しておりません。")
+
+
+def test_meaning_finds_the_sentence_that_answers_in_other_words(tokenizer, embedder):
+    vectors = SentenceVectors(embedder, MemoryCache())
+    composer = Composer(tokenizer, vectors)
+    text = ("ミライ請求は2019年に提供を開始しました。"
+            "ご契約を終了したい場合は、管理者が設定画面から手続きできます。"
+            "請求書のテンプレートは5種類あります。")
+    texts = _lines(composer, "解約するにはどうすればいいですか", [_source(text)])
+    assert texts and texts[0].startswith("ご契約を終了したい場合は")
+    assert vectors.of(["ミライ請求は2019年に提供を開始しました。"])[0] is not None  # cached
+
+
+def test_answer_text_numbers_steps_and_bullets_lines(composer):
+    c = composer.compose([composer.question("再設定の手順を教えてください")],
+                         [_source(STEPS)], DRAFT)
+    text = answer_text(paragraph_lines(c, c.paragraphs[0], "ja"), "ja")
+    assert "\n1. ログイン画面で" in text and "\n3. 届いたメール" in text

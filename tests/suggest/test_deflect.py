@@ -9,7 +9,7 @@ from kotae.app.api.routes.deflect import DeflectOut
 from kotae.kb import Action, Channel, EventType, Hit, KBStore, Kind, Visibility
 from kotae.kb.text import reply_language
 from kotae.retrieval import RetrievalConfig, Searcher
-from kotae.suggest.compose.answer import compose_answer, pick_sentences
+from kotae.suggest.compose import Composer, Source, compose_answer
 from kotae.suggest.deflection.deflect import Deflector, VisibilityLeak, _check_public
 from kotae.suggest.deflection.handoff import draft_ticket, guess_priority, ticket_subject
 
@@ -102,19 +102,14 @@ def test_a_non_public_hit_is_never_served():
         _check_public([hit])
 
 
-def test_answer_starts_at_the_first_step_of_a_list_and_skips_labels():
+def test_answer_brings_a_whole_list_with_its_lead_in_and_skips_labels(tokenizer):
     text = ("手順は次のとおりです。\n1. 設定を開きます。\n2. 請求書を選びます。\n"
             "3. 再発行を押します。\n注意\n再発行すると番号が変わります。")
-
-    def terms_of(sentence: str) -> list[str]:
-        return ["再発行"] if "再発行" in sentence else []
-
-    picked = pick_sentences(text, {"再発行"}, terms_of)
-    assert [s.step for s in picked[:3]] == [1, 2, 3]
-    assert all(s.text != "注意" for s in picked)
-    answer = compose_answer(text, title="再発行", link="", question_terms={"再発行"},
-                            terms_of=terms_of, language="en")
-    assert answer.body.startswith("1. 設定を開きます。")
+    source = Source("d", "manual", "再発行", "", text, "ja", 1.0)
+    answer = compose_answer(Composer(tokenizer), "再発行の手順", [source], link="",
+                            language="en")
+    assert answer.body.startswith("手順は次のとおりです。\n1. 設定を開きます。")
+    assert "3. 再発行を押します。" in answer.body and "注意" not in answer.body
     assert answer.see_more == "For details, see “再発行”."
 
 

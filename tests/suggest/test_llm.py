@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from kotae.suggest import LLMConfig, LLMDrafter
-from kotae.suggest.compose.select import Source
+from kotae.suggest.compose import Source
 from kotae.suggest.replies.citations import CitationSet
 from kotae.suggest.replies.prompt import parse_answer
 
@@ -53,3 +53,40 @@ def test_config_is_validated():
         LLMConfig(base_url="localhost:8080")
     with pytest.raises(ValueError, match="on_unsupported"):
         LLMConfig(base_url="http://x/v1", on_unsupported="ignore")
+
+
+class _Reply:
+    """What a chat model returns (only ``content`` is read)."""
+
+    def __init__(self, content: str) -> None:
+        self.content = content
+
+
+class _Model:
+    """A stand-in for a remote LLM (none runs here): always says the same reply."""
+
+    def __init__(self, content: str) -> None:
+        self.content = content
+
+    def invoke(self, messages: object) -> _Reply:
+        return _Reply(self.content)
+
+
+def test_llm_drafts_get_the_composers_guarantees(tokenizer):
+    from kotae.suggest import DraftMode, DraftRequest, TicketIn
+
+    past = Source("t1", "ticket", "TCK-1 領収書", "", "山田様の4月分の領収書は再発行済みです。"
+                  "領収書は請求履歴からダウンロードできます。", "ja", 0.8, visibility="internal")
+    reply = ("領収書は請求履歴からダウンロードできます。[S3]\n"
+             "山田様の4月分の領収書は再発行済みです。[S3]\n"
+             "再設定リンクの有効期限は30分間です。[S1]")
+    drafter = LLMDrafter(LLMConfig(base_url="http://127.0.0.1:9/v1"), tokenizer,
+                         model=_Model(reply))
+    ticket = TicketIn("2点",
+                      "①領収書はどこでもらえますか。\n②請求書を郵送で海外に送れますか。\n佐藤")
+    draft = drafter.draft(DraftRequest(ticket, "ja", DraftMode.ANSWER, [*SOURCES, past]))
+    assert draft.drafter == "llm" and draft.text.startswith("佐藤様")
+    assert "山田様" not in draft.text and "領収書は請求履歴から" in draft.text
+    assert draft.questions == ["①領収書はどこでもらえますか。", "②請求書を郵送で海外に送れますか。"]
+    [named] = [s for s in draft.sentences if s.open_question]
+    assert named.question == 1 and "海外に送れますか" in named.text

@@ -19,7 +19,7 @@ import pytest
 
 from kotae.kb import KBStore
 from kotae.suggest import LLMConfig, LLMDrafter, Suggester, TicketIn
-from kotae.suggest.compose.select import Source
+from kotae.suggest.compose import Source
 from kotae.suggest.replies.drafter import DraftRequest
 from kotae.suggest.replies.grounding import support
 from kotae.suggest.replies.llm import chat_model

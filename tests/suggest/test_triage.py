@@ -33,3 +33,15 @@ def test_triage_combines_votes_escalation_and_tier():
     assert urgent.priority == "urgent" and urgent.priority_confidence == 1.0
     assert triage_ticket(neighbours, NEUTRAL, None, rules, "enterprise").priority == "high"
     assert triage_ticket([], NEUTRAL, None, rules).category == "other"
+
+
+def test_urgency_cues_raise_the_priority_in_japanese_and_english():
+    rules = EscalationRules.load()
+    calm = [LabelledNeighbour("billing", "low", 0.92)]
+    for text in ("至急お願いします。", "本日中に届けたいです", "今日中に必要です",
+                 "急ぎで確認したい", "業務が止まっています", "We need a fix ASAP",
+                 "we need this working again by end of day"):
+        assert triage_ticket(calm, NEUTRAL, None, rules, text=text).priority == "high", text
+    assert triage_ticket(calm, NEUTRAL, None, rules, text="請求書の作り方").priority == "low"
+    security = Escalation("security", "…", "…")  # a higher floor still wins
+    assert triage_ticket(calm, NEUTRAL, security, rules, text="至急").priority == "urgent"

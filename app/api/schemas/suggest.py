@@ -39,6 +39,14 @@ class SentenceOut(BaseModel):
     bullet: bool = False
     reference: bool = Field(False, description="Points at a source (a link or an option to "
                             "choose) and states no fact of its own.")
+    table: bool = Field(False, description="A line of a table shown as a table (its header, "
+                        "rule or a row).")
+    question: int | None = Field(None, description="Which of the ticket's questions "
+                                 "(draft_detail.questions, 0-based) this answer sentence is "
+                                 "for.")
+    open_question: bool = Field(False, description="The question no source answers: the "
+                                "sentence says it will be checked, and the agent must answer "
+                                "it.")
 
 
 class DraftDetailOut(BaseModel):
@@ -46,6 +54,10 @@ class DraftDetailOut(BaseModel):
     mode: str = Field(description="answer, clarify (asks which case applies) or investigate.")
     sentences: list[SentenceOut]
     drafter: str = Field(description="grounded (no LLM) or llm.")
+    questions: list[str] = Field(default_factory=list, description="What the ticket asks, one "
+                                 "entry per question (the whole ticket when it asks one thing); "
+                                 "the draft answers each in its own paragraph or names it as "
+                                 "open.")
 
 
 class SimilarTicketOut(BaseModel):

@@ -1,0 +1,109 @@
+"""A composition as lines a person reads: each picked thought in its source's order, grouped by
+source in the order they were chosen; steps numbered, bullets kept, table rows as 「項目: 値」
+and several rows of one table as the table. Rendering to text is the caller's (a deflection
+joins them; a draft puts them in its frame).
+
+Example:
+    >>> [line.text for line in paragraph_lines(composition, composition.paragraphs[0], "ja")]
+    ['宛名は「請求書・領収書の宛名設定」から変更できます。']
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from kotae.suggest.compose.composer import Composition, Paragraph, Picked
+from kotae.suggest.compose.units import row_text, table_lines
+from kotae.suggest.text import SourceSentence
+
+_ANSWER_MARK = re.compile(r"^(A|Ａ|答え?)\s*[.:：．]\s*")  # "A. …" of a Q&A in an article
+
+
+@dataclass(frozen=True)
+class Line:
+    """One line of an answer with where it came from (``also``: sources saying the same)."""
+
+    text: str
+    source: int
+    sentences: tuple[SourceSentence, ...]
+    step: int | None = None
+    bullet: bool = False
+    table: bool = False
+    also: tuple[int, ...] = ()
+
+
+def _by_source(picked: list[Picked]) -> list[list[Picked]]:
+    groups: dict[int, list[Picked]] = {}
+    for p in picked:
+        groups.setdefault(p.unit.source, []).append(p)
+    return [sorted(g, key=lambda p: p.unit.indices[0]) for g in groups.values()]
+
+
+def paragraph_lines(c: Composition, paragraph: Paragraph, language: str) -> list[Line]:
+    """The lines of one paragraph (one question's answer)."""
+    out: list[Line] = []
+    for group in _by_source(paragraph.picked):
+        source = group[0].unit.source
+        text = c.sources[source].text
+        cands = c.pool[source]
+        also = tuple(sorted({a for p in group for a in p.also}))
+        rows = [p for p in group if p.unit.kind == "row"]
+        if len(rows) >= 2:
+            sentences = [cands[p.unit.indices[0]].sentence for p in rows]
+            for n, line in enumerate(table_lines(text, sentences)):
+                out.append(Line(line, source, tuple(sentences) if n == 0 else (), table=True,
+                                also=also))
+        for p in group:
+            if p.unit.kind == "row" and len(rows) >= 2:
+                continue
+            if p.unit.kind == "table":
+                out += _table(c, p, language, also)
+                continue
+            for j in p.unit.indices:
+                s = cands[j].sentence
+                shown = row_text(text, s, language) if s.row else _ANSWER_MARK.sub("", s.text)
+                out.append(Line(shown, source, (s,), s.step, s.bullet or s.row, also=also))
+    return out
+
+
+def _table(c: Composition, p: Picked, language: str, also: tuple[int, ...]) -> list[Line]:
+    """A table with its lead-in: the lead-in as a sentence, then the table's lines."""
+    source, cands = p.unit.source, c.pool[p.unit.source]
+    lead = [cands[j].sentence for j in p.unit.indices if not cands[j].sentence.row]
+    rows = [cands[j].sentence for j in p.unit.indices if cands[j].sentence.row]
+    out = [Line(s.text, source, (s,), also=also) for s in lead]
+    for n, line in enumerate(table_lines(c.sources[source].text, rows)):
+        out.append(Line(line, source, tuple(rows) if n == 0 else (), table=True, also=also))
+    return out
+
+
+def answer_text(lines: list[Line], language: str) -> str:
+    """Plain text of lines: sentences run together, a list item or table row on its own line."""
+    join = "" if language == "ja" else " "
+    bullet = "・" if language == "ja" else "- "
+    parts: list[str] = []
+    paragraph: list[str] = []
+    number, last_step = 0, None
+    for line in lines:
+        if line.step is None and not line.bullet and not line.table:
+            paragraph.append(line.text)
+            last_step = None
+            continue
+        if paragraph:
+            parts.append(join.join(paragraph))
+            paragraph = []
+        if line.table:
+            parts.append(line.text)
+        elif line.step is not None:
+            if line.step == last_step and parts:
+                parts[-1] += join + line.text
+                continue
+            number = 1 if last_step is None or line.step <= last_step else number + 1
+            parts.append(f"{number}. {line.text}")
+        else:
+            parts.append(f"{bullet}{line.text}")
+        last_step = line.step
+    if paragraph:
+        parts.append(join.join(paragraph))
+    return "\n".join(parts)

@@ -1,0 +1,101 @@
+"""The questions of a ticket: each thing the customer asks, with the sentences that set it up.
+
+A ticket that numbers or bullets its asks (①, (1), 1., ・) has one question per item that asks
+something. Otherwise a sentence that asks (a question mark, 〜ますか, 〜でしょうか, 〜ください,
+"can I…") with the statements before it is a question, and it is another question only when
+it says so (「また、」「もう1点」, "Also"); else it asks more about the question before. A ticket
+with one question (or none that can be told apart) is one question: its whole text.
+
+Example:
+    >>> split_questions("①領収書はもらえますか。\\n②宛名はどこで変えられますか。")
+    ['①領収書はもらえますか。', '②宛名はどこで変えられますか。']
+"""
+
+from __future__ import annotations
+
+import re
+
+from kotae.kb.text import SENTENCE_END
+
+MAX_QUESTIONS = 4
+MIN_CHARS = 8  # an ask shorter than this ("どうですか？") is not a question of its own
+
+_ITEM = re.compile(r"^\s*(?:[①-⑨]|[(（]\d{1,2}[)）]|\d{1,2}[.)．、]\s|[・•●■◆*-]\s*"
+                   r"|\d+点目|Q\d)")
+_ASKS = re.compile(
+    r"[?？]\s*$|(ますか|ですか|でしょうか|ませんか|のか|ますでしょうか|ください|たいです|いただけ"
+    r"(ますか|ませんか)|ほしいです|欲しいです|知りたいです|教えて)[。.]?\s*$"
+    r"|^(how|what|where|when|which|why|can|could|is|are|do|does|will|would|should)\b",
+    re.IGNORECASE)
+# Without numbers or bullets, a sentence opens another question only when it says so.
+_ANOTHER = re.compile(r"^(また|それと|あと|もう(一|1|ひと)[点つ]|加えて|別件|ついでに"
+                      r"|[2-9２-９二三]点目|also|additionally|another|second|secondly"
+                      r"|separately|one more)",
+                      re.IGNORECASE)
+_GREETING = re.compile(r"お世話になっております|よろしくお願い|^(hi|hello|dear|thanks|regards"
+                       r"|best regards)\b", re.IGNORECASE)
+
+
+def _sentences(line: str) -> list[str]:
+    parts = [p.strip() for p in SENTENCE_END.split(line)]
+    return [p for p in parts if p]
+
+
+def asks(text: str) -> bool:
+    """Whether a sentence asks something (a question or a request)."""
+    return bool(_ASKS.search(text.strip()))
+
+
+def _items(lines: list[str]) -> list[str]:
+    """Numbered or bulleted items that ask something, each with its continuation lines."""
+    items: list[str] = []
+    current: list[str] | None = None
+    for line in lines:
+        if _ITEM.match(line):
+            if current:
+                items.append(" ".join(current))
+            current = [line.strip()]
+        elif current is not None and line.strip() and not _signature_like(line):
+            current.append(line.strip())
+        elif current:
+            items.append(" ".join(current))
+            current = None
+    if current:
+        items.append(" ".join(current))
+    return [i for i in items if any(asks(s) for s in _sentences(i)) and len(i) >= MIN_CHARS]
+
+
+def split_questions(body: str) -> list[str]:
+    """The questions of ``body`` (a ticket's text), at most ``MAX_QUESTIONS``; [body] when
+    it asks one thing or its asks cannot be told apart."""
+    lines = [ln for ln in body.split("\n") if not _GREETING.search(ln.strip())]
+    items = _items(lines)
+    if len(items) >= 2:
+        return items[:MAX_QUESTIONS]
+    out: list[str] = []
+    context: list[str] = []
+    for line in lines:
+        for sentence in _sentences(line):
+            context.append(sentence)
+            if not asks(sentence):
+                continue
+            ask = _join(context)
+            if out and not _ANOTHER.search(context[0]):
+                out[-1] = _join([out[-1], ask])  # more about the same question
+            else:
+                out.append(ask)
+            context = []
+    if len(out) < 2:
+        return [body.strip()]
+    return out[:MAX_QUESTIONS]
+
+
+def _signature_like(line: str) -> bool:
+    """A short line that ends no sentence (a name, a company): not part of a question."""
+    text = line.strip()
+    return len(text) < 20 and not text.endswith(("。", ".", "?", "？", "!", "！", "か"))
+
+
+def _join(parts: list[str]) -> str:
+    text = "".join(parts)
+    return text if re.search(r"[\u3040-\u30ff\u4e00-\u9fff]", text) else " ".join(parts)

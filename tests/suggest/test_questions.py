@@ -1,0 +1,74 @@
+"""What a ticket asks, who wrote it, and what of a past reply is that customer's own."""
+
+from __future__ import annotations
+
+from kotae.suggest.compose.foreign import carries_customer_context, is_boilerplate
+from kotae.suggest.compose.questions import split_questions
+from kotae.suggest.replies import frame
+from kotae.suggest.replies.names import customer_name
+
+
+def test_numbered_asks_are_questions_of_their_own():
+    body = ("2点お願いがあります。\n①6月分の利用料の領収書をいただきたいです。\n"
+            "②今後の請求書の宛名を新しい社名にしたいのですが、どこで変更できますか。\n"
+            "6月分までは旧社名のままで問題ありません。")
+    asked = split_questions(body)
+    assert len(asked) == 2 and asked[0].startswith("①") and "宛名" in asked[1]
+
+
+def test_question_sentences_split_a_ticket_with_their_context():
+    body = ("先週送った請求書の単価を間違えていました。正しい請求書を送り直したいのですが、"
+            "どう操作すればよいでしょうか。\nまた、登録番号を入力しました。これから出し直す請求書には"
+            "登録番号が表示されますか。")
+    asked = split_questions(body)
+    assert len(asked) == 2
+    assert asked[0].startswith("先週送った") and asked[1].startswith("また、")
+    follow = ("1. 閲覧だけにできますか？\n"
+              "2. 人数の上限に引っかかりますか？その場合どうすればいいですか。")
+    assert split_questions(follow)[1].endswith("その場合どうすればいいですか。")
+
+
+def test_one_question_is_the_whole_ticket():
+    assert split_questions("請求書が届きません。確認してもらえますか。") == [
+        "請求書が届きません。確認してもらえますか。"]
+    assert split_questions("How do I add a member?") == ["How do I add a member?"]
+
+
+def test_the_writer_is_named_not_the_people_they_mention():
+    assert customer_name("お世話になっております。\n上司の田中からも言われています。\n"
+                         "株式会社サクラ工務店 経理課 佐々木") == "佐々木"
+    assert customer_name("株式会社ミヤビ設計の高木と申します。\n営業の山口さんが…") == "高木"
+    assert customer_name("取引先の中島さんから言われました。\nよろしくお願いいたします。\n森田") \
+        == "森田"
+    assert customer_name("Hello,\nIt fails.\nBest regards,\nEmily Carter") == "Emily Carter"
+    assert customer_name("Hi, this is John Smith from Acme.") == "John Smith"
+    assert customer_name("経理担当の者です。至急お願いします。") == ""
+    assert customer_name("請求書が届きません。\nよろしくお願いいたします。") == ""
+
+
+def test_the_customer_is_addressed_by_name_and_open_questions_are_named():
+    from kotae.suggest.replies.types import DraftMode
+
+    assert frame.opening("ja", "件名", "neutral", DraftMode.ANSWER, "佐々木")[0] == "佐々木様"
+    assert frame.opening("en", "s", "neutral", DraftMode.ANSWER, "John Smith")[0] == \
+        "Dear John Smith,"
+    assert frame.opening("ja", "件名", "neutral", DraftMode.ANSWER)[0].startswith("お問い合わせ")
+    line = frame.open_question("ja", "先週送りました。②送付先を複数にできますか？")
+    assert line == ("「送付先を複数にできますか」とのご質問については、"
+                    "確認のうえ改めてご連絡いたします。")
+    assert "we will check and get back to you" in frame.open_question("en", "Can I add two?")
+
+
+def test_a_past_replys_own_context_is_recognised():
+    for text in ("4月以降の分のみ新社名にしたい場合は、3月分までの領収書をお取りください。",
+                 "山田様のアカウントを確認したところ、ロックされていました。",
+                 "株式会社ミドリ商会様宛ての請求書は再送済みです。",
+                 "ご請求額6,578円は12月分の利用料です。", "We charged USD 1,200.00 on June 15.",
+                 "昨日の障害は復旧しております。"):
+        assert carries_customer_context(text), text
+    for text in ("宛名は「請求書・領収書の宛名設定」から変更できます。",
+                 "100万円以下の部分は10.21%で計算されます。",
+                 "Invoices are issued in Japanese yen only."):
+        assert not carries_customer_context(text), text
+    assert is_boilerplate("お問い合わせいただきありがとうございます。")
+    assert is_boilerplate("This is Ito from Mirai support.")
