@@ -164,6 +164,30 @@ def convert(
 
 
 @eval_app.command()
+def perturb(
+    beir: Beir,
+    kind: Annotated[str, typer.Option(help="hiragana-katakana (katakana words typed in "
+                    "hiragana), hiragana (whole queries as read), halfwidth (half-width "
+                    "katakana), typo (one character left out or a neighbouring kana on the "
+                    "12-key pad) or okurigana (other 送り仮名 in one word).")],
+    out: Annotated[Path, typer.Option("--out", help="Output folder (BEIR layout; the corpus "
+                   "and qrels copied, so evaluating it reuses the clean set's KB).")],
+    seed: Annotated[int, typer.Option(help="Seed of the random choices (typo, okurigana).")
+                    ] = 0,
+) -> None:
+    """Copy a BEIR folder with its queries typed another way (表記ゆれ, typos)."""
+    _check_dataset(beir)
+    with _errors():
+        from kotae.eval.perturb import KINDS, perturb_beir
+
+        if kind not in KINDS:
+            raise typer.BadParameter(f"unknown kind {kind!r}; allowed: {', '.join(KINDS)}",
+                                     param_hint="--kind")
+        stats = perturb_beir(beir, kind, out, seed)
+    console.print(f"{kind}: {stats.changed:,} of {stats.queries:,} queries changed → {out}")
+
+
+@eval_app.command()
 def deflection(
     beir: Beir, kb: KbDir = None, report: ReportDir = None,
     target: Annotated[float, typer.Option(help="Precision the threshold must reach.")] = 0.9,
