@@ -10,7 +10,11 @@ copied unchanged (so the copy reuses the clean set's KB and its embeddings):
   neighbour on the phone's 12-key (flick) pad (the same key flicked the wrong way, or the key
   next to it flicked the same way);
 - ``okurigana``: one compound or verb with other 送り仮名 (申し込み → 申込み or 申込;
-  終わる → 終る).
+  終わる → 終る);
+- ``none``: the queries as they are (with ``sample``: the clean set's queries of a sample).
+
+``sample`` keeps a seeded random sample of that many queries (the same ones for every kind and
+the same seed), for query sets too large to evaluate often.
 
 Readings and parts of speech come from Janome (IPADIC), not from Sudachi, which kotae indexes
 with, so a reading is not right just because kotae reads it the same way. Random choices are
@@ -36,7 +40,7 @@ from typing import Any
 from kotae.eval.beir import read_beir, write_beir
 from kotae.eval.errors import DatasetError
 
-KINDS = ("hiragana-katakana", "hiragana", "halfwidth", "typo", "okurigana")
+KINDS = ("hiragana-katakana", "hiragana", "halfwidth", "typo", "okurigana", "none")
 STATS_FILE = "perturb.json"
 
 _KATAKANA_RUN = re.compile(r"[ァ-ヶ][ァ-ヶー]*")
@@ -65,6 +69,7 @@ class PerturbStats:
     queries: int
     changed: int
     source: str
+    sample: int | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -143,6 +148,7 @@ class Perturber:
             "halfwidth": lambda q, _: to_halfwidth(q),
             "typo": self._typo,
             "okurigana": self._okurigana,
+            "none": lambda q, _: q,
         }
 
     def _tokens(self, text: str) -> list[Any]:
@@ -205,10 +211,19 @@ def _optional_kana(base_form: str, infl_type: str) -> int:
     return len(m.group(2)) - (2 if "一段" in infl_type else 1)
 
 
-def perturb_beir(src: Path, kind: str, dest: Path, seed: int = 0) -> PerturbStats:
-    """Write ``dest``: the BEIR folder ``src`` with its queries perturbed by ``kind``."""
+def perturb_beir(src: Path, kind: str, dest: Path, seed: int = 0,
+                 sample: int | None = None) -> PerturbStats:
+    """Write ``dest``: the BEIR folder ``src`` with its queries perturbed by ``kind`` (only a
+    seeded sample of ``sample`` queries, when given)."""
     data = read_beir(src)
     perturb = Perturber(kind, seed)
+    if sample is not None:
+        if sample < 1:
+            raise ValueError(f"sample must be at least 1, got {sample}")
+        keep = sorted(random.Random(f"sample:{seed}").sample(
+            sorted(data.queries), min(sample, len(data.queries))))
+        data.queries = {q: data.queries[q] for q in keep}
+        data.qrels = {q: data.qrels[q] for q in keep if q in data.qrels}
     changed = 0
     for qid, text in data.queries.items():
         new = perturb(qid, text)
@@ -216,7 +231,7 @@ def perturb_beir(src: Path, kind: str, dest: Path, seed: int = 0) -> PerturbStat
         data.queries[qid] = new
     write_beir(data, dest)
     shutil.copyfile(Path(src) / "corpus.jsonl", Path(dest) / "corpus.jsonl")  # same bytes
-    stats = PerturbStats(kind, seed, len(data.queries), changed, str(src))
+    stats = PerturbStats(kind, seed, len(data.queries), changed, str(src), sample)
     (Path(dest) / STATS_FILE).write_text(json.dumps(stats.as_dict(), ensure_ascii=False,
                                                     indent=2), encoding="utf-8")
     return stats

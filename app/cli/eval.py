@@ -169,11 +169,15 @@ def perturb(
     kind: Annotated[str, typer.Option(help="hiragana-katakana (katakana words typed in "
                     "hiragana), hiragana (whole queries as read), halfwidth (half-width "
                     "katakana), typo (one character left out or a neighbouring kana on the "
-                    "12-key pad) or okurigana (other 送り仮名 in one word).")],
+                    "12-key pad), okurigana (other 送り仮名 in one word) or none (as they are, "
+                    "with --sample).")],
     out: Annotated[Path, typer.Option("--out", help="Output folder (BEIR layout; the corpus "
                    "and qrels copied, so evaluating it reuses the clean set's KB).")],
-    seed: Annotated[int, typer.Option(help="Seed of the random choices (typo, okurigana).")
-                    ] = 0,
+    seed: Annotated[int, typer.Option(help="Seed of the random choices (typo, okurigana, "
+                                      "--sample).")] = 0,
+    sample: Annotated[int | None, typer.Option(help="Keep a random sample of this many "
+                      "queries (the same ones for every kind at one seed).", min=1,
+                      show_default=False)] = None,
 ) -> None:
     """Copy a BEIR folder with its queries typed another way (表記ゆれ, typos)."""
     _check_dataset(beir)
@@ -183,7 +187,7 @@ def perturb(
         if kind not in KINDS:
             raise typer.BadParameter(f"unknown kind {kind!r}; allowed: {', '.join(KINDS)}",
                                      param_hint="--kind")
-        stats = perturb_beir(beir, kind, out, seed)
+        stats = perturb_beir(beir, kind, out, seed, sample)
     console.print(f"{kind}: {stats.changed:,} of {stats.queries:,} queries changed → {out}")
 
 

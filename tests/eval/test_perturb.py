@@ -76,3 +76,12 @@ def test_the_copy_keeps_corpus_and_qrels(beir: Path, tmp_path: Path, kind: str) 
 def test_unknown_kind_is_refused() -> None:
     with pytest.raises(ValueError, match="allowed"):
         Perturber("romaji")
+
+
+def test_a_sample_keeps_the_same_queries_for_every_kind(beir: Path, tmp_path: Path) -> None:
+    clean = perturb_beir(beir, "none", tmp_path / "none", seed=1, sample=2)
+    typo = perturb_beir(beir, "typo", tmp_path / "typo", seed=1, sample=2)
+    assert clean.queries == typo.queries == 2 and clean.changed == 0
+    kept = read_beir(tmp_path / "none")
+    assert kept.queries.keys() == read_beir(tmp_path / "typo").queries.keys()
+    assert kept.qrels.keys() == kept.queries.keys()
