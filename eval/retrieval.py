@@ -34,13 +34,13 @@ class RetrievalEval:
 
 
 def parse_modes(value: str) -> list[str]:
-    """``"all"`` or a comma-separated list of bm25, dense, hybrid → the modes, in that order."""
+    """``"all"`` (bm25, dense, hybrid) or a comma-separated list of modes (reading too)."""
     wanted = ["bm25", "dense", "hybrid"] if value.strip().lower() == "all" else [
         m.strip().lower() for m in value.split(",") if m.strip()]
     bad = [m for m in wanted if m not in MODES]
     if bad or not wanted:
         raise ValueError(f"unknown mode {', '.join(bad) or value!r}; "
-                         "allowed: bm25, dense, hybrid, all")
+                         "allowed: bm25, dense, hybrid, reading, all")
     return list(dict.fromkeys(wanted))
 
 

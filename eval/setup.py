@@ -76,7 +76,7 @@ def retrieval_config(kb_dir: Path, options: EvalOptions) -> RetrievalConfig:
         changes["fusion"] = options.fusion
     if options.bm25_weight is not None:
         changes["weights"] = {**config.weights, "bm25": options.bm25_weight,
-                              "dense": 1.0 - options.bm25_weight}  # the router's is kept
+                              "dense": 1.0 - options.bm25_weight}  # the router's, reading's kept
     return dataclasses.replace(config, **changes) if changes else config
 
 

@@ -1,4 +1,5 @@
-"""Hybrid search over the serving snapshot: BM25 + dense, filtered before top-k, fused.
+"""Hybrid search over the serving snapshot: BM25 + dense (+ readings, + the question router),
+filtered before top-k, fused.
 
 The searcher follows the KB's ``CURRENT`` pointer: when a new snapshot is published it is
 loaded on the next query and swapped in whole, so a query sees either the old or the new one.
@@ -25,6 +26,7 @@ import numpy as np
 
 from kotae.kb import Hit, KBError, Kind, SnapshotDir, Visibility
 from kotae.kb.normalise import normalise_query
+from kotae.retrieval.builder import READING_DIR, WRITTEN_FILE
 from kotae.retrieval.confidence import ConfidenceFeatures, confidence_features
 from kotae.retrieval.config import RetrievalConfig
 from kotae.retrieval.dense import DenseIndex
@@ -33,14 +35,14 @@ from kotae.retrieval.filters import Audience, RowTable, SearchFilter
 from kotae.retrieval.fusion import FUSIONS
 from kotae.retrieval.lexical import BM25Index
 from kotae.retrieval.manifest import Manifest
-from kotae.retrieval.protocols import Embedder, Tokenizer
+from kotae.retrieval.protocols import Embedder, Spellings, Tokenizer
 from kotae.retrieval.router import ROUTER_FILE, QuestionRouter
 from kotae.retrieval.snippets import make_snippet
 
 log = logging.getLogger(__name__)
 
 MAX_K = 100
-MODES = ("hybrid", "bm25", "dense")
+MODES = ("hybrid", "bm25", "dense", "reading")
 
 
 @dataclass
@@ -62,6 +64,8 @@ class _Loaded:
     rows: list[dict[str, str]]
     table: RowTable
     router: QuestionRouter | None = None
+    reading: BM25Index | None = None  # none in snapshots older than the reading index
+    written: Spellings | None = None  # the KB's spellings by reading (idem)
     # the rows of each router class (its entry's chunks), in order
     class_rows: list[list[int]] = field(default_factory=list)
     class_of: dict[str, int] = field(default_factory=dict)  # doc id → router class
@@ -141,9 +145,27 @@ class Searcher:
             if router.weights.shape[1] != manifest.dim or not all(class_rows):
                 raise IndexCorrupt(folder / ROUTER_FILE, "its entries or dimension do not "
                                    "match the snapshot's rows")
+        reading, written = self._load_reading(folder, manifest, len(rows))
         return _Loaded(folder.name, manifest, dense, lexical, rows, RowTable.from_rows(rows),
-                       router, class_rows,
+                       router, reading, written, class_rows,
                        {doc: i for i, doc in enumerate(router.doc_ids)} if router else {})
+
+    def _load_reading(self, folder: Path, manifest: Manifest,
+                      size: int) -> tuple[BM25Index | None, Spellings | None]:
+        """The reading index and the KB's spellings, when the snapshot has them made the way
+        this tokenizer reads (an older snapshot searches without them until the next ingest)."""
+        if not manifest.reading or manifest.reading != self.tokenizer.reading_id:
+            log.warning("snapshot %s has no reading index for %s; run kotae ingest to add it",
+                        folder.name, self.tokenizer.reading_id)
+            return None, None
+        reading = BM25Index.load(folder / READING_DIR)
+        if reading.size != size:
+            raise IndexCorrupt(folder / READING_DIR, "its size does not match rows.jsonl")
+        try:
+            written = self.tokenizer.load_spellings(folder / WRITTEN_FILE)
+        except (OSError, ValueError, TypeError) as exc:
+            raise IndexCorrupt(folder / WRITTEN_FILE, str(exc)[:200]) from exc
+        return reading, written
 
     def warm_up(self) -> Manifest:
         """Load the snapshot, the embedder and the tokeniser now; returns the manifest."""
@@ -191,7 +213,7 @@ class Searcher:
         With ``collapse`` each document appears once, by its best chunk. ``mode`` picks the
         arms: ``hybrid`` (both, fused), ``bm25`` or ``dense`` alone (for evaluation). Without
         ``snippets`` hits carry the start of the chunk and no highlights (evaluations at large k
-        skip the morphological analysis of every hit).
+        skip the morphological analysis of every hit); ``reading`` is the reading arm alone.
         """
         if not 1 <= k <= MAX_K:
             raise ValueError(f"k must be between 1 and {MAX_K}, got {k}")
@@ -203,17 +225,25 @@ class Searcher:
             return SearchResult(query, [], 0.0, loaded.version)
         allowed = self._mask(loaded, (filters or SearchFilter()).for_audience(audience))
         depth = max(self.config.depth, k * 3)
+        # Hiragana typed for words the KB writes in kanji or katakana, written its way for the
+        # word index and the embedder; the reading index reads the query as typed.
+        typed, reading = text, self.tokenizer.reading(text)
+        text = loaded.written.convert(text) if loaded.written else text
         terms = self.tokenizer.tokens(text)
         empty = (np.empty(0, dtype=np.int64), np.empty(0, dtype=np.float32))
         b_rows, b_scores = (loaded.lexical.search(terms, depth, allowed)
-                            if mode != "dense" else empty)
+                            if mode in ("hybrid", "bm25") else empty)
         d_rows, d_scores = (loaded.dense.search(self._embed_query(text), depth, allowed)
-                            if mode != "bm25" else empty)
+                            if mode in ("hybrid", "dense") else empty)
+        r_rows, r_scores = (loaded.reading.search(self.tokenizer.reading_terms(typed), depth,
+                                                  allowed)
+                            if mode in ("hybrid", "reading") and loaded.reading else empty)
         bm25 = dict(zip(b_rows.tolist(), b_scores.tolist(), strict=True))
         dense = dict(zip(d_rows.tolist(), d_scores.tolist(), strict=True))
         routed, nearest = (self._route(loaded, text, allowed, dense, bm25, depth)
                            if mode == "hybrid" and loaded.router is not None else ({}, None))
-        fused = self._fuse(bm25, dense, routed)
+        fused = self._fuse(bm25, dense, routed,
+                           dict(zip(r_rows.tolist(), r_scores.tolist(), strict=True)))
         hits: list[Hit] = []
         seen_docs: set[str] = set()
         term_set = set(terms)
@@ -223,11 +253,11 @@ class Searcher:
                 continue
             seen_docs.add(meta["doc_id"])
             hits.append(self._hit(meta, score, bm25.get(row), dense.get(row),
-                                  term_set if snippets else None))
+                                  term_set if snippets else None, reading))
             if len(hits) == k:
                 break
         features = (self._features(loaded, hits[0], fused, dense, b_rows, routed, nearest)
-                    if hits and mode != "bm25" else None)
+                    if hits and mode in ("hybrid", "dense") else None)
         confidence = self.config.confidence.score(features) if features else 0.0
         return SearchResult(query, hits, confidence, loaded.version, features=features)
 
@@ -277,11 +307,13 @@ class Searcher:
         return out, nearest
 
     def _fuse(self, bm25: dict[int, float], dense: dict[int, float],
-              routed: dict[int, float]) -> list[tuple[int, float]]:
+              routed: dict[int, float], reading: dict[int, float]) -> list[tuple[int, float]]:
         runs = {"bm25": {str(r): s for r, s in bm25.items()},
                 "dense": {str(r): s for r, s in dense.items()}}
         if routed:
             runs["router"] = {str(r): s for r, s in routed.items()}
+        if reading:
+            runs["reading"] = {str(r): s for r, s in reading.items()}
         fuse = FUSIONS[self.config.fusion]
         if self.config.fusion == "rrf":
             fused = fuse(runs, k=self.config.rrf_k, weights=self.config.weights)  # type: ignore[operator]
@@ -291,9 +323,9 @@ class Searcher:
         return [(int(r), s) for r, s in fused]
 
     def _hit(self, meta: dict[str, str], score: float, bm25: float | None, dense: float | None,
-             terms: set[str] | None) -> Hit:
+             terms: set[str] | None, reading: str = "") -> Hit:
         spans = self.tokenizer.analyse(meta["text"]) if terms is not None else []
-        snippet, highlights = make_snippet(meta["text"], spans, terms or set())
+        snippet, highlights = make_snippet(meta["text"], spans, terms or set(), reading=reading)
         return Hit(
             doc_id=meta["doc_id"], chunk_id=meta["chunk_id"], title=meta["title"],
             snippet=snippet, url=meta["url"], kind=Kind(meta["kind"]),

@@ -35,7 +35,8 @@ ReportDir = Annotated[Path | None, typer.Option("--report", help="Report folder 
                       "(default: eval-reports/<command>-<dataset>).", show_default=False)]
 Fusion = Annotated[str | None, typer.Option(help="Override the fusion: convex or rrf.")]
 Bm25Weight = Annotated[float | None, typer.Option(help="Override the fusion weights: BM25 gets "
-                       "this, dense 1 - this (the question router keeps its own weight).")]
+                       "this, dense 1 - this (the question router and the reading arm keep "
+                       "theirs).")]
 Sudachi = Annotated[str | None, typer.Option(help="Override the Sudachi split mode: A, B or C.")]
 
 
@@ -116,7 +117,8 @@ def _check_dataset(beir: Path) -> None:
 @eval_app.command()
 def retrieval(
     beir: Beir, kb: KbDir = None, report: ReportDir = None,
-    mode: Annotated[str, typer.Option(help="bm25, dense, hybrid, a comma list, or all.")] = "all",
+    mode: Annotated[str, typer.Option(help="bm25, dense, hybrid, reading (the reading arm "
+                    "alone), a comma list, or all (bm25, dense, hybrid).")] = "all",
     fusion: Fusion = None, bm25_weight: Bm25Weight = None, sudachi_mode: Sudachi = None,
 ) -> None:
     """nDCG@10, Recall@10/100, MRR@10 and Hit@1 per mode, side by side."""
