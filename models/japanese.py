@@ -41,6 +41,7 @@ _STOP_FORMS = {
 _MODES = {"A", "B", "C"}
 # Readings: what separates runs (symbols, spaces); ASCII words and numbers are read as written.
 _READ_AS_WRITTEN = {"補助記号", "記号", "空白"}
+_FUNCTION_POS = {"助詞", "助動詞"}
 READING_ID = "sudachi-reading:kana-fold:2-3gram/v1"
 
 
@@ -120,10 +121,16 @@ class JapaneseTokenizer:
 
     def learn_spellings(self, texts: Iterable[str]) -> WrittenForms:
         """The KB's spellings by reading, learnt from ``texts`` (``models.written``)."""
-        return WrittenForms.build(self.words(t) for t in texts)
+        return WrittenForms.build((self.words(t) for t in texts), self.morphemes)
 
     def load_spellings(self, path: Path) -> WrittenForms:
-        return WrittenForms.load(path)
+        return WrittenForms.load(path, self.morphemes)
+
+    def morphemes(self, text: str) -> list[tuple[int, int, bool]]:
+        """(begin, end, is a particle or an auxiliary) of every morpheme of ``text``."""
+        return [(offset + m.begin(), offset + m.end(), m.part_of_speech()[0] in _FUNCTION_POS)
+                for offset, piece in _pieces(text, 4000)
+                for m in self._tokenizer().tokenize(piece)]
 
     def reading_terms(self, text: str) -> list[str]:
         """The terms of the reading index: character 2- and 3-grams of ``reading``."""

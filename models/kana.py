@@ -29,6 +29,7 @@ _SMALL = str.maketrans("ァィゥェォッャュョヮヵヶㇰㇱㇲㇳㇴㇵ�
 _VU = {"ヴア": "バ", "ヴイ": "ビ", "ヴエ": "ベ", "ヴオ": "ボ", "ヴ": "ブ"}
 _VU_RE = re.compile("|".join(sorted(_VU, key=len, reverse=True)))
 _MARKS = re.compile("[\u3099\u309a]")
+_LAST_LONG_VOWEL = re.compile("(?<=[ァ-ヺ])ー+(?![ァ-ヺ])")
 _OLD = str.maketrans("ヂヅヰヱヷヸヹヺ", "ジズイエバビベボ")
 # Hiragana (ぁ..ゖ, ゝゞ) → katakana: the same letters 0x60 code points further on.
 _HIRAGANA = str.maketrans({c: c + 0x60 for c in [*range(0x3041, 0x3097), 0x309D, 0x309E]})
@@ -44,12 +45,22 @@ def fold_kana(text: str) -> str:
     >>> fold_kana("きゃんせる"), fold_kana("ｷｬﾝｾﾙ"), fold_kana("ヴァイオリン")
     ('キヤンセル', 'キヤンセル', 'バイオリン')
     """
+    return fold_spelling(text).replace(LONG_VOWEL, "")
+
+
+def fold_spelling(text: str) -> str:
+    """``fold_kana`` short of the long-vowel marks: only a word's last ー goes (サーバー and
+    サーバ are one word; ビール and ビル are two).
+
+    >>> fold_spelling("サーバー"), fold_spelling("サーバ"), fold_spelling("ビール")
+    ('サーバ', 'サーバ', 'ビール')
+    """
     text = unicodedata.normalize("NFKC", text).translate(_HIRAGANA).translate(_SMALL)
     # Marks on letters that have no voiced form (ッ゛) combine with nothing: dropped, so that a
     # second folding has nothing left to compose.
     text = _MARKS.sub("", unicodedata.normalize("NFC", text))
     text = _VU_RE.sub(lambda m: _VU[m.group(0)], text)
-    return text.translate(_OLD).replace(LONG_VOWEL, "")
+    return _LAST_LONG_VOWEL.sub("", text.translate(_OLD))
 
 
 def to_katakana(text: str) -> str:
