@@ -195,7 +195,7 @@ class KnowledgeBase:
                              titles=lambda: searcher.titles(Audience.PUBLIC),
                              blocked=BlockedWords.load(self.home),
                              min_clients=s.typeahead_min_clients,
-                             window_days=s.typeahead_window_days)
+                             window_days=s.typeahead_window_days, read=self.tokenizer.reading)
 
         return self._once("typeahead", make)
 

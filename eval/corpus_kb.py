@@ -55,6 +55,12 @@ def default_kb_dir(data: BeirDataset) -> Path:
     return Path(base) / f"{data.name or 'dataset'}-{data.corpus_fingerprint}"
 
 
+def query_vector_file(kb_dir: Path) -> Path:
+    """Where the eval harness keeps the query vectors it computed on a KB (``QueryVectorFile``;
+    a perturbed copy of a query set is evaluated on the clean set's KB, so they meet there)."""
+    return Path(kb_dir) / "eval-query-vectors.sqlite"
+
+
 def _faq_row(doc_id: str, title: str, text: str) -> list[str] | None:
     title, text = title.strip(), text.strip()
     if not title and not text:

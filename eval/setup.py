@@ -15,8 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from kotae.eval.beir import BeirDataset, read_beir
-from kotae.eval.corpus_kb import CorpusKB, default_kb_dir, prepare_kb
-from kotae.eval.embedders import MeteredEmbedder
+from kotae.eval.corpus_kb import CorpusKB, default_kb_dir, prepare_kb, query_vector_file
+from kotae.eval.embedders import MeteredEmbedder, QueryVectorFile
 from kotae.kb.settings import KBSettings
 from kotae.knowledge_base import open_kb
 from kotae.retrieval import FUSIONS, RetrievalConfig, Searcher
@@ -76,7 +76,7 @@ def retrieval_config(kb_dir: Path, options: EvalOptions) -> RetrievalConfig:
         changes["fusion"] = options.fusion
     if options.bm25_weight is not None:
         changes["weights"] = {**config.weights, "bm25": options.bm25_weight,
-                              "dense": 1.0 - options.bm25_weight}  # the router's is kept
+                              "dense": 1.0 - options.bm25_weight}  # the router's, reading's kept
     return dataclasses.replace(config, **changes) if changes else config
 
 
@@ -94,7 +94,8 @@ def prepare_eval(dataset_dir: Path, options: EvalOptions | None = None,
         settings = settings.model_copy(update={"sudachi_mode": options.sudachi_mode})
     kb_dir = Path(options.kb_dir) if options.kb_dir else default_kb_dir(data)
     settings = settings.model_copy(update={"home": kb_dir})
-    metered = MeteredEmbedder(embedder or open_kb(settings).embedder)
+    metered = MeteredEmbedder(embedder or open_kb(settings).embedder,
+                              saved=QueryVectorFile(query_vector_file(kb_dir)))
     corpus = prepare_kb(data, kb_dir, settings, metered, on_progress)
     config = retrieval_config(kb_dir, options)
     # The same factory as the server, with the options' overrides for this run only.

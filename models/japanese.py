@@ -4,17 +4,29 @@ Sudachi's normalised form folds spelling variants together (引落し → 引き
 ﾊﾟｽﾜｰﾄﾞ → パスワード) and maps many English words to their katakana loanword (setup →
 セットアップ), which is what BM25 needs to match a query against an article written differently.
 
+Readings (``reading``, ``reading_terms``) are the other half: how the text is read, kana
+folded to one spelling (``models.kana``), so ぱすわーどをわすれた and パスワードを忘れた read the
+same, and character n-grams of that reading match where Sudachi cannot segment the query
+(a hiragana run it has no entry for, a typo, a product name).
+
 Example:
     >>> tok = JapaneseTokenizer()
     >>> tok.tokens("パスワードを忘れました")
     ['パスワード', '忘れる']
+    >>> tok.reading("パスワードを忘れた") == tok.reading("ぱすわーどをわすれた")
+    True
 """
 
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
+
+from kotae.models.kana import fold_kana, reading_terms
+from kotae.models.written import WrittenForms
 
 # Parts of speech that carry no topic: particles, auxiliaries, symbols, whitespace, conjunctions.
 _SKIP_POS = {"助詞", "助動詞", "補助記号", "記号", "空白", "接続詞", "感動詞"}
@@ -27,6 +39,10 @@ _STOP_FORMS = {
     "please", "we", "our", "at", "by", "from", "as", "was", "have", "has",
 }
 _MODES = {"A", "B", "C"}
+# Readings: what separates runs (symbols, spaces); ASCII words and numbers are read as written.
+_READ_AS_WRITTEN = {"補助記号", "記号", "空白"}
+_FUNCTION_POS = {"助詞", "助動詞"}
+READING_ID = "sudachi-reading:kana-fold:2-3gram/v1"
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,6 +50,7 @@ class Token:
     term: str
     begin: int
     end: int
+    reading: str = ""  # the word's reading, kana folded (``models.kana.fold_kana``)
 
 
 class JapaneseTokenizer:
@@ -49,6 +66,7 @@ class JapaneseTokenizer:
         self.mode = mode
         self.dictionary = dictionary
         self.id = f"sudachi:{dictionary}:{mode}:content-normalized"
+        self.reading_id = f"{dictionary}:{READING_ID}"
         self._local = threading.local()
         self._lock = threading.Lock()
         self._dictionary: Any = None
@@ -79,11 +97,54 @@ class JapaneseTokenizer:
                 term = m.normalized_form().lower()
                 if term in _STOP_FORMS or m.surface().lower() in _STOP_FORMS or not term.strip():
                     continue
-                out.append(Token(term, offset + m.begin(), offset + m.end()))
+                out.append(Token(term, offset + m.begin(), offset + m.end(), _read(m)))
         return out
 
     def tokens(self, text: str) -> list[str]:
         return [t.term for t in self.analyse(text)]
+
+    def reading(self, text: str) -> str:
+        """How the whole of ``text`` is read (particles included, so that it does not depend on
+        how Sudachi segments it), kana folded; symbols and spaces kept as they are (they
+        separate runs), ASCII words and numbers lower-cased as written."""
+        parts = [_read(m) or " " for _, piece in _pieces(text, 4000)
+                 for m in self._tokenizer().tokenize(piece)]
+        return "".join(parts)
+
+    def words(self, text: str) -> list[tuple[str, str]]:
+        """(surface, reading) of every word of ``text``, the reading "" for symbols, spaces,
+        ASCII and numbers: what ``models.written.WrittenForms`` learns the KB's spellings
+        from."""
+        return [(m.surface(), m.reading_form() if _read(m) and not (
+                    m.surface().isascii() or m.surface().isdigit()) else "")
+                for _, piece in _pieces(text, 4000) for m in self._tokenizer().tokenize(piece)]
+
+    def learn_spellings(self, texts: Iterable[str]) -> WrittenForms:
+        """The KB's spellings by reading, learnt from ``texts`` (``models.written``)."""
+        return WrittenForms.build((self.words(t) for t in texts), self.morphemes)
+
+    def load_spellings(self, path: Path) -> WrittenForms:
+        return WrittenForms.load(path, self.morphemes)
+
+    def morphemes(self, text: str) -> list[tuple[int, int, bool]]:
+        """(begin, end, is a particle or an auxiliary) of every morpheme of ``text``."""
+        return [(offset + m.begin(), offset + m.end(), m.part_of_speech()[0] in _FUNCTION_POS)
+                for offset, piece in _pieces(text, 4000)
+                for m in self._tokenizer().tokenize(piece)]
+
+    def reading_terms(self, text: str) -> list[str]:
+        """The terms of the reading index: character 2- and 3-grams of ``reading``."""
+        return reading_terms(self.reading(text))
+
+
+def _read(morpheme: Any) -> str:
+    """A morpheme's folded reading; its surface for ASCII words and numbers; "" for symbols."""
+    if morpheme.part_of_speech()[0] in _READ_AS_WRITTEN:
+        return ""
+    surface = morpheme.surface()
+    if surface.isascii() or surface.isdigit():
+        return fold_kana(surface).lower()
+    return fold_kana(morpheme.reading_form() or surface)
 
 
 def _pieces(text: str, size: int) -> list[tuple[int, str]]:

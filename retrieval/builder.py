@@ -21,6 +21,7 @@ from datetime import UTC, datetime
 import numpy as np
 
 from kotae.kb import Document, KBStore, Kind, SnapshotDir, stable_hash
+from kotae.kb.audience import customer_may_read
 from kotae.retrieval.dense import DenseIndex
 from kotae.retrieval.lexical import BM25Index
 from kotae.retrieval.manifest import Manifest
@@ -45,8 +46,12 @@ class BuildResult:
 # Bumped when a snapshot's files change shape, so that the next ingest rebuilds the snapshot
 # (from cached embeddings) instead of keeping one this version reads differently.
 # 2: the question router keeps its phrasings' embeddings.
-# 3: the second stage's document data (rerank/: titles embedded as queries, field terms).
-SNAPSHOT_FORMAT = "3"
+# 3: the reading index (``reading/``: BM25 over character n-grams of the folded reading) and
+#    the KB's spellings by reading (``written.json``, for queries typed in hiragana).
+# 4: the second stage's document data (rerank/: titles embedded as queries, field terms).
+SNAPSHOT_FORMAT = "4"
+READING_DIR = "reading"
+WRITTEN_FILE = "written.json"
 
 
 def build_snapshot(
@@ -68,7 +73,8 @@ def build_snapshot(
         "updated_at": d.updated_at,
     } for c, d in pairs]
     texts = [c.indexed_text for c, _ in pairs]
-    fingerprint = stable_hash(SNAPSHOT_FORMAT, embedder.id, tokenizer.id, index_type,
+    fingerprint = stable_hash(SNAPSHOT_FORMAT, embedder.id, tokenizer.id, tokenizer.reading_id,
+                              index_type,
                               *(f"{c.id}:{d.content_hash}" for c, d in pairs), length=32)
     current = snapshots.current()
     if current is not None and not force:
@@ -92,17 +98,26 @@ def build_snapshot(
     lexical = BM25Index.build([tokenizer.tokens(t) for t in texts])
     docs = DocTable.build(pairs, lambda titles: _query_vectors(store, embedder, titles),
                           all_vectors[len(texts) + len(phrasings):], tokenizer)
+    reading = BM25Index.build([tokenizer.reading_terms(t) for t in texts])
+    # Spellings are learnt from what customers may read only: how a query is rewritten must
+    # not depend on words that only internal articles or tickets use.
+    written = tokenizer.learn_spellings(t for t, (_, d) in zip(texts, pairs, strict=True)
+                                        if customer_may_read(d))
     manifest = Manifest(
         embedder=embedder.id, dim=embedder.dim, tokenizer=tokenizer.id, index_type=index_type,
         documents=len({d.id for _, d in pairs}), chunks=len(pairs),
         by_kind=dict(Counter(d.kind.value for _, d in pairs)), fingerprint=fingerprint,
         router_entries=len(router) if router else 0, router_phrasings=len(phrasings),
+        reading=tokenizer.reading_id,
         built_at=datetime.now(UTC).isoformat(timespec="seconds"),
     )
     with snapshots.publish() as folder:
         dense.save(folder / "dense.faiss")
         (folder / "bm25").mkdir()
         lexical.save(folder / "bm25")
+        (folder / READING_DIR).mkdir()
+        reading.save(folder / READING_DIR)
+        written.save(folder / WRITTEN_FILE)
         if router is not None:
             router.save(folder / ROUTER_FILE)
         docs.save(folder / RERANK_FOLDER)

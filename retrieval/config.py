@@ -15,6 +15,7 @@ from kotae.retrieval.confidence import ConfidenceModel
 from kotae.retrieval.fusion import FUSIONS
 
 SETTINGS_FILE = "settings.json"
+DEFAULT_WEIGHTS = {"bm25": 0.5, "dense": 0.5, "router": 1.0, "reading": 0.1}
 
 
 @dataclass(frozen=True)
@@ -22,15 +23,20 @@ class RetrievalConfig:
     fusion: str = "convex"
     # Measured on LocalgovFAQ (docs/benchmarks.md): convex 0.5/0.5 beat 0.4/0.6 and RRF. The
     # question router (only in KBs whose FAQ entries have variants; its probability is added as
-    # it is) at 1.0, chosen on CLINC150's validation queries (docs/benchmarks.md).
-    weights: dict[str, float] = field(
-        default_factory=lambda: {"bm25": 0.5, "dense": 0.5, "router": 1.0})
+    # it is) at 1.0, chosen on CLINC150's validation queries (docs/benchmarks.md). The reading
+    # arm (BM25 over n-grams of how the text is read) chosen on halves of LocalgovFAQ and
+    # JSQuAD and of their perturbed copies (docs/benchmarks.md, 表記ゆれ). A settings file that
+    # names some weights keeps the defaults of the others.
+    weights: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_WEIGHTS))
     rrf_k: int = 60
     depth: int = 50  # candidates taken from each arm before fusion
     confidence: ConfidenceModel = field(default_factory=ConfidenceModel)
     answer_threshold: float = 0.5  # confidence at which kotae answers on its own
 
     def __post_init__(self) -> None:
+        # An arm the settings file does not name (one added after it was written) keeps its
+        # default weight, not fusion's 1.0.
+        object.__setattr__(self, "weights", {**DEFAULT_WEIGHTS, **self.weights})
         if self.fusion not in FUSIONS:
             raise ValueError(f"unknown fusion {self.fusion!r}; allowed: {', '.join(FUSIONS)}")
         if self.depth < 1:

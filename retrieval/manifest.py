@@ -39,6 +39,8 @@ class Manifest:
     # the question router (retrieval.router): FAQ entries it routes to, phrasings it learnt from
     router_entries: int = 0
     router_phrasings: int = 0
+    # the reading index (terms of ``Tokenizer.reading_terms``): its id, "" in older snapshots
+    reading: str = ""
     normaliser: str = NORMALISER
     format: int = FORMAT
     versions: dict[str, str] = field(default_factory=library_versions)

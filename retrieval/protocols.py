@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
 from typing import Protocol
 
 import numpy as np
@@ -33,9 +34,31 @@ class TokenSpan(Protocol):
     def end(self) -> int: ...
 
 
+class Spellings(Protocol):
+    """How the KB writes what it reads: ``convert`` writes a query's hiragana words the KB's
+    way (text already written so comes back unchanged)."""
+
+    def convert(self, text: str) -> str: ...
+
+    def save(self, path: Path) -> None: ...
+
+
 class Tokenizer(Protocol):
+    """Terms of the lexical index (``tokens``) and of the reading index (``reading_terms``:
+    how the text is read, whatever script it is typed in), each named by its id; the KB's
+    spellings by reading, learnt from its texts at build."""
+
     id: str
+    reading_id: str
 
     def tokens(self, text: str) -> list[str]: ...
 
     def analyse(self, text: str) -> Sequence[TokenSpan]: ...
+
+    def reading(self, text: str) -> str: ...
+
+    def reading_terms(self, text: str) -> list[str]: ...
+
+    def learn_spellings(self, texts: Iterable[str]) -> Spellings: ...
+
+    def load_spellings(self, path: Path) -> Spellings: ...

@@ -1,4 +1,5 @@
-"""Hybrid search over the serving snapshot: BM25 + dense, filtered before top-k, fused.
+"""Hybrid search over the serving snapshot: BM25 + dense (+ readings, + the question router),
+filtered before top-k, fused.
 
 The searcher follows the KB's ``CURRENT`` pointer: when a new snapshot is published it is
 loaded on the next query and swapped in whole, so a query sees either the old or the new one.
@@ -25,6 +26,7 @@ import numpy as np
 
 from kotae.kb import Hit, KBError, Kind, SnapshotDir, Visibility
 from kotae.kb.normalise import normalise_query
+from kotae.retrieval.builder import READING_DIR, WRITTEN_FILE
 from kotae.retrieval.confidence import ConfidenceFeatures, confidence_features
 from kotae.retrieval.config import RetrievalConfig
 from kotae.retrieval.dense import DenseIndex
@@ -33,7 +35,7 @@ from kotae.retrieval.filters import Audience, RowTable, SearchFilter
 from kotae.retrieval.fusion import FUSIONS
 from kotae.retrieval.lexical import BM25Index
 from kotae.retrieval.manifest import Manifest
-from kotae.retrieval.protocols import Embedder, Tokenizer
+from kotae.retrieval.protocols import Embedder, Spellings, Tokenizer
 from kotae.retrieval.rerank import DEFAULT_DEPTH, Candidate, DocTable, QueryInfo, Reranker
 from kotae.retrieval.rerank.docs import FOLDER as RERANK_FOLDER
 from kotae.retrieval.router import ROUTER_FILE, QuestionRouter
@@ -43,8 +45,8 @@ log = logging.getLogger(__name__)
 
 MAX_K = 100
 # default: the whole pipeline (the arms fused, then the second stage); hybrid: the arms fused
-# (the first stage alone); bm25, dense: one arm (for evaluation).
-MODES = ("default", "hybrid", "bm25", "dense")
+# (the first stage alone); bm25, dense, reading: one arm (for evaluation).
+MODES = ("default", "hybrid", "bm25", "dense", "reading")
 
 
 @dataclass
@@ -67,6 +69,22 @@ class Candidates:
     items: list[Candidate] = field(default_factory=list)
     rows: list[int] = field(default_factory=list)
     texts: list[str] = field(default_factory=list)
+
+
+@dataclass
+class FirstStage:
+    """The arms' outcome for one query: the query as searched (written the KB's way), its
+    terms and reading, each arm's rows and scores, the router's, and the fused list."""
+
+    text: str
+    terms: list[str]
+    reading: str
+    bm25: dict[int, float]
+    dense: dict[int, float]
+    b_rows: np.ndarray  # the word arm's rows, best first
+    routed: dict[int, float]
+    nearest: np.ndarray | None
+    fused: list[tuple[int, float]]
 
 
 @dataclass
@@ -93,6 +111,8 @@ class _Loaded:
     rows: list[dict[str, str]]
     table: RowTable
     router: QuestionRouter | None = None
+    reading: BM25Index | None = None  # none in snapshots older than the reading index
+    written: Spellings | None = None  # the KB's spellings by reading (idem)
     # the rows of each router class (its entry's chunks), in order
     class_rows: list[list[int]] = field(default_factory=list)
     class_of: dict[str, int] = field(default_factory=dict)  # doc id → router class
@@ -179,10 +199,28 @@ class Searcher:
                 raise IndexCorrupt(folder / ROUTER_FILE, "its entries or dimension do not "
                                    "match the snapshot's rows")
         docs = DocTable.load(folder / RERANK_FOLDER) if (folder / RERANK_FOLDER).exists() else None
+        reading, written = self._load_reading(folder, manifest, len(rows))
         return _Loaded(folder.name, manifest, dense, lexical, rows, RowTable.from_rows(rows),
-                       router, class_rows,
+                       router, reading, written, class_rows,
                        {doc: i for i, doc in enumerate(router.doc_ids)} if router else {},
                        docs=docs, doc_rows=by_doc)
+
+    def _load_reading(self, folder: Path, manifest: Manifest,
+                      size: int) -> tuple[BM25Index | None, Spellings | None]:
+        """The reading index and the KB's spellings, when the snapshot has them made the way
+        this tokenizer reads (an older snapshot searches without them until the next ingest)."""
+        if not manifest.reading or manifest.reading != self.tokenizer.reading_id:
+            log.warning("snapshot %s has no reading index for %s; run kotae ingest to add it",
+                        folder.name, self.tokenizer.reading_id)
+            return None, None
+        reading = BM25Index.load(folder / READING_DIR)
+        if reading.size != size:
+            raise IndexCorrupt(folder / READING_DIR, "its size does not match rows.jsonl")
+        try:
+            written = self.tokenizer.load_spellings(folder / WRITTEN_FILE)
+        except (OSError, ValueError, TypeError) as exc:
+            raise IndexCorrupt(folder / WRITTEN_FILE, str(exc)[:200]) from exc
+        return reading, written
 
     def warm_up(self) -> Manifest:
         """Load the snapshot, the embedder and the tokeniser now; returns the manifest."""
@@ -232,9 +270,9 @@ class Searcher:
         With ``collapse`` each document appears once, by its best chunk. ``mode`` picks the
         pipeline: ``default`` (the arms fused, then the second stage over the best
         ``rerank_depth`` documents, when the searcher has one), ``hybrid`` (the arms fused),
-        ``bm25`` or ``dense`` alone (for evaluation). Without ``snippets`` hits carry the start
-        of the chunk and no highlights (evaluations at large k skip the morphological analysis
-        of every hit).
+        ``bm25``, ``dense`` or ``reading`` alone (for evaluation). Without ``snippets`` hits
+        carry the start of the chunk and no highlights (evaluations at large k skip the
+        morphological analysis of every hit).
         """
         if not 1 <= k <= MAX_K:
             raise ValueError(f"k must be between 1 and {MAX_K}, got {k}")
@@ -245,42 +283,30 @@ class Searcher:
         if not text:
             return SearchResult(query, [], 0.0, loaded.version)
         allowed = self._mask(loaded, (filters or SearchFilter()).for_audience(audience))
-        depth = max(self.config.depth, k * 3)
-        terms = self.tokenizer.tokens(text)
-        empty = (np.empty(0, dtype=np.int64), np.empty(0, dtype=np.float32))
-        b_rows, b_scores = (loaded.lexical.search(terms, depth, allowed)
-                            if mode != "dense" else empty)
-        d_rows, d_scores = (loaded.dense.search(self._embed_query(text), depth, allowed)
-                            if mode != "bm25" else empty)
-        bm25 = dict(zip(b_rows.tolist(), b_scores.tolist(), strict=True))
-        dense = dict(zip(d_rows.tolist(), d_scores.tolist(), strict=True))
-        routed, nearest = (self._route(loaded, text, allowed, dense, bm25, depth)
-                           if mode in ("default", "hybrid") and loaded.router is not None
-                           else ({}, None))
-        fused = self._fuse(bm25, dense, routed)
-        second = (self._second_stage(loaded, text, fused, bm25)
+        first = self._first_stage(loaded, text, allowed, max(self.config.depth, k * 3), mode)
+        fused, bm25, dense = first.fused, first.bm25, first.dense
+        second = (self._second_stage(loaded, first.text, fused, bm25)
                   if mode == "default" and self.reranker is not None and loaded.docs is not None
                   else None)
         ranked = second.ranked if second is not None else fused
         hits: list[Hit] = []
         seen_docs: set[str] = set()
-        term_set = set(terms)
+        term_set = set(first.terms)
         for row, score in ranked:
             meta = loaded.rows[row]
             if collapse and meta["doc_id"] in seen_docs:
                 continue
             seen_docs.add(meta["doc_id"])
             hit = self._hit(meta, score, bm25.get(row), dense.get(row),
-                            term_set if snippets else None)
+                            term_set if snippets else None, first.reading)
             if second is not None:
                 hit.scores["dense"] = second.cosine.get(meta["doc_id"], hit.scores["dense"])
                 hit.scores["rerank"] = second.raw.get(meta["doc_id"])
             hits.append(hit)
             if len(hits) == k:
                 break
-        features = (self._features(loaded, hits[0], fused, dense, b_rows, routed, nearest,
-                                   second)
-                    if hits and mode != "bm25" else None)
+        features = (self._features(loaded, hits[0], first, second)
+                    if hits and mode in ("default", "hybrid", "dense") else None)
         confidence = self.config.confidence.score(features) if features else 0.0
         return SearchResult(query, hits, confidence, loaded.version, features=features)
 
@@ -319,15 +345,36 @@ class Searcher:
             raise IndexCorrupt(loaded.version, "this snapshot has no second-stage data; run "
                                "`kotae ingest --rebuild`")
         allowed = self._mask(loaded, (filters or SearchFilter()).for_audience(audience))
-        depth = max(self.config.depth, k * 3)
+        first = self._first_stage(loaded, text, allowed, max(self.config.depth, k * 3),
+                                  "default", router=router)
+        return self._candidates(loaded, first.text, first.fused, first.bm25)
+
+    def _first_stage(self, loaded: _Loaded, typed: str, allowed: np.ndarray, depth: int,
+                     mode: str, router: bool = True) -> FirstStage:
+        """The arms ``mode`` runs, each over its ``depth`` best rows, fused."""
+        arms = {"default": ("bm25", "dense", "reading"), "hybrid": ("bm25", "dense", "reading")}
+        run = arms.get(mode, (mode,))
+        # Hiragana typed for words the KB writes in kanji or katakana, written its way for the
+        # word index and the embedder; the reading index reads the query as typed.
+        text = loaded.written.convert(typed) if loaded.written else typed
         terms = self.tokenizer.tokens(text)
-        b_rows, b_scores = loaded.lexical.search(terms, depth, allowed)
-        d_rows, d_scores = loaded.dense.search(self._embed_query(text), depth, allowed)
+        empty = (np.empty(0, dtype=np.int64), np.empty(0, dtype=np.float32))
+        b_rows, b_scores = (loaded.lexical.search(terms, depth, allowed)
+                            if "bm25" in run else empty)
+        d_rows, d_scores = (loaded.dense.search(self._embed_query(text), depth, allowed)
+                            if "dense" in run else empty)
+        r_rows, r_scores = (loaded.reading.search(self.tokenizer.reading_terms(typed), depth,
+                                                  allowed)
+                            if "reading" in run and loaded.reading else empty)
         bm25 = dict(zip(b_rows.tolist(), b_scores.tolist(), strict=True))
         dense = dict(zip(d_rows.tolist(), d_scores.tolist(), strict=True))
-        routed = (self._route(loaded, text, allowed, dense, bm25, depth)[0]
-                  if router and loaded.router is not None else {})
-        return self._candidates(loaded, text, self._fuse(bm25, dense, routed), bm25)
+        routed, nearest = (self._route(loaded, text, allowed, dense, bm25, depth)
+                           if mode in ("default", "hybrid") and router
+                           and loaded.router is not None else ({}, None))
+        fused = self._fuse(bm25, dense, routed,
+                           dict(zip(r_rows.tolist(), r_scores.tolist(), strict=True)))
+        return FirstStage(text, terms, self.tokenizer.reading(typed), bm25, dense, b_rows,
+                          routed, nearest, fused)
 
     def _second_stage(self, loaded: _Loaded, text: str, fused: list[tuple[int, float]],
                       bm25: dict[int, float]) -> SecondStage:
@@ -349,12 +396,12 @@ class Searcher:
                            {c.doc_id: float(c.dense or 0.0) for c in found.items})
 
     @staticmethod
-    def _features(loaded: _Loaded, top: Hit, fused: list[tuple[int, float]],
-                  dense: dict[int, float], b_rows: np.ndarray, routed: dict[int, float],
-                  nearest: np.ndarray | None,
+    def _features(loaded: _Loaded, top: Hit, first: FirstStage,
                   second: SecondStage | None = None) -> ConfidenceFeatures:
         """The confidence inputs from the whole ranked lists (not the ``k`` collapsed hits)."""
         rows = loaded.rows
+        fused, dense, b_rows, routed, nearest = (first.fused, first.dense, first.b_rows,
+                                                 first.routed, first.nearest)
         top_class = loaded.class_of.get(top.doc_id)
         phrasing = (float(nearest[top_class]) if nearest is not None and top_class is not None
                     and loaded.router is not None and loaded.router.phrasings is not None
@@ -397,11 +444,13 @@ class Searcher:
         return out, nearest
 
     def _fuse(self, bm25: dict[int, float], dense: dict[int, float],
-              routed: dict[int, float]) -> list[tuple[int, float]]:
+              routed: dict[int, float], reading: dict[int, float]) -> list[tuple[int, float]]:
         runs = {"bm25": {str(r): s for r, s in bm25.items()},
                 "dense": {str(r): s for r, s in dense.items()}}
         if routed:
             runs["router"] = {str(r): s for r, s in routed.items()}
+        if reading:
+            runs["reading"] = {str(r): s for r, s in reading.items()}
         fuse = FUSIONS[self.config.fusion]
         if self.config.fusion == "rrf":
             fused = fuse(runs, k=self.config.rrf_k, weights=self.config.weights)  # type: ignore[operator]
@@ -411,9 +460,9 @@ class Searcher:
         return [(int(r), s) for r, s in fused]
 
     def _hit(self, meta: dict[str, str], score: float, bm25: float | None, dense: float | None,
-             terms: set[str] | None) -> Hit:
+             terms: set[str] | None, reading: str = "") -> Hit:
         spans = self.tokenizer.analyse(meta["text"]) if terms is not None else []
-        snippet, highlights = make_snippet(meta["text"], spans, terms or set())
+        snippet, highlights = make_snippet(meta["text"], spans, terms or set(), reading=reading)
         return Hit(
             doc_id=meta["doc_id"], chunk_id=meta["chunk_id"], title=meta["title"],
             snippet=snippet, url=meta["url"], kind=Kind(meta["kind"]),

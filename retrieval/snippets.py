@@ -1,4 +1,9 @@
-"""Snippets around the matched words, with the matches as offsets for highlighting."""
+"""Snippets around the matched words, with the matches as offsets for highlighting.
+
+A word matches when its term is one of the query's (the lexical index's match) or when it is
+read the way part of the query is read (a hiragana query highlights the katakana or kanji
+word: the reading index's match).
+"""
 
 from __future__ import annotations
 
@@ -6,18 +11,27 @@ from collections.abc import Collection, Sequence
 
 from kotae.retrieval.protocols import TokenSpan
 
+MIN_READING = 2  # a one-kana reading (課, 日) is part of too many queries
+
+
+def _read_in(word: str, query: str) -> bool:
+    return len(word) >= MIN_READING and word in query
+
 
 def make_snippet(text: str, spans: Sequence[TokenSpan], terms: Collection[str],
-                 width: int = 160) -> tuple[str, list[tuple[int, int]]]:
-    """A window of ``text`` of about ``width`` characters around the first matched term, and the
-    (start, end) offsets of matched terms inside it.
+                 width: int = 160, reading: str = "") -> tuple[str, list[tuple[int, int]]]:
+    """A window of ``text`` of about ``width`` characters around the first matched word, and the
+    (start, end) offsets of matched words inside it. ``reading`` is the query's folded reading:
+    a span whose own reading (``reading`` attribute, at least ``MIN_READING`` characters) is
+    part of it matches too.
 
     >>> class S:  # a token span
     ...     def __init__(self, term, begin, end): self.term, self.begin, self.end = term, begin, end
     >>> make_snippet("設定画面でパスワードを変更します。", [S("パスワード", 5, 10)], {"パスワード"})
     ('設定画面でパスワードを変更します。', [(5, 10)])
     """
-    matches = [(s.begin, s.end) for s in spans if s.term in terms]
+    matches = [(s.begin, s.end) for s in spans if s.term in terms
+               or _read_in(getattr(s, "reading", ""), reading)]
     start = 0
     if len(text) > width and matches:
         start = max(0, min(matches[0][0] - width // 4, len(text) - width))

@@ -35,7 +35,8 @@ ReportDir = Annotated[Path | None, typer.Option("--report", help="Report folder 
                       "(default: eval-reports/<command>-<dataset>).", show_default=False)]
 Fusion = Annotated[str | None, typer.Option(help="Override the fusion: convex or rrf.")]
 Bm25Weight = Annotated[float | None, typer.Option(help="Override the fusion weights: BM25 gets "
-                       "this, dense 1 - this (the question router keeps its own weight).")]
+                       "this, dense 1 - this (the question router and the reading arm keep "
+                       "theirs).")]
 Sudachi = Annotated[str | None, typer.Option(help="Override the Sudachi split mode: A, B or C.")]
 
 
@@ -116,9 +117,9 @@ def _check_dataset(beir: Path) -> None:
 @eval_app.command()
 def retrieval(
     beir: Beir, kb: KbDir = None, report: ReportDir = None,
-    mode: Annotated[str, typer.Option(help="bm25, dense, hybrid (the arms fused), default "
-                    "(the whole pipeline: fused, then the second stage), a comma list, or "
-                    "all.")] = "all",
+    mode: Annotated[str, typer.Option(help="bm25, dense, reading (one arm alone), hybrid "
+                    "(the arms fused), default (the whole pipeline: fused, then the second "
+                    "stage), a comma list, or all (bm25, dense, hybrid, default).")] = "all",
     fusion: Fusion = None, bm25_weight: Bm25Weight = None, sudachi_mode: Sudachi = None,
 ) -> None:
     """nDCG@10, Recall@10/100, MRR@10 and Hit@1 per mode, side by side."""
@@ -203,6 +204,34 @@ def convert(
                   f"{len(data.judged_queries()):,} judged and "
                   f"{len(data.out_of_scope_queries()):,} out-of-scope queries → {dest} "
                   f"(fingerprint {data.fingerprint})")
+
+
+@eval_app.command()
+def perturb(
+    beir: Beir,
+    kind: Annotated[str, typer.Option(help="hiragana-katakana (katakana words typed in "
+                    "hiragana), hiragana (whole queries as read), halfwidth (half-width "
+                    "katakana), typo (one character left out or a neighbouring kana on the "
+                    "12-key pad), okurigana (other 送り仮名 in one word) or none (as they are, "
+                    "with --sample).")],
+    out: Annotated[Path, typer.Option("--out", help="Output folder (BEIR layout; the corpus "
+                   "and qrels copied, so evaluating it reuses the clean set's KB).")],
+    seed: Annotated[int, typer.Option(help="Seed of the random choices (typo, okurigana, "
+                                      "--sample).")] = 0,
+    sample: Annotated[int | None, typer.Option(help="Keep a random sample of this many "
+                      "queries (the same ones for every kind at one seed).", min=1,
+                      show_default=False)] = None,
+) -> None:
+    """Copy a BEIR folder with its queries typed another way (表記ゆれ, typos)."""
+    _check_dataset(beir)
+    with _errors():
+        from kotae.eval.perturb import KINDS, perturb_beir
+
+        if kind not in KINDS:
+            raise typer.BadParameter(f"unknown kind {kind!r}; allowed: {', '.join(KINDS)}",
+                                     param_hint="--kind")
+        stats = perturb_beir(beir, kind, out, seed, sample)
+    console.print(f"{kind}: {stats.changed:,} of {stats.queries:,} queries changed → {out}")
 
 
 @eval_app.command()

@@ -9,6 +9,12 @@ A suggestion is safe by construction. It comes from one of three sources, in thi
    ``window_days``, kotae answered them confidently and nobody voted them unhelpful, and they
    hold nothing personal or abusive (``held_back``).
 
+Matching is tolerant of how Japanese is typed (表記ゆれ): a prefix matches a suggestion when
+they start alike as typed (``query_key``), with kana folded to one spelling (ぱすわ, ﾊﾟｽﾜ →
+パスワード…; ``models.kana.fold_kana``) or as read (わすれ → 忘れた, with the ``read`` function,
+the KB tokenizer's reading). Tolerance only widens which safe suggestions match: every rule
+below applies to each of them as before, and a blocked phrase also blocks its other spellings.
+
 A phrase an editor blocked never comes back, from any source. The query log is redacted when
 written (``kb.querylog``), so personal data is gone before any of this runs; ``held_back`` also
 keeps out what the redactor left as a placeholder, URLs and domain names, long digit runs
@@ -36,6 +42,7 @@ from kotae.kb import QueryLog
 from kotae.kb.events import query_key
 from kotae.kb.redact import ADDRESS, CARD, EMAIL, NAME, PHONE, POSTAL, redact_text
 from kotae.kb.typeahead_rules import Decision, TypeaheadRules
+from kotae.models.kana import fold_kana
 
 SHIPPED_WORDS = "blocked_words.txt"
 KB_WORDS = "blocked_words.txt"  # in the KB directory
@@ -149,20 +156,31 @@ class Popular:
     held_back: str | None  # why it is not suggested (None: it is)
 
 
+Keys = tuple[str, str, str]  # as typed (query_key), kana folded, as read ("" without ``read``)
+
+
 class Typeahead:
     """Suggestions for what a customer is typing (see the module docstring)."""
 
     def __init__(self, log: QueryLog, rules: TypeaheadRules,
                  titles: Callable[[], list[tuple[str, str]]], blocked: BlockedWords,
-                 min_clients: int = 5, window_days: int = 90) -> None:
-        """``titles`` gives the (title, language) of every public article and FAQ entry."""
+                 min_clients: int = 5, window_days: int = 90,
+                 read: Callable[[str], str] | None = None) -> None:
+        """``titles`` gives the (title, language) of every public article and FAQ entry;
+        ``read`` the folded reading of a text (``JapaneseTokenizer.reading``), for prefixes
+        typed in kana that suggestions write in kanji."""
         if min_clients < 1 or window_days < 1:
             raise ValueError(f"min_clients and window_days must be at least 1, got "
                              f"{min_clients} and {window_days}")
         self.log, self.rules, self.titles, self.blocked = log, rules, titles, blocked
-        self.min_clients, self.window_days = min_clients, window_days
+        self.min_clients, self.window_days, self.read = min_clients, window_days, read
         self._titles: list[tuple[str, str]] | None = None
-        self._keyed: list[tuple[str, str, str]] = []
+        self._keyed: list[tuple[str, str, Keys]] = []
+
+    def keys(self, text: str) -> Keys:
+        """The forms a suggestion and a prefix are compared in (see the module docstring)."""
+        key = query_key(text)
+        return key, fold_kana(key), self.read(key) if self.read and key else ""
 
     def _since(self) -> str:
         since = datetime.now(UTC) - timedelta(days=self.window_days)
@@ -175,36 +193,59 @@ class Typeahead:
                                          since=self._since(), language=language)
         return [Popular(text, n, held_back(text, self.blocked)) for text, n in asked]
 
-    def _keyed_titles(self) -> list[tuple[str, str, str]]:
-        """(title, language, key) of the public titles, keyed once per list ``titles`` gives
+    def _keyed_titles(self) -> list[tuple[str, str, Keys]]:
+        """(title, language, keys) of the public titles, keyed once per list ``titles`` gives
         (the searcher keeps one list per snapshot)."""
         titles = self.titles()
         if self._titles is not titles:
-            self._keyed = [(t, lang, query_key(t)) for t, lang in titles]
+            self._keyed = [(t, lang, self.keys(t)) for t, lang in titles]
             self._titles = titles
         return self._keyed
 
+    def _asked(self, prefix: str, keys: Keys, language: str | None, limit: int) -> list[str]:
+        """Popular questions that may be shown, starting with ``prefix`` as typed, then (among
+        the most asked) those that start like it in another spelling."""
+        exact = [p.text for p in self.popular(prefix, limit * 3, language)
+                 if p.held_back is None]
+        spelled = [p.text for p in self.popular("", limit * 20, language)
+                   if p.held_back is None and _starts(self.keys(p.text), keys)]
+        return list(dict.fromkeys([*exact, *spelled]))
+
     def suggest(self, prefix: str, language: str | None = None, limit: int = 8) -> list[str]:
-        """Up to ``limit`` suggestions starting with ``prefix`` (titles: or containing it)."""
-        key = query_key(prefix)
-        if not key:
+        """Up to ``limit`` suggestions starting with ``prefix`` (titles: or containing it), in
+        any spelling (see the module docstring)."""
+        keys = self.keys(prefix)
+        if not keys[0]:
             return []
         rules = self.rules.list()
         allowed = [r.text for r in rules if r.decision is Decision.ALLOW
-                   and r.key.startswith(key)]
-        asked = [p.text for p in self.popular(prefix, limit * 3, language)
-                 if p.held_back is None]
+                   and _starts(self.keys(r.text), keys)]
+        asked = self._asked(prefix, keys, language, limit)
         titles = [(t, k) for t, lang, k in self._keyed_titles() if language in (None, lang)]
-        starting = sorted((t for t, k in titles if k.startswith(key)), key=len)
-        containing = sorted((t for t, k in titles if key in k and not k.startswith(key)),
-                            key=len)
+        starting = sorted((t for t, k in titles if _starts(k, keys)), key=len)
+        containing = sorted((t for t, k in titles if _contains(k, keys)
+                             and not _starts(k, keys)), key=len)
         out: list[str] = []
+        # A blocked phrase blocks each of its spellings: compared in every form.
+        blocked = [self.keys(r.text) for r in rules if r.decision is Decision.BLOCK]
         seen = {r.key for r in rules if r.decision is Decision.BLOCK}
         for text in (*allowed, *asked, *starting, *containing):
-            k = query_key(text)
-            if k not in seen:
-                seen.add(k)
+            k = self.keys(text)
+            if k[0] not in seen and not any(_same(k, b) for b in blocked):
+                seen.add(k[0])
                 out.append(text)
             if len(out) == limit:
                 break
         return out
+
+
+def _starts(text: Keys, prefix: Keys) -> bool:
+    return any(p and t.startswith(p) for t, p in zip(text, prefix, strict=True))
+
+
+def _contains(text: Keys, part: Keys) -> bool:
+    return any(p and p in t for t, p in zip(text, part, strict=True))
+
+
+def _same(a: Keys, b: Keys) -> bool:
+    return any(x and x == y for x, y in zip(a, b, strict=True))

@@ -24,6 +24,7 @@ from hypothesis import strategies as st
 
 from kotae.app.api import create_app
 from kotae.app.pages.messages import MESSAGES
+from kotae.eval.perturb import Perturber
 from kotae.kb import KBStore, Kind, Visibility
 from kotae.suggest.text import source_sentences
 
@@ -198,6 +199,27 @@ def test_no_public_response_ever_leaks(client, secrets):
     @settings(max_examples=1000, deadline=None, database=None,
               suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
     @given(q=queries(secrets))
+    def property_(q: str) -> None:
+        check_all(client, secrets, q)
+
+    property_()
+
+
+@pytest.mark.slow
+def test_other_spellings_of_internal_text_never_come_back(client, secrets):
+    """The same hidden texts typed as customers type (hiragana for katakana or for the whole
+    text, half-width kana, a typo): reading them the way the KB reads and writing them the way
+    it writes (issue 17) must not widen what a public caller sees."""
+    texts = st.sampled_from(secrets.texts + secrets.chunks + secrets.titles)
+    piece = st.builds(lambda t, start, n: t[start % len(t):][:n], texts,
+                      st.integers(0, 10_000), st.integers(2, 120))
+    kind = st.sampled_from(["hiragana-katakana", "hiragana", "halfwidth", "typo"])
+    typed = st.builds(lambda k, seed, t: Perturber(k, seed)("q", t), kind,
+                      st.integers(0, 1000), st.one_of(texts, piece))
+
+    @settings(max_examples=300, deadline=None, database=None,
+              suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+    @given(q=typed)
     def property_(q: str) -> None:
         check_all(client, secrets, q)
 

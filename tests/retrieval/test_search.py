@@ -188,12 +188,19 @@ def test_confidence_is_higher_on_topic(sample_searcher: Searcher) -> None:
     assert on_topic.confidence >= 0.5 > off_topic.confidence
 
 
-@pytest.mark.parametrize("mode", ["bm25", "dense"])
+@pytest.mark.parametrize("mode", ["bm25", "dense", "reading"])
 def test_single_arm_modes(sample_searcher: Searcher, reset_article: Document, mode: str) -> None:
     result = sample_searcher.search("パスワードを忘れた", audience=Audience.PUBLIC, k=5, mode=mode)
     assert reset_article.id in [h.doc_id for h in result.hits]
-    other = "dense" if mode == "bm25" else "bm25"
-    assert all(h.scores[other] is None for h in result.hits)
+    for other in {"bm25", "dense"} - {mode}:
+        assert all(h.scores[other] is None for h in result.hits)
+
+
+def test_the_reading_arm_finds_what_is_typed_in_another_script(
+        sample_searcher: Searcher, reset_article: Document) -> None:
+    for typed in ("ぱすわーどをわすれた", "ﾊﾟｽﾜｰﾄﾞ", "パスワドのさいせってい"):
+        result = sample_searcher.search(typed, audience=Audience.PUBLIC, k=5, mode="reading")
+        assert reset_article.id in [h.doc_id for h in result.hits], typed
 
 
 def test_empty_query_has_no_hits(sample_searcher: Searcher) -> None:

@@ -104,3 +104,29 @@ def test_a_rule_needs_a_phrase(log):
         rules.set("あ" * 101, Decision.ALLOW)
     with pytest.raises(ValueError, match="min_clients"):
         Typeahead(QueryLog(log.store), rules, titles=list, blocked=NONE, min_clients=0)
+
+
+def test_a_prefix_typed_another_way_finds_the_same_suggestions(log, tokenizer):
+    titles = [("パスワードを忘れた", "ja"), ("キャンセルの方法", "ja"),
+              ("請求書の宛名を変更する", "ja")]
+    typeahead = Typeahead(log, TypeaheadRules(log.store), titles=lambda: titles, blocked=NONE,
+                          read=tokenizer.reading)
+    for prefix in ("パスワ", "ぱすわ", "ﾊﾟｽﾜ", "ぱすわーどをわす", "パスワードをわすれ"):
+        assert typeahead.suggest(prefix)[:1] == ["パスワードを忘れた"], prefix
+    assert typeahead.suggest("きゃんせる") == ["キャンセルの方法"]
+    assert typeahead.suggest("せいきゅうしょ") == ["請求書の宛名を変更する"]
+    assert typeahead.suggest("ほうほう") == ["キャンセルの方法"]  # contained, as read
+
+
+def test_tolerance_keeps_every_rule_on_what_customers_asked(log, tokenizer):
+    rules = TypeaheadRules(log.store)
+    typeahead = Typeahead(log, rules, titles=list, blocked=BlockedWords.load(), min_clients=3,
+                          read=tokenizer.reading)
+    asked(log, "キャンセルしたい", 3)
+    asked(log, "キャンセル料を返して", 2)  # too few clients
+    asked(log, "キャンセル 090-1234-5678", 5)  # personal data (its placeholder)
+    asked(log, "キャンセル 死ね", 5)  # a blocked word
+    asked(log, "キャンセルできた?", 4, action=Action.HANDOFF)  # not answered confidently
+    assert typeahead.suggest("きゃんせる") == typeahead.suggest("ｷｬﾝｾﾙ") == ["キャンセルしたい"]
+    rules.set("きゃんせるしたい", Decision.BLOCK)  # blocked in one spelling: in every one
+    assert typeahead.suggest("きゃんせる") == typeahead.suggest("キャンセル") == []

@@ -1,0 +1,80 @@
+"""表記ゆれ end to end over HTTP (in-process) on the sample KB: however a customer types a
+word (hiragana for katakana or kanji, half-width kana, other 送り仮名, a typo, a product name in
+hiragana), the same article comes back, its words are highlighted, and typeahead follows."""
+
+from __future__ import annotations
+
+import pytest
+from fastapi.testclient import TestClient
+
+from kotae.app.api import create_app
+
+PASSWORD_ARTICLE = "パスワードを再設定する"
+
+
+@pytest.fixture(scope="module")
+def client(sample_settings, sample_searcher):
+    settings = sample_settings.model_copy(update={"rate_limit_per_minute": 0})
+    with TestClient(create_app(settings, searcher=sample_searcher)) as c:
+        yield c
+
+
+def hits(client: TestClient, q: str, k: int = 5) -> list[dict]:
+    response = client.get("/v1/search", params={"q": q, "k": k})
+    assert response.status_code == 200, response.text
+    return response.json()["hits"]
+
+
+def test_katakana_typed_in_hiragana_finds_the_password_article(client):
+    found = hits(client, "ぱすわーどをわすれた")
+    assert "パスワード" in found[0]["title"]
+    assert PASSWORD_ARTICLE in [h["title"] for h in found[:3]]
+    assert [h["doc_id"] for h in found[:3]] == \
+        [h["doc_id"] for h in hits(client, "パスワードを忘れた")[:3]]
+
+
+@pytest.mark.parametrize(("typed", "written"), [
+    ("ﾊﾟｽﾜｰﾄﾞを忘れた", "パスワードを忘れた"),  # half-width katakana
+    ("ﾊﾞｯｸｱｯﾌﾟｺｰﾄﾞをなくした", "バックアップコードをなくした"),
+    ("振り込み手数料は誰が負担しますか", "振込手数料は誰が負担しますか"),  # 送り仮名
+    ("申込みをキャンセルしたい", "申し込みをキャンセルしたい"),
+    ("引落しの日を知りたい", "引き落としの日を知りたい"),
+    ("みらいせいきゅうのぷらんをへんこうしたい", "ミライ請求のプランを変更したい"),  # product
+    ("にだんかいにんしょうをせっていしたい", "二段階認証を設定したい"),  # whole query in kana
+    ("きゃんせるしたい", "キャンセルしたい"),
+])
+def test_other_spellings_find_what_the_written_query_finds(client, typed, written):
+    assert hits(client, typed)[0]["doc_id"] == hits(client, written)[0]["doc_id"]
+
+
+@pytest.mark.parametrize(("typo", "written"), [
+    ("バックアップコートをなくした", "バックアップコードをなくした"),  # a neighbouring kana
+    ("パスワドを忘れた", "パスワードを忘れた"),  # ー left out
+    ("ダウンロドできない請求書", "ダウンロードできない請求書"),
+    ("せきゅりてぃの設定を変えたい", "セキュリティの設定を変えたい"),
+])
+def test_a_typo_still_finds_the_article(client, typo, written):
+    expected = hits(client, written)[0]["doc_id"]
+    assert expected in [h["doc_id"] for h in hits(client, typo)[:3]]
+
+
+def test_a_hiragana_query_highlights_the_katakana_word(client):
+    hit = hits(client, "ぱすわーど")[0]
+    marked = [hit["snippet"][b:e] for b, e in hit["highlights"]]
+    assert "パスワード" in marked
+    page = client.get("/help", params={"q": "ぱすわーどをわすれた"})
+    assert "<mark>パスワード</mark>" in page.text
+
+
+def test_typeahead_follows_the_same_spellings(client):
+    def suggest(q: str) -> list[str]:
+        response = client.get("/v1/typeahead", params={"q": q})
+        assert response.status_code == 200
+        return response.json()["suggestions"]
+
+    written = suggest("パスワ")
+    assert written and all("パスワ" in s for s in written)
+    assert suggest("ぱすわ") == suggest("ﾊﾟｽﾜ") == written
+    kanji = suggest("にだんかいにんしょう")  # typed in kana, suggested as the KB writes it
+    assert kanji[0].startswith("二段階認証") and all("二段階認証" in s for s in kanji)
+    assert suggest("ゆうそうだいこう")[:1] == ["郵送代行を利用する"]

@@ -1,0 +1,62 @@
+"""The KB's spellings by reading: hiragana typed for a word → the way the KB writes it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from kotae.models import JapaneseTokenizer
+from kotae.models.written import WrittenForms
+
+TEXTS = ["パスワードを忘れた場合は、ログイン画面から再設定できます。",
+         "住民票の写しは市役所の窓口で申請してください。",
+         "請求書を作成して、取引先にメールで送付します。キャンセルもできます。",
+         "ミライ請求のプランを変更したい。"]
+
+
+@pytest.fixture(scope="module")
+def forms(tokenizer: JapaneseTokenizer) -> WrittenForms:
+    return tokenizer.learn_spellings(TEXTS)
+
+
+def test_hiragana_words_are_written_the_kbs_way(forms: WrittenForms) -> None:
+    assert forms.convert("ぱすわーどをわすれた") == "パスワードを忘れた"
+    assert forms.convert("じゅうみんひょうのしんせい") == "住民票の申請"
+    assert forms.convert("みらいせいきゅうのぷらん") == "ミライ請求のプラン"
+    assert forms.convert("きゃんせるしたい") == "キャンセルしたい"
+
+
+def test_text_written_the_kbs_way_is_left_as_it_is(forms: WrittenForms) -> None:
+    for text in TEXTS:
+        assert forms.convert(text) == text
+
+
+def test_saved_and_loaded(forms: WrittenForms, tmp_path: Path) -> None:
+    forms.save(tmp_path / "written.json")
+    again = WrittenForms.load(tmp_path / "written.json")
+    assert again.forms == forms.forms
+    assert again.convert("ぱすわーど") == "パスワード"
+
+
+def test_an_empty_kb_changes_nothing() -> None:
+    assert WrittenForms.build([]).convert("ぱすわーどをわすれた") == "ぱすわーどをわすれた"
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(["ぱすわーど", "を", "わすれた", "じゅうみん", "ひょう", "の",
+                                 "しんせい", "きゃんせる", "した", "い", "ます", "ー", "パスワード",
+                                 "申請", "市", "ない"]), max_size=8).map("".join))
+def test_converting_twice_changes_nothing_more(forms: WrittenForms, text: str) -> None:
+    once = forms.convert(text)
+    assert forms.convert(once) == once
+
+
+
+def test_katakana_variants_and_slips_are_written_the_kbs_way(forms: WrittenForms) -> None:
+    assert forms.convert("キヤンセル") == "キャンセル"  # small kana typed full size
+    assert forms.convert("ミライ請求のプラソ") == "ミライ請求のプラソ"  # too short to correct
+    assert forms.convert("ログインガメン") == "ログインガメン"  # nothing near enough
+    assert forms.convert("キャンセフしたい") == "キャンセルしたい"  # one kana slipped
