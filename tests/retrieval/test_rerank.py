@@ -1,0 +1,145 @@
+"""The second ranking stage on the real sample KB: its features, the shipped model, a model file
+that cannot serve, the per-KB refit's refusals, and the cross-encoder plumbing with a tiny
+model this test builds itself (no download)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from kotae.eval.errors import DatasetError
+from kotae.eval.rerank import RankData, cross_fit, fit, metrics
+from kotae.eval.rerank_report import run_rerank_eval
+from kotae.kb import Audience
+from kotae.knowledge_base import open_kb
+from kotae.retrieval.rerank import (
+    FEATURES,
+    SHIPPED,
+    CrossEncoderReranker,
+    LearnedReranker,
+    RankModel,
+    RankModelError,
+    candidate_features,
+)
+from kotae.retrieval.rerank.model import DEFAULT_MODEL, KB_MODEL, save_model
+
+
+def test_every_feature_has_a_direction_and_the_shipped_ones_exist() -> None:
+    assert set(FEATURES.values()) <= {-1, 0, 1}
+    assert SHIPPED and set(SHIPPED) <= set(FEATURES)
+
+
+def test_candidates_carry_one_feature_row_each(sample_searcher) -> None:
+    found = sample_searcher.candidates("パスワードを忘れました", audience=Audience.AGENT)
+    X = candidate_features(found.query, found.items, found.table)
+    assert X.shape == (len(found.items), len(FEATURES))
+    assert 1 < len(found.items) <= sample_searcher.rerank_depth
+    assert np.isfinite(X).all()
+    assert len(found.texts) == len(found.items)
+
+
+def test_the_shipped_model_serves_and_reads_known_features() -> None:
+    model = RankModel(DEFAULT_MODEL)
+    model.warm_up()
+    assert model.features and set(model.features) <= set(FEATURES)
+    assert model.trained_on and all(t["fingerprint"] for t in model.trained_on)
+    assert not model.fitted_on("not-a-fingerprint")
+
+
+def test_default_mode_reranks_and_names_the_stage(sample_searcher) -> None:
+    assert isinstance(sample_searcher.reranker, LearnedReranker)
+    found = sample_searcher.search("請求書の宛名を変更したい", audience=Audience.PUBLIC,
+                                   mode="default")
+    first = sample_searcher.search("請求書の宛名を変更したい", audience=Audience.PUBLIC,
+                                   mode="hybrid")
+    assert found.hits and "rerank" in found.hits[0].scores
+    assert "rerank" not in first.hits[0].scores
+    assert found.hits[0].score == pytest.approx(1.0)  # the top hit's share of itself
+    assert {h.doc_id for h in found.hits} <= {h.doc_id for h in first.hits} | {
+        h.doc_id for h in sample_searcher.search("請求書の宛名を変更したい",
+                                                 audience=Audience.PUBLIC, k=30).hits}
+
+
+def _tiny_data(rng: np.random.Generator, queries: int = 60, per: int = 8) -> RankData:
+    """Candidates whose first feature says which one answers (plus noise)."""
+    X = rng.normal(size=(queries * per, len(FEATURES)))
+    label = np.zeros(queries * per, dtype=np.int64)
+    label[rng.integers(0, per, queries) + np.arange(queries) * per] = 2
+    X[:, 0] += label
+    query = np.repeat(np.arange(queries), per)
+    qids = [f"q{i}" for i in range(queries)]
+    docs = [f"d{j}" for j in range(queries * per)]
+    qrels = {q: {docs[i]: 2 for i in np.flatnonzero((query == n) & (label == 2))}
+             for n, q in enumerate(qids)}
+    return RankData("tiny", X, label, query, qids, docs, qrels)
+
+
+def test_a_model_file_says_what_it_reads_and_refuses_what_it_cannot(tmp_path: Path) -> None:
+    data = _tiny_data(np.random.default_rng(0))
+    features = [next(iter(FEATURES))]
+    booster = fit([data], features)
+    path = tmp_path / KB_MODEL
+    save_model(booster, features, path, [{"name": "tiny", "fingerprint": "f1", "queries": 60}])
+    model = RankModel.for_kb(tmp_path)
+    assert model.path == path and model.id == f"kb:{KB_MODEL}"
+    scores = model.score(data.X)
+    assert scores.shape == (len(data.label),) and model.fitted_on("f1")
+    assert metrics(data, scores)["hit@1"] > metrics(data)["hit@1"]
+
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace(features[0], "a_feature_from_the_future", 1), encoding="utf-8")
+    with pytest.raises(RankModelError, match="a_feature_from_the_future"):
+        RankModel.for_kb(tmp_path).warm_up()
+    path.write_text(text.partition("\n")[2], encoding="utf-8")
+    with pytest.raises(RankModelError, match="header.*delete it"):
+        RankModel.for_kb(tmp_path).warm_up()
+    path.unlink()
+    assert RankModel.for_kb(tmp_path).path == DEFAULT_MODEL
+
+
+def test_cross_fitting_never_scores_a_query_with_its_own_model() -> None:
+    data = _tiny_data(np.random.default_rng(1))
+    leak = data.label.astype(np.float64)  # a "model" that saw the answers
+    honest = cross_fit(data, [next(iter(FEATURES))])
+    assert metrics(data, leak)["ndcg@10"] == pytest.approx(1.0)
+    assert metrics(data, honest)["ndcg@10"] < 1.0
+
+
+def test_a_kb_with_too_few_labelled_questions_keeps_the_shipped_model(
+        sample_settings, tmp_path: Path) -> None:
+    with pytest.raises(DatasetError, match=r"needs at least 10000 .*shipped model keeps"):
+        run_rerank_eval([], tmp_path / "report", kb_dir=Path(sample_settings.home),
+                        min_queries=10_000)
+    assert not (Path(sample_settings.home) / KB_MODEL).exists()
+
+
+def _tiny_cross_encoder(folder: Path) -> Path:
+    """A one-layer BERT cross-encoder, saved the way a hub model is (random weights)."""
+    transformers = pytest.importorskip("transformers")
+    pytest.importorskip("sentence_transformers")
+    vocab = (["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
+             + list("パスワードを忘れた再設定請求書送りかログイン画面") + ["password", "reset"])
+    folder.mkdir()
+    (folder / "vocab.txt").write_text("\n".join(vocab) + "\n", encoding="utf-8")
+    transformers.BertTokenizerFast(vocab_file=str(folder / "vocab.txt"),
+                                   do_lower_case=True).save_pretrained(folder)
+    config = transformers.BertConfig(vocab_size=len(vocab), hidden_size=16, num_hidden_layers=1,
+                                     num_attention_heads=2, intermediate_size=32, num_labels=1,
+                                     max_position_embeddings=512)
+    transformers.BertForSequenceClassification(config).save_pretrained(folder)
+    return folder
+
+
+def test_a_cross_encoder_is_one_setting_away(sample_settings, embedder, tmp_path: Path) -> None:
+    folder = _tiny_cross_encoder(tmp_path / "tiny-ce")
+    settings = sample_settings.model_copy(update={"reranker": "cross-encoder",
+                                                  "reranker_model": str(folder)})
+    kb = open_kb(settings, embedder=embedder)
+    assert isinstance(kb.reranker, CrossEncoderReranker)
+    assert kb.reranker.id == "cross-encoder:tiny-ce"
+    scores = kb.reranker.scorer.score("パスワードを忘れた", ["ログイン画面から再設定", "請求書"])
+    assert scores.shape == (2,) and np.isfinite(scores).all()
+    found = kb.searcher.search("パスワードを忘れた", audience=Audience.PUBLIC, mode="default")
+    assert found.hits and "rerank" in found.hits[0].scores
