@@ -53,11 +53,21 @@ def fit_confidence(samples: Sequence[Sample], oos_weight: float = 1.0) -> Confid
         [_row(s) for s in usable], labels, sample_weight=weights)
     slope, *coefs = (float(x) for x in fit.coef_[0])
     intercept = float(fit.intercept_[0])
+    if slope <= 0 and any(s.features and s.features["rerank_score"] for s in usable):
+        # The second stage's score already holds what the cosine says (it reads it): fit on
+        # the named features alone and keep the cosine's slope at a token positive value.
+        rows = [_row(s)[1:] for s in usable]
+        fit = LogisticRegression(C=1e4, max_iter=5000).fit(rows, labels, sample_weight=weights)
+        slope, coefs = _TOKEN_SLOPE, [float(x) for x in fit.coef_[0]]
+        intercept = float(fit.intercept_[0])
     if slope <= 0:
         raise CalibrationError(f"a higher cosine did not mean a right answer (slope {slope:.3f});"
                                " the confidence curve cannot be fitted on this data")
     return ConfidenceModel(center=-intercept / slope, scale=slope,
                            weights=dict(zip(FEATURES, coefs, strict=True)))
+
+
+_TOKEN_SLOPE = 1e-6  # z = 1e-6·(cos − center) is the fit's intercept, exactly enough in floats
 
 
 def rescore(samples: Sequence[Sample], model: ConfidenceModel) -> list[float]:

@@ -264,7 +264,7 @@ class Searcher:
 
     def search(self, query: str, *, audience: Audience, k: int = 10,
                filters: SearchFilter | None = None, collapse: bool = True,
-               mode: str = "hybrid", snippets: bool = True) -> SearchResult:
+               mode: str = "default", snippets: bool = True) -> SearchResult:
         """The best ``k`` hits for ``query`` that ``audience`` may read.
 
         With ``collapse`` each document appears once, by its best chunk. ``mode`` picks the
