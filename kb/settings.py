@@ -49,6 +49,10 @@ class LLMSettings(BaseSettings):
         return value
 
 
+def _llm_settings() -> LLMSettings:
+    return LLMSettings()  # type: ignore[call-arg]  # its fields come from KOTAE_LLM_*
+
+
 class KBSettings(BaseSettings):
     """One KB's configuration, from the environment (``KOTAE_*``) or given in code."""
 
@@ -83,7 +87,7 @@ class KBSettings(BaseSettings):
                                        "to other customers.")
     typeahead_window_days: int = Field(90, ge=1, description="Only questions asked in this "
                                        "many days count toward a suggestion.")
-    llm: LLMSettings = Field(default_factory=lambda: LLMSettings(),
+    llm: LLMSettings = Field(default_factory=lambda: _llm_settings(),
                              description="The LLM drafter (KOTAE_LLM_*).")
 
     @field_validator("reranker")

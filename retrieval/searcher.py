@@ -283,11 +283,17 @@ class Searcher:
         if not text:
             return SearchResult(query, [], 0.0, loaded.version)
         allowed = self._mask(loaded, (filters or SearchFilter()).for_audience(audience))
-        first = self._first_stage(loaded, text, allowed, max(self.config.depth, k * 3), mode)
+        depth = max(self.config.depth, k * 3)
+        first = self._first_stage(loaded, text, allowed, depth, mode)
         fused, bm25, dense = first.fused, first.bm25, first.dense
-        second = (self._second_stage(loaded, first.text, fused, bm25)
-                  if mode == "default" and self.reranker is not None and loaded.docs is not None
-                  else None)
+        second = None
+        if mode == "default" and self.reranker is not None and loaded.docs is not None:
+            # The candidates as ``candidates`` (and the model's fit) see them: from arms of the
+            # configured depth, whatever ``k`` the caller asks for.
+            same = depth == self.config.depth
+            seen = first if same else self._first_stage(loaded, text, allowed,
+                                                        self.config.depth, mode)
+            second = self._second_stage(loaded, seen.text, seen.fused, seen.bm25, tail=fused)
         ranked = second.ranked if second is not None else fused
         hits: list[Hit] = []
         seen_docs: set[str] = set()
@@ -377,20 +383,31 @@ class Searcher:
                           routed, nearest, fused)
 
     def _second_stage(self, loaded: _Loaded, text: str, fused: list[tuple[int, float]],
-                      bm25: dict[int, float]) -> SecondStage:
-        """The candidates scored again and put first (the rest follow in fused order, scored
-        0). A hit's score becomes ``exp(its score − the top one's)``: 1 for the top hit, the
-        share of it for the others."""
+                      bm25: dict[int, float],
+                      tail: list[tuple[int, float]] | None = None) -> SecondStage:
+        """The candidates scored again and put first, each by its best chunk; the rest of
+        ``tail`` (default: ``fused``) follows in its order (the candidates' other chunks too,
+        for callers that do not collapse). The hits keep the first stage's scores, dealt out in
+        the new order (the best fused score to the new top hit, and so on): whoever reads a
+        hit's score, or its share of the top one's, sees the scale it always saw."""
         assert self.reranker is not None and loaded.docs is not None
+        tail = fused if tail is None else tail
         found = self._candidates(loaded, text, fused, bm25)
         if not found.items:
-            return SecondStage(fused, {}, {})
+            return SecondStage(tail, {}, {})
         scores = self.reranker.rerank(found.query, found.items, found.table, found.texts)
         order = np.argsort(-scores, kind="stable")
-        top = float(scores[order[0]])
-        ranked = [(found.rows[i], float(np.exp(scores[i] - top))) for i in order.tolist()]
-        shown = {c.doc_id for c in found.items}
-        ranked += [(row, 0.0) for row, _ in fused if loaded.rows[row]["doc_id"] not in shown]
+        dealt = sorted((c.fused for c in found.items), reverse=True)
+        others: dict[str, list[int]] = {}  # a candidate's other chunks, in fused order
+        for row, _ in tail:
+            others.setdefault(loaded.rows[row]["doc_id"], []).append(row)
+        ranked: list[tuple[int, float]] = []
+        for n, i in enumerate(order.tolist()):
+            best = found.rows[i]
+            ranked += [(row, dealt[n]) for row in
+                       [best, *(r for r in others.get(found.items[i].doc_id, []) if r != best)]]
+        shown, floor = {row for row, _ in ranked}, dealt[-1]
+        ranked += [(row, min(score, floor)) for row, score in tail if row not in shown]
         return SecondStage(ranked, {c.doc_id: float(s) for c, s in zip(found.items, scores,
                                                                       strict=True)},
                            {c.doc_id: float(c.dense or 0.0) for c in found.items})

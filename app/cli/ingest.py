@@ -60,7 +60,8 @@ def _print_outcome(settings: Settings, outcome: IngestOutcome, dry_run: bool) ->
                   f"unchanged: {c.unchanged}  {verb}removed: {c.removed}")
     if dry_run or build is None:
         console.print(f"dry run: nothing changed; {outcome.would_embed} chunk(s) would be "
-                      "embedded")
+                      "embedded, with their sentences (a few per chunk, for the second "
+                      "ranking stage and the composer)")
         return
     state = "published" if build.published else "unchanged (nothing to publish)"
     console.print(f"index {state}: {build.manifest.documents} documents, "

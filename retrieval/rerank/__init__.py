@@ -18,6 +18,7 @@ from typing import Protocol
 
 import numpy as np
 
+from kotae.kb.settings import RERANKERS  # the setting's values, owned by the settings
 from kotae.retrieval.rerank.docs import FOLDER, DocTable
 from kotae.retrieval.rerank.features import (
     FEATURES,
@@ -28,7 +29,6 @@ from kotae.retrieval.rerank.features import (
 )
 from kotae.retrieval.rerank.model import RankModel, RankModelError
 
-RERANKERS = ("learned", "cross-encoder", "off")
 DEFAULT_DEPTH = 30  # first-stage documents the second stage scores again
 
 

@@ -55,6 +55,7 @@ def draft_document(gap: Gap, question: str | None = None, answer: str | None = N
     now = datetime.now(UTC).isoformat(timespec="seconds")
     meta = {"status": "draft", "gap_id": gap.id, "accepted_at": now,
             "accepted_by": accepted_by, "gap_label": gap.label, "gap_questions": gap.size,
+            "question_ids": list(gap.question_ids),
             "cited_tickets": [c.ticket_id or c.doc_id for c in gap.proposal.citations]}
     return Document.create(
         source=DRAFT_SOURCE, key=gap.id, kind=Kind.FAQ, title=question, body=text,

@@ -97,9 +97,7 @@ class GapAnalyser:
             tickets = [d for d in docs if d.kind is Kind.TICKET and _after(ticket_time(d), since)]
             questions += questions_from_tickets(tickets, self.check_ticket, self.threshold)
         gaps, clustered = self._gaps(questions, docs, now, on_progress)
-        drafts = {str(d.meta.get("gap_id")): d.id for d in docs if d.source == DRAFT_SOURCE}
-        for gap in gaps:
-            gap.draft_doc_id = drafts.get(gap.id, "")
+        link_drafts(gaps, [d for d in docs if d.source == DRAFT_SOURCE])
         articles = [d for d in docs if is_public_article(d)]
         return GapReport(
             generated_at=now.isoformat(timespec="seconds"),
@@ -152,3 +150,19 @@ def _after(when: str, since: datetime | None) -> bool:
         return True
     parsed = parse_time(when)
     return parsed is not None and parsed >= since
+
+
+def link_drafts(gaps: list[Gap], drafts: list[Document]) -> None:
+    """Each gap's accepted draft: the one accepted for its id, else the one whose questions it
+    holds most of (a gap is named after its first question, and a new index can move that
+    question out of it while the rest stay); such a gap keeps the id it was accepted under."""
+    for draft in drafts:
+        gap = next((g for g in gaps if g.id == draft.meta.get("gap_id")), None)
+        if gap is None:
+            asked = set(draft.meta.get("question_ids") or [])
+            shared = [(len(asked & set(g.question_ids)), g) for g in gaps if not g.draft_doc_id]
+            best = max(shared, key=lambda pair: pair[0], default=(0, None))
+            gap = best[1] if best[0] * 2 > len(asked) else None
+        if gap is not None and not gap.draft_doc_id:
+            gap.draft_doc_id = draft.id
+            gap.id = str(draft.meta.get("gap_id") or gap.id)

@@ -25,7 +25,7 @@ def test_public_search_returns_the_stable_shape(client):
     for key in ("doc_id", "chunk_id", "title", "snippet", "url", "kind", "visibility",
                 "language", "score", "scores"):
         assert key in hit
-    assert set(hit["scores"]) == {"bm25", "dense"}
+    assert set(hit["scores"]) == {"bm25", "dense", "rerank"}
     assert "パスワード" in hit["title"]
 
 

@@ -26,6 +26,7 @@ from kotae.app.api import create_app
 from kotae.app.pages.messages import MESSAGES
 from kotae.eval.perturb import Perturber
 from kotae.kb import KBStore, Kind, Visibility
+from kotae.suggest.compose.units import row_text
 from kotae.suggest.text import source_sentences
 
 RUN = 15  # characters: long enough to be specific, short enough to catch a snippet
@@ -93,7 +94,11 @@ def secrets(sample_settings) -> Secrets:
                 out.texts.append(chunk.text)
             out.runs |= set().union(*(runs(t) for t in texts))
         else:
-            texts += [s.text for t in texts for s in source_sentences(t)]
+            sents = [(t, s) for t in texts if t for s in source_sentences(t)]
+            texts += [s.text for _, s in sents]
+            # the composer reads a public table's row as 「項目: 値」: its wording of public text
+            texts += [row_text(t, s, lang) for t, s in sents
+                      if s.row for lang in ("ja", "en")]
             public |= set().union(*(runs(t) for t in texts))
             public_texts += texts
     for words in MESSAGES.values():

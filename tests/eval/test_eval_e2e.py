@@ -22,7 +22,8 @@ def test_retrieval_all_modes_then_reuse_the_kb(tiny_beir: Path, tmp_path: Path,
     assert first.result.metrics["hybrid"]["hit@1"] == 1.0  # each query has an obvious answer
     assert set(first.result.per_query["dense"]) == {"q1", "q2", "q3"}  # q4 is out of scope
     results = read_results(tmp_path / "r1")
-    assert results["ingest"]["embedded"] == 5 and results["dataset"]["documents"] == 5
+    # 5 chunks and their 5 sentences (the second stage's)
+    assert results["ingest"]["embedded"] == 10 and results["dataset"]["documents"] == 5
     assert results["embedder"] == embedder.id and "cpus" in results["machine"]
     run_file = (tmp_path / "r1" / "run-hybrid.tsv").read_text().splitlines()
     assert run_file[0].split("\t")[:4] == ["q1", "Q0", "pw", "1"]
@@ -40,7 +41,7 @@ def test_fusion_override_does_not_touch_the_kb_settings(tiny_beir: Path, tmp_pat
     config = read_results(tmp_path / "r")["retrieval_config"]
     # --bm25-weight splits bm25/dense; the question router's weight is left as configured
     assert config["fusion"] == "rrf"
-    assert config["weights"] == {"bm25": 0.3, "dense": 0.7, "router": 1.0}
+    assert config["weights"] == {"bm25": 0.3, "dense": 0.7, "router": 1.0, "reading": 0.1}
     assert not (tmp_path / "kb" / "settings.json").exists()
     assert out.result.metrics["hybrid"]["ndcg@10"] > 0.5
 
@@ -55,7 +56,7 @@ def test_deflection_writes_the_threshold_into_the_kb(tiny_beir: Path, tmp_path: 
         chosen.threshold, abs=1e-6)
     results = json.loads((tmp_path / "d" / "results.json").read_text(encoding="utf-8"))
     assert results["metrics"]["current"]["threshold"] == chosen.threshold
-    assert len(results["per_query"]["hybrid"]) == 4  # the out-of-scope query is counted too
+    assert len(results["per_query"]["default"]) == 4  # the out-of-scope query is counted too
     assert (tmp_path / "d" / "report.html").read_text().count("data:image/png") == 2
 
 

@@ -45,6 +45,9 @@ def Label(max_length: int, description: str) -> type[str]:  # noqa: N802 (a type
 class ArmScores(BaseModel):
     bm25: Score | None = Field(None, description="BM25 score (None if the lexical arm missed it).")
     dense: Score | None = Field(None, description="Cosine similarity from the dense arm.")
+    rerank: Score | None = Field(None, description="The second ranking stage's raw score (None "
+                                 "when the stage is off or this hit was not among its "
+                                 "candidates).")
 
 
 class HitOut(BaseModel):
@@ -57,7 +60,8 @@ class HitOut(BaseModel):
     visibility: str = Field(description="public or internal.")
     language: str
     product: str = ""
-    score: Score = Field(description="Fused score used for ranking.")
+    score: Score = Field(description="The fused score; with the second ranking stage the hits "
+                         "keep the first stage's scores in the new order (the best to the top).")
     scores: ArmScores
     highlights: list[list[int]] = Field(
         default_factory=list, description="[start, end) character offsets of matches in snippet.")
