@@ -27,19 +27,26 @@ class CalibrationError(ValueError):
     """The samples cannot calibrate a confidence curve (the message says why)."""
 
 
-def _row(s: Sample) -> list[float]:
+def _row(s: Sample, names: Sequence[str] = tuple(FEATURES)) -> list[float]:
     assert s.features is not None and s.features.top_cosine is not None
-    return [s.features.top_cosine, *(s.features[name] for name in FEATURES)]
+    return [s.features.top_cosine, *(s.features[name] for name in names)]
 
 
-def fit_confidence(samples: Sequence[Sample], oos_weight: float = 1.0) -> ConfidenceModel:
+def fit_confidence(samples: Sequence[Sample], oos_weight: float = 1.0,
+                   leave_out: Sequence[str] = ()) -> ConfidenceModel:
     """Fit ``ConfidenceModel`` on the samples that have a dense cosine.
 
     ``oos_weight`` counts each out-of-scope sample that many times, so that the curve is fitted
     for the share of out-of-scope questions the KB will see rather than the one in the samples.
+    ``leave_out``: features the curve must not read (weight 0), e.g.
+    ``retrieval.confidence.KB_SHAPED`` for a curve other KBs will use.
     """
     if oos_weight <= 0:
         raise ValueError(f"oos_weight must be positive, got {oos_weight}")
+    unknown = sorted(set(leave_out) - set(FEATURES))
+    if unknown:
+        raise ValueError(f"unknown confidence features {', '.join(unknown)}")
+    names = [n for n in FEATURES if n not in leave_out]
     usable = [s for s in samples if s.top_cosine is not None]
     labels = [int(s.correct) for s in usable]
     if len(set(labels)) < 2:
@@ -50,13 +57,13 @@ def fit_confidence(samples: Sequence[Sample], oos_weight: float = 1.0) -> Confid
     weights = [1.0 if s.in_scope else oos_weight for s in usable]
     # Weak regularisation: cosines span a narrow range, so the slope is large by nature.
     fit = LogisticRegression(C=1e4, max_iter=5000).fit(
-        [_row(s) for s in usable], labels, sample_weight=weights)
+        [_row(s, names) for s in usable], labels, sample_weight=weights)
     slope, *coefs = (float(x) for x in fit.coef_[0])
     intercept = float(fit.intercept_[0])
     if slope <= 0 and any(s.features and s.features["rerank_score"] for s in usable):
         # The second stage's score already holds what the cosine says (it reads it): fit on
         # the named features alone and keep the cosine's slope at a token positive value.
-        rows = [_row(s)[1:] for s in usable]
+        rows = [_row(s, names)[1:] for s in usable]
         fit = LogisticRegression(C=1e4, max_iter=5000).fit(rows, labels, sample_weight=weights)
         slope, coefs = _TOKEN_SLOPE, [float(x) for x in fit.coef_[0]]
         intercept = float(fit.intercept_[0])
@@ -64,7 +71,7 @@ def fit_confidence(samples: Sequence[Sample], oos_weight: float = 1.0) -> Confid
         raise CalibrationError(f"a higher cosine did not mean a right answer (slope {slope:.3f});"
                                " the confidence curve cannot be fitted on this data")
     return ConfidenceModel(center=-intercept / slope, scale=slope,
-                           weights=dict(zip(FEATURES, coefs, strict=True)))
+                           weights=dict(zip(names, coefs, strict=True)))
 
 
 _TOKEN_SLOPE = 1e-6  # z = 1e-6·(cos − center) is the fit's intercept, exactly enough in floats
@@ -75,7 +82,8 @@ def rescore(samples: Sequence[Sample], model: ConfidenceModel) -> list[float]:
     return [model.score(s.features) if s.features is not None else 0.0 for s in samples]
 
 
-def cross_fit_confidence(samples: Sequence[Sample], folds: int = 5, seed: int = 7) -> list[float]:
+def cross_fit_confidence(samples: Sequence[Sample], folds: int = 5, seed: int = 7,
+                         leave_out: Sequence[str] = ()) -> list[float]:
     """Each sample's confidence under a curve fitted on the other folds (by query): the
     honest figure for a fitted curve, which scored on its own samples looks better than it
     will on new questions."""
@@ -83,7 +91,8 @@ def cross_fit_confidence(samples: Sequence[Sample], folds: int = 5, seed: int = 
     out = [0.0] * len(samples)
     for fold in np.array_split(order, folds):
         held = set(fold.tolist())
-        model = fit_confidence([s for i, s in enumerate(samples) if i not in held])
+        model = fit_confidence([s for i, s in enumerate(samples) if i not in held],
+                               leave_out=leave_out)
         for i in held:
             features = samples[i].features
             out[i] = model.score(features) if features is not None else 0.0

@@ -13,6 +13,7 @@ Example:
 
 from __future__ import annotations
 
+import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -40,7 +41,9 @@ from kotae.eval.report import Figure, Report, Table, write_report
 from kotae.eval.runinfo import run_info
 from kotae.eval.setup import EvalOptions, EvalSetup, Progress, prepare_eval
 from kotae.retrieval import ConfidenceModel
+from kotae.retrieval.confidence import KB_SHAPED
 from kotae.retrieval.protocols import Embedder
+from kotae.retrieval.rerank import RankModel
 
 
 @dataclass
@@ -50,6 +53,7 @@ class DeflectionOutcome:
     chosen: dict[str, CurvePoint | None] = field(default_factory=dict)
     fitted: ConfidenceModel | None = None
     saved_to: Path | None = None
+    shipped: ConfidenceModel | None = None  # the curve ``ship`` wrote
 
 
 def choose(conf: list[float], samples: list[Sample], points: list[CurvePoint], target: float,
@@ -106,7 +110,7 @@ def _build_report(setup: EvalSetup, options: EvalOptions, samples: list[Sample],
     info = run_info(setup.embedder.id)
     results = {**info, "dataset": setup.dataset_info(), "options": options.as_dict(),
                "kb_dir": str(setup.kb.kb_dir), "min_grade": min_grade, "level": level or None,
-               "current_confidence": setup.config.confidence.to_dict(),
+               "current_confidence": setup.searcher.confidence_model().to_dict(),
                "fitted_confidence": fitted.to_dict() if fitted else None,
                "metrics": summaries, "saved_to": str(saved_to) if saved_to else None,
                "curves": {n: [asdict(p) for p in pts] for n, (_, pts) in curves.items()},
@@ -144,15 +148,53 @@ def _build_report(setup: EvalSetup, options: EvalOptions, samples: list[Sample],
     return report
 
 
+def ship_curve(path: Path, setup: EvalSetup, samples: list[Sample], min_grade: int,
+               curves: Curves) -> tuple[ConfidenceModel, str]:
+    """Fit the curve of an uncalibrated KB whose search the shipped second stage ranked
+    (without the ``KB_SHAPED`` features: it is for other KBs), add its cross-fitted curve to
+    ``curves`` and write it to ``path`` (``retrieval/rerank/default_confidence.json``).
+
+    Fit it on a set the ranking model was *not* fitted on (a KB whose ``rerank.txt`` comes from
+    other sets), so that its scores are what the shipped model gives on a new KB: scores on its
+    own training queries are better than it will ever do again, and a curve fitted on them
+    trusts them too much. Returns the curve and the report's note."""
+    ranker = setup.searcher.reranker
+    model = getattr(ranker, "model", None)
+    if ranker is None or not isinstance(model, RankModel):
+        raise CalibrationError("--ship needs the learned second stage (KOTAE_RERANKER=learned): "
+                               "the shipped curve reads its scores")
+    fitted = fit_confidence(samples, leave_out=KB_SHAPED)
+    try:  # its honest figure: scored by curves fitted on the other folds
+        held = cross_fit_confidence(samples, leave_out=KB_SHAPED)
+        curves["shipped (cross-fitted)"] = (held, sweep(held, samples))
+        unscored = ""
+    except CalibrationError as exc:
+        unscored = f" (no cross-fitted figure: {exc})"
+    in_sample = model.fitted_on(setup.data.fingerprint)
+    data = {**fitted.to_dict(), "ranker": ranker.id,
+            "ranker_fitted_on": [t.get("name") for t in model.trained_on],
+            "fitted_on": {"name": setup.data.name, "fingerprint": setup.data.fingerprint,
+                          "queries": len(samples), "min_grade": min_grade}}
+    Path(path).write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n",
+                          encoding="utf-8")
+    return fitted, (f"wrote a curve without {', '.join(KB_SHAPED)} to {path} as the shipped "
+                    f"second stage's default{unscored}"
+                    + (f"; WARNING: the KB's ranking model ({ranker.id}) was "
+                       "fitted on this set, so the curve trusts its scores too much"
+                       if in_sample else ""))
+
+
 def run_deflection_eval(dataset_dir: Path, report_dir: Path, options: EvalOptions | None = None,
                         target: float = 0.9, min_grade: int = 1, fit: bool = True,
                         save_to: Path | None = None, write: bool = True,
                         on_progress: Progress | None = None,
                         embedder: Embedder | None = None,
-                        level: float | None = DEFAULT_LEVEL) -> DeflectionOutcome:
+                        level: float | None = DEFAULT_LEVEL,
+                        ship: Path | None = None) -> DeflectionOutcome:
     """Collect samples, sweep thresholds for the current and the fitted confidence, save the
     chosen calibration (the fitted one when there is one) into ``save_to`` (default: the
-    evaluated KB) when ``write``. ``level``: see the module docstring."""
+    evaluated KB) when ``write``; ``ship``: also write the fitted curve there as the default
+    of the KB's second stage (``ship_curve``). ``level``: see the module docstring."""
     if not 0 < target <= 1:
         raise ValueError(f"target precision must be in (0, 1], got {target}")
     if level and not 0.5 <= level < 1:
@@ -162,13 +204,19 @@ def run_deflection_eval(dataset_dir: Path, report_dir: Path, options: EvalOption
     samples = collect_samples(setup.data, setup.searcher, setup.kb.corpus_id, min_grade,
                               on_progress)
     curves, fitted, notes = _curves(samples, fit)
+    shipped = None
+    if ship is not None:
+        shipped, note = ship_curve(ship, setup, samples, min_grade, curves)
+        notes.append(note)
     chosen = {name: choose(conf, samples, pts, target, level)
               for name, (conf, pts) in curves.items()}
     use = chosen["fitted" if fitted is not None else "current"]
     saved_to = None
     if write and use is not None:
         saved_to = Path(save_to) if save_to else setup.kb.kb_dir
-        save_calibration(saved_to, use.threshold, fitted)
+        # The curve the threshold was chosen on goes with it (the default one too: an
+        # uncalibrated KB's default follows its second stage, the threshold would not).
+        save_calibration(saved_to, use.threshold, fitted or setup.searcher.confidence_model())
         notes.append(f"wrote answer_threshold={use.threshold:.4f} "
                      f"({'fitted' if fitted else 'current'} confidence"
                      f"{' and its curve' if fitted else ''}) to {saved_to}/settings.json")
@@ -178,4 +226,5 @@ def run_deflection_eval(dataset_dir: Path, report_dir: Path, options: EvalOption
                      "nothing written")
     report = _build_report(setup, options, samples, curves, chosen, fitted, target, level,
                            min_grade, notes, saved_to)
-    return DeflectionOutcome(report, write_report(report, report_dir), chosen, fitted, saved_to)
+    return DeflectionOutcome(report, write_report(report, report_dir), chosen, fitted, saved_to,
+                             shipped)

@@ -175,7 +175,10 @@ def run_rerank_eval(datasets: list[Path], report_dir: Path, kb_dir: Path | None 
                    saved_to, cards)
         notes.append(f"wrote the refit ({chosen}) to {saved_to}: it serves instead of the "
                      f"shipped model (cross-fitted nDCG@10 {refit_ndcg:.4f} vs shipped "
-                     f"{shipped_ndcg:.4f}); delete the file to go back")
+                     f"{shipped_ndcg:.4f}); delete the file to go back. Its scores are on "
+                     "a scale of their own, which no confidence curve knows yet: run `kotae "
+                     "eval deflection` to calibrate the KB again (until then an uncalibrated "
+                     "KB takes the hand-set curve)")
     elif write:
         notes.append(f"nothing written: the refit's cross-fitted nDCG@10 ({refit_ndcg:.4f}) is "
                      f"not above the shipped model's ({shipped_ndcg:.4f}) on {first.name}")

@@ -7,6 +7,11 @@ The weights are KB settings that the eval harness fits on labelled queries (``ko
 deflection``); the defaults suit multilingual-e5-small and leave most features out (weight 0),
 so a KB calibrated before a feature existed keeps its confidence.
 
+A KB that was never calibrated scores with ``default_confidence``: the curve fitted for the
+shipped second stage (``rerank/default_confidence.json``, written by ``kotae eval deflection
+--ship``; how and on what: docs/benchmarks.md) when that stage ranked the search, else the
+hand-set first-stage curve ``ConfidenceModel()``.
+
 Adding a feature: a line in ``FEATURES``, its value in ``confidence_features``, a test. The
 model, its calibration and its saved form follow by name.
 
@@ -20,9 +25,12 @@ Example:
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
 from typing import Any
 
 SHARE_K = 10  # the top share counts the dense arm's best SHARE_K chunks
@@ -40,6 +48,11 @@ FEATURES: dict[str, str] = {
     "rerank_score": "the second stage's score of the top hit (0 without a second stage)",
     "rerank_margin": "the second stage's score of the top hit minus the runner-up's",
 }
+# Features whose scale comes from the KB's own settings and shape: the fused score from its
+# fusion weights and arms (a KB with FAQ variants adds the router's probability), the share from
+# how many chunks its documents have, the router's from its variants. A curve fitted on other
+# KBs (the shipped one) leaves them out; a KB's own calibration uses them all.
+KB_SHAPED = ("fused_margin", "top_share", "router_prob", "phrasing_lift")
 # Weights of settings files written before the features had names.
 _OLD_NAMES = {"agreement_bonus": "arms_agree", "margin_weight": "cosine_margin",
               "fused_margin_weight": "fused_margin", "share_weight": "top_share",
@@ -161,3 +174,22 @@ class ConfidenceModel:
         weights.update({_OLD_NAMES[k]: float(v) for k, v in data.items() if k in _OLD_NAMES})
         return cls(center=float(data.get("center", cls.center)),
                    scale=float(data.get("scale", cls.scale)), weights=weights)
+
+
+# The curve fitted for the shipped second stage, and the id of the ranker it was fitted for
+# (``retrieval.rerank.LearnedReranker`` over ``default_ranker.txt``).
+SHIPPED_CURVE = Path(__file__).with_name("rerank") / "default_confidence.json"
+SHIPPED_RANKER = "learned:default"
+
+
+@cache
+def shipped_curve() -> ConfidenceModel:
+    """The curve in ``SHIPPED_CURVE`` (read once)."""
+    return ConfidenceModel.from_dict(json.loads(SHIPPED_CURVE.read_text(encoding="utf-8")))
+
+
+def default_confidence(ranker: str | None) -> ConfidenceModel:
+    """The curve of a KB that was never calibrated, for a search the second stage ``ranker``
+    (its id; None: none) ranked: the shipped stage's own curve, which reads its scores, or the
+    first stage's (another ranker's scores are on a scale no shipped curve knows)."""
+    return shipped_curve() if ranker == SHIPPED_RANKER else ConfidenceModel()

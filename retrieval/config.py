@@ -30,7 +30,9 @@ class RetrievalConfig:
     weights: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_WEIGHTS))
     rrf_k: int = 60
     depth: int = 50  # candidates taken from each arm before fusion
-    confidence: ConfidenceModel = field(default_factory=ConfidenceModel)
+    # The KB's calibrated curve (``kotae eval deflection``); None: never calibrated, the
+    # default for the search's stages applies (``retrieval.confidence.default_confidence``).
+    confidence: ConfidenceModel | None = None
     answer_threshold: float = 0.5  # confidence at which kotae answers on its own
 
     def __post_init__(self) -> None:
@@ -46,7 +48,8 @@ class RetrievalConfig:
 
     def as_dict(self) -> dict[str, Any]:
         """The settings file's ``retrieval`` section, every value."""
-        return {**asdict(self), "confidence": self.confidence.to_dict()}
+        return {**asdict(self),
+                "confidence": self.confidence.to_dict() if self.confidence else None}
 
     @classmethod
     def load(cls, kb_dir: str | Path) -> RetrievalConfig:
@@ -59,7 +62,7 @@ class RetrievalConfig:
             raise ValueError(f"{path} is not valid JSON ({exc})") from exc
         known = {f.name for f in fields(cls)}
         kwargs = {k: v for k, v in data.get("retrieval", {}).items() if k in known}
-        if "confidence" in kwargs:
+        if kwargs.get("confidence") is not None:
             kwargs["confidence"] = ConfidenceModel.from_dict(kwargs["confidence"])
         return cls(**kwargs)
 

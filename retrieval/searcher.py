@@ -27,7 +27,12 @@ import numpy as np
 from kotae.kb import Hit, KBError, Kind, SnapshotDir, Visibility
 from kotae.kb.normalise import normalise_query
 from kotae.retrieval.builder import READING_DIR, WRITTEN_FILE
-from kotae.retrieval.confidence import ConfidenceFeatures, confidence_features
+from kotae.retrieval.confidence import (
+    ConfidenceFeatures,
+    ConfidenceModel,
+    confidence_features,
+    default_confidence,
+)
 from kotae.retrieval.config import RetrievalConfig
 from kotae.retrieval.dense import DenseIndex
 from kotae.retrieval.errors import EmbedderMismatch, IndexCorrupt, TokenizerMismatch
@@ -237,6 +242,14 @@ class Searcher:
     def manifest(self) -> Manifest:
         return self._current().manifest
 
+    def confidence_model(self, second_stage: bool = True) -> ConfidenceModel:
+        """The curve a search's confidence comes from: the KB's calibrated one, else the
+        default for its stages (``second_stage``: this searcher's second stage ranked it)."""
+        if self.config.confidence is not None:
+            return self.config.confidence
+        ranker = self.reranker.id if second_stage and self.reranker is not None else None
+        return default_confidence(ranker)
+
     def titles(self, audience: Audience) -> list[tuple[str, str]]:
         """(title, language) of every document ``audience`` may read, in the serving snapshot
         (FAQ entries are titled by their question). The same list until the next snapshot."""
@@ -313,7 +326,8 @@ class Searcher:
                 break
         features = (self._features(loaded, hits[0], first, second)
                     if hits and mode in ("default", "hybrid", "dense") else None)
-        confidence = self.config.confidence.score(features) if features else 0.0
+        confidence = (self.confidence_model(second is not None).score(features)
+                      if features else 0.0)
         return SearchResult(query, hits, confidence, loaded.version, features=features)
 
     def _candidates(self, loaded: _Loaded, text: str, fused: list[tuple[int, float]],

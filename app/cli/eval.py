@@ -250,6 +250,11 @@ def deflection(
                      ] = True,
     save_to: Annotated[Path | None, typer.Option(help="KB directory to write the calibration "
                        "into (default: the evaluated KB).", show_default=False)] = None,
+    ship: Annotated[Path | None, typer.Option(help="Also write the fitted curve to this file "
+                    "as the default of uncalibrated KBs whose search the shipped second stage "
+                    "ranks (retrieval/rerank/default_confidence.json). Fit it on a set the "
+                    "KB's ranking model was not fitted on (a rerank.txt from other sets).",
+                    show_default=False)] = None,
 ) -> None:
     """Precision / coverage of answering on its own when confidence ≥ t.
 
@@ -266,7 +271,7 @@ def deflection(
         with _progress() as progress:
             outcome = run_deflection_eval(beir, out_dir, EvalOptions(kb_dir=kb), target,
                                           min_grade, fit, save_to, write, progress,
-                                          level=level or None)
+                                          level=level or None, ship=ship)
     columns = ("auroc", "threshold", "precision", "coverage", "oos_recall")
     bound = f", level {level:.2f}" if level else ", point estimate"
     _print_table(f"Deflection: {beir.name} (target precision {target:.2f}{bound})",

@@ -34,7 +34,9 @@ TICKETS = frozenset({Kind.TICKET})
 
 @dataclass(frozen=True)
 class SuggestOptions:
-    """Tuning of a suggestion; ``answer_threshold`` None means the KB's calibrated one."""
+    """Tuning of a suggestion; ``answer_threshold`` None means ``draft_bar`` times the KB's
+    (an agent reads every draft before it is sent, so a draft may answer from its sources where
+    the answer a customer reads on their own would hand off)."""
 
     article_k: int = 8
     ticket_k: int = 10
@@ -45,6 +47,7 @@ class SuggestOptions:
     clarify_min_confidence: float = 0.02  # below this, say the case will be investigated
     query_chars: int = 1000
     answer_threshold: float | None = None
+    draft_bar: float = 0.5
 
     def __post_init__(self) -> None:
         for name in ("article_k", "ticket_k", "similar_shown", "draft_articles", "query_chars",
@@ -53,6 +56,8 @@ class SuggestOptions:
                 raise ValueError(f"{name} must be at least 1, got {getattr(self, name)}")
         if self.answer_threshold is not None and not 0 <= self.answer_threshold <= 1:
             raise ValueError(f"answer_threshold must be in [0, 1], got {self.answer_threshold}")
+        if not 0 < self.draft_bar <= 1:
+            raise ValueError(f"draft_bar must be in (0, 1], got {self.draft_bar}")
 
 
 class Suggester:
@@ -78,7 +83,8 @@ class Suggester:
     @property
     def answer_threshold(self) -> float:
         configured = self.options.answer_threshold
-        return self.searcher.config.answer_threshold if configured is None else configured
+        return (self.searcher.config.answer_threshold * self.options.draft_bar
+                if configured is None else configured)
 
     def suggest(self, ticket: TicketIn) -> Suggestion:
         return suggest_reply(ticket, self)

@@ -71,7 +71,10 @@ def test_fit_recovers_a_rising_curve_and_saves_it(tmp_path: Path) -> None:
 
 def test_save_threshold_keeps_the_current_curve(tmp_path: Path) -> None:
     save_calibration(tmp_path, 0.6)
-    assert RetrievalConfig.load(tmp_path).confidence == ConfidenceModel()
+    assert RetrievalConfig.load(tmp_path).confidence is None  # still the stages' default
+    save_calibration(tmp_path, 0.7, ConfidenceModel(center=0.8))
+    save_calibration(tmp_path, 0.6)
+    assert RetrievalConfig.load(tmp_path).confidence == ConfidenceModel(center=0.8)
 
 
 def test_fit_needs_both_outcomes() -> None:

@@ -71,3 +71,22 @@ def test_ingest_benchmark(tmp_path: Path, embedder) -> None:
     assert metrics["documents"] == 2 and metrics["tokens"] > 0
     assert 0 < metrics["embed_share"] <= 1 and metrics["docs_per_s"] > 0
     assert "Ingestion" in out.paths["md"].read_text(encoding="utf-8")
+
+
+def test_deflection_ships_the_fitted_curve_for_the_second_stage(tiny_beir: Path, tmp_path: Path,
+                                                               embedder) -> None:
+    """``--ship`` writes the fitted curve where the shipped second stage's default is read
+    from, saying which ranker and which queries it was fitted on; the KB is left alone."""
+    from kotae.retrieval import ConfidenceModel
+
+    path = tmp_path / "curve.json"
+    out = run_deflection_eval(tiny_beir, tmp_path / "d", EvalOptions(kb_dir=tmp_path / "kb"),
+                              target=0.9, write=False, embedder=embedder, ship=path)
+    data = json.loads(path.read_text(encoding="utf-8"))
+    assert data["ranker"] == "learned:default" and data["fitted_on"]["queries"] == 4
+    assert ConfidenceModel.from_dict(data) == out.shipped is not None
+    assert not set(out.shipped.weights) & {"fused_margin", "top_share"}  # KB-shaped: left out
+    # 4 queries are too few to score it on held-out folds: the report says so
+    assert any("no cross-fitted figure" in n for n in out.report.notes)
+    assert any("shipped second stage's default" in n for n in out.report.notes)
+    assert not (tmp_path / "kb" / "settings.json").exists()

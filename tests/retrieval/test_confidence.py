@@ -135,3 +135,38 @@ def test_a_clear_winner_leads_the_dense_arm(sample_searcher: Searcher) -> None:
     assert on_topic.top_share > off_topic.top_share
     # The fused margin is not such evidence on its own: min-max fusion puts a weak best BM25
     # match at the top of its arm too (its weight comes from calibration).
+
+
+def test_an_uncalibrated_kb_scores_with_the_default_of_its_stages() -> None:
+    """The shipped second stage has its own curve, which reads its scores; any other ranker
+    (a KB's refit, a cross-encoder: scores on another scale) and the first stage alone get the
+    first stage's curve."""
+    from kotae.retrieval.confidence import SHIPPED_RANKER, default_confidence, shipped_curve
+
+    shipped = default_confidence(SHIPPED_RANKER)
+    assert shipped is shipped_curve() and shipped.weights.get("rerank_score", 0.0) > 0
+    for other in (None, "learned:kb:rerank.txt", "cross-encoder:tiny"):
+        assert default_confidence(other) == ConfidenceModel()
+    high = ConfidenceFeatures(0.9, {"rerank_score": 4.0, "rerank_margin": 3.0})
+    low = ConfidenceFeatures(0.9, {"rerank_score": 0.3, "rerank_margin": 0.1})
+    assert shipped.score(high) > shipped.score(low)
+
+
+def test_the_searcher_takes_the_kbs_curve_or_the_default_of_the_search(
+        sample_searcher: Searcher, embedder, tokenizer) -> None:
+    from kotae.retrieval.confidence import default_confidence
+
+    assert sample_searcher.config.confidence is None  # the sample KB is not calibrated
+    query = "パスワードを忘れた"
+    ranked = sample_searcher.search(query, audience=Audience.PUBLIC)
+    assert ranked.features is not None and ranked.features.rerank_score != 0.0
+    assert ranked.confidence == default_confidence(sample_searcher.reranker.id).score(
+        ranked.features)
+    first = sample_searcher.search(query, audience=Audience.PUBLIC, mode="hybrid")
+    assert first.features is not None and first.features.rerank_score == 0.0
+    assert first.confidence == ConfidenceModel().score(first.features)
+    mine = ConfidenceModel(center=0.95, scale=10.0)
+    calibrated = Searcher(sample_searcher.snapshots.kb_dir, embedder, tokenizer,
+                          RetrievalConfig(confidence=mine), reranker=sample_searcher.reranker)
+    got = calibrated.search(query, audience=Audience.PUBLIC)
+    assert got.confidence == mine.score(got.features)

@@ -131,3 +131,22 @@ def test_bad_tickets_are_refused():
         TicketIn(" ", "")
     with pytest.raises(InvalidTicket, match="customer_tier"):
         TicketIn("a", "b", customer_tier="gold")
+
+
+def test_a_draft_answers_at_a_share_of_the_kbs_bar(sample_settings, sample_searcher, tokenizer):
+    """An agent reads every draft before it is sent: the draft answers from its sources at
+    ``draft_bar`` times the KB's answer threshold (the customer's own answer needs all of it);
+    a threshold given in the options is taken as it is."""
+    from kotae.suggest.replies.service import SuggestOptions
+
+    store = KBStore.for_dir(sample_settings.home)
+    kb_bar = sample_searcher.config.answer_threshold
+    default = Suggester(sample_searcher, store, tokenizer)
+    assert default.answer_threshold == pytest.approx(kb_bar * SuggestOptions().draft_bar)
+    strict = Suggester(sample_searcher, store, tokenizer, options=SuggestOptions(draft_bar=1.0))
+    assert strict.answer_threshold == kb_bar
+    fixed = Suggester(sample_searcher, store, tokenizer,
+                      options=SuggestOptions(answer_threshold=0.9, draft_bar=0.1))
+    assert fixed.answer_threshold == 0.9
+    with pytest.raises(ValueError, match="draft_bar"):
+        SuggestOptions(draft_bar=0.0)
