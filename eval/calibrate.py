@@ -101,9 +101,11 @@ def cross_fit_confidence(samples: Sequence[Sample], folds: int = 5, seed: int = 
 
 def save_calibration(kb_dir: Path, threshold: float,
                      confidence: ConfidenceModel | None = None) -> RetrievalConfig:
-    """Write ``answer_threshold`` (and a fitted confidence model) into the KB's settings."""
+    """Write ``answer_threshold`` and the curve it was chosen on into the KB's settings (a
+    threshold means nothing without its curve): ``confidence``, else the KB's calibrated one,
+    else the hand-set first-stage curve."""
     config = RetrievalConfig.load(kb_dir)
     updated = dataclasses.replace(config, answer_threshold=round(float(threshold), 6),
-                                  confidence=confidence or config.confidence)
+                                  confidence=confidence or config.confidence or ConfidenceModel())
     updated.save(kb_dir)
     return updated

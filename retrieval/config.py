@@ -64,6 +64,10 @@ class RetrievalConfig:
         kwargs = {k: v for k, v in data.get("retrieval", {}).items() if k in known}
         if kwargs.get("confidence") is not None:
             kwargs["confidence"] = ConfidenceModel.from_dict(kwargs["confidence"])
+        elif "answer_threshold" in kwargs:
+            # A threshold saved without its curve was chosen on the hand-set one (before a
+            # curve shipped with the second stage, `--no-fit` calibrations saved it alone).
+            kwargs["confidence"] = ConfidenceModel()
         return cls(**kwargs)
 
     def save(self, kb_dir: str | Path) -> None:

@@ -70,8 +70,8 @@ def test_fit_recovers_a_rising_curve_and_saves_it(tmp_path: Path) -> None:
 
 
 def test_save_threshold_keeps_the_current_curve(tmp_path: Path) -> None:
-    save_calibration(tmp_path, 0.6)
-    assert RetrievalConfig.load(tmp_path).confidence is None  # still the stages' default
+    save_calibration(tmp_path, 0.6)  # a threshold goes with the curve it was chosen on
+    assert RetrievalConfig.load(tmp_path).confidence == ConfidenceModel()
     save_calibration(tmp_path, 0.7, ConfidenceModel(center=0.8))
     save_calibration(tmp_path, 0.6)
     assert RetrievalConfig.load(tmp_path).confidence == ConfidenceModel(center=0.8)
@@ -145,3 +145,14 @@ def test_cli_documents_the_level_option() -> None:
     result = CliRunner().invoke(eval_app, ["deflection", "--help"], terminal_width=200)
     text = " ".join(result.output.replace("│", " ").split())
     assert result.exit_code == 0 and "--level" in text and "0: on the queries as drawn" in text
+
+
+def test_a_threshold_saved_alone_keeps_the_hand_set_curve(tmp_path: Path) -> None:
+    """Settings written before a curve shipped with the second stage: a `--no-fit` threshold
+    was saved alone, chosen on the hand-set curve, and stays with it; a file without a
+    threshold is not calibrated (the stages' default applies)."""
+    (tmp_path / "settings.json").write_text('{"retrieval": {"answer_threshold": 0.93}}',
+                                            encoding="utf-8")
+    assert RetrievalConfig.load(tmp_path).confidence == ConfidenceModel()
+    (tmp_path / "settings.json").write_text('{"retrieval": {"rrf_k": 30}}', encoding="utf-8")
+    assert RetrievalConfig.load(tmp_path).confidence is None
