@@ -193,8 +193,8 @@ def run_deflection_eval(dataset_dir: Path, report_dir: Path, options: EvalOption
                         ship: Path | None = None) -> DeflectionOutcome:
     """Collect samples, sweep thresholds for the current and the fitted confidence, save the
     chosen calibration (the fitted one when there is one) into ``save_to`` (default: the
-    evaluated KB) when ``write``; ``ship``: also write the fitted curve there as the default
-    of the KB's second stage (``ship_curve``). ``level``: see the module docstring."""
+    evaluated KB) when ``write``; ``ship``: also fit the curve for other KBs and write it
+    there (``ship_curve``). ``level``: see the module docstring."""
     if not 0 < target <= 1:
         raise ValueError(f"target precision must be in (0, 1], got {target}")
     if level and not 0.5 <= level < 1:

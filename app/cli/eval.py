@@ -250,9 +250,10 @@ def deflection(
                      ] = True,
     save_to: Annotated[Path | None, typer.Option(help="KB directory to write the calibration "
                        "into (default: the evaluated KB).", show_default=False)] = None,
-    ship: Annotated[Path | None, typer.Option(help="Also write the fitted curve to this file "
-                    "as the default of uncalibrated KBs whose search the shipped second stage "
-                    "ranks (retrieval/rerank/default_confidence.json). Fit it on a set the "
+    ship: Annotated[Path | None, typer.Option(help="Also fit a curve for other KBs (without "
+                    "the features shaped by this KB's settings) and write it to this file as "
+                    "the default of uncalibrated KBs whose search the shipped second stage "
+                    "ranks (retrieval/rerank/default_confidence.json). Run it on a set the "
                     "KB's ranking model was not fitted on (a rerank.txt from other sets).",
                     show_default=False)] = None,
 ) -> None:
