@@ -23,6 +23,8 @@ from hypothesis import strategies as st
 from kotae.app.api import create_app
 from kotae.kb import KBStore, Kind, Visibility
 from kotae.knowledge_base import open_kb
+from kotae.retrieval import RetrievalConfig
+from kotae.retrieval.confidence import SHIPPED_RANKER, default_confidence
 
 EDITOR = {"Authorization": "Bearer test-admin-key"}  # admin: every editor right
 MIN_CLIENTS = 5
@@ -32,6 +34,11 @@ _ips = itertools.count(1)
 @pytest.fixture(scope="module")
 def kb_settings(sample_settings, tmp_path_factory, copy_kb):
     home = copy_kb(sample_settings.home, tmp_path_factory.mktemp("typeahead") / "kb")
+    # Calibrated to answer even the noisy questions below (a URL, an insult, contact details
+    # around a real question): what is tested is that the typeahead's rules hold them back
+    # although they were answered, not that the confidence kept them out.
+    RetrievalConfig(answer_threshold=0.15,
+                    confidence=default_confidence(SHIPPED_RANKER)).save(home)
     return sample_settings.model_copy(update={
         "home": home, "rate_limit_per_minute": 0, "trust_proxy": True,
         "typeahead_min_clients": MIN_CLIENTS})
