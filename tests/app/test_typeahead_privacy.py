@@ -221,3 +221,10 @@ def test_contact_details_in_a_search_never_reach_another_client(client, question
     for text in seen:
         assert secret not in text
         assert secret.replace(" ", "") not in text.replace(" ", "")
+
+
+def test_a_phrase_of_punctuation_alone_is_refused_with_422(client):
+    """Found by schemathesis: a phrase with nothing a suggestion can match (「,」) was a 500."""
+    got = client.post("/v1/typeahead/rules", json={"phrase": ",", "decision": "block"},
+                      headers=EDITOR)
+    assert got.status_code == 422 and "phrase" in got.json()["detail"]

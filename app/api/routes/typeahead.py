@@ -81,7 +81,12 @@ def review(typeahead: TypeaheadDep,
 def set_rule(body: RuleIn, rules: TypeaheadRulesDep, caller: CallerDep) -> RuleOut:
     """A second decision on the same phrase replaces the first. Takes effect at once, for
     every caller (the lists are in the KB database)."""
-    return _out(rules.set(body.phrase, Decision(body.decision), by=caller.label))
+    try:
+        rule = rules.set(body.phrase, Decision(body.decision), by=caller.label)
+    except ValueError as exc:  # nothing left once normalised, e.g. punctuation alone
+        raise HTTPException(422, f"phrase: {exc} that suggestions can match (letters or "
+                                 "digits)") from exc
+    return _out(rule)
 
 
 @router.delete("/v1/typeahead/rules", response_model=RuleOut,
