@@ -40,7 +40,7 @@ from kotae.retrieval.filters import Audience, RowTable, SearchFilter
 from kotae.retrieval.fusion import FUSIONS
 from kotae.retrieval.lexical import BM25Index
 from kotae.retrieval.manifest import Manifest
-from kotae.retrieval.protocols import Embedder, Spellings, Tokenizer
+from kotae.retrieval.protocols import Embedder, Spellings, Tokenizer, TokenSpan
 from kotae.retrieval.rerank import DEFAULT_DEPTH, Candidate, DocTable, QueryInfo, Reranker
 from kotae.retrieval.rerank.docs import FOLDER as RERANK_FOLDER
 from kotae.retrieval.router import ROUTER_FILE, QuestionRouter
@@ -49,6 +49,7 @@ from kotae.retrieval.snippets import make_snippet
 log = logging.getLogger(__name__)
 
 MAX_K = 100
+SPAN_CACHE = 2048  # chunks whose words are kept for snippets (about 10 kB each)
 # default: the whole pipeline (the arms fused, then the second stage); hybrid: the arms fused
 # (the first stage alone); bm25, dense, reading: one arm (for evaluation).
 MODES = ("default", "hybrid", "bm25", "dense", "reading")
@@ -132,7 +133,7 @@ class Searcher:
 
     def __init__(self, kb_dir: str | Path, embedder: Embedder, tokenizer: Tokenizer,
                  config: RetrievalConfig | None = None, reranker: Reranker | None = None,
-                 rerank_depth: int = DEFAULT_DEPTH) -> None:
+                 rerank_depth: int = DEFAULT_DEPTH, span_cache: int = SPAN_CACHE) -> None:
         if rerank_depth < 2:
             raise ValueError(f"rerank_depth must be at least 2, got {rerank_depth}")
         self.snapshots = SnapshotDir(kb_dir)
@@ -145,6 +146,13 @@ class Searcher:
         self._lock = threading.Lock()
         # Popular questions repeat (and typeahead re-sends them): embedding is the slow step.
         self._embed_query = lru_cache(maxsize=2048)(self._embed_uncached)
+        # The same answers come back for many questions: a chunk's words (for its snippet and
+        # highlights) are found once, not for every hit of every query. Keyed by the chunk's
+        # text, so a new snapshot's changed chunks miss and unchanged ones still hit.
+        self._analyse = lru_cache(maxsize=span_cache)(self._analyse_uncached)
+
+    def _analyse_uncached(self, text: str) -> tuple[TokenSpan, ...]:
+        return tuple(self.tokenizer.analyse(text))
 
     def _embed_uncached(self, text: str) -> np.ndarray:
         vector = self.embedder.embed_query(text)
@@ -492,7 +500,7 @@ class Searcher:
 
     def _hit(self, meta: dict[str, str], score: float, bm25: float | None, dense: float | None,
              terms: set[str] | None, reading: str = "") -> Hit:
-        spans = self.tokenizer.analyse(meta["text"]) if terms is not None else []
+        spans = self._analyse(meta["text"]) if terms is not None else ()
         snippet, highlights = make_snippet(meta["text"], spans, terms or set(), reading=reading)
         return Hit(
             doc_id=meta["doc_id"], chunk_id=meta["chunk_id"], title=meta["title"],

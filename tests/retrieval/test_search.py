@@ -180,6 +180,26 @@ def test_highlights_point_at_matched_words_in_the_snippet(
             assert set(tokenizer.tokens(word)) & terms, (query, word, hit.snippet)
 
 
+def test_a_chunk_is_analysed_once_for_its_snippets_and_they_are_the_same(
+        sample_searcher: Searcher, sample_settings) -> None:
+    """The snippet cache changes what a search costs, never what it returns: the same hits,
+    snippets and highlights as a searcher that analyses every hit; a chunk already shown is not
+    analysed again for the next question."""
+    base = sample_searcher
+    uncached = Searcher(sample_settings.home, base.embedder, base.tokenizer, base.config,
+                        base.reranker, base.rerank_depth, span_cache=0)
+    for query in ["パスワードを忘れた", "請求書の宛名を変更したい", "パスワードの再設定"]:
+        cached = base.search(query, audience=Audience.PUBLIC, k=10)
+        fresh = uncached.search(query, audience=Audience.PUBLIC, k=10)
+        assert [(h.chunk_id, h.snippet, h.highlights) for h in cached.hits] == \
+            [(h.chunk_id, h.snippet, h.highlights) for h in fresh.hits]
+    before = base._analyse.cache_info()
+    again = base.search("パスワードを忘れた", audience=Audience.PUBLIC, k=10)
+    after = base._analyse.cache_info()
+    assert after.misses == before.misses and after.hits - before.hits == len(again.hits)
+    assert uncached._analyse.cache_info().currsize == 0
+
+
 def test_confidence_is_higher_on_topic(sample_searcher: Searcher) -> None:
     on_topic = sample_searcher.search("パスワードを忘れた", audience=Audience.PUBLIC)
     off_topic = sample_searcher.search("今日の東京の天気は？", audience=Audience.PUBLIC)
