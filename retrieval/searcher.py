@@ -49,7 +49,7 @@ from kotae.retrieval.snippets import make_snippet
 log = logging.getLogger(__name__)
 
 MAX_K = 100
-SPAN_CACHE = 2048  # chunks whose words are kept for snippets (about 10 kB each)
+SPAN_CACHE = 2048  # chunks whose words are kept for snippets (~15 kB each on the sample KB)
 # default: the whole pipeline (the arms fused, then the second stage); hybrid: the arms fused
 # (the first stage alone); bm25, dense, reading: one arm (for evaluation).
 MODES = ("default", "hybrid", "bm25", "dense", "reading")
