@@ -29,6 +29,9 @@ class Settings(KBSettings):
                                   "may upload to /v1/admin/documents.")
     host: str = "127.0.0.1"
     port: int = 8000
+    workers: int = Field(1, ge=1, le=64, description="Server processes on this machine (`kotae "
+                         "serve --workers`). With more than one, the per-client rate limit is "
+                         "counted in the KB's database and /metrics adds up every process.")
     log_format: str = Field("text", description="Server log lines: text or json (each carries "
                             "its request id).")
     # Help center and deflection (public endpoints).

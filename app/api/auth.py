@@ -22,6 +22,7 @@ import hmac
 import logging
 import os
 import secrets
+import tempfile
 import threading
 import time
 from collections.abc import Callable
@@ -158,9 +159,16 @@ def session_secret(kb_dir: Path) -> bytes:
     secret = secrets.token_bytes(32)
     try:
         kb_dir.mkdir(parents=True, exist_ok=True)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "wb") as f:
-            f.write(secret)
+        # Written whole under a private name, then linked into place: a worker process that
+        # starts at the same moment reads either no file or the whole secret, and the first
+        # link wins for every process.
+        fd, tmp = tempfile.mkstemp(dir=kb_dir, prefix=".session.secret.")
+        try:
+            with os.fdopen(fd, "wb") as f:
+                f.write(secret)
+            os.link(tmp, path)
+        finally:
+            os.unlink(tmp)
     except FileExistsError:  # another worker made it first
         return path.read_bytes()
     except OSError as exc:

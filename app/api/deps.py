@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 from fastapi import Depends, HTTPException, Request
 
 from kotae.app.api.auth import Authenticator, Caller, Role, caller_role, current_caller
-from kotae.app.api.ratelimit import RateLimiter
+from kotae.app.api.ratelimit import Limiter, RateLimiter, SharedRateLimiter
 from kotae.app.settings import Settings
 from kotae.kb import Hit, KBStore, QueryLog
 from kotae.kb.feedback import FeedbackStore
@@ -47,7 +47,7 @@ class Services:
     settings: Settings
     kb: KnowledgeBase
     auth: Authenticator
-    limiter: RateLimiter
+    limiter: Limiter
     # FAQ-gap reports by (since days, min size): built at most once a minute (routes.gaps).
     gap_reports: dict[tuple[int | None, int], tuple[float, GapReport]] = field(
         default_factory=dict)
@@ -60,7 +60,18 @@ class Services:
         return cls(name, settings, kb,
                    Authenticator(settings.keys(), keys=lambda: kb.keys,
                                  secret=lambda: session_secret(settings.home)),
-                   RateLimiter(settings.rate_limit_per_minute, settings.rate_limit_burst))
+                   _limiter(settings, kb))
+
+
+def _limiter(settings: Settings, kb: KnowledgeBase) -> Limiter:
+    """In memory for one server process; in the KB's database when several serve the KB, so a
+    client is counted once whichever process answers."""
+    per_minute, burst = settings.rate_limit_per_minute, settings.rate_limit_burst
+    if settings.workers > 1 and per_minute > 0:
+        from kotae.kb.rate_buckets import BucketStore
+
+        return SharedRateLimiter(BucketStore(kb.store), per_minute, burst)
+    return RateLimiter(per_minute, burst)
 
 
 def get_services(request: Request) -> Services:

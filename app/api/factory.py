@@ -7,11 +7,14 @@ Example:
 
 from __future__ import annotations
 
+import json
 import logging
+import os
 import re
 from collections.abc import AsyncIterator, Mapping
 from contextlib import AsyncExitStack, asynccontextmanager
 from importlib import resources
+from pathlib import Path
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
@@ -43,6 +46,7 @@ from kotae.retrieval import Searcher
 log = logging.getLogger("kotae.api")
 STATIC = resources.files("kotae.app.pages") / "static"
 KB_NAME = re.compile(r"[a-z0-9_-]{1,32}")
+MOUNTS_ENV = "KOTAE_SERVE_MOUNTS"  # how `kotae serve --workers` hands its --mount list on
 
 DESCRIPTION = """
 kotae (答え) answers support questions from your knowledge base: manuals, FAQ entries and past
@@ -116,3 +120,26 @@ def create_app(settings: Settings | None = None, searcher: Searcher | None = Non
     install_observability(app, kb_name, metrics_route=allow(Role.ADMIN))
 
     return app
+
+
+def mount_settings(settings: Settings, folders: Mapping[str, str | Path]) -> dict[str, Settings]:
+    """The settings of each KB served at ``/kb/NAME/``: the served KB's, with its own folder
+    and database. The environment's keys belong to the served KB; each mounted KB has its
+    own (``kotae keys create --kb DIR``)."""
+    return {name: settings.model_copy(update={"home": Path(folder), "api_keys": "",
+                                              "database_url": None})
+            for name, folder in folders.items()}
+
+
+def app_from_environment() -> FastAPI:
+    """The app each worker process of ``kotae serve --workers N`` builds for itself (uvicorn
+    starts every worker fresh and calls this): the settings from the environment
+    (``KOTAE_*``, which the command sets from its options), the mounted KBs from
+    ``KOTAE_SERVE_MOUNTS`` (JSON: name -> folder)."""
+    from kotae.app.api.logs import LOG_FORMATS, configure_logging
+
+    settings = Settings()
+    log_format = settings.log_format.lower()
+    configure_logging(log_format if log_format in LOG_FORMATS else "text", logging.INFO)
+    folders = json.loads(os.environ.get(MOUNTS_ENV) or "{}")
+    return create_app(settings, mounts=mount_settings(settings, folders))

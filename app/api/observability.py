@@ -8,6 +8,7 @@ Example:
 from __future__ import annotations
 
 import logging
+import os
 import re
 import time
 import uuid
@@ -17,6 +18,7 @@ from typing import Any
 from fastapi import FastAPI, Response
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.core import GaugeMetricFamily, Metric
+from prometheus_client.multiprocess import MultiProcessCollector
 from prometheus_client.registry import Collector
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -160,6 +162,36 @@ class IndexCollector(Collector):
             yield from (documents, chunks, info)
 
 
+class KbSeries(Collector):
+    """The series of one KB (``kb=NAME``) among those every worker process wrote to
+    ``PROMETHEUS_MULTIPROC_DIR``: what ``kotae serve --workers N`` scrapes, summed over the
+    processes (a worker that died still counts what it served)."""
+
+    def __init__(self, path: str, kb_name: str) -> None:
+        self.kb_name = kb_name
+        self.processes = MultiProcessCollector(None, path)  # None: registered only here
+
+    def collect(self) -> Iterator[Metric]:
+        for metric in self.processes.collect():
+            metric.samples = [s for s in metric.samples if s.labels.get("kb") == self.kb_name]
+            if metric.samples:
+                yield metric
+
+
+def scrape_registry(own: CollectorRegistry, fastapi_app: FastAPI, kb_name: str
+                    ) -> CollectorRegistry:
+    """What ``/metrics`` shows: this process's registry, or with several worker processes
+    (``PROMETHEUS_MULTIPROC_DIR`` set, as prometheus_client's multiprocess mode wants) the
+    request series of all of them plus the index gauges, read at scrape time."""
+    path = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if not path:
+        return own
+    registry = CollectorRegistry()
+    registry.register(KbSeries(path, kb_name))
+    registry.register(IndexCollector(fastapi_app, kb_name))
+    return registry
+
+
 def install_observability(app: FastAPI, kb_name: str = "default",
                           metrics_route: dict[str, Any] | None = None) -> None:
     """Request ids and access logs on every request, and ``GET /metrics`` for Prometheus.
@@ -170,17 +202,17 @@ def install_observability(app: FastAPI, kb_name: str = "default",
     Each app gets its own registry (several apps share a process in tests and in one server
     mounting several KBs); every series carries ``kb=kb_name``.
     """
-    registry = CollectorRegistry()
+    registry = CollectorRegistry()  # its request series go to files in multiprocess mode
     labels = ["kb", "method", "route", "status"]
     requests = Counter("kotae_http_requests", "HTTP requests by route template and status class",
                        labels, registry=registry)
     latency = Histogram("kotae_http_request_duration_seconds",
                         "Time to the last byte of the response", labels, registry=registry)
     registry.register(IndexCollector(app, kb_name))
-    app.state.metrics_registry = registry
+    app.state.metrics_registry = scraped = scrape_registry(registry, app, kb_name)
     app.add_middleware(ObservabilityMiddleware, requests=requests, latency=latency,
                        kb_name=kb_name)
 
     @app.get("/metrics", include_in_schema=False, **(metrics_route or {}))
     def metrics() -> Response:  # sync: reading the manifest touches the disk
-        return Response(generate_latest(registry), media_type=CONTENT_TYPE)
+        return Response(generate_latest(scraped), media_type=CONTENT_TYPE)

@@ -2,6 +2,9 @@
 
 Each client may send ``burst`` requests at once, then one more every ``60 / per_minute``
 seconds. A refused request learns how long to wait (the ``Retry-After`` of the 429).
+One server process keeps the buckets in memory (``RateLimiter``); several (``kotae serve
+--workers N``) keep them in the KB's database (``SharedRateLimiter``), so a client is counted
+once whichever worker answers it. Both spend tokens by the same rule (``take_token``).
 
 Example:
     >>> limiter = RateLimiter(per_minute=60, burst=2, clock=lambda: 0.0)
@@ -12,13 +15,19 @@ Example:
 from __future__ import annotations
 
 import math
+import random
 import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    from kotae.kb.rate_buckets import BucketStore
 
 DEFAULT_MAX_CLIENTS = 10_000
+SWEEP_CHANCE = 0.001  # a shared limiter drops long-idle buckets on about 1 check in 1,000
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,8 +59,23 @@ def take_token(bucket: Bucket | None, now: float, rate: float, burst: int
     return Bucket(tokens, now), (1.0 - tokens) / rate
 
 
+class Limiter(Protocol):
+    """What the routes use: ``check(client)`` is 0.0 when the request may go, else the wait."""
+
+    @property
+    def enabled(self) -> bool: ...
+
+    def check(self, client: str) -> float: ...
+
+
+def _retry_after(wait: float) -> float:
+    """Whole seconds, as ``Retry-After`` wants (0.0 when the request may go)."""
+    return float(math.ceil(wait)) if wait > 0 else 0.0
+
+
 class RateLimiter:
-    """Token buckets per client key (thread-safe); ``per_minute=0`` turns limiting off.
+    """Token buckets per client key in this process (thread-safe); ``per_minute=0`` turns
+    limiting off.
 
     Remembers at most ``max_clients`` clients; the least recently seen are forgotten first
     (a forgotten client starts again with a full bucket, which only errs on the kind side).
@@ -86,4 +110,41 @@ class RateLimiter:
             self._buckets.move_to_end(client)
             while len(self._buckets) > self.max_clients:
                 self._buckets.popitem(last=False)
-        return float(math.ceil(wait)) if wait > 0 else 0.0
+        return _retry_after(wait)
+
+
+class SharedRateLimiter:
+    """Token buckets per client key in the KB's database, shared by every process serving it.
+
+    Buckets idle long enough to be full again are dropped now and then (a dropped bucket is a
+    full one). ``clock`` must be the same in every process: wall-clock seconds.
+
+    >>> limiter = SharedRateLimiter(BucketStore(KBStore.for_dir("var/kb")), 60, burst=2)
+    """
+
+    def __init__(self, buckets: BucketStore, per_minute: int, burst: int,
+                 clock: Callable[[], float] = time.time) -> None:
+        if per_minute < 0:
+            raise ValueError(f"rate limit per minute must be >= 0 (0 = off), got {per_minute}")
+        if burst < 1:
+            raise ValueError(f"rate limit burst must be at least 1, got {burst}")
+        self.buckets, self.per_minute, self.burst, self._clock = buckets, per_minute, burst, clock
+
+    @property
+    def enabled(self) -> bool:
+        return self.per_minute > 0
+
+    def check(self, client: str) -> float:
+        if not self.enabled:
+            return 0.0
+        rate, now, waits = self.per_minute / 60.0, self._clock(), [0.0]
+
+        def spend(state: tuple[float, float] | None) -> tuple[float, float]:
+            bucket, waits[0] = take_token(Bucket(*state) if state else None, now, rate,
+                                          self.burst)
+            return bucket.tokens, bucket.updated
+
+        self.buckets.update(client, spend)
+        if random.random() < SWEEP_CHANCE:  # noqa: S311 (not security: when to tidy up)
+            self.buckets.forget_before(now - self.burst / rate)
+        return _retry_after(waits[0])

@@ -6,7 +6,7 @@ import logging
 import signal
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
@@ -59,19 +59,17 @@ def _loaded_kb(settings: Settings) -> KnowledgeBase:
 
 def _mounts(settings: Settings, specs: list[str]) -> dict[str, Settings]:
     """``["hr=/srv/kb-hr"]`` → ``{"hr": Settings(home=/srv/kb-hr)}``; bad specs exit 2."""
-    from kotae.app.api.factory import KB_NAME
+    from kotae.app.api.factory import KB_NAME, mount_settings
 
-    out: dict[str, Settings] = {}
+    out: dict[str, str] = {}
     for spec in specs:
         name, sep, folder = spec.partition("=")
         name = name.strip()
         if not sep or not folder.strip() or not KB_NAME.fullmatch(name) or name in out:
             raise typer.BadParameter(f"{spec!r}: use NAME=DIR with a unique NAME of a-z 0-9 _ -",
                                      param_hint="--mount")
-        # The environment's keys belong to the --kb one; each mounted KB has its own.
-        out[name] = settings.model_copy(update={"home": Path(folder.strip()), "api_keys": "",
-                                                "database_url": None})
-    return out
+        out[name] = folder.strip()
+    return mount_settings(settings, out)
 
 
 @app.command()
@@ -170,11 +168,18 @@ def search(
 @app.command(help="Serve the HTTP API and the pages (http://HOST:PORT/). One access line per "
              "request (method, route template, status, duration, request id; never the "
              "query); Prometheus metrics at /metrics (admin key); SIGTERM lets requests in "
-             "flight finish.")
+             "flight finish. --workers N runs N processes on the port (a dead one is "
+             "replaced), each following the published snapshot; rate limits are then counted "
+             "in the KB's database and /metrics adds up all of them.")
 def serve(
     kb: KbOption = None,
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port.")] = 8000,
+    workers: Annotated[int | None, typer.Option(
+        "--workers", min=1, max=64, show_default=False,
+        help="Server processes (default: $KOTAE_WORKERS or 1). Each loads the KB and its "
+        "models, so memory grows with N; on a machine with C cores, N = C serves the most.")
+    ] = None,
     log_format: Annotated[str | None, typer.Option(
         "--log-format", metavar="json|text", show_default=False,
         help="Log lines as JSON objects or as text; each carries its request id (default: "
@@ -194,21 +199,65 @@ def serve(
     log_format = (log_format or settings.log_format).lower()
     if log_format not in LOG_FORMATS:
         raise typer.BadParameter(f"{log_format!r}: use json or text", param_hint="--log-format")
+    settings = settings.model_copy(update={"workers": workers or settings.workers,
+                                           "log_format": log_format})
     configure_logging(log_format, logging.INFO)
     mounts = _mounts(settings, mount or [])
     served = _loaded_kb(settings)
     for name, other in mounts.items():
-        _loaded_kb(other)  # a damaged index stops the start, with the file named
+        _loaded_kb(other).close()  # a damaged index stops the start, with the file named
         console.print(f"kotae: serving {other.home} on http://{host}:{port}/kb/{name}/")
-    console.print(f"kotae: serving {settings.home} on http://{host}:{port}/")
+    console.print(f"kotae: serving {settings.home} on http://{host}:{port}/"
+                  + (f" with {settings.workers} worker processes" if settings.workers > 1 else ""))
+    # uvicorn's own loggers go through ours (log_config=None); its access line, which shows
+    # the query string, is replaced by kotae's.
+    options: dict[str, Any] = {
+        "host": host, "port": port, "log_level": "info", "log_config": None,
+        "access_log": False, "timeout_graceful_shutdown": GRACEFUL_SHUTDOWN_S}
+    if settings.workers > 1:
+        served.close()  # each worker loads its own
+        _serve_workers(settings, mounts, options)
+        return
     # On SIGTERM uvicorn stops taking connections, lets the requests in flight finish, then
     # raises the signal again: a stop done cleanly exits 0 instead of dying by the signal.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
-    # uvicorn's own loggers go through ours (log_config=None); its access line, which shows
-    # the query string, is replaced by kotae's.
-    uvicorn.run(create_app(settings, mounts=mounts, kb=served), host=host, port=port,
-                log_level="info",
-                log_config=None, access_log=False, timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_S)
+    uvicorn.run(create_app(settings, mounts=mounts, kb=served), **options)
+
+
+def _serve_workers(settings: Settings, mounts: dict[str, Settings],
+                   options: dict[str, Any]) -> None:
+    """uvicorn's supervisor: ``settings.workers`` processes share the socket, each builds its
+    app with ``app_from_environment`` from the environment set here, a dead one is replaced,
+    SIGTERM stops them all after their requests in flight. Prometheus' multiprocess mode
+    needs a folder the workers write their series to (``PROMETHEUS_MULTIPROC_DIR``, set before
+    they start); one made here is removed at the end. ``OMP_NUM_THREADS`` defaults to the
+    cores divided between the workers."""
+    import json
+    import os
+    import shutil
+    import tempfile
+
+    import uvicorn
+
+    from kotae.app.api.factory import MOUNTS_ENV
+
+    os.environ.update({
+        "KOTAE_HOME": str(settings.home.resolve()), "KOTAE_WORKERS": str(settings.workers),
+        "KOTAE_LOG_FORMAT": settings.log_format,
+        MOUNTS_ENV: json.dumps({name: str(m.home.resolve()) for name, m in mounts.items()})})
+    # The bundled embedder runs OpenMP threads; N processes each running one per core would
+    # fight over the cores. Split the cores between the workers unless told otherwise.
+    os.environ.setdefault("OMP_NUM_THREADS",
+                          str(max(1, (os.cpu_count() or 1) // settings.workers)))
+    made = None
+    if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        made = os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="kotae-metrics-")
+    try:
+        uvicorn.run("kotae.app.api.factory:app_from_environment", factory=True,
+                    workers=settings.workers, **options)
+    finally:
+        if made:
+            shutil.rmtree(made, ignore_errors=True)
 
 
 app.command("suggest")(suggest_command)

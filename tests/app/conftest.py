@@ -32,10 +32,10 @@ def _free_port() -> int:
 @contextmanager
 def server_process(kb_home: Path, api_keys: str, timeout: float = 90,
                    prefix: Sequence[str] = (), env: Mapping[str, str] | None = None,
-                   ) -> Iterator[tuple[subprocess.Popen[bytes], str]]:
+                   args: Sequence[str] = ()) -> Iterator[tuple[subprocess.Popen[bytes], str]]:
     """`kotae serve` on a free loopback port for ``kb_home``, started through ``prefix`` (a
-    command such as ``setpriv ...``) with ``env`` added to the environment; yields the process
-    and its base URL."""
+    command such as ``setpriv ...``) with ``env`` added to the environment and ``args`` added
+    to its options; yields the process and its base URL."""
     port = _free_port()
     env = {**os.environ, **(env or {}), "KOTAE_API_KEYS": api_keys}
     # The server's output goes to a file: a pipe nobody reads fills up (one access line per
@@ -43,7 +43,7 @@ def server_process(kb_home: Path, api_keys: str, timeout: float = 90,
     log = tempfile.TemporaryFile()  # noqa: SIM115 - closed when the server stops
     proc = subprocess.Popen(
         [*prefix, sys.executable, "-m", "kotae.app", "serve", "--kb", str(kb_home),
-         "--port", str(port)],
+         "--port", str(port), *args],
         env=env, stdout=log, stderr=subprocess.STDOUT)
     proc.output = lambda: _printed(log)  # type: ignore[attr-defined]  # what it printed so far
     base = f"http://127.0.0.1:{port}"

@@ -1,10 +1,19 @@
-"""The token bucket behind the 429s: a pure function and a small class (time is passed in)."""
+"""The token bucket behind the 429s: a pure function, a limiter in memory and one shared by
+several processes through the KB's database (time is passed in)."""
 
 from __future__ import annotations
 
+import multiprocessing
+import time
+from collections.abc import Callable
+from multiprocessing import Queue
+from pathlib import Path
+
 import pytest
 
-from kotae.app.api.ratelimit import Bucket, RateLimiter, take_token
+from kotae.app.api.ratelimit import Bucket, RateLimiter, SharedRateLimiter, take_token
+from kotae.kb import KBStore
+from kotae.kb.rate_buckets import BucketStore
 
 
 def test_a_new_client_has_a_full_bucket():
@@ -59,3 +68,65 @@ def test_bad_settings_are_refused(kwargs):
         RateLimiter(**kwargs)
     with pytest.raises(ValueError):
         take_token(None, 0.0, rate=0.0, burst=1)
+
+
+# --- shared by several server processes (kotae serve --workers N) ---------------------------
+
+
+def _shared(db: Path, per_minute: int = 30, burst: int = 2,
+            clock: Callable[[], float] = lambda: 0.0) -> SharedRateLimiter:
+    return SharedRateLimiter(BucketStore(KBStore.for_dir(db)), per_minute, burst, clock=clock)
+
+
+def test_two_limiters_on_one_kb_count_a_client_once(tmp_path):
+    """Two workers' limiters over the same database: the burst is spent across both."""
+    now = [100.0]
+    first, second = (_shared(tmp_path, clock=lambda: now[0]) for _ in range(2))
+    assert [first.check("a"), second.check("a"), first.check("a")] == [0.0, 0.0, 2.0]
+    assert second.check("a") == 2.0 and second.check("b") == 0.0
+    now[0] = 102.0
+    assert second.check("a") == 0.0 and first.check("a") == 2.0
+
+
+def test_the_shared_limiter_spends_tokens_by_the_same_rule_as_the_one_in_memory(tmp_path):
+    times = [0.0, 0.0, 0.5, 0.9, 3.0, 3.1, 3.2, 9.0, 9.0, 9.0, 9.0]
+    clock = iter(times).__next__
+    memory = RateLimiter(per_minute=60, burst=3, clock=iter(times).__next__)
+    shared = _shared(tmp_path, per_minute=60, burst=3, clock=clock)
+    assert [shared.check("x") for _ in times] == [memory.check("x") for _ in times]
+
+
+def test_idle_buckets_are_forgotten_as_full_ones(tmp_path):
+    limiter = _shared(tmp_path, per_minute=60, burst=1, clock=lambda: 10.0)
+    assert limiter.check("a") == 0.0 and limiter.check("a") == 1.0
+    assert limiter.buckets.forget_before(5.0) == 0 and len(limiter.buckets) == 1
+    assert limiter.buckets.forget_before(11.0) == 1 and limiter.check("a") == 0.0
+
+
+def _spend(db: str, n: int, out: Queue) -> None:  # runs in a child process
+    limiter = _shared(Path(db), per_minute=1, burst=25, clock=time.time)
+    out.put(sum(limiter.check("same-client") == 0.0 for _ in range(n)))
+
+
+def test_processes_racing_for_one_bucket_never_spend_more_than_it_holds(tmp_path):
+    """Four processes ask 20 times each at once for a bucket of 25: exactly 25 go through."""
+    _shared(tmp_path)  # the table exists before they start
+    ctx = multiprocessing.get_context("spawn")
+    out = ctx.Queue()
+    procs = [ctx.Process(target=_spend, args=(str(tmp_path), 20, out)) for _ in range(4)]
+    for p in procs:
+        p.start()
+    allowed = sum(out.get(timeout=120) for _ in procs)
+    for p in procs:
+        p.join(timeout=30)
+    assert allowed == 25
+
+
+def test_the_shared_limiter_counts_across_servers_on_postgresql(pg_url):
+    """Servers on several machines sharing one PostgreSQL count a client once (FOR UPDATE)."""
+    now = [50.0]
+    first, second = (SharedRateLimiter(BucketStore(KBStore(pg_url)), 30, 2,
+                                       clock=lambda: now[0]) for _ in range(2))
+    assert [first.check("a"), second.check("a"), second.check("a")] == [0.0, 0.0, 2.0]
+    now[0] = 52.0
+    assert first.check("a") == 0.0 and second.check("a") == 2.0
