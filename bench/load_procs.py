@@ -104,13 +104,15 @@ class Server:
 
 
 @contextmanager
-def serve(kb: Path, api_keys: str, log: Path, timeout: float = 180) -> Iterator[Server]:
-    """`kotae serve` for ``kb`` on a free loopback port, without the per-client rate limit."""
+def serve(kb: Path, api_keys: str, log: Path, timeout: float = 180, workers: int = 1
+          ) -> Iterator[Server]:
+    """`kotae serve --workers N` for ``kb`` on a free loopback port, without the per-client rate
+    limit."""
     port = free_port()
     env = {**os.environ, "KOTAE_API_KEYS": api_keys, "KOTAE_RATE_LIMIT_PER_MINUTE": "0"}
     with open(log, "ab") as out:
         proc = subprocess.Popen([*kotae_command(), "serve", "--kb", str(kb), "--host",
-                                 "127.0.0.1", "--port", str(port)],
+                                 "127.0.0.1", "--port", str(port), "--workers", str(workers)],
                                 env=env, stdout=out, stderr=subprocess.STDOUT)
     server = Server(proc, f"http://127.0.0.1:{port}")
     try:

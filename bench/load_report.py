@@ -21,6 +21,28 @@ def cpu_seconds(pid: int) -> float | None:
     return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS  # utime, stime
 
 
+def tree_cpu_seconds(pid: int) -> float | None:
+    """CPU seconds of ``pid`` and of every process below it (`kotae serve --workers N`: the
+    supervisor and its workers), or None once ``pid`` is gone. A worker that exited is not
+    counted (its time is its parent's only once reaped)."""
+    own = cpu_seconds(pid)
+    if own is None:
+        return None
+    children: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            ppid = int(stat.read_text().rpartition(")")[2].split()[1])
+        except (OSError, ValueError, IndexError):
+            continue
+        children.setdefault(ppid, []).append(int(stat.parent.name))
+    total, todo = own, list(children.get(pid, []))
+    while todo:
+        child = todo.pop()
+        total += cpu_seconds(child) or 0.0
+        todo.extend(children.get(child, []))
+    return total
+
+
 def read_stats(path: Path) -> dict[str, dict[str, Any]]:
     """Locust's ``*_stats.csv`` -> per request name (and ``Aggregated``): counts and ms."""
     out: dict[str, dict[str, Any]] = {}

@@ -6,9 +6,9 @@ Run from the repository root (needs ``pip install -e .[bench]`` for locust):
     python bench/load_test.py --rate 200 --duration 60
 
 It copies the sample KB (``--source``) into ``--work-dir`` and ingests it (reused by later
-runs: unchanged text is not embedded again), starts ``kotae serve`` on a free loopback port with
-an agent key in ``KOTAE_API_KEYS`` and ``KOTAE_RATE_LIMIT_PER_MINUTE=0`` (all load comes from
-one client), runs locust headless (``bench/locustfile.py``), and at ``--ingest-at`` seconds edits
+runs: unchanged text is not embedded again), starts ``kotae serve --workers N`` on a free
+loopback port with an agent key in ``KOTAE_API_KEYS`` and ``KOTAE_RATE_LIMIT_PER_MINUTE=0`` (all
+load comes from one client), runs locust headless (``bench/locustfile.py``), and at ``--ingest-at`` seconds edits
 one FAQ answer in the copy and runs ``kotae ingest``. Then it checks that /healthz names a new
 snapshot and that search returns the edited answer, and writes ``report.json`` and
 ``report.md`` (requests, failures, achieved rate, p50/p95/p99/max per endpoint, the snapshot
@@ -58,6 +58,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--faq-id", default="FAQ-001", help="The FAQ whose answer is edited.")
     p.add_argument("--source", type=Path, default=ROOT / "kb" / "sample_kb",
                    help="KB source folder to copy (must hold faq.csv with --faq-id).")
+    p.add_argument("--workers", type=int, default=1,
+                   help="Server processes (kotae serve --workers); CPU is summed over them.")
     p.add_argument("--work-dir", type=Path, default=ROOT / "var" / "load",
                    help="Where the source copy and its KB live (reused across runs).")
     p.add_argument("--out", type=Path, default=None,
@@ -83,7 +85,7 @@ class Watcher(threading.Thread):
                 self.errors += 1
             elif body.get("snapshot"):
                 self.snapshots.setdefault(body["snapshot"], time.time())
-            self.cpu.append((time.time(), figures.cpu_seconds(self.server_pid),
+            self.cpu.append((time.time(), figures.tree_cpu_seconds(self.server_pid),
                              figures.cpu_seconds(self.locust_pid) if self.locust_pid else None))
 
 
@@ -189,7 +191,8 @@ def main(argv: list[str] | None = None) -> int:
     load_before, kb = [round(x, 2) for x in os.getloadavg()], prepare_kb(args, out)
     key = secrets.token_urlsafe(24)
     reingested: dict[str, Any] = {}
-    with procs.serve(args.work_dir / "kb", "agent:" + key, out / "server.log") as server:
+    with procs.serve(args.work_dir / "kb", "agent:" + key, out / "server.log",
+                     workers=args.workers) as server:
         warm_up(server.base, key)
         health = procs.http_json(server.base + "/healthz")[1]
         before = health["snapshot"]
@@ -197,9 +200,9 @@ def main(argv: list[str] | None = None) -> int:
         watcher.start()
         timer = threading.Timer(args.ingest_at, reingest,
                                 (args, server.base, watcher, out, before, reingested))
-        cpu0 = figures.cpu_seconds(server.pid) or 0.0
+        cpu0 = figures.tree_cpu_seconds(server.pid) or 0.0
         locust = run_locust(args, users, server.base, key, out, watcher, timer.start)
-        server_cpu = (figures.cpu_seconds(server.pid) or 0.0) - cpu0
+        server_cpu = (figures.tree_cpu_seconds(server.pid) or 0.0) - cpu0
         timer.cancel()
         timer.join(timeout=300)
         watcher.stop.set()
@@ -263,7 +266,7 @@ def build_report(args: argparse.Namespace, users: int, out: Path, kb: dict[str, 
                     "loadavg_after": [round(x, 2) for x in os.getloadavg()]},
         "settings": {"rate": args.rate, "duration": args.duration, "users": users,
                      "mix": args.mix, "exact_share": args.exact_share, "ingest_at": args.ingest_at,
-                     "server_processes": 1, "rate_limit_per_minute": 0},
+                     "server_processes": args.workers, "rate_limit_per_minute": 0},
         "kb": {**kb, "documents": health.get("documents"), "chunks": health.get("chunks")},
         "results": {"requests": overall["requests"], "failures": overall["failures"],
                     "achieved_rate": round(overall["requests"] / args.duration, 1),

@@ -1,9 +1,11 @@
-"""The latency eval: the real ``kotae serve`` over HTTP vs a LangChain FAISS store in-process.
+"""The latency eval: the real ``kotae serve`` over HTTP vs a LangChain FAISS store in-process,
+and the floor under both: the same queries through the embedder alone.
 
-kotae is measured end to end: a ``kotae serve`` subprocess on a free loopback port, queried
-with ``GET /v1/search?q=…&k=10`` from ``concurrency`` threads. The baseline then runs the same
-queries through ``FAISS.similarity_search`` in this process, with no HTTP in between (which
-favours it), after the server has stopped so the two never share the cores.
+kotae is measured end to end: a ``kotae serve`` subprocess (``workers`` processes) on a free
+loopback port, queried with ``GET /v1/search?q=…&k=10`` from ``concurrency`` threads. After the
+server has stopped (so they never share the cores), the same queries run in this process
+through the embedder alone (``embed-only-floor``: what no search can go below) and through
+LangChain's ``FAISS.similarity_search`` (no HTTP in between, which favours it).
 
 Example:
     >>> result = run_latency(Path("var/kb"), queries, n=500, concurrency=4)
@@ -29,7 +31,8 @@ from kotae.eval.load import LoadResult, fire, summarise
 from kotae.retrieval.protocols import Embedder
 
 Progress = Callable[[str, int, int], None]
-KOTAE, BASELINE = "kotae-http", "langchain-faiss-inprocess"
+KOTAE, BASELINE, FLOOR = "kotae-http", "langchain-faiss-inprocess", "embed-only-floor"
+SYSTEMS = (KOTAE, FLOOR, BASELINE)
 
 
 def free_port() -> int:
@@ -39,16 +42,16 @@ def free_port() -> int:
 
 
 @contextmanager
-def kotae_server(kb_dir: Path, api_key: str,
-                 startup_timeout: float = 180.0) -> Iterator[str]:
-    """Run ``kotae serve --kb DIR`` on a free port with one agent key (so it searches all
-    chunks, as the baseline does); yields its base URL and stops it afterwards."""
+def kotae_server(kb_dir: Path, api_key: str, startup_timeout: float = 180.0,
+                 workers: int = 1) -> Iterator[str]:
+    """Run ``kotae serve --kb DIR --workers N`` on a free port with one agent key (so it
+    searches all chunks, as the baseline does); yields its base URL and stops it afterwards."""
     import httpx
 
     port = free_port()
     fd, log_path = tempfile.mkstemp(prefix="kotae-serve-", suffix=".log")
     command = [sys.executable, "-m", "kotae.app", "serve", "--kb", str(kb_dir),
-               "--host", "127.0.0.1", "--port", str(port)]
+               "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers)]
     proc = subprocess.Popen(command, stdout=fd, stderr=subprocess.STDOUT,
                             env={**os.environ, "KOTAE_API_KEYS": f"agent:{api_key}"})
     url = f"http://127.0.0.1:{port}"
@@ -92,12 +95,13 @@ class LatencyEval:
 
 
 def measure_kotae(kb_dir: Path, queries: Sequence[str], n: int, concurrency: int, k: int = 10,
-                  warmup: Sequence[str] = (), on_progress: Progress | None = None) -> LoadResult:
+                  warmup: Sequence[str] = (), on_progress: Progress | None = None,
+                  workers: int = 1) -> LoadResult:
     """Latency of ``GET /v1/search`` on a freshly started server, as an agent."""
     import httpx
 
     key = secrets.token_hex(16)
-    with kotae_server(kb_dir, key) as url, httpx.Client(
+    with kotae_server(kb_dir, key, workers=workers) as url, httpx.Client(
             base_url=url, timeout=30, headers={"Authorization": f"Bearer {key}"},
             limits=httpx.Limits(max_connections=concurrency)) as client:
         def call(q: str) -> None:
@@ -126,16 +130,28 @@ def measure_baseline(kb_dir: Path, embedder: Embedder, queries: Sequence[str], n
                 (lambda d, t: on_progress(BASELINE, d, t)) if on_progress else None)
 
 
+def measure_floor(embedder: Embedder, queries: Sequence[str], n: int, concurrency: int,
+                  warmup: Sequence[str] = (), on_progress: Progress | None = None) -> LoadResult:
+    """Latency of embedding each query, and nothing else, in this process."""
+    for q in warmup:
+        embedder.embed_query(q)
+    return fire(embedder.embed_query, queries, n, concurrency,
+                (lambda d, t: on_progress(FLOOR, d, t)) if on_progress else None)
+
+
 def run_latency(kb_dir: Path, embedder: Embedder, queries: Sequence[str], n: int,
                 concurrency: int, k: int = 10, warmup: int = 20,
-                on_progress: Progress | None = None) -> LatencyEval:
-    """Both systems on the same queries; warm-up queries are taken from the end of the list."""
+                on_progress: Progress | None = None, workers: int = 1) -> LatencyEval:
+    """The three systems on the same queries, one after the other; warm-up queries are taken
+    from the end of the list."""
     if len(queries) < 2:
         raise ValueError("need at least 2 distinct queries")
     spare = min(warmup, len(queries) // 4)
     measured, warm = list(queries[:len(queries) - spare]), list(queries[len(queries) - spare:])
     out = LatencyEval()
-    runs = {KOTAE: measure_kotae(kb_dir, measured, n, concurrency, k, warm, on_progress),
+    runs = {KOTAE: measure_kotae(kb_dir, measured, n, concurrency, k, warm, on_progress,
+                                 workers),
+            FLOOR: measure_floor(embedder, measured, n, concurrency, warm, on_progress),
             BASELINE: measure_baseline(kb_dir, embedder, measured, n, concurrency, k, warm,
                                        on_progress)}
     for name, result in runs.items():
@@ -143,10 +159,13 @@ def run_latency(kb_dir: Path, embedder: Embedder, queries: Sequence[str], n: int
         out.latencies_ms[name] = result.latencies_ms
         if result.first_error:
             out.errors[name] = result.first_error
-    ours, theirs = out.metrics[KOTAE], out.metrics[BASELINE]
-    out.metrics["ratio"] = {
-        "qps": ours["qps"] / theirs["qps"] if theirs["qps"] else float("nan"),
-        "p50": ours["p50_ms"] / theirs["p50_ms"] if theirs["p50_ms"] else float("nan"),
-        "p99": ours["p99_ms"] / theirs["p99_ms"] if theirs["p99_ms"] else float("nan"),
-    }
+    out.metrics["ratio"] = _ratio(out.metrics[KOTAE], out.metrics[BASELINE])
+    out.metrics["ratio_to_floor"] = _ratio(out.metrics[KOTAE], out.metrics[FLOOR])
     return out
+
+
+def _ratio(ours: dict[str, float], theirs: dict[str, float]) -> dict[str, float]:
+    """kotae's queries/s, p50 and p99 divided by another system's."""
+    return {"qps": ours["qps"] / theirs["qps"] if theirs["qps"] else float("nan"),
+            "p50": ours["p50_ms"] / theirs["p50_ms"] if theirs["p50_ms"] else float("nan"),
+            "p99": ours["p99_ms"] / theirs["p99_ms"] if theirs["p99_ms"] else float("nan")}

@@ -45,4 +45,5 @@ def test_real_server_against_the_langchain_baseline(sample_settings, embedder,
     metrics = read_results(tmp_path / "lat")["metrics"]
     assert metrics["kotae-http"]["errors"] == 0 and metrics["kotae-http"]["qps"] > 0
     assert metrics["langchain-faiss-inprocess"]["qps"] > 0 and metrics["ratio"]["qps"] > 0
+    assert metrics["embed-only-floor"]["errors"] == 0 and metrics["ratio_to_floor"]["p50"] > 0
     assert "in-process with no HTTP" in out.paths["md"].read_text(encoding="utf-8")
