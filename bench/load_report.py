@@ -106,8 +106,8 @@ def markdown(r: dict[str, Any]) -> str:
         f"- {r['started_at']}, code {r['git']}, {r['machine']['cpus']} CPUs, load average "
         f"{r['machine']['loadavg_before']} before, {r['machine']['loadavg_after']} after",
         f"- offered {s['rate']} req/s for {s['duration']} s ({s['users']} users, mix "
-        f"`{s['mix']}`, {s['exact_share']:.0%} of questions as written); one `kotae serve` "
-        "process, KOTAE_RATE_LIMIT_PER_MINUTE=0",
+        f"`{s['mix']}`, {s['exact_share']:.0%} of questions as written); `kotae serve "
+        f"--workers {s.get('server_processes', 1)}`, KOTAE_RATE_LIMIT_PER_MINUTE=0",
         f"- **{res['requests']} requests, {res['failures']} failed; achieved "
         f"{res['achieved_rate']} req/s** over the {s['duration']} s{_steady(res['steady'])}",
         f"- texts already sent earlier in the run (server cache hits at most): "

@@ -7,13 +7,13 @@ Run from the repository root (needs ``pip install -e .[bench]`` for locust):
 
 It copies the sample KB (``--source``) into ``--work-dir`` and ingests it (reused by later
 runs: unchanged text is not embedded again), starts ``kotae serve --workers N`` on a free
-loopback port with an agent key in ``KOTAE_API_KEYS`` and ``KOTAE_RATE_LIMIT_PER_MINUTE=0`` (all
-load comes from one client), runs locust headless (``bench/locustfile.py``), and at ``--ingest-at`` seconds edits
-one FAQ answer in the copy and runs ``kotae ingest``. Then it checks that /healthz names a new
-snapshot and that search returns the edited answer, and writes ``report.json`` and
-``report.md`` (requests, failures, achieved rate, p50/p95/p99/max per endpoint, the snapshot
-switch, CPU of the server and of locust). Exit status 0 only when no request failed, the
-snapshot changed and the edited answer was served.
+loopback port with an agent key in ``KOTAE_API_KEYS`` and ``KOTAE_RATE_LIMIT_PER_MINUTE=0``
+(all load comes from one client), runs locust headless (``bench/locustfile.py``), and at
+``--ingest-at`` seconds edits one FAQ answer in the copy and runs ``kotae ingest``. Then it
+checks that /healthz names a new snapshot and that search returns the edited answer, and
+writes ``report.json`` and ``report.md`` (requests, failures, achieved rate, p50/p95/p99/max
+per endpoint, the snapshot switch, CPU of the server's processes and of locust). Exit status
+0 only when no request failed, the snapshot changed and the edited answer was served.
 """
 
 from __future__ import annotations

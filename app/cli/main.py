@@ -230,8 +230,10 @@ def _serve_workers(settings: Settings, mounts: dict[str, Settings],
     app with ``app_from_environment`` from the environment set here, a dead one is replaced,
     SIGTERM stops them all after their requests in flight. Prometheus' multiprocess mode
     needs a folder the workers write their series to (``PROMETHEUS_MULTIPROC_DIR``, set before
-    they start); one made here is removed at the end. ``OMP_NUM_THREADS`` defaults to the
-    cores divided between the workers."""
+    they start); one made here is removed at the end. Each worker's embedder keeps its OpenMP
+    threads on every core (with the passive wait policy): measured on 2 cores, splitting the
+    cores between 2 workers (OMP_NUM_THREADS=1) made a lone query 20 % slower and served no
+    more queries per second at concurrency 8 (docs/benchmarks.md, "Several processes")."""
     import json
     import os
     import shutil
@@ -245,10 +247,6 @@ def _serve_workers(settings: Settings, mounts: dict[str, Settings],
         "KOTAE_HOME": str(settings.home.resolve()), "KOTAE_WORKERS": str(settings.workers),
         "KOTAE_LOG_FORMAT": settings.log_format,
         MOUNTS_ENV: json.dumps({name: str(m.home.resolve()) for name, m in mounts.items()})})
-    # The bundled embedder runs OpenMP threads; N processes each running one per core would
-    # fight over the cores. Split the cores between the workers unless told otherwise.
-    os.environ.setdefault("OMP_NUM_THREADS",
-                          str(max(1, (os.cpu_count() or 1) // settings.workers)))
     made = None
     if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         made = os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="kotae-metrics-")
