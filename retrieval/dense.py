@@ -1,6 +1,10 @@
 """The dense index: FAISS inner product over L2-normalised vectors (= cosine).
 
-``flat`` is exact and the default; ``hnsw`` is an approximate graph index for large KBs.
+``flat`` is exact; ``hnsw`` is an approximate graph index for large KBs; ``auto`` (the default)
+is flat below ``HNSW_FROM`` rows and HNSW from there. Measured with ``bench/ann_recall.py`` (real
+chunk vectors and noisy copies, real LocalgovFAQ questions, one thread): at 100,000 rows flat
+takes 11.8 ms a query and HNSW 0.4 ms with recall@10 0.995 against flat (0.990 with half the rows
+filtered out); at 20,000 rows flat takes 1.4 ms.
 Filters are applied inside FAISS (an ID selector), so top-k is taken among allowed rows only.
 """
 
@@ -14,6 +18,21 @@ import numpy as np
 from kotae.retrieval.errors import IndexCorrupt
 
 INDEX_TYPES = ("flat", "hnsw")
+SETTINGS = ("auto", *INDEX_TYPES)  # what KOTAE_INDEX_TYPE may say
+HNSW_FROM = 20_000  # rows from which ``auto`` builds HNSW
+
+
+def resolve_index_type(setting: str, rows: int) -> str:
+    """The index ``setting`` builds for ``rows`` vectors: ``auto`` picks by size.
+
+    >>> resolve_index_type("auto", 968), resolve_index_type("auto", 100_000)
+    ('flat', 'hnsw')
+    """
+    if setting not in SETTINGS:
+        raise ValueError(f"unknown index type {setting!r}; allowed: {', '.join(SETTINGS)}")
+    if setting != "auto":
+        return setting
+    return "hnsw" if rows >= HNSW_FROM else "flat"
 
 
 def _faiss() -> Any:
@@ -33,9 +52,7 @@ class DenseIndex:
 
     @classmethod
     def build(cls, vectors: np.ndarray, index_type: str = "flat") -> DenseIndex:
-        if index_type not in INDEX_TYPES:
-            allowed = ", ".join(INDEX_TYPES)
-            raise ValueError(f"unknown index type {index_type!r}; allowed: {allowed}")
+        index_type = resolve_index_type(index_type, len(vectors))
         faiss = _faiss()
         vectors = np.ascontiguousarray(vectors, dtype=np.float32)
         dim = vectors.shape[1]
@@ -82,9 +99,13 @@ class DenseIndex:
                 return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.float32)
             bitmap = np.packbits(allowed, bitorder="little")
             selector = faiss.IDSelectorBitmap(len(allowed), faiss.swig_ptr(bitmap))
-            kind = (faiss.SearchParametersHNSW if isinstance(self.index, faiss.IndexHNSW)
-                    else faiss.SearchParameters)
-            params = kind(sel=selector)
+            if isinstance(self.index, faiss.IndexHNSW):
+                # Search parameters replace the index's own: without efSearch here a filtered
+                # search would explore 16 candidates (FAISS's default), not the index's 128.
+                params = faiss.SearchParametersHNSW(sel=selector,
+                                                    efSearch=self.index.hnsw.efSearch)
+            else:
+                params = faiss.SearchParameters(sel=selector)
             params._keep = (bitmap, selector)  # keep the buffers alive during the search
         scores, rows = self.index.search(query.reshape(1, -1).astype(np.float32), k,
                                          params=params)

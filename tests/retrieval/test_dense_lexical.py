@@ -9,6 +9,7 @@ import pytest
 
 from kotae.kb import SnapshotCorrupt
 from kotae.retrieval import INDEX_TYPES, BM25Index, DenseIndex
+from kotae.retrieval.dense import HNSW_FROM, resolve_index_type
 
 N, DIM = 300, 32
 
@@ -68,8 +69,31 @@ def test_empty_dense_index() -> None:
 
 
 def test_unknown_index_type() -> None:
-    with pytest.raises(ValueError, match="ivf.*allowed: flat, hnsw"):
+    with pytest.raises(ValueError, match="ivf.*allowed: auto, flat, hnsw"):
         DenseIndex.build(np.ones((2, 4), np.float32), "ivf")
+
+
+def test_auto_is_exact_for_a_small_kb_and_hnsw_for_a_large_one() -> None:
+    assert resolve_index_type("auto", HNSW_FROM - 1) == "flat"
+    assert resolve_index_type("auto", HNSW_FROM) == "hnsw"
+    assert resolve_index_type("flat", 10 * HNSW_FROM) == "flat"
+    assert resolve_index_type("hnsw", 10) == "hnsw"
+    index = DenseIndex.build(np.eye(4, dtype=np.float32), "auto")
+    assert type(index.index).__name__ == "IndexFlatIP"
+
+
+def test_hnsw_keeps_its_recall_when_a_filter_hides_half_the_rows() -> None:
+    """A filtered HNSW search explores as many candidates as an unfiltered one (FAISS's search
+    parameters would otherwise replace the index's efSearch with 16)."""
+    rng = np.random.default_rng(7)
+    centres = rng.normal(size=(40, DIM))
+    v = (centres[rng.integers(0, 40, 6000)] + rng.normal(0, 0.35, (6000, DIM))).astype(np.float32)
+    v /= np.linalg.norm(v, axis=1, keepdims=True)
+    index, allowed = DenseIndex.build(v, "hnsw"), rng.random(len(v)) < 0.5
+    queries = v[rng.integers(0, len(v), 60)] + rng.normal(0, 0.1, (60, DIM)).astype(np.float32)
+    hits = [len(set(index.search(q, 10, allowed)[0].tolist()) & set(_exact(v, q, 10, allowed)))
+            for q in queries]
+    assert np.mean(hits) / 10 >= 0.97
 
 
 @pytest.mark.parametrize("index_type", INDEX_TYPES)
