@@ -183,7 +183,13 @@ class Searcher:
             log.error("snapshot %s not loaded, still serving %s: %s", version, old.version, exc)
             return old
 
-    def _load(self) -> _Loaded:
+    def check(self) -> Manifest:
+        """Raise what loading the serving snapshot would (``SnapshotNotFound``,
+        ``IndexCorrupt``, ``EmbedderMismatch``, ``TokenizerMismatch``) without loading it or
+        any model: its files as recorded at build, by this embedder and tokeniser."""
+        return self._checked()[1]
+
+    def _checked(self) -> tuple[Path, Manifest]:
         folder = self.snapshots.require_current()
         manifest = Manifest.read(folder)
         manifest.check_files(folder)
@@ -191,6 +197,10 @@ class Searcher:
             raise EmbedderMismatch(manifest.embedder, self.embedder.id)
         if manifest.tokenizer != self.tokenizer.id:
             raise TokenizerMismatch(manifest.tokenizer, self.tokenizer.id)
+        return folder, manifest
+
+    def _load(self) -> _Loaded:
+        folder, manifest = self._checked()
         rows_path = folder / "rows.jsonl"
         try:
             with open(rows_path, encoding="utf-8") as fh:

@@ -40,15 +40,19 @@ def _settings(kb: Path | None) -> Settings:
         raise typer.Exit(2) from None
 
 
-def _loaded_kb(settings: Settings) -> KnowledgeBase:
-    """The KB with its index loaded; a damaged index (or one built by another embedder) stops
-    here with one line saying what to do, before the server starts."""
+def _loaded_kb(settings: Settings, load: bool = True) -> KnowledgeBase:
+    """The KB with its index loaded (or, ``load=False``, only checked: no model or index in
+    memory); a damaged index (or one built by another embedder) stops here with one line
+    saying what to do, before the server starts."""
     from kotae.kb import KBError, SnapshotNotFound
     from kotae.knowledge_base import open_kb
 
     kb = open_kb(settings)
     try:
-        kb.searcher.warm_up()
+        if load:
+            kb.searcher.warm_up()
+        else:
+            kb.searcher.check()
     except SnapshotNotFound:
         pass  # served without an index until one is published (the app logs it)
     except KBError as exc:
@@ -203,9 +207,10 @@ def serve(
                                            "log_format": log_format})
     configure_logging(log_format, logging.INFO)
     mounts = _mounts(settings, mount or [])
-    served = _loaded_kb(settings)
+    one = settings.workers == 1  # else each worker loads the KB itself: only check it here
+    served = _loaded_kb(settings, load=one)
     for name, other in mounts.items():
-        _loaded_kb(other).close()  # a damaged index stops the start, with the file named
+        _loaded_kb(other, load=False).close()  # a damaged index stops the start, file named
         console.print(f"kotae: serving {other.home} on http://{host}:{port}/kb/{name}/")
     console.print(f"kotae: serving {settings.home} on http://{host}:{port}/"
                   + (f" with {settings.workers} worker processes" if settings.workers > 1 else ""))
@@ -214,8 +219,8 @@ def serve(
     options: dict[str, Any] = {
         "host": host, "port": port, "log_level": "info", "log_config": None,
         "access_log": False, "timeout_graceful_shutdown": GRACEFUL_SHUTDOWN_S}
-    if settings.workers > 1:
-        served.close()  # each worker loads its own
+    if not one:
+        served.close()
         _serve_workers(settings, mounts, options)
         return
     # On SIGTERM uvicorn stops taking connections, lets the requests in flight finish, then

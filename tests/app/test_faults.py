@@ -237,15 +237,17 @@ def test_a_locked_database_gets_writes_503_with_retry_after_and_reads_go_on(copy
 # --- a damaged index ----------------------------------------------------------------------------
 
 @pytest.mark.slow
-@pytest.mark.parametrize(("damaged", "damage"), [("dense.faiss", "garble"),
-                                                 ("bm25/data.csc.index.npy", "truncate")])
+@pytest.mark.parametrize(("damaged", "damage", "workers"), [
+    ("dense.faiss", "garble", "1"), ("bm25/data.csc.index.npy", "truncate", "1"),
+    ("dense.faiss", "garble", "2")])  # several workers: checked once, before any starts
 def test_serve_stops_at_a_damaged_index_with_one_line_saying_what_to_do(copy_kb,
-        sample_settings, tmp_path, embedder, tokenizer, damaged, damage):
+        sample_settings, tmp_path, embedder, tokenizer, damaged, damage, workers):
     kb = copy_kb(sample_settings.home, tmp_path / "kb")
     path = SnapshotDir(kb).require_current() / damaged
     _damage(path, damage)
     done = subprocess.run([sys.executable, "-m", "kotae.app", "serve", "--kb", str(kb),
-                           "--port", "0"], capture_output=True, timeout=300)
+                           "--port", "0", "--workers", workers], capture_output=True,
+                          timeout=300)
     assert done.returncode == 1
     errors = [line for line in done.stderr.decode().splitlines() if line.startswith("error:")]
     assert errors == [f"error: index file {path} is unreadable (its checksum differs from the "
