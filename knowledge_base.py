@@ -37,6 +37,7 @@ if TYPE_CHECKING:
     from kotae.ingest import Defaults, IngestReport
     from kotae.kb.feedback import FeedbackStore
     from kotae.kb.keys import KeyStore
+    from kotae.kb.phrasings import PhrasingStore
     from kotae.kb.typeahead_rules import TypeaheadRules
     from kotae.models import JapaneseTokenizer
     from kotae.retrieval import (
@@ -52,6 +53,7 @@ if TYPE_CHECKING:
     from kotae.suggest.compose import Composer
     from kotae.suggest.deflection.typeahead import Typeahead
     from kotae.suggest.gaps import GapAnalyser, GapOptions
+    from kotae.suggest.learning import LearnPolicy, LearnReport
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
@@ -178,6 +180,13 @@ class KnowledgeBase:
         from kotae.kb.feedback import FeedbackStore
 
         return self._once("feedback", lambda: FeedbackStore(self.store))
+
+    @property
+    def phrasings(self) -> PhrasingStore:
+        """Phrasings learnt from use: candidates, approved, rejected (``kotae.kb.phrasings``)."""
+        from kotae.kb.phrasings import PhrasingStore
+
+        return self._once("phrasings", lambda: PhrasingStore(self.store))
 
     @property
     def typeahead_rules(self) -> TypeaheadRules:
@@ -310,6 +319,24 @@ class KnowledgeBase:
             build = self._build(self.embedder, None, False)
             self._embed_sentences(self.embedder)
             return build
+
+    def learn(self, policy: LearnPolicy | None = None, *, publish: bool = True,
+              on_source: Callable[[str], None] | None = None) -> tuple[LearnReport,
+                                                                     BuildResult | None]:
+        """Harvest phrasings from tickets, used drafts, votes and accepted gaps, approve what
+        the policy (default: the KB's settings) approves, and publish, so that the approved
+        phrasings train the question router (only new wordings are embedded). ``KBBusy``
+        while another writer holds the KB."""
+        from kotae.suggest.learning import LearnPolicy, harvest
+
+        s = self.settings
+        policy = policy or LearnPolicy(auto_approve=s.learn_auto_approve,
+                                       min_voters=s.learn_min_voters)
+        with kb_writer(self.home):
+            report = harvest(self.store, self.searcher, self.feedback, self.query_log, policy,
+                             on_source)
+            build = self._build(self.embedder, None, False) if publish else None
+        return report, build
 
     def _embed_sentences(self, embedder: Embedder) -> int:
         """Cache the vectors of every sentence the composer may quote (only new ones are

@@ -233,6 +233,26 @@ class QueryLog:
         with Session(self.store.engine) as s:
             return [QueryEvent.from_row(row) for row in s.scalars(query)]
 
+    def votes(self, since: str | None = None) -> list[tuple[str, str, str, str, bool]]:
+        """Every vote on an answer to a question: (question, its normalised key, the document
+        voted on, client, helpful), oldest first. Votes without a client (no rate-limit
+        identity) and votes on an article without a question are left out."""
+        query = (select(QueryEventRow.query, QueryEventRow.query_norm, QueryEventRow.hits,
+                        QueryEventRow.clicked_doc_id, QueryEventRow.client,
+                        QueryEventRow.helpful)
+                 .where(QueryEventRow.helpful.is_not(None), QueryEventRow.client != "",
+                        QueryEventRow.query_norm != "")
+                 .order_by(QueryEventRow.created_at))
+        if since is not None:
+            query = query.where(QueryEventRow.created_at >= since)
+        out: list[tuple[str, str, str, str, bool]] = []
+        with Session(self.store.engine) as s:
+            for text, norm, hits, clicked, client, helpful in s.execute(query):
+                doc = clicked or next((h.get("doc_id", "") for h in hits or []), "")
+                if doc:
+                    out.append((text, norm, doc, client, bool(helpful)))
+        return out
+
     def popular_queries(self, prefix: str, *, limit: int = 8, min_clients: int = 5,
                         since: str | None = None, language: str | None = None,
                         max_chars: int = 60) -> list[tuple[str, int]]:

@@ -20,6 +20,8 @@ from pathlib import Path
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from kotae.kb.phrasings import DEFAULT_AUTO_APPROVE, DEFAULT_MIN_VOTERS, check_policy
+
 SPLIT_MODES = ("A", "B", "C")
 RERANKERS = ("learned", "cross-encoder", "off")
 UNSUPPORTED = ("drop", "flag")
@@ -88,6 +90,15 @@ class KBSettings(BaseSettings):
                                        "to other customers.")
     typeahead_window_days: int = Field(90, ge=1, description="Only questions asked in this "
                                        "many days count toward a suggestion.")
+    learn_auto_approve: dict[str, float] = Field(
+        default_factory=lambda: dict(DEFAULT_AUTO_APPROVE),
+        description="Phrasings learnt from use that are approved without an editor: source "
+        "(ticket, suggestion, vote, gap) → least link score, as JSON, e.g. "
+        '\'{"ticket": 0.9, "suggestion": 1, "gap": 1}\'. A source left out waits for an '
+        "editor (votes, by default).")
+    learn_min_voters: int = Field(DEFAULT_MIN_VOTERS, ge=1, description="Distinct clients who "
+                                  "must vote a question's answer helpful before kotae proposes "
+                                  "the question as a phrasing of that document.")
     llm: LLMSettings = Field(default_factory=lambda: _llm_settings(),
                              description="The LLM drafter (KOTAE_LLM_*).")
 
@@ -98,6 +109,11 @@ class KBSettings(BaseSettings):
         if value not in RERANKERS:
             raise ValueError(f"unknown reranker {value!r}; allowed: {', '.join(RERANKERS)}")
         return value
+
+    @field_validator("learn_auto_approve")
+    @classmethod
+    def _check_auto_approve(cls, value: dict[str, float]) -> dict[str, float]:
+        return check_policy(value)
 
     @field_validator("sudachi_mode")
     @classmethod

@@ -274,6 +274,16 @@ class KBStore:
             row = s.get(DocumentRow, doc_id)
             return _row_to_document(row) if row else None
 
+    def documents(self, kind: Kind | None = None, source: str | None = None) -> list[Document]:
+        """Every document (of ``kind``, of ``source``), by id."""
+        query = select(DocumentRow).order_by(DocumentRow.id)
+        if kind is not None:
+            query = query.where(DocumentRow.kind == kind.value)
+        if source is not None:
+            query = query.where(DocumentRow.source == source)
+        with Session(self.engine) as s:
+            return [_row_to_document(row) for row in s.scalars(query)]
+
     def sources(self) -> list[str]:
         with Session(self.engine) as s:
             return list(s.scalars(select(DocumentRow.source).distinct()))

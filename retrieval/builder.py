@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import logging
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -22,6 +22,7 @@ import numpy as np
 
 from kotae.kb import Document, KBStore, Kind, SnapshotDir, stable_hash
 from kotae.kb.audience import customer_may_read
+from kotae.kb.phrasings import PhrasingStore
 from kotae.retrieval.dense import DenseIndex, resolve_index_type
 from kotae.retrieval.lexical import BM25Index
 from kotae.retrieval.manifest import Manifest
@@ -74,8 +75,9 @@ def build_snapshot(
     } for c, d in pairs]
     texts = [c.indexed_text for c, _ in pairs]
     index_type = resolve_index_type(index_type, len(texts))  # "auto": by the KB's size
+    learnt = PhrasingStore(store).approved()  # phrasings learnt from use, approved
     fingerprint = stable_hash(SNAPSHOT_FORMAT, embedder.id, tokenizer.id, tokenizer.reading_id,
-                              index_type,
+                              index_type, *(f"{d}:{t}" for d, t in learnt),
                               *(f"{c.id}:{d.content_hash}" for c, d in pairs), length=32)
     current = snapshots.current()
     if current is not None and not force:
@@ -87,7 +89,7 @@ def build_snapshot(
         if previous and previous.fingerprint == fingerprint:
             return BuildResult(previous, published=False, embedded=0, reused=len(pairs))
 
-    labels, phrasings = router_examples([d for _, d in pairs])
+    labels, phrasings = router_examples([d for _, d in pairs], learnt)
     sentences = DocTable.sentence_texts(pairs)  # the second stage's: embedded with the chunks
     all_vectors, embedded = _vectors(store, embedder, texts + phrasings + sentences, on_embed,
                                      embed_batch)
@@ -132,20 +134,31 @@ def build_snapshot(
                        reused=len(texts) + len(phrasings) + len(sentences) - embedded)
 
 
-def router_examples(docs: list[Document]) -> tuple[list[str], list[str]]:
+def router_examples(docs: list[Document], learnt: Sequence[tuple[str, str]] = ()
+                    ) -> tuple[list[str], list[str]]:
     """(entry id, phrasing) pairs that train the question router: every FAQ entry's question
-    and its variants. None at all unless some entry has variants (a router that has seen one
-    phrasing per entry only repeats the dense arm)."""
-    faq = {d.id: d for d in docs if d.kind is Kind.FAQ}
-    if not any(d.meta.get("variants") for d in faq.values()):
+    and its variants, and the phrasings learnt from use (``learnt``: document id, wording;
+    an article with some is a class too, its title as its first phrasing). None at all unless
+    some entry has variants or learnt phrasings (a router that has seen one phrasing per entry
+    only repeats the dense arm). Tickets are never a class."""
+    by_id = {d.id: d for d in docs if d.kind is not Kind.TICKET}
+    extra: dict[str, list[str]] = {}
+    for doc_id, text in learnt:
+        if doc_id in by_id:  # a phrasing of a document removed since is dropped
+            extra.setdefault(doc_id, []).append(text)
+    faq = {d.id for d in by_id.values() if d.kind is Kind.FAQ}
+    if not extra and not any(by_id[d].meta.get("variants") for d in faq):
         return [], []
     labels: list[str] = []
     phrasings: list[str] = []
-    for doc_id, doc in faq.items():
-        for text in dict.fromkeys([doc.question or doc.title, *doc.meta.get("variants", [])]):
-            if text.strip():
+    order = {doc_id: n for n, doc_id in enumerate(by_id)}
+    for doc_id in sorted(faq | set(extra), key=order.__getitem__):
+        doc = by_id[doc_id]
+        own = [doc.question or doc.title, *doc.meta.get("variants", [])]
+        for text in dict.fromkeys(t.strip() for t in [*own, *extra.get(doc_id, [])]):
+            if text:
                 labels.append(doc_id)
-                phrasings.append(text.strip())
+                phrasings.append(text)
     return labels, phrasings
 
 

@@ -24,6 +24,7 @@ Example:
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -84,8 +85,10 @@ class QuestionRouter:
 
         index = {doc: i for i, doc in enumerate(classes)}
         targets = np.array([index[doc] for doc in labels])
-        fit = LogisticRegression(C=c, max_iter=300).fit(
-            np.asarray(vectors, dtype=np.float32), targets)
+        with warnings.catch_warnings():  # many entries with one phrasing each is expected
+            warnings.filterwarnings("ignore", "The number of unique classes", UserWarning)
+            fit = LogisticRegression(C=c, max_iter=300).fit(
+                np.asarray(vectors, dtype=np.float32), targets)
         if len(classes) == 2:  # sklearn keeps one row for two classes: p(b) = σ(w·x + b)
             weights = np.vstack([-fit.coef_[0] / 2, fit.coef_[0] / 2])
             bias = np.array([-fit.intercept_[0] / 2, fit.intercept_[0] / 2])

@@ -34,6 +34,7 @@ from kotae.app.api.routes import feedback as feedback_routes
 from kotae.app.api.routes import gaps as gaps_routes
 from kotae.app.api.routes import help as help_routes
 from kotae.app.api.routes import pages as page_routes
+from kotae.app.api.routes import phrasings as phrasing_routes
 from kotae.app.api.routes import search as search_routes
 from kotae.app.api.routes import session as session_routes
 from kotae.app.api.routes import suggest as suggest_routes
@@ -113,6 +114,7 @@ def create_app(settings: Settings | None = None, searcher: Searcher | None = Non
     app.include_router(gaps_routes.router)  # content owners: FAQ gaps (editor key)
     app.include_router(page_routes.router)  # the pages and their words
     app.include_router(typeahead_routes.router)  # editors: allow and block suggestions
+    app.include_router(phrasing_routes.router)  # editors: phrasings learnt from use
     for public in (help_routes, contact_routes, feedback_routes, deflect_routes):
         app.include_router(public.router)  # help center and deflection: public only
     install_limits(app, settings.max_body_bytes,  # inside observability: 413s are logged too

@@ -275,6 +275,15 @@ def _mount_gaps() -> None:
 _mount_gaps()
 
 
+def _mount_learn() -> None:
+    from kotae.app.cli.learn import learn
+
+    app.command("learn")(learn)
+
+
+_mount_learn()
+
+
 def _mount_eval() -> None:
     try:
         from kotae.app.cli.eval import eval_app

@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -177,4 +178,44 @@ def test_the_content_page_reviews_search_suggestions(server, kb_home, browser):
     page.locator('#typeahead-blocked li[data-phrase="請求書の発行"] button').click()  # 解除
     page.wait_for_function("!document.querySelector("
                            "'#typeahead-blocked li[data-phrase=\"請求書の発行\"]')", timeout=30_000)
+    page.close()
+
+
+def test_the_content_page_reviews_phrasings_learnt_from_tickets(server, kb_home, browser):
+    learnt = subprocess.run([sys.executable, "-m", "kotae.app", "learn", "--kb", str(kb_home),
+                             "--source", "ticket", "--no-publish"], capture_output=True,
+                            text=True, timeout=600,
+                            env={**os.environ, "KOTAE_LEARN_AUTO_APPROVE": "{}"})
+    assert learnt.returncode == 0, learnt.stderr
+    assert "new candidates: 5" in learnt.stdout, learnt.stdout  # one per ticket with a reply
+    queue = get(server, "/v1/phrasings").json()["items"]
+    assert len(queue) == 5 and get(server, "/v1/phrasings", role="agent").status_code == 403
+    page = browser.new_page(locale="ja-JP")
+    page.goto(f"{server}/content")
+    page.fill("#api-key", KEYS["editor"])
+    page.click("#key-login")
+    rows = page.locator("#phrasings li.phrasing")
+    rows.first.wait_for(timeout=60_000)
+    assert rows.count() == 5 and "過去の問い合わせ" in rows.first.inner_text()
+    assert "承認待ち 5 件" in page.locator("#phrasings-summary").inner_text()
+    first, second = queue[0], queue[1]
+    page.locator(f'#phrasings li[data-id="{first["id"]}"] button', has_text="承認").first.click()
+    page.wait_for_function("document.querySelectorAll('#phrasings li.phrasing').length === 4",
+                           timeout=30_000)
+    row = page.locator(f'#phrasings li[data-id="{second["id"]}"]')
+    row.locator("button", has_text="移動して承認").click()  # no document id given yet
+    assert "文書IDを入力" in page.locator("#phrasings-status").inner_text()
+    row.locator("input.move-target").fill("no-such-document")
+    row.locator("button", has_text="移動して承認").click()
+    page.wait_for_function("document.querySelector('#phrasings-status').textContent"
+                           ".includes('見つかりませんでした')", timeout=30_000)
+    row.locator("button", has_text="却下").click()
+    page.wait_for_function("document.querySelectorAll('#phrasings li.phrasing').length === 3",
+                           timeout=30_000)
+    page.click("#phrasings-publish")
+    page.wait_for_function("document.querySelector('#phrasings-status').textContent"
+                           ".includes('公開しました')", timeout=120_000)
+    decided = {p["id"]: p["status"] for s in ("approved", "rejected")
+               for p in get(server, "/v1/phrasings", status=s).json()["items"]}
+    assert decided == {first["id"]: "approved", second["id"]: "rejected"}
     page.close()

@@ -1,5 +1,6 @@
 /* kotae content dashboard: GET v1/gaps, accept a proposal, export CSV / Markdown; review the
- * help center's search suggestions (GET v1/typeahead/review, allow or block a phrase).
+ * help center's search suggestions (GET v1/typeahead/review, allow or block a phrase); review
+ * the phrasings learnt from use (GET v1/phrasings, approve / reject / move, publish).
  *
  * No framework, no build step. Text from the API goes into the page as text nodes only
  * (never innerHTML). The editor logs in with a key (session.js); the calls carry the session
@@ -128,7 +129,7 @@
 
   function clearReport() {
     ["summary", "gaps", "charts", "duplicates", "stale", "typeahead-popular", "typeahead-allowed",
-     "typeahead-blocked"].forEach(function (id) { clear($(id)); });
+     "typeahead-blocked", "phrasings"].forEach(function (id) { clear($(id)); });
   }
 
   function render(report) {
@@ -234,9 +235,94 @@
       .catch(function (err) { setTypeaheadStatus(explain(err), true); });
   }
 
+  function setPhrasingStatus(text, isError) {
+    $("phrasings-status").textContent = text;
+    $("phrasings-status").className = "status-line" + (isError ? " is-error" : "");
+  }
+
+  function explainPhrasing(err) {
+    if (err.status === 404) return W.err404;
+    if (err.status === 409) return W.err409;
+    return explain(err);
+  }
+
+  function decide(item, decision, docId, row) {
+    var buttons = row.querySelectorAll("button");
+    Array.prototype.forEach.call(buttons, function (b) { b.disabled = true; });
+    var body = { decision: decision };
+    if (docId) body.doc_id = docId;
+    return request("POST", "v1/phrasings/" + item.id, body)
+      .then(function (res) { return res.json(); })
+      .then(function (done) {
+        setPhrasingStatus(W.decided[done.status] || "", false);
+        return loadPhrasings();
+      })
+      .catch(function (err) {
+        Array.prototype.forEach.call(buttons, function (b) { b.disabled = false; });
+        setPhrasingStatus(explainPhrasing(err), true);
+      });
+  }
+
+  function renderPhrasing(item) {
+    var row = el("li", { "class": "phrasing", "data-id": String(item.id) });
+    var target = el("input", { type: "text", "class": "move-target", maxlength: "64",
+                               "aria-label": W.moveTo, placeholder: W.moveTo });
+    var approve = el("button", { type: "button", "class": "button", text: W.approve });
+    var reject = el("button", { type: "button", "class": "button button-secondary", text: W.reject });
+    var move = el("button", { type: "button", "class": "button button-secondary", text: W.move });
+    approve.addEventListener("click", function () { decide(item, "approve", null, row); });
+    reject.addEventListener("click", function () { decide(item, "reject", null, row); });
+    move.addEventListener("click", function () {
+      var id = target.value.trim();
+      if (!id) { setPhrasingStatus(W.moveNeedsId, true); target.focus(); return; }
+      decide(item, "move", id, row);
+    });
+    [el("span", { "class": "phrase", text: item.text }),
+     el("span", { "class": "reason", text: fmt(W.phrasingFor, { title: item.title || item.doc_id }) }),
+     el("span", { "class": "badge", text: fmt(W.phrasingMeta, {
+       source: W.phrasingSources[item.source] || item.source, score: item.score.toFixed(2) }) }),
+     approve, reject, target, move].forEach(function (node) { row.appendChild(node); });
+    return row;
+  }
+
+  function total(counts) {
+    return Object.keys(counts || {}).reduce(function (n, k) { return n + counts[k]; }, 0);
+  }
+
+  function loadPhrasings() {
+    return request("GET", "v1/phrasings?status=candidate&limit=100")
+      .then(function (res) { return res.json(); })
+      .then(function (queue) {
+        var list = $("phrasings");
+        clear(list);
+        $("phrasings-summary").textContent = fmt(W.phrasingsSummary, {
+          candidate: total(queue.counts.candidate), approved: total(queue.counts.approved),
+          rejected: total(queue.counts.rejected) });
+        if (!queue.items.length) list.appendChild(el("li", { text: W.noPhrasings }));
+        queue.items.forEach(function (item) { list.appendChild(renderPhrasing(item)); });
+      })
+      .catch(function (err) { setPhrasingStatus(explainPhrasing(err), true); });
+  }
+
+  function publishPhrasings() {
+    if (!mayLoad()) return;
+    var button = $("phrasings-publish");
+    button.disabled = true;
+    setPhrasingStatus(W.publishing, false);
+    request("POST", "v1/phrasings/publish")
+      .then(function (res) { return res.json(); })
+      .then(function (out) {
+        setPhrasingStatus(out.published ? fmt(W.published, { n: out.router_phrasings })
+                                        : W.unchanged, false);
+      })
+      .catch(function (err) { setPhrasingStatus(explainPhrasing(err), true); })
+      .then(function () { button.disabled = false; });
+  }
+
   function load() {
     if (!mayLoad()) return;
     loadTypeahead();
+    loadPhrasings();
     setStatus(W.building, false);
     request("GET", "v1/gaps?charts=true&" + params())
       .then(function (res) { return res.json(); })
@@ -264,6 +350,7 @@
     session = window.kotaeSession.panel({ onChange: load });
     $("report-form").addEventListener("submit", function (e) { e.preventDefault(); load(); });
     $("allow-form").addEventListener("submit", allow);
+    $("phrasings-publish").addEventListener("click", publishPhrasings);
     $("export-csv").addEventListener("click", function () {
       download("v1/gaps/export.csv", "kotae-gaps.csv");
     });

@@ -1,0 +1,104 @@
+"""``kotae learn``: harvest phrasings from use, approve what the KB's policy approves, publish.
+
+Registered by ``app.cli`` as ``app.command("learn")(learn)``.
+
+Example:
+    $ kotae learn                       # tickets, used drafts, votes, accepted gaps
+    $ kotae learn --source ticket --no-publish
+    $ kotae learn --list                # the candidates waiting for an editor
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+if TYPE_CHECKING:
+    from kotae.knowledge_base import KnowledgeBase
+
+console = Console()
+err = Console(stderr=True)
+SOURCE_NAMES = {"ticket": "過去の問い合わせ tickets", "suggestion": "採用された下書き used drafts",
+                "vote": "「はい」の投票 helpful votes", "gap": "採用したギャップ accepted gaps"}
+
+
+def learn(
+    kb: Annotated[Path | None, typer.Option(
+        "--kb", help="KB directory (default: $KOTAE_HOME or ./var/kb).",
+        show_default=False)] = None,
+    source: Annotated[list[str] | None, typer.Option(
+        "--source", help="Harvest only this source (ticket, suggestion, vote, gap); "
+        "repeatable. Default: all.", show_default=False)] = None,
+    publish: Annotated[bool, typer.Option(
+        help="Publish a new index afterwards, so the approved phrasings train the question "
+        "router (only new wordings are embedded).")] = True,
+    show: Annotated[bool, typer.Option(
+        "--list", help="Only list the candidates waiting for an editor; harvest nothing.")
+    ] = False,
+) -> None:
+    """Learn how customers ask: phrasings from past tickets (linked to the FAQ entry or article
+    the agent's reply used), drafts agents used, answers customers voted helpful and accepted
+    gaps. Candidates whose score reaches the KB's auto-approve threshold
+    (KOTAE_LEARN_AUTO_APPROVE) are approved; the rest wait for an editor (/content, or
+    /v1/phrasings)."""
+    from kotae.app.settings import Settings
+    from kotae.kb import KBError
+    from kotae.knowledge_base import open_kb
+    from kotae.suggest.learning import LearnPolicy
+
+    try:
+        settings = Settings(home=kb) if kb else Settings()
+        policy = LearnPolicy(sources=tuple(dict.fromkeys(source)) if source else
+                             LearnPolicy().sources,
+                             auto_approve=settings.learn_auto_approve,
+                             min_voters=settings.learn_min_voters)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc)) from None
+    knowledge = open_kb(settings)
+    try:
+        if show:
+            _print_queue(knowledge)
+            return
+        with console.status("学習しています… (harvesting)") as status:
+            report, build = knowledge.learn(policy, publish=publish, on_source=lambda s:
+                                            status.update(f"{SOURCE_NAMES[s]} を確認しています…"))
+    except KBError as exc:
+        err.print(f"[red]error:[/] {escape(str(exc))}", soft_wrap=True)
+        raise typer.Exit(1) from None
+    table = Table("source", "found", "candidates", "approved", "rejected")
+    for name in policy.sources:
+        table.add_row(SOURCE_NAMES[name], str(report.found.get(name, 0)),
+                      str(report.counts["candidate"].get(name, 0)),
+                      str(report.counts["approved"].get(name, 0)),
+                      str(report.counts["rejected"].get(name, 0)))
+    console.print(table)
+    console.print(f"new candidates: {report.added}, approved now by the policy: "
+                  f"{report.approved}")
+    if build is not None:
+        console.print(f"index {'published' if build.published else 'unchanged'}: the question "
+                      f"router knows {build.manifest.router_phrasings} phrasings of "
+                      f"{build.manifest.router_entries} entries")
+    waiting = sum(report.counts["candidate"].values())
+    if waiting:
+        console.print(f"{waiting} candidates wait for an editor: /content or `kotae learn --list`")
+
+
+def _print_queue(knowledge: KnowledgeBase) -> None:
+    items = knowledge.phrasings.find(status="candidate", limit=200)
+    if not items:
+        console.print("承認待ちの言い回しはありません (no candidates).")
+        return
+    table = Table("id", "document", "wording", "source", "score")
+    titles: dict[str, str] = {}
+    for p in items:
+        if p.doc_id not in titles:
+            doc = knowledge.store.get_document(p.doc_id)
+            titles[p.doc_id] = doc.title if doc else "(gone)"
+        table.add_row(str(p.id), escape(titles[p.doc_id][:40]), escape(p.text[:60]), p.source,
+                      f"{p.score:.2f}")
+    console.print(table)

@@ -1,0 +1,254 @@
+"""Replay benchmark: does learning from past tickets let kotae answer more on its own?
+
+Start from a KB with one phrasing per entry, feed it history, and measure deflection on
+questions it never saw (CLINC150, BANKING77):
+
+- the KB: one FAQ entry per intent, its question one training utterance of the intent and its
+  answer the intent's name ("card arrival"): a KB as a team starts it, one way of asking each;
+- the history, ``N`` more training utterances per intent as past tickets: the customer's
+  wording as subject and message, and the agent's reply, which quotes the entry's answer (as a
+  macro does) inside a greeting — **but no label**: which entry the ticket was about must be
+  inferred (``kotae.suggest.learning.from_tickets``: the reply searched among the entries, its
+  calibrated confidence, agreement with the wording's own top hit) and the KB's default
+  auto-approve policy decides what is learnt. The tickets are ingested, harvested, then removed
+  again (``prune``), so the KB that is scored holds only the entries and what was learnt;
+- the oracle: the same ``N`` utterances with their true intents, all approved;
+- then the harness's deflection protocol (``eval.deflection_bench.run``): the confidence curve
+  and threshold fitted on calibration queries (CLINC150: val + oos_val + oos_train; BANKING77:
+  ten training utterances per intent that are neither the entry nor history), scored once on
+  the test split. Reported per condition: coverage and precision at the target precision, OOS
+  recall (CLINC150), top-1 accuracy, and for inferred links how many were harvested, approved,
+  and right.
+
+Query vectors are kept in ``<work>/query-vectors.sqlite`` and passage vectors in each KB's
+store, so a second run embeds nothing again. Example::
+
+    python -m kotae.eval.replay_bench clinc150 --src ../shared/data/clinc150 --work /tmp/replay
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import sys
+import time
+from collections import defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import delete
+
+from kotae.eval.beir import BeirDataset
+from kotae.eval.convert_faq import load_json, pick_file
+from kotae.eval.convert_intents import OUT_OF_SCOPE, intent_title
+from kotae.eval.corpus_kb import write_corpus_csv
+from kotae.eval.deflection_bench import Calibration, run
+from kotae.eval.embedders import MeteredEmbedder, QueryVectorFile
+from kotae.eval.errors import DatasetError
+from kotae.kb import normalise_text
+from kotae.kb.phrasings import Candidate, PhrasingRow
+from kotae.kb.settings import KBSettings
+from kotae.knowledge_base import open_kb
+from kotae.retrieval.protocols import Embedder
+from kotae.suggest.learning import LearnPolicy
+
+DATASETS = ("clinc150", "banking77")
+DEFAULT_NS = (0, 5, 20)
+CALIBRATION_PER_INTENT = 10  # BANKING77: held-out training utterances per intent
+CLINC150_CALIBRATION = ("val", "oos_val", "oos_train")
+REPLY = "Thank you for contacting us. {answer}. If anything is still unclear, just reply to this."
+
+
+@dataclass
+class IntentSet:
+    """Training utterances by intent (in the dataset's order), calibration and test queries
+    as (text, intent) pairs; an intent of ``oos`` is out of scope."""
+
+    name: str
+    train: dict[str, list[str]]
+    calibration: list[tuple[str, str]]
+    test: list[tuple[str, str]]
+    oos_share: float  # out-of-scope share the threshold is chosen for
+
+
+def _pairs(raw: Any, key: str) -> list[tuple[str, str]]:
+    if not isinstance(raw, dict) or not isinstance(raw.get(key), list):
+        raise DatasetError(f"CLINC150 JSON has no list {key!r}; use data_full.json")
+    return [(str(t).strip(), str(i)) for t, i in raw[key]]
+
+
+def _by_intent(pairs: list[tuple[str, str]]) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = defaultdict(list)
+    for text, intent in pairs:
+        if intent != OUT_OF_SCOPE and text and text not in out[intent]:
+            out[intent].append(text)
+    return dict(out)
+
+
+def load_clinc150(src: Path) -> IntentSet:
+    raw = load_json(pick_file(src, ("data_full.json",)))
+    return IntentSet("clinc150", _by_intent(_pairs(raw, "train")),
+                     [p for k in CLINC150_CALIBRATION for p in _pairs(raw, k)],
+                     _pairs(raw, "test") + _pairs(raw, "oos_test"), oos_share=0.2)
+
+
+def load_banking77(src: Path, max_n: int) -> IntentSet:
+    def read(name: str) -> list[tuple[str, str]]:
+        with open(pick_file(src, (name,)), encoding="utf-8", newline="") as fh:
+            return [(r["text"].strip(), r["category"]) for r in csv.DictReader(fh)]
+
+    train = _by_intent(read("train.csv"))
+    start = 1 + max_n  # after the entry's question and the largest history
+    short = sorted(i for i, texts in train.items() if len(texts) <= start)
+    if short:
+        raise DatasetError(f"intents with too few training utterances for N={max_n}: {short}")
+    calibration = [(t, i) for i, texts in train.items()
+                   for t in texts[start:start + CALIBRATION_PER_INTENT]]
+    return IntentSet("banking77", train, calibration, read("test.csv"), oos_share=0.0)
+
+
+def first_intents(data: IntentSet, k: int) -> IntentSet:
+    """The same set restricted to its first ``k`` intents (their queries, and every
+    out-of-scope one): a quick look, not the benchmark."""
+    keep = set(list(data.train)[:k]) | {OUT_OF_SCOPE}
+    return IntentSet(data.name, {i: t for i, t in data.train.items() if i in keep},
+                     [p for p in data.calibration if p[1] in keep],
+                     [p for p in data.test if p[1] in keep], data.oos_share)
+
+
+def corpus(data: IntentSet) -> dict[str, tuple[str, str]]:
+    """One entry per intent: its first training utterance asks, its name answers."""
+    return {intent: (texts[0], intent_title(intent)) for intent, texts in data.train.items()}
+
+
+def queries(data: IntentSet, pairs: list[tuple[str, str]], name: str) -> BeirDataset:
+    out = BeirDataset(name=f"{data.name}-{name}", corpus=corpus(data))
+    for n, (text, intent) in enumerate(pairs):
+        out.queries[f"{name}{n}"] = text
+        if intent != OUT_OF_SCOPE:
+            out.qrels[f"{name}{n}"] = {intent: 1}
+    return out
+
+
+def history(data: IntentSet, n: int) -> list[dict[str, str]]:
+    """``n`` past tickets per intent: wording, and a reply quoting the entry's answer."""
+    return [{"id": f"{intent}-{k}", "subject": text, "body": text,
+             "reply": REPLY.format(answer=intent_title(intent)), "intent": intent}
+            for intent, texts in data.train.items() for k, text in enumerate(texts[1:1 + n])]
+
+
+def _forget_phrasings(store: Any) -> None:
+    with store.session() as s:
+        s.execute(delete(PhrasingRow))
+
+
+def _condition(data: IntentSet, kb_dir: Path, embedder: Embedder, how: Calibration,
+               name: str) -> dict[str, Any]:
+    start = time.perf_counter()
+    result = run(queries(data, data.calibration, "cal"), queries(data, data.test, "test"),
+                 kb_dir, embedder, how, min_grade=1)
+    result.pop("rows")
+    return {"condition": name, "seconds": round(time.perf_counter() - start, 1), **result}
+
+
+def replay(data: IntentSet, work: Path, embedder: Embedder, ns: tuple[int, ...],
+           how: Calibration, log: Any = print) -> list[dict[str, Any]]:
+    """Every condition: N = 0, then for each other N inferred links and the oracle."""
+    results: list[dict[str, Any]] = []
+    for n in ns:
+        kb_dir = work / f"{data.name}-n{n}"
+        source, past = kb_dir / "source", kb_dir / "history"
+        write_corpus_csv(BeirDataset(name=data.name, corpus=corpus(data)), source)
+        kb = open_kb(KBSettings(home=kb_dir), embedder=embedder)
+        _forget_phrasings(kb.store)
+        if n == 0:
+            kb.ingest([source], prune=True)
+            log(f"{data.name} N=0")
+            results.append({"n": 0, **_condition(data, kb_dir, embedder, how, "none")})
+            continue
+        tickets = history(data, n)
+        past.mkdir(parents=True, exist_ok=True)
+        with open(past / "tickets.jsonl", "w", encoding="utf-8") as fh:
+            for t in tickets:
+                fh.write(json.dumps({k: v for k, v in t.items() if k != "intent"},
+                                    ensure_ascii=False) + "\n")
+        log(f"{data.name} N={n}: ingest {len(tickets)} tickets, harvest")
+        kb.ingest([source, past], prune=True)
+        report, _ = kb.learn(LearnPolicy(sources=("ticket",)), publish=False)
+        truth = {normalise_text(t["subject"]): t["intent"] for t in tickets}
+        to_intent = {d.id: d.meta.get("faq_id") for d in kb.store.documents()}
+        back = {normalise_text(i): i for i in data.train}
+        harvested = kb.phrasings.find(limit=10**6)
+        right = [back.get(to_intent.get(p.doc_id) or "") == truth.get(normalise_text(p.text))
+                 for p in harvested]
+        approved = [ok for p, ok in zip(harvested, right, strict=True) if p.status == "approved"]
+        links = {"tickets": len(tickets), "harvested": len(harvested),
+                 "harvested_right": sum(right), "approved": len(approved),
+                 "approved_right": sum(approved), "found": report.found}
+        (past / "tickets.jsonl").unlink()
+        kb.ingest([source], prune=True)  # the tickets go; what was learnt stays
+        kb.publish()
+        log(f"{data.name} N={n}: inferred links {links}")
+        results.append({"n": n, "links": links,
+                        **_condition(data, kb_dir, embedder, how, "inferred")})
+        _forget_phrasings(kb.store)
+        doc_of = {i: d for d, i in ((d, back.get(f)) for d, f in to_intent.items()) if i}
+        kb.phrasings.add([Candidate(doc_of[t["intent"]], t["subject"], "ticket", t["id"], 1.0)
+                          for t in tickets])
+        kb.phrasings.auto_approve({"ticket": 0.0})
+        kb.publish()
+        log(f"{data.name} N={n}: oracle")
+        results.append({"n": n, **_condition(data, kb_dir, embedder, how, "oracle")})
+    return results
+
+
+def table(results: list[dict[str, Any]]) -> str:
+    """The results as a Markdown table (one row per condition)."""
+    lines = ["| N | links | threshold | precision | coverage | in-scope coverage | OOS recall "
+             "| top-1 | approved (right) |", "| --- " * 9 + "|"]
+    for r in results:
+        links = r.get("links")
+        approved = f"{links['approved']} ({links['approved_right']})" if links else "—"
+        threshold = "hand off all" if r["threshold"] is None else f"{r['threshold']:.3f}"
+        lines.append(f"| {r['n']} | {r['condition']} | {threshold} | {r['precision']} | "
+                     f"{r['coverage']} | {r['in_scope_coverage']} | {r['oos_recall']} | "
+                     f"{r['top1_accuracy']} | {approved} |")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("dataset", choices=DATASETS)
+    parser.add_argument("--src", type=Path, required=True, help="the dataset's folder")
+    parser.add_argument("--work", type=Path, required=True,
+                        help="folder for the KBs (one per N) and the query vectors; reused")
+    parser.add_argument("--n", type=int, nargs="+", default=list(DEFAULT_NS),
+                        help="past tickets per intent to replay (default: 0 5 20)")
+    parser.add_argument("--target", type=float, default=0.9, help="precision to reach")
+    parser.add_argument("--out", type=Path, default=None, help="write results JSON here")
+    parser.add_argument("--intents", type=int, default=0,
+                        help="only the first K intents (a quick look; default: all)")
+    args = parser.parse_args(argv)
+    if any(n < 0 for n in args.n):
+        parser.error("--n must not be negative")
+    data = (load_clinc150(args.src) if args.dataset == "clinc150"
+            else load_banking77(args.src, max(args.n)))
+    if args.intents:
+        data = first_intents(data, args.intents)
+    args.work.mkdir(parents=True, exist_ok=True)
+    base = open_kb(KBSettings(home=args.work)).embedder
+    embedder = MeteredEmbedder(base, saved=QueryVectorFile(args.work / "query-vectors.sqlite"))
+    how = Calibration(target=args.target, oos_share=data.oos_share)
+    results = replay(data, args.work, embedder, tuple(args.n), how,
+                     log=lambda m: print(m, file=sys.stderr, flush=True))
+    if args.out:
+        args.out.write_text(json.dumps(results, ensure_ascii=False, indent=1),
+                            encoding="utf-8")
+    print(table(results))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

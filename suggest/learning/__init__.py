@@ -1,0 +1,17 @@
+"""Learning from use: customers' wording harvested from tickets, used drafts, helpful votes and
+accepted gaps, reviewed (``kotae.kb.phrasings``), and fed to the question router at the next
+publish."""
+
+from kotae.suggest.learning.harvest import (
+    from_gaps,
+    from_suggestions,
+    from_tickets,
+    from_votes,
+    link_reply,
+    ticket_wording,
+)
+from kotae.suggest.learning.learn import LearnPolicy, LearnReport, harvest
+
+__all__ = ["LearnPolicy", "LearnReport",
+           "from_gaps", "from_suggestions", "from_tickets", "from_votes", "harvest",
+           "link_reply", "ticket_wording"]
