@@ -20,6 +20,14 @@ questions it never saw (CLINC150, BANKING77):
   recall (CLINC150), top-1 accuracy, and for inferred links how many were harvested, approved,
   and right.
 
+``sample``: the bundled sample KB with every fifth of its tickets held back. The held-back
+tickets' reference document is the one their own reply links to with a score of at least the
+auto-approve threshold (the same linker; the sample has no labels), and the held-back ones
+without such a link are left out. Their wording is searched as a customer's (public audience)
+before and after ``kotae learn`` harvests the other tickets; reported: top-1 accuracy, AUROC,
+coverage at 90% precision on the held-back tickets themselves (a point estimate on a few
+dozen queries, the same rule before and after) and the answer rate at the KB's own threshold.
+
 Query vectors are kept in ``<work>/query-vectors.sqlite`` and passage vectors in each KB's
 store, so a second run embeds nothing again. Example::
 
@@ -31,30 +39,36 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+import shutil
 import sys
 import time
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
+from statistics import mean
 from typing import Any
 
-from sqlalchemy import delete
+from sqlalchemy import delete, update
 
 from kotae.eval.beir import BeirDataset
 from kotae.eval.convert_faq import load_json, pick_file
 from kotae.eval.convert_intents import OUT_OF_SCOPE, intent_title
 from kotae.eval.corpus_kb import write_corpus_csv
+from kotae.eval.deflection import Sample, auroc, choose_threshold, sweep
 from kotae.eval.deflection_bench import Calibration, run
 from kotae.eval.embedders import MeteredEmbedder, QueryVectorFile
 from kotae.eval.errors import DatasetError
-from kotae.kb import normalise_text
-from kotae.kb.phrasings import Candidate, PhrasingRow
+from kotae.kb import Audience, normalise_text
+from kotae.kb.phrasings import DEFAULT_AUTO_APPROVE, Candidate, PhrasingRow
 from kotae.kb.settings import KBSettings
 from kotae.knowledge_base import open_kb
 from kotae.retrieval.protocols import Embedder
-from kotae.suggest.learning import LearnPolicy
+from kotae.suggest.learning import LearnPolicy, link_reply
 
-DATASETS = ("clinc150", "banking77")
+DATASETS = ("clinc150", "banking77", "sample")
+SAMPLE_KB = Path(__file__).resolve().parents[1] / "kb" / "sample_kb"
+HOLD_BACK_EVERY = 5  # every fifth ticket: 20 %
+LINK_CUTS = (0.0, 0.3, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95)
 DEFAULT_NS = (0, 5, 20)
 CALIBRATION_PER_INTENT = 10  # BANKING77: held-out training utterances per intent
 CLINC150_CALIBRATION = ("val", "oos_val", "oos_train")
@@ -153,9 +167,27 @@ def _condition(data: IntentSet, kb_dir: Path, embedder: Embedder, how: Calibrati
     return {"condition": name, "seconds": round(time.perf_counter() - start, 1), **result}
 
 
+def link_table(scores: list[float], right: list[bool],
+               cuts: tuple[float, ...] = LINK_CUTS) -> list[dict[str, Any]]:
+    """For each score cut: how many inferred links reach it and how many of those are right."""
+    out = []
+    for cut in cuts:
+        kept = [ok for s, ok in zip(scores, right, strict=True) if s >= cut]
+        out.append({"from": cut, "links": len(kept), "right": sum(kept),
+                    "precision": round(sum(kept) / len(kept), 4) if kept else None})
+    return out
+
+
+def _reset_phrasings(store: Any) -> None:
+    with store.session() as s:
+        s.execute(update(PhrasingRow).values(status="candidate", decided_at="", decided_by=""))
+
+
 def replay(data: IntentSet, work: Path, embedder: Embedder, ns: tuple[int, ...],
-           how: Calibration, log: Any = print) -> list[dict[str, Any]]:
-    """Every condition: N = 0, then for each other N inferred links and the oracle."""
+           how: Calibration, approve_at: tuple[float, ...] = (DEFAULT_AUTO_APPROVE["ticket"],),
+           log: Any = print) -> list[dict[str, Any]]:
+    """Every condition: N = 0, then for each other N inferred links (approved from each score
+    in ``approve_at``) and the oracle."""
     results: list[dict[str, Any]] = []
     for n in ns:
         kb_dir = work / f"{data.name}-n{n}"
@@ -176,23 +208,29 @@ def replay(data: IntentSet, work: Path, embedder: Embedder, ns: tuple[int, ...],
                                     ensure_ascii=False) + "\n")
         log(f"{data.name} N={n}: ingest {len(tickets)} tickets, harvest")
         kb.ingest([source, past], prune=True)
-        report, _ = kb.learn(LearnPolicy(sources=("ticket",)), publish=False)
+        report, _ = kb.learn(LearnPolicy(sources=("ticket",), auto_approve={}), publish=False)
         truth = {normalise_text(t["subject"]): t["intent"] for t in tickets}
         to_intent = {d.id: d.meta.get("faq_id") for d in kb.store.documents()}
         back = {normalise_text(i): i for i in data.train}
         harvested = kb.phrasings.find(limit=10**6)
         right = [back.get(to_intent.get(p.doc_id) or "") == truth.get(normalise_text(p.text))
                  for p in harvested]
-        approved = [ok for p, ok in zip(harvested, right, strict=True) if p.status == "approved"]
         links = {"tickets": len(tickets), "harvested": len(harvested),
-                 "harvested_right": sum(right), "approved": len(approved),
-                 "approved_right": sum(approved), "found": report.found}
+                 "harvested_right": sum(right), "found": report.found,
+                 "by_score": link_table([p.score for p in harvested], right)}
+        log(f"{data.name} N={n}: inferred links {links}")
         (past / "tickets.jsonl").unlink()
         kb.ingest([source], prune=True)  # the tickets go; what was learnt stays
-        kb.publish()
-        log(f"{data.name} N={n}: inferred links {links}")
-        results.append({"n": n, "links": links,
-                        **_condition(data, kb_dir, embedder, how, "inferred")})
+        for threshold in approve_at:
+            _reset_phrasings(kb.store)
+            kb.phrasings.auto_approve({"ticket": threshold})
+            kb.publish()
+            approved = [ok for p, ok in zip(kb.phrasings.find(limit=10**6), right, strict=True)
+                        if p.status == "approved"]
+            log(f"{data.name} N={n}: inferred, approved from {threshold}: {len(approved)}")
+            results.append({"n": n, "approve_at": threshold, "links": {
+                **links, "approved": len(approved), "approved_right": sum(approved)},
+                **_condition(data, kb_dir, embedder, how, "inferred")})
         _forget_phrasings(kb.store)
         doc_of = {i: d for d, i in ((d, back.get(f)) for d, f in to_intent.items()) if i}
         kb.phrasings.add([Candidate(doc_of[t["intent"]], t["subject"], "ticket", t["id"], 1.0)
@@ -204,6 +242,58 @@ def replay(data: IntentSet, work: Path, embedder: Embedder, ns: tuple[int, ...],
     return results
 
 
+def _held_back_outcome(kb: Any, held: list[tuple[str, str]]) -> dict[str, Any]:
+    """How the KB answers the held-back wordings (with their reference documents) publicly."""
+    samples, answered = [], 0
+    threshold = kb.searcher.config.answer_threshold
+    for n, (wording, reference) in enumerate(held):
+        result = kb.searcher.search(wording, audience=Audience.PUBLIC, k=1, snippets=False)
+        top = result.hits[0].doc_id if result.hits else ""
+        samples.append(Sample(str(n), True, top == reference, result.confidence))
+        answered += result.confidence >= threshold
+    confidences = [x.confidence for x in samples]
+    best = choose_threshold(sweep(confidences, samples), 0.9)
+    return {"queries": len(samples), "top1_accuracy": round(mean(x.correct for x in samples), 4),
+            "auroc": auroc(confidences, samples),
+            "coverage_at_90": round(best.coverage, 4) if best else 0.0,
+            "kb_threshold": threshold, "answer_rate_at_kb_threshold":
+                round(answered / len(samples), 4),
+            "router_phrasings": kb.searcher.manifest().router_phrasings}
+
+
+def sample_replay(work: Path, embedder: Embedder, log: Any = print) -> dict[str, Any]:
+    """The sample KB, every fifth ticket held back (see the module's doc)."""
+    src = work / "sample-src"
+    if src.exists():
+        shutil.rmtree(src)
+    shutil.copytree(SAMPLE_KB, src)
+    lines = (SAMPLE_KB / "tickets.jsonl").read_text(encoding="utf-8").splitlines()
+    held_lines = lines[HOLD_BACK_EVERY - 1::HOLD_BACK_EVERY]
+    kept = [line for n, line in enumerate(lines) if (n + 1) % HOLD_BACK_EVERY]
+    (src / "tickets.jsonl").write_text("\n".join(kept) + "\n", encoding="utf-8")
+    kb = open_kb(KBSettings(home=work / "kb"), embedder=embedder)
+    log(f"sample: ingest ({len(kept)} tickets kept, {len(held_lines)} held back)")
+    kb.ingest([src], prune=True)
+    _forget_phrasings(kb.store)
+    kb.publish()
+    by_url = {d.url.rstrip("/"): d.id for d in kb.store.documents() if d.url}
+    threshold = KBSettings().learn_auto_approve.get("ticket", 1.0)
+    held: list[tuple[str, str]] = []
+    for line in held_lines:
+        ticket = json.loads(line)
+        wording = " ".join(str(ticket.get("subject") or ticket.get("body", "")).split())
+        link = link_reply(kb.searcher, wording, str(ticket.get("reply") or ""), by_url)
+        if link is not None and link[1] >= threshold:
+            held.append((wording, link[0]))
+    before = _held_back_outcome(kb, held)
+    log(f"sample: before {before}; learning from the kept tickets")
+    report, _ = kb.learn(LearnPolicy(sources=("ticket",)))
+    after = _held_back_outcome(kb, held)
+    log(f"sample: after {after}")
+    return {"held_back": len(held_lines), "with_reference": len(held), "before": before,
+            "after": after, "learnt": {"found": report.found, "counts": report.counts}}
+
+
 def table(results: list[dict[str, Any]]) -> str:
     """The results as a Markdown table (one row per condition)."""
     lines = ["| N | links | threshold | precision | coverage | in-scope coverage | OOS recall "
@@ -211,8 +301,9 @@ def table(results: list[dict[str, Any]]) -> str:
     for r in results:
         links = r.get("links")
         approved = f"{links['approved']} ({links['approved_right']})" if links else "—"
+        how = f"inferred, from {r['approve_at']}" if "approve_at" in r else r["condition"]
         threshold = "hand off all" if r["threshold"] is None else f"{r['threshold']:.3f}"
-        lines.append(f"| {r['n']} | {r['condition']} | {threshold} | {r['precision']} | "
+        lines.append(f"| {r['n']} | {how} | {threshold} | {r['precision']} | "
                      f"{r['coverage']} | {r['in_scope_coverage']} | {r['oos_recall']} | "
                      f"{r['top1_accuracy']} | {approved} |")
     return "\n".join(lines)
@@ -221,18 +312,35 @@ def table(results: list[dict[str, Any]]) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("dataset", choices=DATASETS)
-    parser.add_argument("--src", type=Path, required=True, help="the dataset's folder")
+    parser.add_argument("--src", type=Path, default=None,
+                        help="the dataset's folder (not for sample: it is bundled)")
     parser.add_argument("--work", type=Path, required=True,
                         help="folder for the KBs (one per N) and the query vectors; reused")
     parser.add_argument("--n", type=int, nargs="+", default=list(DEFAULT_NS),
                         help="past tickets per intent to replay (default: 0 5 20)")
     parser.add_argument("--target", type=float, default=0.9, help="precision to reach")
     parser.add_argument("--out", type=Path, default=None, help="write results JSON here")
+    parser.add_argument("--approve-at", type=float, nargs="+",
+                        default=[DEFAULT_AUTO_APPROVE["ticket"]],
+                        help="approve inferred links from these scores, one run each (default: "
+                        "the KB's default auto-approve threshold for tickets, %(default)s)")
     parser.add_argument("--intents", type=int, default=0,
                         help="only the first K intents (a quick look; default: all)")
     args = parser.parse_args(argv)
     if any(n < 0 for n in args.n):
         parser.error("--n must not be negative")
+    args.work.mkdir(parents=True, exist_ok=True)
+    if args.dataset == "sample":
+        embedder = open_kb(KBSettings(home=args.work)).embedder
+        result = sample_replay(args.work, embedder,
+                               log=lambda m: print(m, file=sys.stderr, flush=True))
+        if args.out:
+            args.out.write_text(json.dumps(result, ensure_ascii=False, indent=1),
+                                encoding="utf-8")
+        print(json.dumps(result, ensure_ascii=False, indent=1))
+        return 0
+    if args.src is None:
+        parser.error(f"{args.dataset} needs --src (the dataset's folder)")
     data = (load_clinc150(args.src) if args.dataset == "clinc150"
             else load_banking77(args.src, max(args.n)))
     if args.intents:
@@ -241,7 +349,9 @@ def main(argv: list[str] | None = None) -> int:
     base = open_kb(KBSettings(home=args.work)).embedder
     embedder = MeteredEmbedder(base, saved=QueryVectorFile(args.work / "query-vectors.sqlite"))
     how = Calibration(target=args.target, oos_share=data.oos_share)
-    results = replay(data, args.work, embedder, tuple(args.n), how,
+    if any(not 0 <= t <= 1 for t in args.approve_at):
+        parser.error("--approve-at scores are in [0, 1]")
+    results = replay(data, args.work, embedder, tuple(args.n), how, tuple(args.approve_at),
                      log=lambda m: print(m, file=sys.stderr, flush=True))
     if args.out:
         args.out.write_text(json.dumps(results, ensure_ascii=False, indent=1),

@@ -224,6 +224,13 @@ class PhrasingStore:
             return set(s.scalars(select(PhrasingRow.source_key).distinct()
                                  .where(PhrasingRow.source == source)))
 
+    def approved_at(self) -> list[str]:
+        """When each approved phrasing was approved (ISO times), oldest first."""
+        with Session(self.store.engine) as s:
+            return list(s.scalars(select(PhrasingRow.decided_at)
+                                  .where(PhrasingRow.status == "approved")
+                                  .order_by(PhrasingRow.decided_at)))
+
     def approved(self) -> list[tuple[str, str]]:
         """(document id, wording) of every approved phrasing, in a stable order."""
         with Session(self.store.engine) as s:

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 from kotae.kb import Chunk, Document, KBStore, Kind, QueryLog
+from kotae.kb.phrasings import PhrasingStore
 from kotae.retrieval import Audience, Searcher
 from kotae.suggest.gaps.accept import DRAFT_SOURCE
 from kotae.suggest.gaps.assemble import assemble_gap
@@ -105,7 +106,9 @@ class GapAnalyser:
             threshold=self.threshold, candidates=len(questions), gaps=gaps,
             duplicates=self._duplicates(pairs, articles), stale=find_stale(
                 articles, events, now, opts.stale_months),
-            weeks=week_stats(events, questions, until=now.isoformat()),
+            weeks=week_stats(events, questions, until=now.isoformat(),
+                             learnt_at=[t for t in PhrasingStore(self.store).approved_at()
+                                        if _after(t, since)]),
             unclustered=len(questions) - clustered)
 
     def _gaps(self, questions: list[Question], docs: list[Document], now: datetime,

@@ -87,10 +87,19 @@ def top_gaps_chart(report: GapReport, k: int = TOP_GAPS) -> str:
 
 
 def rates_chart(report: GapReport) -> str:
-    """Deflection rate and "did this help" rate per week."""
+    """Deflection rate and "did this help" rate per week, and the phrasings learnt each week
+    (bars, right axis): what learning changed is the rates before and after them."""
     plt = _pyplot()
     weeks = [w.week for w in report.weeks]
     fig, ax = plt.subplots(figsize=(7, 3.2))
+    if any(w.learnt for w in report.weeks):
+        bars = ax.twinx()
+        bars.bar(range(len(weeks)), [w.learnt for w in report.weeks], color="#c8d6e5",
+                 label="学習した言い回し learnt phrasings", zorder=0)
+        bars.yaxis.set_major_locator(_integer_ticks())
+        bars.legend(fontsize=8, loc="lower right")
+        ax.set_zorder(bars.get_zorder() + 1)
+        ax.patch.set_visible(False)
     for name, values in (("自己解決率 deflection", [w.deflection_rate for w in report.weeks]),
                          ("「はい」率 helpful", [w.helpful_rate for w in report.weeks])):
         points = [(i, v) for i, v in enumerate(values) if v is not None]

@@ -54,9 +54,10 @@ def table_csv(report: GapReport, table: str) -> str:
                                   s.not_helpful, s.reason] for s in report.stale])
     if table == "weeks":
         return _csv(["week", "questions", "handoffs", "deflection_rate", "votes", "helpful",
-                     "helpful_rate", "gap_questions"],
+                     "helpful_rate", "gap_questions", "learnt_phrasings"],
                     [[w.week, w.questions, w.handoffs, _rate(w.deflection_rate), w.votes,
-                      w.helpful, _rate(w.helpful_rate), w.gap_questions] for w in report.weeks])
+                      w.helpful, _rate(w.helpful_rate), w.gap_questions, w.learnt]
+                     for w in report.weeks])
     raise ValueError(f"unknown table {table!r}; allowed: {', '.join(TABLES)}")
 
 
@@ -105,10 +106,12 @@ def report_markdown(report: GapReport) -> str:
     lines += [f"- {_cell(s.title)} (更新 {s.updated_at or '不明'}): {s.reason}"
               for s in report.stale] or ["なし (none)"]
     lines += ["", "## 週ごとの推移 (weekly)", "",
-              "| 週 (week) | 質問 | 有人対応 | 自己解決率 | 「はい」率 | ギャップの質問 |",
-              "| --- | ---: | ---: | ---: | ---: | ---: |"]
+              "| 週 (week) | 質問 | 有人対応 | 自己解決率 | 「はい」率 | ギャップの質問 "
+              "| 学習した言い回し |",
+              "| --- | ---: | ---: | ---: | ---: | ---: | ---: |"]
     lines += [f"| {w.week} | {w.questions} | {w.handoffs} | {_pct(w.deflection_rate)} | "
-              f"{_pct(w.helpful_rate)} | {w.gap_questions} |" for w in report.weeks]
+              f"{_pct(w.helpful_rate)} | {w.gap_questions} | {w.learnt} |"
+              for w in report.weeks]
     return "\n".join(lines) + "\n"
 
 

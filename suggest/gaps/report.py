@@ -121,6 +121,7 @@ class WeekStats:
     helpful: int
     votes: int
     gap_questions: int
+    learnt: int = 0  # phrasings approved that week (kotae learn, or an editor)
 
     @property
     def deflection_rate(self) -> float | None:

@@ -33,8 +33,9 @@ def is_handoff(event: QueryEvent) -> bool:
 
 
 def week_stats(events: Iterable[QueryEvent], questions: Sequence[Question],
-               until: str = "") -> list[WeekStats]:
-    """One row per week from the first event or gap question to ``until`` (or the last one)."""
+               until: str = "", learnt_at: Iterable[str] = ()) -> list[WeekStats]:
+    """One row per week from the first event or gap question to ``until`` (or the last one);
+    ``learnt_at``: when each phrasing learnt from use was approved."""
     events = list(events)
     ids = {e.id for e in events}
     asked: Counter[str] = Counter()
@@ -52,9 +53,10 @@ def week_stats(events: Iterable[QueryEvent], questions: Sequence[Question],
             votes[week] += 1
             helpful[week] += event.helpful
     gap_weeks = Counter(w for w in (week_start(q.asked_at) for q in questions) if w)
-    seen = sorted(set(asked) | set(votes) | set(gap_weeks))
+    learnt = Counter(w for w in map(week_start, learnt_at) if w)
+    seen = sorted(set(asked) | set(votes) | set(gap_weeks) | set(learnt))
     if not seen:
         return []
     return [WeekStats(week=w, questions=asked[w], handoffs=handed[w], helpful=helpful[w],
-                      votes=votes[w], gap_questions=gap_weeks[w])
+                      votes=votes[w], gap_questions=gap_weeks[w], learnt=learnt[w])
             for w in weeks_between(seen[0], until or seen[-1])]

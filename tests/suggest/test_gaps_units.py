@@ -217,6 +217,20 @@ def test_weekly_rates_count_handoffs_and_votes():
     assert week.deflection_rate == pytest.approx(2 / 3) and week.helpful_rate == 0.5
 
 
+def test_weeks_count_the_phrasings_learnt_and_the_chart_shows_them():
+    from kotae.suggest.gaps.charts import report_charts
+
+    first = event("a", action=Action.HANDOFF)
+    weeks = week_stats([first], [], until="2026-11-30T00:00:00+00:00",
+                       learnt_at=["2026-11-25T09:00:00+00:00"] * 3)
+    assert {w.week: w.learnt for w in weeks} == {"2026-11-16": 0, "2026-11-23": 3,
+                                                 "2026-11-30": 0}
+    report = small_report()
+    report.weeks = weeks
+    assert table_csv(report, "weeks").splitlines()[0].endswith(",learnt_phrasings")
+    assert report_charts(report)["rates"].startswith("data:image/png;base64,")
+
+
 def small_report(has_answer: bool = True) -> GapReport:
     proposal = Proposal("ドル建ての請求書は作れますか", "通貨は日本円のみです。" if has_answer
                         else NO_ANSWER["ja"], "ja", (), has_answer)

@@ -70,6 +70,7 @@ class WeekOut(BaseModel):
     helpful: int
     votes: int
     gap_questions: int
+    learnt: int = Field(0, description="Phrasings learnt from use approved that week.")
     deflection_rate: float | None
     helpful_rate: float | None
 
