@@ -94,7 +94,7 @@ class KBSettings(BaseSettings):
         default_factory=lambda: dict(DEFAULT_AUTO_APPROVE),
         description="Phrasings learnt from use that are approved without an editor: source "
         "(ticket, suggestion, vote, gap) → least link score, as JSON, e.g. "
-        '\'{"ticket": 0.9, "suggestion": 1, "gap": 1}\'. A source left out waits for an '
+        '\'{"ticket": 0.5, "suggestion": 1, "gap": 1}\'. A source left out waits for an '
         "editor (votes, by default).")
     learn_min_voters: int = Field(DEFAULT_MIN_VOTERS, ge=1, description="Distinct clients who "
                                   "must vote a question's answer helpful before kotae proposes "

@@ -17,6 +17,7 @@ from kotae.app.api.deps import CallerDep, KBDep
 from kotae.app.api.schemas.common import ErrorOut
 from kotae.kb import KBBusy, Kind
 from kotae.kb.phrasings import DECISIONS, SOURCES, STATUSES, Phrasing
+from kotae.knowledge_base import KnowledgeBase
 
 router = APIRouter(tags=["learning"])
 ERRORS = {401: {"model": ErrorOut, "description": "No key, or an unknown or revoked one."},
@@ -68,7 +69,7 @@ def _out(p: Phrasing, titles: dict[str, str]) -> PhrasingOut:
     return PhrasingOut(**{**p.__dict__, "title": titles.get(p.doc_id, "")})
 
 
-def _titles(kb: KBDep, doc_ids: set[str]) -> dict[str, str]:
+def _titles(kb: KnowledgeBase, doc_ids: set[str]) -> dict[str, str]:
     docs = (kb.store.get_document(d) for d in doc_ids)
     return {d.id: d.title for d in docs if d is not None}
 
@@ -78,7 +79,7 @@ def _titles(kb: KBDep, doc_ids: set[str]) -> dict[str, str]:
 def queue(kb: KBDep, status: Status | None = "candidate", source: Source | None = None,
           doc_id: Annotated[str | None, Query(max_length=64)] = None,
           limit: Annotated[int, Query(ge=1, le=500)] = 100,
-          offset: Annotated[int, Query(ge=0)] = 0) -> QueueOut:
+          offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0) -> QueueOut:
     """Candidates by default (``status=approved`` or ``rejected`` for the decided ones),
     grouped by document, best score first."""
     items = kb.phrasings.find(status=status, source=source, doc_id=doc_id, limit=limit,
@@ -107,7 +108,7 @@ def publish(kb: KBDep) -> PublishOut:
                         422: {"model": ErrorOut}},
              summary="Approve, reject or move a phrasing", **allow(Role.EDITOR))
 def decide(kb: KBDep, caller: CallerDep, body: DecisionIn,
-           phrasing_id: Annotated[int, Path(ge=1)]) -> PhrasingOut:
+           phrasing_id: Annotated[int, Path(ge=1, le=2**31 - 1)]) -> PhrasingOut:
     """Takes effect in the index at the next publish (``POST /v1/phrasings/publish``, an
     ingest, or ``kotae learn``)."""
     if body.decision == "move":
