@@ -2,7 +2,8 @@
 save it where it will serve.
 
 The labelled questions come from BEIR folders (``--beir``, one or more) or, without any, from
-the KB's own FAQ variants (each variant is a question whose answer is its entry). For every
+the KB's own FAQ variants and approved learnt phrasings (each is a question whose answer is
+its entry or article). For every
 query set the report gives, side by side, on the same queries:
 
 - ``first stage``: the fused arms' order (what ``hybrid`` returns);
@@ -73,17 +74,22 @@ class RerankOutcome:
 
 
 def variants_dataset(kb_dir: Path, settings: KBSettings) -> BeirDataset:
-    """The KB's FAQ variants as a query set: each variant asks for its own entry."""
+    """The KB's FAQ variants and its approved phrasings learnt from use (``kotae learn``) as a
+    query set: each asks for its own entry or article."""
     kb = open_kb(settings.model_copy(update={"home": kb_dir}))
     queries: dict[str, str] = {}
     qrels: dict[str, dict[str, int]] = {}
-    for _, doc in kb.store.iter_chunks_with_documents():
+    docs = {doc.id: doc for _, doc in kb.store.iter_chunks_with_documents()}
+    for doc in docs.values():
         if doc.kind is not Kind.FAQ:
             continue
         for i, text in enumerate(doc.meta.get("variants", [])):
             qid = f"{doc.id}#{i}"
             if qid not in queries:
                 queries[qid], qrels[qid] = str(text), {doc.id: 1}
+    for n, (doc_id, text) in enumerate(kb.phrasings.approved()):
+        if doc_id in docs and docs[doc_id].kind is not Kind.TICKET:
+            queries[f"{doc_id}#learnt{n}"], qrels[f"{doc_id}#learnt{n}"] = text, {doc_id: 1}
     name = f"{kb_dir.name or 'kb'} variants"
     fingerprint = stable_hash("\n".join(f"{q}\t{t}" for q, t in sorted(queries.items())),
                               length=16)
@@ -97,14 +103,15 @@ def collect_sets(datasets: list[Path], kb_dir: Path | None, options: EvalOptions
     the KB's variants when there is no folder."""
     if not datasets:
         if kb_dir is None:
-            raise ValueError("give --beir (one or more) or --kb with FAQ variants")
+            raise ValueError("give --beir (one or more) or --kb with FAQ variants or learnt "
+                             "phrasings")
         settings = KBSettings(home=kb_dir)
         data = variants_dataset(kb_dir, settings)
         searcher = open_kb(settings).searcher
         searcher.warm_up()
         # The router learnt the variants: they are found without it, as new questions are.
         found = collect(searcher, data, lambda d: d, on_progress, router=False)
-        return [QuerySet(found, kb_dir, data.fingerprint, "FAQ variants")]
+        return [QuerySet(found, kb_dir, data.fingerprint, "FAQ variants and learnt phrasings")]
     out = []
     for n, folder in enumerate(datasets):
         setup = prepare_eval(folder, EvalOptions(kb_dir=kb_dir if n == 0 else None,
@@ -156,8 +163,8 @@ def run_rerank_eval(datasets: list[Path], report_dir: Path, kb_dir: Path | None 
     if first.data.queries < min_queries:
         raise DatasetError(
             f"{first.name}: {first.data.queries} labelled question(s) with candidates; a refit "
-            f"needs at least {min_queries} (add FAQ variants, or pass a judged query set with "
-            "--beir). The shipped model keeps serving.")
+            f"needs at least {min_queries} (add FAQ variants, approve learnt phrasings, or pass "
+            "a judged query set with --beir). The shipped model keeps serving.")
     table, best = evaluate_sets(sets)
     chosen = best[first.name]
     rows = table[first.name]

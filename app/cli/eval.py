@@ -143,10 +143,12 @@ def retrieval(
 def rerank(
     beir: Annotated[list[Path] | None, typer.Option("--beir", help="Judged query set(s) in "
                     "the BEIR layout; repeat for several. Without any, the KB's FAQ variants "
-                    "are the labelled questions.", show_default=False)] = None,
+                    "and approved learnt phrasings (kotae learn) are the labelled questions.",
+                    show_default=False)] = None,
     kb: Annotated[Path | None, typer.Option("--kb", help="The KB to refit: the first --beir "
                   "set is ingested into it (default: a cache folder), or, without --beir, "
-                  "the KB whose FAQ variants are used.", show_default=False)] = None,
+                  "the KB whose FAQ variants and learnt phrasings are used.",
+                  show_default=False)] = None,
     report: ReportDir = None,
     write: Annotated[bool, typer.Option(help="Save the refit into the KB (rerank.txt) when "
                      "it beats the shipped model on held-back questions.")] = True,

@@ -4,8 +4,10 @@ Four sources, each giving ``Candidate`` phrasings (wording → document, with a 
 
 1. **Past tickets** (``from_tickets``): the customer's wording (the ticket's subject, or the
    start of its message) linked to the FAQ entry or article the agent's reply used. A reply that
-   links a document's URL cites it (score 1). Otherwise the link is inferred: the reply is
-   searched among FAQ entries and articles (agent audience, no tickets) and its top document
+   links a document's URL cites it (score 1). Otherwise the link is inferred: the reply's
+   answer sentences (its greeting, apologies, sign-off and that customer's details dropped, as
+   the gap report does) are searched among FAQ entries and articles (agent audience, no
+   tickets) and the top document
    taken, scored by the searcher's calibrated confidence for that search; when the customer's
    own wording finds the same document first, the two are independent evidence and the score
    is their noisy-or, ``1 - (1 - c_reply)(1 - c_wording)``. A ticket without a reply gives
@@ -37,6 +39,7 @@ from kotae.kb.feedback import FeedbackStore
 from kotae.kb.phrasings import Candidate
 from kotae.retrieval import Searcher, SearchFilter
 from kotae.suggest.gaps.accept import DRAFT_SOURCE
+from kotae.suggest.gaps.propose import answer_sentences
 
 ARTICLES = SearchFilter(kinds=frozenset({Kind.FAQ, Kind.MANUAL}))
 MAX_REPLY_CHARS = 1000  # what the reply search reads (the embedder reads ~512 tokens anyway)
@@ -67,7 +70,10 @@ def link_reply(searcher: Searcher, wording: str, reply: str,
         doc_id = by_url.get(url.rstrip("/.。"))
         if doc_id:
             return doc_id, 1.0
-    doc_id, c_reply = _top(searcher, reply[:MAX_REPLY_CHARS])
+    # What the reply answers, without its greeting, apologies, sign-off and this customer's
+    # details (the gap report's rule for a reply's answer sentences).
+    content = " ".join(s.text for s in answer_sentences(reply)) or reply
+    doc_id, c_reply = _top(searcher, content[:MAX_REPLY_CHARS])
     if not doc_id:
         return None
     asked, c_wording = _top(searcher, wording) if wording else ("", 0.0)

@@ -229,6 +229,15 @@ def test_the_review_queue_is_for_editors(client, kb):
     assert any(p["text"] == "領収書がほしいです" for p in approved["items"])
 
 
+def test_approved_phrasings_are_labelled_questions_for_the_second_stage_refit(kb_settings, kb):
+    from kotae.eval.rerank_report import variants_dataset
+
+    data = variants_dataset(kb_settings.home, kb_settings)
+    asked = {text: set(data.qrels[qid]) for qid, text in data.queries.items()}
+    for doc_id, text in kb.phrasings.approved():
+        assert asked[text] == {doc_id}
+
+
 def test_a_restart_keeps_what_was_learnt(kb_settings, kb, embedder):
     before = (kb.phrasings.counts(), kb.phrasings.approved(), kb.searcher.manifest())
     again = open_kb(kb_settings, embedder=embedder)
