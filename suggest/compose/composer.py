@@ -4,7 +4,9 @@ For each question (a deflection has one; a ticket may ask several) the composer 
 quotable sentence of the sources (``score``: words and meaning), and takes the best whole
 thoughts (``units``: a list with its lead-in, a yes/no with its how, a sentence with what it
 points at) that clear the relevance floor and come close to the best one, within a length that
-is never reached by cutting a thought. Articles and FAQ come before past replies: a past
+is never reached by cutting a thought. A draft leads with the FAQ entry retrieval found first
+for the question, from its start, when it answers nearly as well as the best thought (an FAQ
+answer is written whole for one question). Articles and FAQ come before past replies: a past
 reply is quoted for a question only when no article answers it as well. Nothing is said twice: a
 thought that repeats one already taken (same words or same meaning) is merged into it, and
 its source cited too. A question that nothing answers stays open, for the caller to name.
@@ -27,7 +29,7 @@ import numpy as np
 from kotae.retrieval.protocols import Embedder, Tokenizer
 from kotae.suggest.compose.meaning import EmbeddingCache, MemoryCache, SentenceVectors
 from kotae.suggest.compose.pool import Pool, Source, build_pool
-from kotae.suggest.compose.score import Question, Scored, score
+from kotae.suggest.compose.score import TOP_SOURCE, Question, Scored, score
 from kotae.suggest.compose.units import Unit, unit_of
 from kotae.suggest.text import overlap
 
@@ -55,6 +57,9 @@ class Policy:
     hard_chars: int
     faq_from_start: bool = False  # an FAQ answer is quoted from its start, in its order
     follow: bool = False  # after the best thought, the thoughts that follow it, while they fit
+    # retrieval's first hit, when an FAQ entry that answers this question nearly as well as the
+    # best thought (``other_share``), is quoted from its start before any other thought
+    faq_lead: bool = False
 
 
 # The floor: on JSQuAD valid, 95% of the sentences that hold the answer reach a relevance of
@@ -67,8 +72,12 @@ RELEVANCE_FLOOR = 0.1
 # docs/benchmarks.md).
 ANSWER_BOX = Policy(floor=0.0, share=0.0, other_share=0.9, units=4, max_chars=200,
                     hard_chars=420, faq_from_start=True)
+# The draft leads with the FAQ entry retrieval put first when it answers the question: an FAQ
+# answer is written whole for one question, and its parts scored one by one lose the how to a
+# sentence that restates the problem (held-back tickets: the real reply's points covered 0.284
+# → 0.329, docs/benchmarks.md).
 DRAFT = Policy(floor=RELEVANCE_FLOOR, share=0.6, other_share=0.8, units=3, max_chars=900,
-               hard_chars=1400)
+               hard_chars=1400, faq_lead=True)
 
 
 @dataclass
@@ -117,8 +126,10 @@ class Composer:
         ``cache`` (the KB's store; in memory when None)."""
         return cls(searcher.tokenizer, SentenceVectors(searcher.embedder, cache or MemoryCache()))
 
-    def question(self, text: str) -> Question:
-        return Question.of(text, self.tokenizer, self.vectors)
+    def question(self, text: str, context: str = "", lead: str = "") -> Question:
+        """``text`` as a question; ``context`` (what the ticket says before its list of asks)
+        is read with it for meaning; ``lead``: the document retrieval found first for it."""
+        return Question.of(text, self.tokenizer, self.vectors, context, lead)
 
     def compose(self, questions: Sequence[Question], sources: Sequence[Source], policy: Policy,
                 keep: Callable[[Source, str], bool] = lambda _s, _t: True) -> Composition:
@@ -126,7 +137,7 @@ class Composer:
         taken: list[Picked] = []
         paragraphs = []
         for q in questions:
-            picked = _choose(score(q, pool, sources), pool, sources, policy, taken)
+            picked = _choose(q, score(q, pool, sources), pool, sources, policy, taken)
             taken += picked
             paragraphs.append(Paragraph(q, picked))
         return Composition(list(sources), pool, paragraphs)
@@ -182,6 +193,20 @@ def _from_start(pool: Pool, source: int, policy: Policy) -> list[Picked]:
     return out
 
 
+def _lead_faq(question: Question, ranked: list[Scored], sources: Sequence[Source],
+              policy: Policy, taken: list[Picked]) -> Scored | None:
+    """The best thought of retrieval's first hit (for this question when it was searched on
+    its own, else for the whole text) when that is an FAQ entry not quoted yet whose answer
+    comes within ``other_share`` of the question's best relevance."""
+    def first(src: Source) -> bool:
+        return src.doc_id == question.lead if question.lead else src.score >= TOP_SOURCE
+
+    top = max(s.relevance for s in ranked) if ranked else 0.0
+    quoted = {p.unit.source for p in taken}
+    return next((s for s in ranked if sources[s.source].kind == "faq" and first(sources[s.source])
+                 and s.source not in quoted and s.relevance >= policy.other_share * top), None)
+
+
 def _following(ranked: list[Scored], pool: Pool, policy: Policy) -> list[Picked]:
     """The best whole thought, then those right after it in its source while they fit."""
     for s in ranked:
@@ -203,8 +228,8 @@ def _following(ranked: list[Scored], pool: Pool, policy: Policy) -> list[Picked]
     return []
 
 
-def _choose(scored: list[Scored], pool: Pool, sources: Sequence[Source], policy: Policy,
-            taken: list[Picked]) -> list[Picked]:
+def _choose(question: Question, scored: list[Scored], pool: Pool, sources: Sequence[Source],
+            policy: Policy, taken: list[Picked]) -> list[Picked]:
     ranked = sorted((s for s in scored if s.relevance >= policy.floor), key=lambda s: -s.score)
     if ranked and policy.faq_from_start and sources[ranked[0].source].kind == "faq":
         return _from_start(pool, ranked[0].source, policy)
@@ -212,8 +237,11 @@ def _choose(scored: list[Scored], pool: Pool, sources: Sequence[Source], policy:
         return _following(ranked, pool, policy)
     articles_answer = _articles_answer(ranked, sources)
     out: list[Picked] = []
-    used = sum(unit_chars(pool, p.unit) for p in taken)
     best: Scored | None = None
+    lead = _lead_faq(question, ranked, sources, policy, taken) if policy.faq_lead else None
+    if lead is not None:
+        out, best = _from_start(pool, lead.source, policy)[:policy.units], lead
+    used = sum(unit_chars(pool, p.unit) for p in taken + out)
     for s in ranked:
         if len(out) >= policy.units:
             break

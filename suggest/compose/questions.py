@@ -25,8 +25,11 @@ _ITEM = re.compile(r"^\s*(?:[①-⑨]|[(（]\d{1,2}[)）]|\d{1,2}[.)．、]\s|[�
 _ASKS = re.compile(
     r"[?？]\s*$|(ますか|ですか|でしょうか|ませんか|のか|ますでしょうか|ください|たいです|いただけ"
     r"(ますか|ませんか)|ほしいです|欲しいです|知りたいです|教えて)[。.]?\s*$"
+    r"|たい(の|ん)です(が|けど)"  # 「〜したいのですが、…しか選べません」: a want that is blocked
     r"|^(how|what|where|when|which|why|can|could|is|are|do|does|will|would|should)\b",
     re.IGNORECASE)
+_NUMBERED = re.compile(r"^\s*(?:[①-⑨]|[(（]\d{1,2}[)）]|\d{1,2}[.)．、]\s|\d+点目|Q\d)")
+_QUESTION = re.compile(r"[?？]\s*$|(ますか|ですか|でしょうか|ませんか|のか)[。.]?\s*$")
 # Without numbers or bullets, a sentence opens another question only when it says so.
 _ANOTHER = re.compile(r"^(また|それと|あと|もう(一|1|ひと)[点つ]|加えて|別件|ついでに"
                       r"|[2-9２-９二三]点目|also|additionally|another|second|secondly"
@@ -46,6 +49,13 @@ def asks(text: str) -> bool:
     return bool(_ASKS.search(text.strip()))
 
 
+def is_question(text: str) -> bool:
+    """Whether a sentence of an article or answer is a question (an FAQ's 「〜できますか?」
+    quoted in a list), not an instruction: 「〜をご依頼ください」 and 「〜したいです」 answer
+    nothing as requests from a customer do, but an article's 「〜してください」 is the how."""
+    return bool(_QUESTION.search(text.strip()))
+
+
 def _items(lines: list[str]) -> list[str]:
     """Numbered or bulleted items that ask something, each with its continuation lines."""
     items: list[str] = []
@@ -62,7 +72,28 @@ def _items(lines: list[str]) -> list[str]:
             current = None
     if current:
         items.append(" ".join(current))
-    return [i for i in items if any(asks(s) for s in _sentences(i)) and len(i) >= MIN_CHARS]
+    items = [i for i in items if len(i) >= MIN_CHARS]
+    asking = [i for i in items if any(asks(s) for s in _sentences(i))]
+    numbered = [i for i in items if _NUMBERED.match(i)]
+    # A ticket that numbers its points asks about each, a problem it reports included
+    # (「(1) 明細が取り込まれなくなりました。」); a bullet that only states something is context.
+    return numbered if len(numbered) >= 2 and asking else asking
+
+
+def lead_in(body: str) -> str:
+    """What a ticket says before its numbered or bulleted asks (「スタンダードプランを3人で使って
+    います。」), which every item is asked in; "" when its asks are not items (a question in
+    prose carries the statements before it already)."""
+    lines = [ln for ln in body.split("\n") if not _GREETING.search(ln.strip())]
+    if len(_items(lines)) < 2:
+        return ""
+    before = []
+    for line in lines:
+        if _ITEM.match(line):
+            break
+        if line.strip() and not _signature_like(line):
+            before.append(line.strip())
+    return _join(before)
 
 
 def split_questions(body: str) -> list[str]:

@@ -42,12 +42,15 @@ class Question:
     text: str
     terms: frozenset[str]
     vector: np.ndarray | None = None
+    lead: str = ""  # the doc id retrieval found first for this question ("": the ticket's)
 
     @classmethod
-    def of(cls, text: str, tokenizer: Tokenizer,
-           vectors: SentenceVectors | None = None) -> Question:
+    def of(cls, text: str, tokenizer: Tokenizer, vectors: SentenceVectors | None = None,
+           context: str = "", lead: str = "") -> Question:
+        # The words are the ask's own (the context's would favour sentences about the setting
+        # over the answer); its meaning is read in its context.
         return cls(text, frozenset(tokenizer.tokens(text)),
-                   vectors.query(text) if vectors is not None else None)
+                   vectors.query(context + text) if vectors is not None else None, lead)
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from kotae.suggest.compose.pool import Pool
-from kotae.suggest.compose.questions import asks
+from kotae.suggest.compose.questions import is_question
 from kotae.suggest.text import SourceSentence
 
 MAX_LIST = 10  # items of one list quoted at most
@@ -107,7 +107,7 @@ def _alone(pool: Pool, source: int, k: int) -> Unit | None:
     """The sentence by itself (its list when it is in one), or None for a fragment."""
     c = pool[source][k]
     s = c.sentence
-    if not c.quotable or (asks(s.text) and not s.row):
+    if not c.quotable or (is_question(s.text) and not s.row):
         return None  # a question (「〜できますか？」 in an FAQ list) answers nothing
     sentences = [x.sentence for x in pool[source]]
     if _is_intro(sentences, k) and sentences[k + 1].row:

@@ -23,7 +23,7 @@ from kotae.retrieval.protocols import Tokenizer
 from kotae.suggest.compose import DRAFT, Composer, Policy, Source, paragraph_lines
 from kotae.suggest.compose.foreign import carries_customer_context, is_boilerplate
 from kotae.suggest.compose.pool import build_pool
-from kotae.suggest.compose.questions import split_questions
+from kotae.suggest.compose.questions import lead_in, split_questions
 from kotae.suggest.compose.score import Question, score
 from kotae.suggest.replies import frame
 from kotae.suggest.replies.citations import CitationSet
@@ -49,6 +49,7 @@ class DraftRequest:
     sentiment: str = "neutral"
     options: list[Source] = field(default_factory=list)  # candidates to ask about (CLARIFY)
     questions: list[str] = field(default_factory=list)
+    leads: list[str] = field(default_factory=list)  # per question: the doc retrieval found first
 
     @property
     def asked(self) -> list[str]:
@@ -115,7 +116,10 @@ class GroundedDrafter:
             other_codes = set(_CODE.findall(text.upper()))
             return _quotable(src, text) and not (codes and other_codes and not codes & other_codes)
 
-        questions = [self.composer.question(q) for q in request.asked]
+        context = lead_in(request.ticket.body) if len(request.asked) > 1 else ""
+        leads = request.leads if len(request.leads) == len(request.asked) else []
+        questions = [self.composer.question(q, context, leads[n] if leads else "")
+                     for n, q in enumerate(request.asked)]
         composition = self.composer.compose(questions, same, self.policy, keep)
         out: list[DraftSentence] = []
         for n, paragraph in enumerate(composition.paragraphs):

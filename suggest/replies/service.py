@@ -19,7 +19,7 @@ from kotae.kb.text import reply_language
 from kotae.retrieval import Audience, Searcher, SearchFilter, SearchResult
 from kotae.retrieval.protocols import Tokenizer
 from kotae.suggest.compose import Composer, Source
-from kotae.suggest.compose.questions import split_questions
+from kotae.suggest.compose.questions import lead_in, split_questions
 from kotae.suggest.replies import sources as src
 from kotae.suggest.replies.drafter import Drafter, DraftRequest, GroundedDrafter
 from kotae.suggest.replies.escalation import decide_escalation
@@ -105,16 +105,19 @@ def _search_articles(s: Suggester, query: str, language: str,
 
 
 def _question_sources(s: Suggester, questions: list[str], products: frozenset[str],
-                      seen: set[str]) -> list[Source]:
-    out = []
+                      seen: set[str]) -> tuple[list[Source], list[str]]:
+    """The articles that answer each question searched on its own, new ones only, and the
+    document each question's search found first."""
+    out, leads = [], []
     for question in questions:
         hits = s.searcher.search(question, audience=Audience.AGENT, k=s.options.question_articles,
                                  filters=SearchFilter(kinds=ARTICLES, products=products)).hits
+        leads.append(hits[0].doc_id if hits else "")
         for found in src.article_sources(hits, s.documents, limit=s.options.question_articles):
             if found.doc_id not in seen:
                 seen.add(found.doc_id)
                 out.append(found)
-    return out
+    return out, leads
 
 
 def suggest_reply(ticket: TicketIn, suggester: Suggester) -> Suggestion:
@@ -140,8 +143,12 @@ def suggest_reply(ticket: TicketIn, suggester: Suggester) -> Suggestion:
     sources = options[:opts.draft_articles]
     asked = split_questions(ticket.body)
     asked = asked if len(asked) > 1 else [ticket.text]
+    leads: list[str] = []
     if len(asked) > 1:  # what answers each question, not only the ticket as a whole
-        sources += _question_sources(s, asked, products, {x.doc_id for x in sources})
+        context = lead_in(ticket.body)
+        more, leads = _question_sources(s, [context + q for q in asked], products,
+                                        {x.doc_id for x in sources})
+        sources += more
     sources += src.reply_sources(tickets, language, opts.reply_min_similarity)
     rule = s.rules.rule(escalation.reason) if escalation else None
     if rule is not None and not rule.answer:  # a person takes over: no answer is drafted
@@ -152,7 +159,8 @@ def suggest_reply(ticket: TicketIn, suggester: Suggester) -> Suggestion:
         mode = DraftMode.CLARIFY
     else:
         mode = DraftMode.INVESTIGATE
-    request = DraftRequest(ticket, language, mode, sources, sentiment.label, options, asked)
+    request = DraftRequest(ticket, language, mode, sources, sentiment.label, options, asked,
+                           leads)
     draft = s.drafter.draft(request)
 
     resolved = [t for t, _ in tickets if src.is_resolved(t)][:opts.similar_shown]

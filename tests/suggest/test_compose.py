@@ -3,6 +3,8 @@ question answered or left open (for the caller to name)."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from kotae.suggest.compose import (
@@ -143,6 +145,29 @@ def test_an_faq_answer_is_quoted_from_its_start(composer):
     answer = compose_answer(composer, "SMSで認証アプリは使えますか", [faq], link="",
                             language="ja", policy=ANSWER_BOX)
     assert answer.body.startswith("申し訳ございませんが、SMSには対応しておりません。")
+
+
+def test_an_instruction_is_quoted_as_the_how(composer):
+    faq = _source("招待リンクの有効期限は7日間です。管理者に「招待を再送」していただくよう"
+                  "ご依頼ください。再送されたメールのリンクから参加できます。", kind="faq")
+    texts = _lines(composer, "招待リンクの期限が切れたらどうすればよいですか", [faq])
+    assert any("ご依頼ください" in t for t in texts)
+
+
+def test_a_draft_leads_with_the_faq_retrieval_found_first(composer):
+    faq = _source("MRI-1005は招待リンクの有効期限が切れていることを示しています。"
+                  "管理者に「招待を再送」していただくようご依頼ください。", kind="faq", n=0)
+    page = _source("期限切れの招待リンクを開くと「MRI-1005 招待リンクの有効期限が切れています」と"
+                   "表示されます。", n=1, score=0.9)
+    question = "招待リンクを開くと「MRI-1005 招待リンクの有効期限が切れています」と表示されます"
+    texts = _lines(composer, question, [faq, page])
+    assert texts[0].startswith("MRI-1005は") and any("ご依頼ください" in t for t in texts)
+    # a question searched on its own leads with what its own search found first
+    c = composer.compose([composer.question(question, lead="d1")], [faq, page], DRAFT)
+    assert c.paragraphs[0].picked[0].unit.source == 1
+    # and without the rule, the sentence restating the problem comes first
+    plain = _lines(composer, question, [faq, page], replace(DRAFT, faq_lead=False))
+    assert plain[0].startswith("期限切れの招待リンク")
 
 
 def test_meaning_finds_the_sentence_that_answers_in_other_words(tokenizer, embedder):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from kotae.suggest.compose.foreign import carries_customer_context, is_boilerplate
-from kotae.suggest.compose.questions import split_questions
+from kotae.suggest.compose.questions import asks, is_question, lead_in, split_questions
 from kotae.suggest.replies import frame
 from kotae.suggest.replies.names import customer_name
 
@@ -26,6 +26,38 @@ def test_question_sentences_split_a_ticket_with_their_context():
     follow = ("1. 閲覧だけにできますか？\n"
               "2. 人数の上限に引っかかりますか？その場合どうすればいいですか。")
     assert split_questions(follow)[1].endswith("その場合どうすればいいですか。")
+
+
+def test_numbered_points_count_even_when_one_reports_a_problem():
+    body = ("2点教えてください。\n(1) 先週から入金明細が取り込まれなくなりました。"
+            "「MRI-6010」と表示されています。\n"
+            "(2) 手数料を引いた入金がありました。きれいに消込む方法はありますか。")
+    asked = split_questions(body)
+    assert len(asked) == 2 and asked[0].startswith("(1)") and asked[1].startswith("(2)")
+    bullets = "・請求書が作れません。\n・画面が白いです。\n・どうすればよいですか。"
+    assert split_questions(bullets) == [bullets]  # bullets that only state are context
+
+
+def test_a_blocked_want_is_a_question_of_its_own():
+    body = ("毎月31日に作成されるようにしたいのですが、作成日が28日までしか選べません。\n"
+            "あと、件名に「○月分」と自動で入れる方法があれば教えてください。")
+    asked = split_questions(body)
+    assert len(asked) == 2 and asked[0].endswith("選べません。") and asked[1].startswith("あと")
+
+
+def test_a_list_of_asks_shares_what_the_ticket_says_before_it():
+    body = ("いつもお世話になっております。\n"
+            "スタンダードプランを月額払いで使っています。今月でやめたいです。\n"
+            "・いつまでに手続きをすればよいですか？\n・データは消えてしまいますか？\n")
+    assert lead_in(body) == "スタンダードプランを月額払いで使っています。今月でやめたいです。"
+    assert lead_in("請求書が届きません。確認してもらえますか。") == ""
+
+
+def test_an_instruction_in_an_article_is_not_a_question():
+    for text in ("管理者に「招待を再送」していただくようご依頼ください。", "保存してください。"):
+        assert asks(text) and not is_question(text)  # a customer's request; an article's how
+    for text in ("宛名を変えられますか?", "How do I add a member?", "解約できますか。"):
+        assert is_question(text)
 
 
 def test_one_question_is_the_whole_ticket():
