@@ -68,6 +68,14 @@ class Limiter(Protocol):
     def check(self, client: str) -> float: ...
 
 
+def _check_limits(per_minute: int, burst: int) -> None:
+    """What every limiter accepts: a rate per minute (0 = off) and a burst of at least 1."""
+    if per_minute < 0:
+        raise ValueError(f"rate limit per minute must be >= 0 (0 = off), got {per_minute}")
+    if burst < 1:
+        raise ValueError(f"rate limit burst must be at least 1, got {burst}")
+
+
 def _retry_after(wait: float) -> float:
     """Whole seconds, as ``Retry-After`` wants (0.0 when the request may go)."""
     return float(math.ceil(wait)) if wait > 0 else 0.0
@@ -83,10 +91,7 @@ class RateLimiter:
 
     def __init__(self, per_minute: int, burst: int, max_clients: int = DEFAULT_MAX_CLIENTS,
                  clock: Callable[[], float] = time.monotonic) -> None:
-        if per_minute < 0:
-            raise ValueError(f"rate limit per minute must be >= 0 (0 = off), got {per_minute}")
-        if burst < 1:
-            raise ValueError(f"rate limit burst must be at least 1, got {burst}")
+        _check_limits(per_minute, burst)
         if max_clients < 1:
             raise ValueError(f"max_clients must be at least 1, got {max_clients}")
         self.per_minute, self.burst, self.max_clients = per_minute, burst, max_clients
@@ -124,10 +129,7 @@ class SharedRateLimiter:
 
     def __init__(self, buckets: BucketStore, per_minute: int, burst: int,
                  clock: Callable[[], float] = time.time) -> None:
-        if per_minute < 0:
-            raise ValueError(f"rate limit per minute must be >= 0 (0 = off), got {per_minute}")
-        if burst < 1:
-            raise ValueError(f"rate limit burst must be at least 1, got {burst}")
+        _check_limits(per_minute, burst)
         self.buckets, self.per_minute, self.burst, self._clock = buckets, per_minute, burst, clock
 
     @property

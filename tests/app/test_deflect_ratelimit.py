@@ -63,11 +63,14 @@ def test_zero_per_minute_turns_limiting_off():
 @pytest.mark.parametrize("kwargs", [{"per_minute": -1, "burst": 1},
                                     {"per_minute": 10, "burst": 0},
                                     {"per_minute": 10, "burst": 1, "max_clients": 0}])
-def test_bad_settings_are_refused(kwargs):
+def test_bad_settings_are_refused(kwargs, tmp_path):
     with pytest.raises(ValueError):
         RateLimiter(**kwargs)
     with pytest.raises(ValueError):
         take_token(None, 0.0, rate=0.0, burst=1)
+    if "max_clients" not in kwargs:  # the limiter shared by processes refuses the same
+        with pytest.raises(ValueError, match="rate limit"):
+            _shared(tmp_path / "kb", kwargs["per_minute"], kwargs["burst"])
 
 
 # --- shared by several server processes (kotae serve --workers N) ---------------------------
