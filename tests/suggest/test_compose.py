@@ -166,8 +166,18 @@ def test_a_draft_leads_with_the_faq_retrieval_found_first(composer):
     c = composer.compose([composer.question(question, lead="d1")], [faq, page], DRAFT)
     assert c.paragraphs[0].picked[0].unit.source == 1
     # and without the rule, the sentence restating the problem comes first
-    plain = _lines(composer, question, [faq, page], replace(DRAFT, faq_lead=False))
+    plain = _lines(composer, question, [faq, page], replace(DRAFT, faq_lead=None))
     assert plain[0].startswith("期限切れの招待リンク")
+
+
+def test_the_answer_box_quotes_the_faq_retrieval_found_first(composer):
+    first = _source("下書きを削除するとゴミ箱に移動し、30日以内であれば復元できます。",
+                    kind="faq", n=0)
+    other = _source("発行済みの請求書は直接編集できません。下書きに戻すと編集できます。",
+                    kind="faq", n=1, score=0.9)
+    answer = compose_answer(composer, "下書きの請求書を削除した。下書きに戻せる?", [first, other],
+                            link="", language="ja")
+    assert answer.body.startswith("下書きを削除すると") and answer.used == (0,)
 
 
 def test_meaning_finds_the_sentence_that_answers_in_other_words(tokenizer, embedder):
