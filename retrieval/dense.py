@@ -70,9 +70,14 @@ class DenseIndex:
         _faiss().write_index(self.index, str(path))
 
     @classmethod
-    def load(cls, path: Path) -> DenseIndex:
+    def load(cls, path: Path, mmap: bool = True) -> DenseIndex:
+        """The index saved at ``path``; with ``mmap`` its vectors are memory-mapped from the
+        file, not copied: loading reads nothing, and every process serving the snapshot
+        (``kotae serve --workers N``) shares one copy in the page cache (an HNSW index's
+        graph is still read into memory). A snapshot's files never change once published."""
+        faiss = _faiss()
         try:
-            return cls(_faiss().read_index(str(path)))
+            return cls(faiss.read_index(str(path), faiss.IO_FLAG_MMAP_IFC if mmap else 0))
         except RuntimeError as exc:
             raise IndexCorrupt(path, str(exc).splitlines()[0][:200]) from exc
 

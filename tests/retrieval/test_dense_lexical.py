@@ -62,6 +62,26 @@ def test_dense_search_with_few_or_no_allowed_rows(vectors: np.ndarray, index_typ
     assert rows.size == 0 and scores.size == 0
 
 
+@pytest.mark.parametrize("index_type", INDEX_TYPES)
+def test_a_loaded_index_maps_its_vectors_from_the_file(vectors: np.ndarray, index_type: str,
+                                                      tmp_path: Path) -> None:
+    built = DenseIndex.build(vectors, index_type)
+    path = tmp_path / "dense.faiss"
+    built.save(path)
+    mapped, copied = DenseIndex.load(path), DenseIndex.load(path, mmap=False)
+    allowed = np.arange(N) % 2 == 0
+    for q in (0, 3, 123):
+        for index in (mapped, copied):
+            rows, scores = index.search(vectors[q], k=10, allowed=allowed)
+            want_rows, want_scores = built.search(vectors[q], k=10, allowed=allowed)
+            assert rows.tolist() == want_rows.tolist()
+            np.testing.assert_allclose(scores, want_scores, rtol=1e-6)
+    np.testing.assert_allclose(mapped.vectors([4, 9]), vectors[[4, 9]], rtol=1e-6)
+    maps = Path("/proc/self/maps")
+    if maps.exists():  # Linux: the file is mapped (once per index loaded with mmap)
+        assert maps.read_text().count(str(path)) >= 1
+
+
 def test_empty_dense_index() -> None:
     index = DenseIndex.build(np.empty((0, DIM), np.float32))
     rows, _ = index.search(np.ones(DIM, np.float32), k=5)
