@@ -76,6 +76,7 @@ class Deflection:
     ticket: TicketDraft | None = None
     candidates: list[FaqCandidate] = field(default_factory=list)
     hits: list[Hit] = field(default_factory=list)  # public hits, best first
+    quoted: list[str] = field(default_factory=list)  # doc ids the answer's text quotes
     snapshot: str = ""
 
     def to_event(self, channel: Channel, event: EventType, session_id: str = "",
@@ -153,6 +154,7 @@ class Deflector:
         composed = compose_answer(self.composer, text, quoted, link=self.link_for(top),
                                   language=out.language)
         out.answer, out.answer_body = composed.text, composed.body
+        out.quoted = [quoted[i].doc_id for i in composed.used]
         out.sources = [Source(h.doc_id, h.title, self.link_for(h), h.snippet, h.score)
                        for h in shown]
 

@@ -33,6 +33,7 @@ def test_confident_question_is_answered_from_public_sources(deflector):
     first_line = result.answer_body.split("\n")[0].lstrip("0123456789. ・")
     assert first_line[:20] in top.text
     assert result.answer.endswith(top.url) and "詳しくは「" in result.answer
+    assert result.quoted and result.quoted[0] == top.doc_id  # what the answer quotes, named
     shape = DeflectOut.of(result, "0" * 32).model_dump(exclude_none=True)
     assert shape["action"] == "answer" and "ticket" not in shape and shape["sources"]
 
