@@ -63,7 +63,7 @@ from kotae.kb.phrasings import DEFAULT_AUTO_APPROVE, Candidate, PhrasingRow
 from kotae.kb.settings import KBSettings
 from kotae.knowledge_base import open_kb
 from kotae.retrieval.protocols import Embedder
-from kotae.suggest.learning import LearnPolicy, link_reply
+from kotae.suggest.learning import LearnPolicy, document_urls, link_reply, wording
 
 DATASETS = ("clinc150", "banking77", "sample")
 SAMPLE_KB = Path(__file__).resolve().parents[1] / "kb" / "sample_kb"
@@ -246,8 +246,8 @@ def _held_back_outcome(kb: Any, held: list[tuple[str, str]]) -> dict[str, Any]:
     """How the KB answers the held-back wordings (with their reference documents) publicly."""
     samples, answered = [], 0
     threshold = kb.searcher.config.answer_threshold
-    for n, (wording, reference) in enumerate(held):
-        result = kb.searcher.search(wording, audience=Audience.PUBLIC, k=1, snippets=False)
+    for n, (asked, reference) in enumerate(held):
+        result = kb.searcher.search(asked, audience=Audience.PUBLIC, k=1, snippets=False)
         top = result.hits[0].doc_id if result.hits else ""
         samples.append(Sample(str(n), True, top == reference, result.confidence))
         answered += result.confidence >= threshold
@@ -276,15 +276,15 @@ def sample_replay(work: Path, embedder: Embedder, log: Any = print) -> dict[str,
     kb.ingest([src], prune=True)
     _forget_phrasings(kb.store)
     kb.publish()
-    by_url = {d.url.rstrip("/"): d.id for d in kb.store.documents() if d.url}
+    by_url = document_urls(kb.store.documents())
     threshold = KBSettings().learn_auto_approve.get("ticket", 1.0)
     held: list[tuple[str, str]] = []
     for line in held_lines:
         ticket = json.loads(line)
-        wording = " ".join(str(ticket.get("subject") or ticket.get("body", "")).split())
-        link = link_reply(kb.searcher, wording, str(ticket.get("reply") or ""), by_url)
+        asked = wording(str(ticket.get("subject") or ""), str(ticket.get("body") or ""))
+        link = link_reply(kb.searcher, asked, str(ticket.get("reply") or ""), by_url)
         if link is not None and link[1] >= threshold:
-            held.append((wording, link[0]))
+            held.append((asked, link[0]))
     before = _held_back_outcome(kb, held)
     log(f"sample: before {before}; learning from the kept tickets")
     report, _ = kb.learn(LearnPolicy(sources=("ticket",)))

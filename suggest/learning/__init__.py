@@ -3,15 +3,17 @@ accepted gaps, reviewed (``kotae.kb.phrasings``), and fed to the question router
 publish."""
 
 from kotae.suggest.learning.harvest import (
+    document_urls,
     from_gaps,
     from_suggestions,
     from_tickets,
     from_votes,
     link_reply,
     ticket_wording,
+    wording,
 )
 from kotae.suggest.learning.learn import LearnPolicy, LearnReport, harvest
 
-__all__ = ["LearnPolicy", "LearnReport",
+__all__ = ["LearnPolicy", "LearnReport", "document_urls",
            "from_gaps", "from_suggestions", "from_tickets", "from_votes", "harvest",
-           "link_reply", "ticket_wording"]
+           "link_reply", "ticket_wording", "wording"]

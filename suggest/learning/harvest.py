@@ -47,13 +47,17 @@ MAX_WORDING_CHARS = 200
 _URL = re.compile(r"https?://[^\s<>\"'）)」』】]+")
 
 
-def ticket_wording(doc: Document) -> str:
+def wording(subject: str, body: str) -> str:
     """What the customer asked in their own words: the subject, else the message's start."""
-    text = (doc.title or doc.body).strip()
-    return " ".join(text.split())[:MAX_WORDING_CHARS]
+    return " ".join((subject or body).strip().split())[:MAX_WORDING_CHARS]
 
 
-def _urls(docs: Iterable[Document]) -> dict[str, str]:
+def ticket_wording(doc: Document) -> str:
+    return wording(doc.title, doc.body)
+
+
+def document_urls(docs: Iterable[Document]) -> dict[str, str]:
+    """URL (no trailing slash) → id of the FAQ entries and articles a reply may link to."""
     return {d.url.rstrip("/"): d.id for d in docs if d.url and d.kind is not Kind.TICKET}
 
 
@@ -86,7 +90,7 @@ def from_tickets(store: KBStore, searcher: Searcher,
     """Phrasings from the past tickets in ``store`` (see the module's doc), except the
     tickets whose ids are in ``done`` (harvested before: a nightly run reads only new ones)."""
     docs = store.documents()
-    by_url = _urls(docs)
+    by_url = document_urls(docs)
     out: list[Candidate] = []
     for doc in docs:
         if doc.kind is not Kind.TICKET or not doc.answer.strip() or doc.id in done:
