@@ -20,16 +20,19 @@ from kotae.kb.text import SENTENCE_END
 MAX_QUESTIONS = 4
 MIN_CHARS = 8  # an ask shorter than this ("どうですか？") is not a question of its own
 
-_ITEM = re.compile(r"^\s*(?:[①-⑨]|[(（]\d{1,2}[)）]|\d{1,2}[.)．、]\s|[・•●■◆*-]\s*"
-                   r"|\d+点目|Q\d)")
+_NUMBER = r"[①-⑨]|[(（]\d{1,2}[)）]|\d{1,2}[.)．、]\s|\d+点目|Q\d"
+_NUMBERED = re.compile(rf"^\s*(?:{_NUMBER})")
+_ITEM = re.compile(rf"^\s*(?:{_NUMBER}|[・•●■◆*-]\s*)")  # numbered or bulleted
+# A question: what an article's own sentence must end with to be one.
+_QUESTION_END = r"[?？]\s*$|(ますか|ですか|でしょうか|ませんか|のか)[。.]?\s*$"
+_QUESTION = re.compile(_QUESTION_END)
+# A customer's ask: a question, a request (「教えてください」), a want (「〜したいです」), a want
+# that is blocked (「〜したいのですが、…しか選べません」) or an English question word.
 _ASKS = re.compile(
-    r"[?？]\s*$|(ますか|ですか|でしょうか|ませんか|のか|ますでしょうか|ください|たいです|いただけ"
-    r"(ますか|ませんか)|ほしいです|欲しいです|知りたいです|教えて)[。.]?\s*$"
-    r"|たい(の|ん)です(が|けど)"  # 「〜したいのですが、…しか選べません」: a want that is blocked
+    _QUESTION_END + r"|(ますでしょうか|ください|たいです|いただけ(ますか|ませんか)|ほしいです"
+    r"|欲しいです|知りたいです|教えて)[。.]?\s*$|たい(の|ん)です(が|けど)"
     r"|^(how|what|where|when|which|why|can|could|is|are|do|does|will|would|should)\b",
     re.IGNORECASE)
-_NUMBERED = re.compile(r"^\s*(?:[①-⑨]|[(（]\d{1,2}[)）]|\d{1,2}[.)．、]\s|\d+点目|Q\d)")
-_QUESTION = re.compile(r"[?？]\s*$|(ますか|ですか|でしょうか|ませんか|のか)[。.]?\s*$")
 # Without numbers or bullets, a sentence opens another question only when it says so.
 _ANOTHER = re.compile(r"^(また|それと|あと|もう(一|1|ひと)[点つ]|加えて|別件|ついでに"
                       r"|[2-9２-９二三]点目|also|additionally|another|second|secondly"
