@@ -48,6 +48,17 @@ def carries_customer_context(text: str) -> bool:
     return bool(_CUSTOMER_CONTEXT.search(text))
 
 
+# A courtesy that opens a sentence carrying the answer (「大変申し訳ございませんが、現在…日本円
+# のみとなっております。」): the sentence is judged by what follows it.
+_COURTESY_LEAD = re.compile(
+    r"^\s*(?:大変|誠に)?(?:申し訳(?:ございません|ありません)|恐れ入ります|恐縮です"
+    r"|お手数をおかけいたしますが?|お手数ですが?)(?:が)?[、,]\s*"
+    r"|^\s*(?:unfortunately|we(?:'re| are) sorry,? but|sorry,? but|we apologi[sz]e,? but)[,\s]+",
+    re.IGNORECASE)
+
+
 def is_boilerplate(text: str) -> bool:
-    """A greeting, apology, self-introduction or sign-off."""
-    return bool(_BOILERPLATE.search(text))
+    """A greeting, apology, self-introduction or sign-off (a courtesy that only opens a
+    sentence with an answer in it does not make the sentence boilerplate)."""
+    rest = _COURTESY_LEAD.sub("", text, count=1)
+    return not rest.strip() or bool(_BOILERPLATE.search(rest))

@@ -104,3 +104,14 @@ def test_a_past_replys_own_context_is_recognised():
         assert not carries_customer_context(text), text
     assert is_boilerplate("お問い合わせいただきありがとうございます。")
     assert is_boilerplate("This is Ito from Mirai support.")
+
+
+def test_a_courtesy_that_opens_an_answer_does_not_make_it_boilerplate():
+    # 「申し訳ございませんが、」 opens the one sentence that answers in many past replies.
+    for text in ("大変申し訳ございませんが、請求書の通貨は日本円のみです。",
+                 "恐れ入りますが、CSVは1回に1,000行までです。",
+                 "Unfortunately, invoices can only be issued in yen."):
+        assert not is_boilerplate(text), text
+    for text in ("申し訳ございません。", "ご不便をおかけして申し訳ございません。",
+                 "大変申し訳ございませんが、よろしくお願いいたします。", "Sorry for the trouble."):
+        assert is_boilerplate(text), text
