@@ -15,6 +15,8 @@ Example:
 from __future__ import annotations
 
 import re
+import unicodedata
+from collections.abc import Iterable
 
 _MONTHS_EN = ("january|february|march|april|may|june|july|august|september|october|november"
               "|december|jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec")
@@ -41,6 +43,18 @@ _BOILERPLATE = re.compile(
     r"|^(hi|hello|dear)\b|^this is [a-z]+|thank you|thanks for|sorry for|we apologi[sz]e"
     r"|best regards|sincerely|let us know|don't hesitate|do not hesitate|feel free to",
     re.IGNORECASE)
+
+
+def echoed_words(sentence: str, asked: str, terms: Iterable[str], *known: str) -> set[str]:
+    """The words (``terms`` of ``sentence``, two characters or more) a past reply's sentence
+    takes from what that customer wrote (``asked``: their trade, their split, their figures)
+    that none of the ``known`` texts (the new ticket, the other sources) uses."""
+    def norm(text: str) -> str:
+        return unicodedata.normalize("NFKC", text).lower()
+
+    asked_n, known_n = norm(asked), [norm(k) for k in known]
+    return {t for t in terms if len(t) >= 2 and t in asked_n and t in norm(sentence)
+            and not any(t in k for k in known_n)}
 
 
 def carries_customer_context(text: str) -> bool:

@@ -26,7 +26,8 @@ class Source:
     """A text the drafter may quote: an article, an FAQ answer or a past ticket's reply.
 
     ``score`` is the retrieval relevance relative to the best source (0–1); ``focus`` is the
-    passage retrieval matched, whose sentences are preferred.
+    passage retrieval matched, whose sentences are preferred; ``asked`` is, for a past
+    ticket's reply, what that customer wrote.
     """
 
     doc_id: str
@@ -38,6 +39,7 @@ class Source:
     score: float
     focus: str = ""
     visibility: str = "public"
+    asked: str = ""
 
 
 @dataclass(frozen=True)

@@ -4,8 +4,10 @@ No LLM: the answer part is the one composer's (``compose``) whole thoughts from 
 articles (and from similar resolved tickets' replies where no article answers), a paragraph
 per question of the ticket, so every answer sentence is cited and grounded by construction; a
 question no source answers is named as open (it will be checked). The customer is addressed by
-the name the ticket gives. When kotae is not confident it asks a clarifying question instead,
-with the candidate articles as the options, or says the case will be looked into.
+the name the ticket gives. When no article is sure but close resolved tickets exist, the answer
+comes from their replies alone (``suggest_reply``); when those do not answer either, or there
+are none, it asks a clarifying question instead, with the candidate articles as the options,
+or says the case will be looked into.
 
 Example:
     >>> drafter = GroundedDrafter(JapaneseTokenizer())
@@ -21,7 +23,7 @@ from typing import Protocol
 
 from kotae.retrieval.protocols import Tokenizer
 from kotae.suggest.compose import DRAFT, Composer, Policy, Source, paragraph_lines
-from kotae.suggest.compose.foreign import carries_customer_context, is_boilerplate
+from kotae.suggest.compose.foreign import carries_customer_context, echoed_words, is_boilerplate
 from kotae.suggest.compose.pool import build_pool
 from kotae.suggest.compose.questions import lead_in, split_questions
 from kotae.suggest.compose.score import Question, score
@@ -114,7 +116,8 @@ class GroundedDrafter:
         def keep(src: Source, text: str) -> bool:
             # A ticket about MRI-9000 is not answered with the row for MRI-2010.
             other_codes = set(_CODE.findall(text.upper()))
-            return _quotable(src, text) and not (codes and other_codes and not codes & other_codes)
+            return (_quotable(src, text) and not (codes and other_codes and not codes & other_codes)
+                    and not self._borrows(src, text, request.ticket.text, same))
 
         context = lead_in(request.ticket.body) if len(request.asked) > 1 else ""
         leads = request.leads if len(request.leads) == len(request.asked) else []
@@ -143,6 +146,14 @@ class GroundedDrafter:
                     return [DraftSentence(text, Part.ANSWER, [label], reference=True)]
             return []
         return out
+
+    def _borrows(self, src: Source, text: str, ticket: str, sources: list[Source]) -> bool:
+        """Whether a past reply's sentence echoes what that customer wrote and nobody else
+        here says (「イラストの制作料などの品目」 from an illustrator's ticket)."""
+        if src.kind != "ticket" or not src.asked:
+            return False
+        others = [s.text for s in sources if s is not src]
+        return bool(echoed_words(text, src.asked, self.tokenizer.tokens(text), ticket, *others))
 
     def _clarify(self, request: DraftRequest, cites: CitationSet) -> list[DraftSentence]:
         """A question whose options are the distinct candidates that share some of the

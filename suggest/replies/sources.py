@@ -84,7 +84,8 @@ def reply_sources(tickets: Sequence[tuple[SimilarTicket, Hit]], language: str,
               if is_resolved(t) and t.score >= min_similarity and h.language == language][:limit]
     rel = _relative([h for _, h in chosen])
     return [Source(t.doc_id, "ticket", f"{t.ticket_id} {t.subject}".strip(), h.url, t.reply,
-                   h.language, r * TICKET_SOURCE_WEIGHT, visibility="internal")
+                   h.language, r * TICKET_SOURCE_WEIGHT, visibility="internal",
+                   asked=f"{t.subject}\n{t.body}")
             for (t, h), r in zip(chosen, rel, strict=True)]
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from kotae.suggest.compose.foreign import carries_customer_context, is_boilerplate
+from kotae.suggest.compose.foreign import carries_customer_context, echoed_words, is_boilerplate
 from kotae.suggest.compose.questions import asks, is_question, lead_in, split_questions
 from kotae.suggest.replies import frame
 from kotae.suggest.replies.names import customer_name
@@ -115,3 +115,13 @@ def test_a_courtesy_that_opens_an_answer_does_not_make_it_boilerplate():
     for text in ("申し訳ございません。", "ご不便をおかけして申し訳ございません。",
                  "大変申し訳ございませんが、よろしくお願いいたします。", "Sorry for the trouble."):
         assert is_boilerplate(text), text
+
+
+def test_a_past_replys_echo_of_that_customers_words_is_found():
+    asked = "フリーのイラストレーターです。請求書に源泉徴収税を差し引いた金額を書きたいです。"
+    sentence = "請求書の作成画面で、イラストの制作料などの品目の「源泉徴収」にチェックを入れます。"
+    terms = ["請求書", "作成", "画面", "イラスト", "制作", "品目", "源泉", "徴収", "チェック"]
+    new_ticket = "個人でWebデザインをしています。請求書に源泉徴収税額を記載できますか？"
+    assert echoed_words(sentence, asked, terms, new_ticket) == {"イラスト"}
+    # a word another source also uses is the product's, not that customer's
+    assert echoed_words(sentence, asked, terms, new_ticket, "イラストの品目を登録する") == set()

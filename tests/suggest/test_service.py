@@ -108,6 +108,19 @@ def test_similar_tickets_are_resolved_past_tickets_with_replies(suggester):
     assert any("メール" in t.subject for t in s.similar_tickets[:3])
 
 
+def test_a_question_only_past_replies_answer_is_answered_from_them(suggester):
+    # No article says which currencies an invoice may use; three resolved tickets' replies do,
+    # each with its own customer's amounts.
+    ticket = TicketIn("外貨建ての請求書について",
+                      "オーストラリアの取引先から、豪ドル(AUD)建てで請求書を出してほしいと依頼されま"
+                      "した。ミライ請求で請求書の通貨を変更することはできますか？")
+    s = suggest_reply(ticket, suggester)
+    assert s.draft.mode is DraftMode.ANSWER
+    assert "日本円のみ" in s.draft.text
+    assert any(c.kind == "ticket" for c in s.draft.citations)
+    assert not re.search(r"USD\s*[\d,]+|EUR\s*[\d,]+", s.draft.text)
+
+
 def test_internal_articles_are_candidates_but_never_quoted(suggester):
     ticket = TicketIn("返金について", "年額プランを申し込んだばかりですが、返金してもらえますか。")
     s = suggest_reply(ticket, suggester)
