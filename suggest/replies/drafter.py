@@ -18,6 +18,7 @@ Example:
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -117,7 +118,7 @@ class GroundedDrafter:
             # A ticket about MRI-9000 is not answered with the row for MRI-2010.
             other_codes = set(_CODE.findall(text.upper()))
             return (_quotable(src, text) and not (codes and other_codes and not codes & other_codes)
-                    and not self._borrows(src, text, request.ticket.text, same))
+                    and not borrows(self.tokenizer, src, text, request.ticket.text, same))
 
         context = lead_in(request.ticket.body) if len(request.asked) > 1 else ""
         leads = request.leads if len(request.leads) == len(request.asked) else []
@@ -147,14 +148,6 @@ class GroundedDrafter:
             return []
         return out
 
-    def _borrows(self, src: Source, text: str, ticket: str, sources: list[Source]) -> bool:
-        """Whether a past reply's sentence echoes what that customer wrote and nobody else
-        here says (「イラストの制作料などの品目」 from an illustrator's ticket)."""
-        if src.kind != "ticket" or not src.asked:
-            return False
-        others = [s.text for s in sources if s is not src]
-        return bool(echoed_words(text, src.asked, self.tokenizer.tokens(text), ticket, *others))
-
     def _clarify(self, request: DraftRequest, cites: CitationSet) -> list[DraftSentence]:
         """A question whose options are the distinct candidates that share some of the
         ticket's words (an off-topic ticket gets none, so no question)."""
@@ -183,6 +176,17 @@ class GroundedDrafter:
             out.append(DraftSentence(label, Part.ANSWER, [cites.cite(source)], bullet=True,
                                      reference=True))
         return out
+
+
+def borrows(tokenizer: Tokenizer, src: Source, text: str, ticket: str,
+            sources: Sequence[Source]) -> bool:
+    """Whether ``text`` echoes what the customer of the past ticket ``src`` wrote and nobody
+    else here says (``ticket``: the new one; ``sources``: all of the draft's), as 「イラストの
+    制作料などの品目」 from an illustrator's ticket would in a reply to someone else."""
+    if src.kind != "ticket" or not src.asked:
+        return False
+    others = [s.text for s in sources if s is not src]
+    return bool(echoed_words(text, src.asked, tokenizer.tokens(text), ticket, *others))
 
 
 def _quotable(src: Source, text: str) -> bool:

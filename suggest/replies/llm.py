@@ -27,7 +27,7 @@ from kotae.suggest.compose.foreign import carries_customer_context
 from kotae.suggest.errors import LLMError, MissingLLMExtra
 from kotae.suggest.replies import frame
 from kotae.suggest.replies.citations import CitationSet
-from kotae.suggest.replies.drafter import Drafter, DraftRequest, GroundedDrafter
+from kotae.suggest.replies.drafter import Drafter, DraftRequest, GroundedDrafter, borrows
 from kotae.suggest.replies.grounding import MIN_SHARE, support
 from kotae.suggest.replies.names import customer_name
 from kotae.suggest.replies.prompt import build_messages, parse_answer
@@ -118,7 +118,8 @@ class LLMDrafter:
         except Exception as exc:  # any client or server failure: say which endpoint failed
             raise LLMError(f"the LLM at {self.config.base_url} failed: {exc}") from exc
         cites = CitationSet(sources)
-        answer = self.check(parse_answer(str(reply.content)), sources, cites)
+        answer = self.check(parse_answer(str(reply.content)), sources, cites,
+                            request.ticket.text)
         if not any(s.supported for s in answer):
             return self.fallback.draft(request)
         answer += self.open_questions(request, answer)
@@ -142,15 +143,18 @@ class LLMDrafter:
                 for n, p in enumerate(composition.paragraphs) if not p.answered]
 
     def check(self, parsed: list[tuple[str, list[str]]], sources: list[Source],
-              cites: CitationSet) -> list[DraftSentence]:
+              cites: CitationSet, ticket: str = "") -> list[DraftSentence]:
         """Each sentence with the citations that support it; unsupported ones dropped or
-        flagged."""
+        flagged. A sentence that only past replies back and that carries their customers'
+        details (or echoes what they wrote, which ``ticket`` does not) is unsupported."""
         out: list[DraftSentence] = []
         for sentence, labels in parsed:
             kept: list[str] = []
             valid = [i for i in (int(label[1:]) - 1 for label in labels) if 0 <= i < len(sources)]
-            if carries_customer_context(sentence) and all(
-                    sources[i].kind == "ticket" for i in valid):
+            if all(sources[i].kind == "ticket" for i in valid) and (
+                    carries_customer_context(sentence)
+                    or any(borrows(self.tokenizer, sources[i], sentence, ticket, sources)
+                           for i in valid)):
                 valid = []  # another customer's details, copied from a past reply
             for index in valid:
                 best = self._best_sentence(sentence, sources[index])

@@ -90,3 +90,17 @@ def test_llm_drafts_get_the_composers_guarantees(tokenizer):
     assert draft.questions == ["①領収書はどこでもらえますか。", "②請求書を郵送で海外に送れますか。"]
     [named] = [s for s in draft.sentences if s.open_question]
     assert named.question == 1 and "海外に送れますか" in named.text
+
+
+def test_an_llm_sentence_echoing_a_past_customers_words_is_unsupported(tokenizer):
+    past = Source("t1", "ticket", "TCK-2 源泉徴収", "",
+                  "請求書の作成画面で、イラストの制作料などの品目の「源泉徴収」にチェックを入れます。"
+                  "合計欄に「差引ご請求金額」が表示されます。", "ja", 0.8, visibility="internal",
+                  asked="フリーのイラストレーターです。源泉徴収税を差し引いた請求書を作れますか?")
+    drafter = LLMDrafter(LLMConfig(base_url="http://127.0.0.1:9/v1"), tokenizer)
+    checked = drafter.check([
+        ("イラストの制作料などの品目の「源泉徴収」にチェックを入れます。", ["S1"]),
+        ("合計欄に「差引ご請求金額」が表示されます。", ["S1"]),
+    ], [past], CitationSet([past]), ticket="翻訳料の請求書に源泉徴収を入れたいです。")
+    kept = [s.text for s in checked if s.supported]
+    assert kept == ["合計欄に「差引ご請求金額」が表示されます。"]
