@@ -295,14 +295,21 @@ class KBStore:
         return {"documents": docs, "chunks": chunks}
 
     def iter_chunks_with_documents(self) -> Iterator[tuple[Chunk, Document]]:
-        """Every chunk with its document, in a stable order (document id, then ordinal)."""
+        """Every chunk with its document, in a stable order (document id, then ordinal).
+
+        Streamed: rows are read 2,000 at a time and one document is held at a time (a
+        document's chunks come together and share its ``Document``)."""
         with Session(self.engine) as s:
-            docs = {row.id: _row_to_document(row) for row in s.scalars(select(DocumentRow))}
-            query = (select(ChunkRow).order_by(ChunkRow.doc_id, ChunkRow.ordinal)
-                     .execution_options(yield_per=2000))  # streamed, not all rows at once
-            for row in s.scalars(query):
+            query = (select(ChunkRow, DocumentRow).join(DocumentRow, ChunkRow.doc_id ==
+                                                         DocumentRow.id)
+                     .order_by(ChunkRow.doc_id, ChunkRow.ordinal)
+                     .execution_options(yield_per=2000))
+            doc: Document | None = None
+            for row, doc_row in s.execute(query):
+                if doc is None or doc.id != doc_row.id:
+                    doc = _row_to_document(doc_row)
                 yield (Chunk(id=row.id, doc_id=row.doc_id, ordinal=row.ordinal, text=row.text,
-                             heading=row.heading), docs[row.doc_id])
+                             heading=row.heading), doc)
 
     # --- embedding cache ---------------------------------------------------------------------
 
@@ -315,6 +322,15 @@ class KBStore:
                     EmbeddingRow.embedder_id == embedder_id, EmbeddingRow.text_hash.in_(batch)))
                 for text_hash, blob in rows:
                     found[text_hash] = np.frombuffer(blob, dtype=np.float32)
+        return found
+
+    def cached_hashes(self, embedder_id: str, text_hashes: Iterable[str]) -> set[str]:
+        """Which of ``text_hashes`` have a vector (reads the keys only, not the vectors)."""
+        found: set[str] = set()
+        with Session(self.engine) as s:
+            for batch in _batches(list(dict.fromkeys(text_hashes))):
+                found.update(s.scalars(select(EmbeddingRow.text_hash).where(
+                    EmbeddingRow.embedder_id == embedder_id, EmbeddingRow.text_hash.in_(batch))))
         return found
 
     def put_embeddings(self, embedder_id: str, vectors: dict[str, np.ndarray]) -> None:

@@ -11,16 +11,19 @@ Example:
 
 from __future__ import annotations
 
+import io
 import json
 import logging
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from itertools import chain, islice
+from pathlib import Path
 
 import numpy as np
 
-from kotae.kb import Document, KBStore, Kind, SnapshotDir, stable_hash
+from kotae.kb import Chunk, Document, KBStore, Kind, SnapshotDir, stable_hash
 from kotae.kb.audience import customer_may_read
 from kotae.kb.phrasings import PhrasingStore
 from kotae.retrieval.dense import DenseIndex, resolve_index_type
@@ -28,7 +31,7 @@ from kotae.retrieval.lexical import BM25Index
 from kotae.retrieval.manifest import Manifest
 from kotae.retrieval.protocols import Embedder, Tokenizer
 from kotae.retrieval.rerank.docs import FOLDER as RERANK_FOLDER
-from kotae.retrieval.rerank.docs import DocTable
+from kotae.retrieval.rerank.docs import SENTENCES_FILE, DocTable
 from kotae.retrieval.router import ROUTER_FILE, QuestionRouter
 
 log = logging.getLogger(__name__)
@@ -52,6 +55,7 @@ class BuildResult:
 # 4: the second stage's document data (rerank/: titles embedded as queries, field terms).
 SNAPSHOT_FORMAT = "4"
 READING_DIR = "reading"
+QUERY_CACHE = "#query"  # the cache's vectors of texts embedded as queries, not as passages
 WRITTEN_FILE = "written.json"
 
 
@@ -65,20 +69,37 @@ def build_snapshot(
     force: bool = False,
     embed_batch: int = 64,
 ) -> BuildResult:
-    """Publish a snapshot of everything in ``store`` unless the serving one is identical."""
-    pairs = list(store.iter_chunks_with_documents())
-    rows = [{
-        "chunk_id": c.id, "doc_id": d.id, "title": d.title, "heading": c.heading, "text": c.text,
-        "url": d.url, "kind": d.kind.value, "visibility": d.visibility.value,
-        "language": d.language, "product": d.product, "category": d.category,
-        "updated_at": d.updated_at,
-    } for c, d in pairs]
-    texts = [c.indexed_text for c, _ in pairs]
-    index_type = resolve_index_type(index_type, len(texts))  # "auto": by the KB's size
+    """Publish a snapshot of everything in ``store`` unless the serving one is identical.
+
+    The store is read in several streamed passes, each part written to the snapshot as soon
+    as it is built and let go of, so that memory stays bounded by the largest index (not by
+    every row, token and vector of the KB at once: at 100,000 chunks that took 10+ GB)."""
+    def pairs() -> Iterator[tuple[Chunk, Document]]:
+        return store.iter_chunks_with_documents()
+
+    def documents() -> Iterator[Document]:  # each once, in the order of ``pairs``
+        last = None
+        for _, doc in pairs():
+            if doc.id != last:
+                last = doc.id
+                yield doc
+
+    def texts(public_only: bool = False) -> Iterator[str]:
+        return (c.indexed_text for c, d in pairs() if not public_only or customer_may_read(d))
+
+    keys: list[str] = []
+    kinds: Counter[str] = Counter()
+    doc_ids: set[str] = set()
+    for c, d in pairs():
+        keys.append(f"{c.id}:{d.content_hash}")
+        kinds[d.kind.value] += 1
+        doc_ids.add(d.id)
+    chunks = len(keys)
+    index_type = resolve_index_type(index_type, chunks)  # "auto": by the KB's size
     learnt = PhrasingStore(store).approved()  # phrasings learnt from use, approved
     fingerprint = stable_hash(SNAPSHOT_FORMAT, embedder.id, tokenizer.id, tokenizer.reading_id,
-                              index_type, *(f"{d}:{t}" for d, t in learnt),
-                              *(f"{c.id}:{d.content_hash}" for c, d in pairs), length=32)
+                              index_type, *(f"{d}:{t}" for d, t in learnt), *keys, length=32)
+    del keys
     current = snapshots.current()
     if current is not None and not force:
         try:
@@ -87,111 +108,188 @@ def build_snapshot(
         except Exception:  # a corrupt snapshot is replaced, not trusted
             previous = None
         if previous and previous.fingerprint == fingerprint:
-            return BuildResult(previous, published=False, embedded=0, reused=len(pairs))
+            return BuildResult(previous, published=False, embedded=0, reused=chunks)
 
-    labels, phrasings = router_examples([d for _, d in pairs], learnt)
-    sentences = DocTable.sentence_texts(pairs)  # the second stage's: embedded with the chunks
-    all_vectors, embedded = _vectors(store, embedder, texts + phrasings + sentences, on_embed,
-                                     embed_batch)
-    vectors = all_vectors[:len(texts)]
-    phrasing_vectors = all_vectors[len(texts):len(texts) + len(phrasings)]
-    router = QuestionRouter.fit(labels, phrasing_vectors) if labels else None
-    dense = DenseIndex.build(vectors.reshape(len(texts), -1) if len(texts) else
-                             np.empty((0, embedder.dim), np.float32), index_type)
-    lexical = BM25Index.build([tokenizer.tokens(t) for t in texts])
-    docs = DocTable.build(pairs, lambda titles: _query_vectors(store, embedder, titles),
-                          all_vectors[len(texts) + len(phrasings):], tokenizer)
-    reading = BM25Index.build([tokenizer.reading_terms(t) for t in texts])
-    # Spellings are learnt from what customers may read only: how a query is rewritten must
-    # not depend on words that only internal articles or tickets use.
-    written = tokenizer.learn_spellings(t for t, (_, d) in zip(texts, pairs, strict=True)
-                                        if customer_may_read(d))
+    labels, phrasings = router_examples(documents(), learnt)
+    # The second stage's sentences are embedded with the chunks (one progress bar, one
+    # cache), its titles as queries.
+    passages = _embed_missing(
+        store, embedder.id, embedder.embed_passages,
+        lambda: chain(texts(), phrasings, DocTable.sentence_texts(documents())),
+        on_embed, embed_batch)
+    _embed_missing(store, f"{embedder.id}{QUERY_CACHE}", embedder.embed_queries,
+                   lambda: DocTable.title_texts(documents()), None, embed_batch)
     manifest = Manifest(
         embedder=embedder.id, dim=embedder.dim, tokenizer=tokenizer.id, index_type=index_type,
-        documents=len({d.id for _, d in pairs}), chunks=len(pairs),
-        by_kind=dict(Counter(d.kind.value for _, d in pairs)), fingerprint=fingerprint,
-        router_entries=len(router) if router else 0, router_phrasings=len(phrasings),
-        reading=tokenizer.reading_id,
+        documents=len(doc_ids), chunks=chunks, by_kind=dict(kinds), fingerprint=fingerprint,
+        router_entries=0, router_phrasings=len(phrasings), reading=tokenizer.reading_id,
         built_at=datetime.now(UTC).isoformat(timespec="seconds"),
     )
     with snapshots.publish() as folder:
-        dense.save(folder / "dense.faiss")
-        (folder / "bm25").mkdir()
-        lexical.save(folder / "bm25")
-        (folder / READING_DIR).mkdir()
-        reading.save(folder / READING_DIR)
-        written.save(folder / WRITTEN_FILE)
-        if router is not None:
-            router.save(folder / ROUTER_FILE)
-        docs.save(folder / RERANK_FOLDER)
         with open(folder / "rows.jsonl", "w", encoding="utf-8") as fh:
-            for row in rows:
-                fh.write(json.dumps(row, ensure_ascii=False) + "\n")
+            for c, d in pairs():
+                fh.write(json.dumps(_row(c, d), ensure_ascii=False) + "\n")
+        if labels:
+            router = QuestionRouter.fit(labels, _read_vectors(
+                store, embedder.id, phrasings, len(phrasings), embedder.dim))
+            router.save(folder / ROUTER_FILE)
+            manifest.router_entries = len(router)
+            del router
+        dense = DenseIndex.build(_read_vectors(store, embedder.id, texts(), chunks,
+                                               embedder.dim), index_type)
+        dense.save(folder / "dense.faiss")
+        del dense
+        for name, terms in (("bm25", tokenizer.tokens), (READING_DIR, tokenizer.reading_terms)):
+            lexical = BM25Index.build(terms(t) for t in texts())
+            (folder / name).mkdir()
+            lexical.save(folder / name)
+            del lexical
+        # Spellings are learnt from what customers may read only: how a query is rewritten
+        # must not depend on words that only internal articles or tickets use.
+        tokenizer.learn_spellings(texts(public_only=True)).save(folder / WRITTEN_FILE)
+        rerank = folder / RERANK_FOLDER
+        rerank.mkdir()
+        DocTable.write(
+            rerank, documents(),
+            _read_vectors(store, f"{embedder.id}{QUERY_CACHE}",
+                          DocTable.title_texts(documents()), len(doc_ids), embedder.dim),
+            _write_vectors(store, embedder.id, DocTable.sentence_texts(documents()),
+                           embedder.dim, rerank / SENTENCES_FILE), tokenizer)
         manifest.record_files(folder)
         manifest.write(folder)
-    log.info("snapshot published", extra={"chunks": len(pairs), "embedded": embedded})
-    return BuildResult(manifest, published=True, embedded=embedded,
-                       reused=len(texts) + len(phrasings) + len(sentences) - embedded)
+    log.info("snapshot published", extra={"chunks": chunks, "embedded": passages.embedded})
+    return BuildResult(manifest, published=True, embedded=passages.embedded,
+                       reused=passages.total - passages.embedded)
 
 
-def router_examples(docs: list[Document], learnt: Sequence[tuple[str, str]] = ()
+def router_examples(docs: Iterable[Document], learnt: Sequence[tuple[str, str]] = ()
                     ) -> tuple[list[str], list[str]]:
     """(entry id, phrasing) pairs that train the question router: every FAQ entry's question
     and its variants, and the phrasings learnt from use (``learnt``: document id, wording;
     an article with some is a class too, its title as its first phrasing). None at all unless
     some entry has variants or learnt phrasings (a router that has seen one phrasing per entry
-    only repeats the dense arm). Tickets are never a class."""
-    by_id = {d.id: d for d in docs if d.kind is not Kind.TICKET}
+    only repeats the dense arm). Tickets are never a class. ``docs`` is read once, in order;
+    only each class's phrasings are kept."""
     extra: dict[str, list[str]] = {}
     for doc_id, text in learnt:
-        if doc_id in by_id:  # a phrasing of a document removed since is dropped
-            extra.setdefault(doc_id, []).append(text)
-    faq = {d.id for d in by_id.values() if d.kind is Kind.FAQ}
-    if not extra and not any(by_id[d].meta.get("variants") for d in faq):
+        extra.setdefault(doc_id, []).append(text)
+    classes: dict[str, list[str]] = {}  # a phrasing of a document removed since is dropped
+    varied = False
+    for doc in docs:
+        if doc.kind is Kind.TICKET or doc.id in classes:
+            continue
+        if doc.kind is Kind.FAQ or doc.id in extra:
+            variants = doc.meta.get("variants", [])
+            varied = varied or bool(variants and doc.kind is Kind.FAQ)
+            classes[doc.id] = [doc.question or doc.title, *variants, *extra.get(doc.id, [])]
+    if not varied and not any(doc_id in extra for doc_id in classes):
         return [], []
     labels: list[str] = []
     phrasings: list[str] = []
-    order = {doc_id: n for n, doc_id in enumerate(by_id)}
-    for doc_id in sorted(faq | set(extra), key=order.__getitem__):
-        doc = by_id[doc_id]
-        own = [doc.question or doc.title, *doc.meta.get("variants", [])]
-        for text in dict.fromkeys(t.strip() for t in [*own, *extra.get(doc_id, [])]):
+    for doc_id, texts in classes.items():
+        for text in dict.fromkeys(t.strip() for t in texts):
             if text:
                 labels.append(doc_id)
                 phrasings.append(text)
     return labels, phrasings
 
 
-def _query_vectors(store: KBStore, embedder: Embedder, texts: list[str]) -> np.ndarray:
-    """``texts`` embedded as queries, through the store's cache (one vector per new text)."""
-    cache_id = f"{embedder.id}#query"  # not the passage vectors of the same text
-    hashes = [stable_hash(t, length=32) for t in texts]
-    cached = store.get_embeddings(cache_id, hashes)
-    todo = {h: t for h, t in zip(hashes, texts, strict=True) if h not in cached}
-    if todo:
-        new = dict(zip(todo, embedder.embed_queries(list(todo.values())), strict=True))
-        store.put_embeddings(cache_id, new)
-        cached.update(new)
-    return (np.stack([cached[h] for h in hashes]).astype(np.float32) if hashes
-            else np.empty((0, embedder.dim), np.float32))
+def _row(chunk: Chunk, doc: Document) -> dict[str, object]:
+    """What ``rows.jsonl`` says of a chunk: all a hit shows without opening the store."""
+    return {"chunk_id": chunk.id, "doc_id": doc.id, "title": doc.title, "heading": chunk.heading,
+            "text": chunk.text, "url": doc.url, "kind": doc.kind.value,
+            "visibility": doc.visibility.value, "language": doc.language,
+            "product": doc.product, "category": doc.category, "updated_at": doc.updated_at}
 
 
-def _vectors(store: KBStore, embedder: Embedder, texts: list[str],
-             on_embed: Progress | None, batch: int) -> tuple[np.ndarray, int]:
-    hashes = [stable_hash(t, length=32) for t in texts]
-    cached = store.get_embeddings(embedder.id, hashes)
-    todo = {h: t for h, t in zip(hashes, texts, strict=True) if h not in cached}
+def batched(items: Iterable[str], size: int) -> Iterator[list[str]]:
+    """``items`` in lists of ``size`` (the last one shorter); itertools.batched from 3.12."""
+    it = iter(items)
+    while part := list(islice(it, size)):
+        yield part
+
+
+@dataclass(frozen=True)
+class _Embedded:
+    total: int  # texts asked for (repeats included)
+    embedded: int  # of them, newly embedded
+
+
+def _embed_missing(store: KBStore, cache_id: str, embed: Callable[[list[str]], np.ndarray],
+                   texts: Callable[[], Iterable[str]], on_embed: Progress | None,
+                   batch: int, block: int = 8192) -> _Embedded:
+    """Embed the texts the cache has no vector for, a batch at a time, caching each batch at
+    once (an interrupted build loses no embedding work). ``texts`` makes the stream; only the
+    missing texts are held, and only while they are embedded."""
+    todo: dict[str, str] = {}
+    total = 0
+    for part in batched(texts(), block):
+        total += len(part)
+        hashes = [stable_hash(t, length=32) for t in part]
+        have = store.cached_hashes(cache_id, hashes)
+        todo.update((h, t) for h, t in zip(hashes, part, strict=True) if h not in have)
     items = list(todo.items())
+    del todo
     if on_embed:
         on_embed(0, len(items))
     for start in range(0, len(items), batch):
-        part = items[start:start + batch]
-        vecs = embedder.embed_passages([t for _, t in part])
-        new = {h: v for (h, _), v in zip(part, vecs, strict=True)}
-        store.put_embeddings(embedder.id, new)
-        cached.update(new)
+        chunk = items[start:start + batch]
+        vecs = embed([t for _, t in chunk])
+        store.put_embeddings(cache_id, {h: v for (h, _), v in zip(chunk, vecs, strict=True)})
         if on_embed:
             on_embed(min(start + batch, len(items)), len(items))
-    matrix = (np.stack([cached[h] for h in hashes]).astype(np.float32) if hashes
-              else np.empty((0, embedder.dim), np.float32))
-    return matrix, len(items)
+    return _Embedded(total, len(items))
+
+
+def _vector_blocks(store: KBStore, cache_id: str, texts: Iterable[str], dim: int,
+                   block: int = 8192) -> Iterator[np.ndarray]:
+    """The cached vectors of ``texts``, in order, ``block`` rows at a time."""
+    for part in batched(texts, block):
+        hashes = [stable_hash(t, length=32) for t in part]
+        cached = store.get_embeddings(cache_id, hashes)
+        missing = len(set(hashes) - cached.keys())
+        if missing:
+            raise RuntimeError(f"{missing} vectors of {cache_id} are not in the cache: the "
+                               "store changed during the build (build again)")
+        yield np.stack([cached[h] for h in hashes]).astype(np.float32).reshape(-1, dim)
+
+
+def _read_vectors(store: KBStore, cache_id: str, texts: Iterable[str], rows: int,
+                  dim: int) -> np.ndarray:
+    """The cached vectors of ``texts`` (``rows`` of them) as one (rows, dim) matrix, filled a
+    block at a time (never a second copy of it)."""
+    out = np.empty((rows, dim), np.float32)
+    row = 0
+    for part in _vector_blocks(store, cache_id, texts, dim):
+        out[row:row + len(part)] = part
+        row += len(part)
+    if row != rows:
+        raise RuntimeError(f"expected {rows} vectors of {cache_id}, read {row}: the store "
+                           "changed during the build (build again)")
+    return out
+
+
+def _write_vectors(store: KBStore, cache_id: str, texts: Iterable[str], dim: int,
+                   path: Path) -> np.ndarray:
+    """The cached vectors of ``texts`` written to the ``.npy`` file ``path`` a block at a
+    time; returns the file memory-mapped (read-only). The header is written again with the
+    row count at the end (its length does not change: it is padded to 64 bytes)."""
+    def header(rows: int) -> bytes:
+        out = io.BytesIO()
+        np.lib.format.write_array_header_1_0(out, {
+            "descr": np.lib.format.dtype_to_descr(np.dtype(np.float32)),
+            "fortran_order": False, "shape": (rows, dim)})
+        return out.getvalue()
+
+    rows = 0
+    with open(path, "wb") as fh:
+        fh.write(header(0))
+        for part in _vector_blocks(store, cache_id, texts, dim):
+            fh.write(part.tobytes())
+            rows += len(part)
+        final = header(rows)
+        if len(final) != len(header(0)):
+            raise RuntimeError("npy header length changed")  # only past 10^40 rows
+        fh.seek(0)
+        fh.write(final)
+    return np.load(path, mmap_mode="r")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -34,11 +35,68 @@ class BM25Index:
         self.vocab: dict[str, int] = dict(model.vocab_dict)
 
     @classmethod
-    def build(cls, corpus_tokens: list[list[str]], k1: float = 1.2, b: float = 0.75) -> BM25Index:
-        model = _bm25s().BM25(k1=k1, b=b, method="lucene")
-        # An empty document would have no tokens; bm25s wants at least one per document.
-        model.index([toks or [""] for toks in corpus_tokens] or [[""]], show_progress=False)
-        return cls(model, len(corpus_tokens))
+    def build(cls, corpus_tokens: Iterable[list[str]], k1: float = 1.2,
+              b: float = 0.75) -> BM25Index:
+        """From each document's tokens, consumed one document at a time.
+
+        The scores are bm25s's own (its Lucene scorers, on the same counts), but the
+        matrix is assembled here: bm25s's ``index`` keeps every document's token list and
+        sorts all postings with int64 keys, which took ~1.5 GB for the reading index of a
+        100k-chunk KB; here each document keeps its distinct terms and counts until its
+        scores are placed straight into their column."""
+        bm25s = _bm25s()
+        from bm25s import scoring
+
+        model = bm25s.BM25(k1=k1, b=b, method="lucene")
+        vocab: dict[str, int] = {}
+        terms: list[np.ndarray | None] = []  # each document's distinct term ids ...
+        counts: list[np.ndarray | None] = []  # ... and how often each occurs
+        lengths: list[int] = []
+        df = np.zeros(1024, dtype=np.int64)  # documents per term id, grown as terms come
+        for tokens in corpus_tokens:
+            # An empty document would have no tokens; bm25s wants at least one per document.
+            ids, tf = scoring._get_counts_from_token_ids(
+                [vocab.setdefault(t, len(vocab)) for t in tokens or [""]], dtype="float32",
+                int_dtype="int32")
+            if len(vocab) > len(df):
+                df = np.concatenate([df, np.zeros(max(len(vocab), 2 * len(df)) - len(df),
+                                                  dtype=np.int64)])
+            df[ids] += 1  # a document's ids are distinct
+            terms.append(ids)
+            top = tf.max(initial=0)
+            counts.append(tf.astype(np.uint8) if top < 2 ** 8 else
+                          tf.astype(np.uint16) if top < 2 ** 16 else tf)
+            lengths.append(len(tokens) or 1)
+        size = len(terms)
+        if not terms:
+            terms.append(np.array([vocab.setdefault("", 0)], np.int32))
+            counts.append(np.ones(1, np.uint8))
+            lengths.append(1)
+            df[0] = 1
+        df = df[:len(vocab)]
+        idf = scoring._build_idf_array(dict(enumerate(df.tolist())), len(terms),
+                                       scoring._select_idf_scorer("lucene"), "float32")
+        tfc = scoring._select_tfc_scorer("lucene")
+        avg = np.array(lengths).mean()
+        indptr = np.zeros(len(vocab) + 1, dtype=np.int64)
+        np.cumsum(df, out=indptr[1:])
+        data = np.empty(int(indptr[-1]), dtype=np.float32)
+        rows = np.empty(int(indptr[-1]), dtype=np.int32)
+        cursor = indptr[:-1].copy()
+        for doc, (ids, tf) in enumerate(zip(terms, counts, strict=True)):
+            at = cursor[ids]
+            data[at] = idf[ids] * tfc(tf_array=tf.astype(np.float32), l_d=lengths[doc],
+                                      l_avg=avg, k1=k1, b=b, delta=model.delta)
+            rows[at] = doc
+            cursor[ids] += 1
+            terms[doc] = counts[doc] = None  # placed: let it go
+        model.scores = {"data": data, "indices": rows, "indptr": indptr,
+                        "num_docs": len(lengths)}
+        model.nonoccurrence_array = None
+        vocab.setdefault("", len(vocab))  # as bm25s's index(): queries of no known term
+        model.vocab_dict = vocab
+        model.unique_token_ids_set = set(vocab.values())
+        return cls(model, size)
 
     def save(self, folder: Path) -> None:
         self.model.save(str(folder), show_progress=False)
@@ -46,8 +104,10 @@ class BM25Index:
 
     @classmethod
     def load(cls, folder: Path) -> BM25Index:
+        """The index saved in ``folder``, its score matrix memory-mapped (a snapshot's files
+        never change): nothing is copied at load, and worker processes share one copy."""
         try:
-            model = _bm25s().BM25.load(str(folder), show_progress=False)
+            model = _bm25s().BM25.load(str(folder), mmap=True, show_progress=False)
             size = int((folder / "size.txt").read_text())
         except (OSError, ValueError, EOFError, KeyError) as exc:  # EOFError: an empty .npy
             raise IndexCorrupt(folder, str(exc)[:200]) from exc

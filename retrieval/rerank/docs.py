@@ -10,8 +10,7 @@ snapshot; the query side is ``features``. Both kinds of vectors go through the s
 embedding cache, so a rebuild embeds only new text.
 
 Example:
-    >>> table = DocTable.build(pairs, embed_titles, tokenizer)
-    >>> table.save(folder / "rerank")
+    >>> DocTable.write(folder / "rerank", documents, title_vectors, sentence_vectors, tokenizer)
     >>> DocTable.load(folder / "rerank").position["4f2a…"]
     12
 """
@@ -20,18 +19,22 @@ from __future__ import annotations
 
 import json
 import math
+import threading
 from collections import Counter
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
 
-from kotae.kb import Chunk, Document, Kind
+from kotae.kb import Document, Kind
 from kotae.kb.text import split_sentences
 from kotae.retrieval.protocols import Tokenizer
 
 FOLDER = "rerank"
+SENTENCES_FILE = "sentences.npy"
+TITLES_FILE = "titles.npy"
 K1, B = 1.2, 0.75
 MIN_SENTENCE = 8  # characters: shorter pieces (list numbers, 「以下のとおり」) say nothing alone
 
@@ -47,6 +50,11 @@ def doc_body(doc: Document) -> str:
 
 def sentences(text: str) -> list[str]:
     return [s for s in split_sentences(text) if len(s) >= MIN_SENTENCE]
+
+
+def _mapped_from(array: np.ndarray, path: Path) -> bool:
+    filename = getattr(array, "filename", None)  # set on np.memmap (and views of one)
+    return filename is not None and Path(filename).resolve() == path.resolve()
 
 
 def _pairs(tokens: Sequence[str]) -> set[tuple[str, str]]:
@@ -67,10 +75,9 @@ class FieldStats:
     avgdl: float
 
     @classmethod
-    def of(cls, tfs: Sequence[Counter[str]]) -> FieldStats:
-        lengths = [sum(tf.values()) for tf in tfs]
-        return cls(Counter(t for tf in tfs for t in tf), len(tfs),
-                   float(np.mean(lengths)) if lengths else 0.0)
+    def of(cls, df: Counter[str], lengths: Sequence[int]) -> FieldStats:
+        """From each term's document count and each document's length (in terms)."""
+        return cls(df, len(lengths), float(np.mean(lengths)) if len(lengths) else 0.0)
 
     def idf(self, term: str) -> float:
         d = self.df.get(term, 0)
@@ -81,90 +88,111 @@ class FieldStats:
         return sum(self.idf(t) * tf[t] * (K1 + 1) / (tf[t] + norm) for t in set(query) if t in tf)
 
 
-@dataclass
+@dataclass(frozen=True)
+class DocRecord:
+    """What the second stage reads of one candidate document."""
+
+    title: str
+    title_terms: Counter[str]
+    body_terms: Counter[str]
+    pairs: set[tuple[str, str]]  # adjacent term pairs of its title and body
+
+    @property
+    def title_bigrams(self) -> set[str]:
+        return char_bigrams(self.title)
+
+
 class DocTable:
-    """Per-document data of one snapshot, row ``position[doc_id]`` of every array."""
+    """Per-document data of one snapshot, row ``position[doc_id]`` of every array.
 
-    doc_ids: list[str]
-    titles: list[str]
-    title_vectors: np.ndarray  # (documents, dim): each title embedded as a query
-    sentence_vectors: np.ndarray  # (sentences, dim): every document's sentences, in order
-    sentence_start: np.ndarray  # (documents + 1,): doc i's are [start[i], start[i + 1])
-    title_terms: list[Counter[str]]
-    body_terms: list[Counter[str]]
-    pairs: list[set[tuple[str, str]]]
-    body_chars: np.ndarray
-    position: dict[str, int] = field(init=False)
-    title_stats: FieldStats = field(init=False)
-    body_stats: FieldStats = field(init=False)
-    title_bigrams: list[set[str]] = field(init=False)
+    Held in memory: ids, lengths and the fields' statistics. The vectors are memory-mapped
+    (a query reads its candidates' rows only; worker processes share one copy in the page
+    cache), and a document's terms are read from ``docs.jsonl`` when it is a candidate
+    (``record``, with a cache of the recent ones): a 100k-document KB's term tables would
+    take about a gigabyte of every serving process's memory.
+    """
 
-    def __post_init__(self) -> None:
-        self.position = {d: i for i, d in enumerate(self.doc_ids)}
-        self.title_stats = FieldStats.of(self.title_terms)
-        self.body_stats = FieldStats.of(self.body_terms)
-        self.title_bigrams = [char_bigrams(t) for t in self.titles]
+    def __init__(self, folder: Path, record_cache: int = 4096) -> None:
+        self.title_vectors = np.load(folder / TITLES_FILE, mmap_mode="r")  # (docs, dim)
+        self.sentence_vectors = np.load(folder / SENTENCES_FILE, mmap_mode="r")  # (sents, dim)
+        self.sentence_start = np.load(folder / "sentence_start.npy")  # doc i: [s[i], s[i+1])
+        self._file = open(folder / "docs.jsonl", "rb")  # noqa: SIM115 (the table's lifetime)
+        self._lock = threading.Lock()
+        offsets, ids, body, title = [0], [], [], []
+        title_df: Counter[str] = Counter()
+        body_df: Counter[str] = Counter()
+        title_len, body_len = [], []
+        for line in self._file:  # one pass: statistics, not the records themselves
+            row = json.loads(line)
+            offsets.append(offsets[-1] + len(line))
+            ids.append(row["id"])
+            title.append(len(row["title"]))
+            body.append(row["n"])
+            title_df.update(row["t"].keys())
+            body_df.update(row["b"].keys())
+            title_len.append(sum(row["t"].values()))
+            body_len.append(sum(row["b"].values()))
+        self.doc_ids: list[str] = ids
+        self.position = {d: i for i, d in enumerate(ids)}
+        self.title_chars = np.array(title, dtype=np.float32)
+        self.body_chars = np.array(body, dtype=np.float32)
+        self.title_stats = FieldStats.of(title_df, title_len)
+        self.body_stats = FieldStats.of(body_df, body_len)
+        self._offsets = np.array(offsets, dtype=np.int64)
+        self.record = lru_cache(maxsize=record_cache)(self._read_record)
 
     def __len__(self) -> int:
         return len(self.doc_ids)
 
+    def _read_record(self, position: int) -> DocRecord:
+        start, end = int(self._offsets[position]), int(self._offsets[position + 1])
+        with self._lock:
+            self._file.seek(start)
+            row = json.loads(self._file.read(end - start))
+        return DocRecord(row["title"], Counter(row["t"]), Counter(row["b"]),
+                         {tuple(p.split("\t", 1)) for p in row["p"]})  # type: ignore[misc]
+
     @staticmethod
-    def documents(pairs: Sequence[tuple[Chunk, Document]]) -> list[Document]:
-        """The snapshot's documents, in the table's order."""
-        return list({d.id: d for _, d in pairs}.values())
+    def sentence_texts(docs: Iterable[Document]) -> Iterator[str]:
+        """Every document's sentences, in the order ``write`` wants their vectors."""
+        return (s for d in docs for s in sentences(doc_body(d)))
 
-    @classmethod
-    def sentence_texts(cls, pairs: Sequence[tuple[Chunk, Document]]) -> list[str]:
-        """Every document's sentences, in the order ``build`` wants their vectors."""
-        return [s for d in cls.documents(pairs) for s in sentences(doc_body(d))]
+    @staticmethod
+    def title_texts(docs: Iterable[Document]) -> Iterator[str]:
+        """Every document's title, in the order ``write`` wants their (query) vectors."""
+        return (doc_title(d) for d in docs)
 
-    @classmethod
-    def build(cls, pairs: Sequence[tuple[Chunk, Document]],
-              embed_titles: Callable[[list[str]], np.ndarray], sentence_vectors: np.ndarray,
-              tokenizer: Tokenizer) -> DocTable:
-        """From the snapshot's (chunk, document) pairs; ``embed_titles`` embeds texts as
-        queries (cached by the builder); ``sentence_vectors`` are the passage vectors of
-        ``sentence_texts(pairs)``, embedded with the chunks (one progress bar, one cache)."""
-        docs = cls.documents(pairs)
-        titles = [doc_title(d) for d in docs]
-        bodies = [doc_body(d) for d in docs]
-        title_tokens = [tokenizer.tokens(t) for t in titles]
-        body_tokens = [tokenizer.tokens(b) for b in bodies]
-        split = [sentences(b) for b in bodies]
-        if len(sentence_vectors) != sum(len(g) for g in split):
-            raise ValueError("sentence_vectors must be those of sentence_texts(pairs)")
-        return cls(
-            doc_ids=[d.id for d in docs], titles=titles, title_vectors=embed_titles(titles),
-            sentence_vectors=sentence_vectors,
-            sentence_start=np.concatenate([[0], np.cumsum([len(g) for g in split])]).astype(
-                np.int64),
-            title_terms=[Counter(tokens) for tokens in title_tokens],
-            body_terms=[Counter(tokens) for tokens in body_tokens],
-            pairs=[_pairs(t) | _pairs(b) for t, b in zip(title_tokens, body_tokens, strict=True)],
-            body_chars=np.array([len(b) for b in bodies], dtype=np.float32))
-
-    def save(self, folder: Path) -> None:
+    @staticmethod
+    def write(folder: Path, docs: Iterable[Document], title_vectors: np.ndarray,
+              sentence_vectors: np.ndarray, tokenizer: Tokenizer) -> None:
+        """Write the table of the snapshot's documents (each once, in order) to ``folder``, a
+        document at a time. ``title_vectors`` are the *query* vectors of ``title_texts(docs)``,
+        ``sentence_vectors`` the passage vectors of ``sentence_texts(docs)`` (the builder
+        embeds both through its cache; it may hand the sentences' over memory-mapped from
+        the file this would write, ``folder / SENTENCES_FILE``)."""
         folder.mkdir(parents=True, exist_ok=True)
-        np.save(folder / "titles.npy", np.asarray(self.title_vectors, dtype=np.float32))
-        np.save(folder / "sentences.npy", np.asarray(self.sentence_vectors, dtype=np.float32))
-        np.save(folder / "sentence_start.npy", self.sentence_start)
+        counts: list[int] = []
         with open(folder / "docs.jsonl", "w", encoding="utf-8") as fh:
-            for i, doc_id in enumerate(self.doc_ids):
+            for doc in docs:
+                title, body = doc_title(doc), doc_body(doc)
+                title_tokens, body_tokens = tokenizer.tokens(title), tokenizer.tokens(body)
                 fh.write(json.dumps({
-                    "id": doc_id, "title": self.titles[i], "t": self.title_terms[i],
-                    "b": self.body_terms[i], "p": ["\t".join(p) for p in self.pairs[i]],
-                    "n": float(self.body_chars[i])}, ensure_ascii=False) + "\n")
+                    "id": doc.id, "title": title, "t": Counter(title_tokens),
+                    "b": Counter(body_tokens),
+                    "p": ["\t".join(p) for p in _pairs(title_tokens) | _pairs(body_tokens)],
+                    "n": float(len(body))}, ensure_ascii=False) + "\n")
+                counts.append(len(sentences(body)))
+        if len(title_vectors) != len(counts):
+            raise ValueError("title_vectors must be those of title_texts(docs)")
+        if len(sentence_vectors) != sum(counts):
+            raise ValueError("sentence_vectors must be those of sentence_texts(docs)")
+        np.save(folder / TITLES_FILE, np.asarray(title_vectors, dtype=np.float32))
+        target = folder / SENTENCES_FILE
+        if not _mapped_from(sentence_vectors, target):  # else it is that file already
+            np.save(target, np.asarray(sentence_vectors, dtype=np.float32))
+        np.save(folder / "sentence_start.npy",
+                np.concatenate([[0], np.cumsum(counts)]).astype(np.int64))
 
     @classmethod
     def load(cls, folder: Path) -> DocTable:
-        with open(folder / "docs.jsonl", encoding="utf-8") as fh:
-            rows = [json.loads(line) for line in fh]
-        return cls(
-            doc_ids=[r["id"] for r in rows], titles=[r["title"] for r in rows],
-            title_vectors=np.load(folder / "titles.npy"),
-            sentence_vectors=np.load(folder / "sentences.npy"),
-            sentence_start=np.load(folder / "sentence_start.npy"),
-            title_terms=[Counter(r["t"]) for r in rows],
-            body_terms=[Counter(r["b"]) for r in rows],
-            pairs=[{tuple(p.split("\t", 1)) for p in r["p"]} for r in rows],  # type: ignore[misc]
-            body_chars=np.array([r["n"] for r in rows], dtype=np.float32))
+        return cls(folder)

