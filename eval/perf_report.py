@@ -52,13 +52,15 @@ def read_queries(path: Path) -> list[str]:
 def run_latency_eval(kb_dir: Path, report_dir: Path, n: int = 500, concurrency: int = 4,
                      queries_file: Path | None = None, k: int = 10,
                      on_progress: Progress | None = None,
-                     embedder: Embedder | None = None, workers: int = 1) -> PerfOutcome:
+                     embedder: Embedder | None = None, workers: int = 1,
+                     queries_kb: Path | None = None) -> PerfOutcome:
     """Time the real server, the embed-only floor and the LangChain baseline on the same
-    queries."""
+    queries (from ``queries_file``, else sentences of ``queries_kb`` or of the KB itself)."""
     kb_dir = Path(kb_dir)
     if SnapshotDir(kb_dir).current() is None:
         raise DatasetError(f"{kb_dir} has no index; run `kotae ingest SOURCE --kb {kb_dir}` first")
-    queries = read_queries(queries_file) if queries_file else queries_from_kb(str(kb_dir))
+    queries = (read_queries(queries_file) if queries_file
+               else queries_from_kb(str(queries_kb or kb_dir)))
     embedder = embedder or open_kb(KBSettings(home=kb_dir)).embedder
     result = run_latency(kb_dir, embedder, queries, n, concurrency, k, on_progress=on_progress,
                          workers=workers)
@@ -69,7 +71,8 @@ def run_latency_eval(kb_dir: Path, report_dir: Path, n: int = 500, concurrency: 
                else "queries repeat: the server's query-embedding cache helps kotae")
     results = {**info, "kb_dir": str(kb_dir), "kb": counts, "n": n, "concurrency": concurrency,
                "workers": workers, "k": k, "distinct_queries": distinct,
-               "queries_source": str(queries_file) if queries_file else "sentences of the KB",
+               "queries_source": str(queries_file) if queries_file
+               else f"sentences of {queries_kb or 'the KB'}",
                "metrics": result.metrics, "errors": result.errors}
     report = Report(f"Latency: {kb_dir.name}", kind="latency", results=results)
     report.notes = [

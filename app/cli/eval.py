@@ -296,6 +296,13 @@ def latency(
                        "sentences of the KB).", show_default=False)] = None,
     workers: Annotated[int, typer.Option(help="Server processes (kotae serve --workers).",
                                          min=1, max=64)] = 1,
+    chunks: Annotated[int | None, typer.Option(
+        help="Measure on a KB of this many chunks made from --kb: its documents copied "
+        "round after round (titles numbered), their vectors with small noise, so nothing is "
+        "embedded; queries still come from --kb.", min=1, show_default=False)] = None,
+    synthetic_kb: Annotated[Path | None, typer.Option(
+        help="Where --chunks keeps that KB (default: beside --kb, named KB-N); reused when it "
+             "was made from the same KB at the same size.", show_default=False)] = None,
 ) -> None:
     """p50/p95/p99 and queries/s of the real server vs the embed-only floor (the embedder alone)
     and a LangChain FAISS baseline, one after the other on the same queries."""
@@ -304,10 +311,17 @@ def latency(
     with _errors():
         from kotae.eval.perf_report import run_latency_eval
 
-        out_dir = _report_dir(report, "latency", kb.name)
+        served = kb
         with _progress() as progress:
-            outcome = run_latency_eval(kb, out_dir, n, concurrency, queries, on_progress=progress,
-                                       workers=workers)
+            if chunks is not None:
+                from kotae.eval.synthetic_kb import make_synthetic_kb
+
+                served = make_synthetic_kb(
+                    kb, synthetic_kb or kb.with_name(f"{kb.name}-{chunks}"), chunks,
+                    on_progress=progress)
+            out_dir = _report_dir(report, "latency", served.name)
+            outcome = run_latency_eval(served, out_dir, n, concurrency, queries,
+                                       on_progress=progress, workers=workers, queries_kb=kb)
     metrics = dict(outcome.report.results["metrics"])
     ratio, floor = metrics.pop("ratio"), metrics.pop("ratio_to_floor")
     columns = ("p50_ms", "p95_ms", "p99_ms", "qps", "errors")
