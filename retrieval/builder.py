@@ -129,12 +129,12 @@ def build_snapshot(
         with open(folder / "rows.jsonl", "w", encoding="utf-8") as fh:
             for c, d in pairs():
                 fh.write(json.dumps(_row(c, d), ensure_ascii=False) + "\n")
-        if labels:
-            router = QuestionRouter.fit(labels, _read_vectors(
-                store, embedder.id, phrasings, len(phrasings), embedder.dim))
+        router = QuestionRouter.fit(labels, _read_vectors(
+            store, embedder.id, phrasings, len(phrasings), embedder.dim)) if labels else None
+        if router is not None:  # None too with fewer than two entries
             router.save(folder / ROUTER_FILE)
             manifest.router_entries = len(router)
-            del router
+        del router
         dense = DenseIndex.build(_read_vectors(store, embedder.id, texts(), chunks,
                                                embedder.dim), index_type)
         dense.save(folder / "dense.faiss")

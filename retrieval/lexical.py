@@ -15,6 +15,9 @@ from kotae.retrieval.errors import IndexCorrupt
 log = logging.getLogger(__name__)
 
 
+_PLACED = np.empty(0, dtype=np.int32)  # a document's postings once in the matrix
+
+
 def _bm25s() -> ModuleType:
     import bm25s
 
@@ -49,8 +52,8 @@ class BM25Index:
 
         model = bm25s.BM25(k1=k1, b=b, method="lucene")
         vocab: dict[str, int] = {}
-        terms: list[np.ndarray | None] = []  # each document's distinct term ids ...
-        counts: list[np.ndarray | None] = []  # ... and how often each occurs
+        terms: list[np.ndarray] = []  # each document's distinct term ids ...
+        counts: list[np.ndarray] = []  # ... and how often each occurs
         lengths: list[int] = []
         df = np.zeros(1024, dtype=np.int64)  # documents per term id, grown as terms come
         for tokens in corpus_tokens:
@@ -89,7 +92,7 @@ class BM25Index:
                                       l_avg=avg, k1=k1, b=b, delta=model.delta)
             rows[at] = doc
             cursor[ids] += 1
-            terms[doc] = counts[doc] = None  # placed: let it go
+            terms[doc] = counts[doc] = _PLACED  # let it go
         model.scores = {"data": data, "indices": rows, "indptr": indptr,
                         "num_docs": len(lengths)}
         model.nonoccurrence_array = None

