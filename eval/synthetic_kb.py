@@ -97,11 +97,15 @@ def make_synthetic_kb(source: Path, target: Path, chunks: int, settings: KBSetti
         if not marker.exists():
             raise DatasetError(f"{target} is not empty and was not made by this command; "
                                "give an empty or new folder")
+        if json.loads(marker.read_text(encoding="utf-8")).get("unfinished"):
+            raise DatasetError(f"{target} was not finished (interrupted?); remove it first")
         raise DatasetError(f"{target} was made from another KB or size; remove it first")
     sources = _documents(src_store)
     if not sources:
         raise DatasetError(f"{source} has no chunks; ingest something first")
     target.mkdir(parents=True, exist_ok=True)
+    marker.write_text(json.dumps({**want, "unfinished": True}, ensure_ascii=False, indent=1)
+                      + "\n", encoding="utf-8")
     store = KBStore.for_dir(target)
     rng = np.random.default_rng(seed)
     query_cache = f"{embedder.id}{QUERY_CACHE}"

@@ -55,3 +55,8 @@ def test_a_copy_of_the_sample_kb_at_a_larger_size(sample_settings, tmp_path: Pat
     with pytest.raises(DatasetError, match="not made by this command"):
         make_synthetic_kb(source, foreign, 100, settings=sample_settings)
     assert (foreign / "notes.txt").read_text(encoding="utf-8") == "mine"
+    unfinished = tmp_path / "unfinished"  # as an interrupted run leaves it
+    unfinished.mkdir()
+    (unfinished / MARKER).write_text(json.dumps({"unfinished": True}), encoding="utf-8")
+    with pytest.raises(DatasetError, match="not finished"):
+        make_synthetic_kb(source, unfinished, 100, settings=sample_settings)
