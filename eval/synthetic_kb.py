@@ -29,8 +29,8 @@ import numpy as np
 from kotae.eval.errors import DatasetError
 from kotae.kb import Chunk, Document, KBStore, SnapshotDir, stable_hash
 from kotae.kb.settings import KBSettings
+from kotae.kb.store import QUERY_VECTORS
 from kotae.retrieval import build_snapshot
-from kotae.retrieval.builder import QUERY_CACHE
 from kotae.retrieval.rerank.docs import DocTable, doc_title
 
 MARKER = "synthetic.json"
@@ -108,7 +108,7 @@ def make_synthetic_kb(source: Path, target: Path, chunks: int, settings: KBSetti
                       + "\n", encoding="utf-8")
     store = KBStore.for_dir(target)
     rng = np.random.default_rng(seed)
-    query_cache = f"{embedder.id}{QUERY_CACHE}"
+    query_cache = f"{embedder.id}{QUERY_VECTORS}"
     # The sentences' vectors are shared: a copy's body is its source's.
     sentences = list(dict.fromkeys(DocTable.sentence_texts(d for d, _ in sources)))
     for start in range(0, len(sentences), BLOCK):

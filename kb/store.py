@@ -119,6 +119,9 @@ class SyncCounts:
 
 # Bound parameters per statement stay far below SQLite's and PostgreSQL's limits.
 _BATCH = 500
+# Appended to an embedder id in the embedding cache: its vectors of texts embedded as *queries*
+# (e5 embeds a query and a passage of the same text differently).
+QUERY_VECTORS = "#query"
 
 
 def _batches(items: Sequence[str]) -> Iterator[Sequence[str]]:

@@ -26,6 +26,7 @@ import numpy as np
 from kotae.kb import Chunk, Document, KBStore, Kind, SnapshotDir, stable_hash
 from kotae.kb.audience import customer_may_read
 from kotae.kb.phrasings import PhrasingStore
+from kotae.kb.store import QUERY_VECTORS
 from kotae.retrieval.dense import DenseIndex, resolve_index_type
 from kotae.retrieval.lexical import BM25Index
 from kotae.retrieval.manifest import Manifest
@@ -55,7 +56,6 @@ class BuildResult:
 # 4: the second stage's document data (rerank/: titles embedded as queries, field terms).
 SNAPSHOT_FORMAT = "4"
 READING_DIR = "reading"
-QUERY_CACHE = "#query"  # the cache's vectors of texts embedded as queries, not as passages
 WRITTEN_FILE = "written.json"
 
 
@@ -117,7 +117,7 @@ def build_snapshot(
         store, embedder.id, embedder.embed_passages,
         lambda: chain(texts(), phrasings, DocTable.sentence_texts(documents())),
         on_embed, embed_batch)
-    _embed_missing(store, f"{embedder.id}{QUERY_CACHE}", embedder.embed_queries,
+    _embed_missing(store, f"{embedder.id}{QUERY_VECTORS}", embedder.embed_queries,
                    lambda: DocTable.title_texts(documents()), None, embed_batch)
     manifest = Manifest(
         embedder=embedder.id, dim=embedder.dim, tokenizer=tokenizer.id, index_type=index_type,
@@ -151,7 +151,7 @@ def build_snapshot(
         rerank.mkdir()
         DocTable.write(
             rerank, documents(),
-            _read_vectors(store, f"{embedder.id}{QUERY_CACHE}",
+            _read_vectors(store, f"{embedder.id}{QUERY_VECTORS}",
                           DocTable.title_texts(documents()), len(doc_ids), embedder.dim),
             _write_vectors(store, embedder.id, DocTable.sentence_texts(documents()),
                            embedder.dim, rerank / SENTENCES_FILE), tokenizer)
@@ -202,7 +202,7 @@ def _row(chunk: Chunk, doc: Document) -> dict[str, object]:
             "product": doc.product, "category": doc.category, "updated_at": doc.updated_at}
 
 
-def batched(items: Iterable[str], size: int) -> Iterator[list[str]]:
+def _batched(items: Iterable[str], size: int) -> Iterator[list[str]]:
     """``items`` in lists of ``size`` (the last one shorter); itertools.batched from 3.12."""
     it = iter(items)
     while part := list(islice(it, size)):
@@ -223,7 +223,7 @@ def _embed_missing(store: KBStore, cache_id: str, embed: Callable[[list[str]], n
     missing texts are held, and only while they are embedded."""
     todo: dict[str, str] = {}
     total = 0
-    for part in batched(texts(), block):
+    for part in _batched(texts(), block):
         total += len(part)
         hashes = [stable_hash(t, length=32) for t in part]
         have = store.cached_hashes(cache_id, hashes)
@@ -244,7 +244,7 @@ def _embed_missing(store: KBStore, cache_id: str, embed: Callable[[list[str]], n
 def _vector_blocks(store: KBStore, cache_id: str, texts: Iterable[str], dim: int,
                    block: int = 8192) -> Iterator[np.ndarray]:
     """The cached vectors of ``texts``, in order, ``block`` rows at a time."""
-    for part in batched(texts, block):
+    for part in _batched(texts, block):
         hashes = [stable_hash(t, length=32) for t in part]
         cached = store.get_embeddings(cache_id, hashes)
         missing = len(set(hashes) - cached.keys())

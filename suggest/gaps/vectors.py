@@ -20,9 +20,9 @@ import numpy as np
 
 from kotae.kb import Chunk, Document, KBStore, stable_hash
 from kotae.kb.errors import StoreUnavailable
+from kotae.kb.store import QUERY_VECTORS
 from kotae.retrieval.protocols import Embedder
 
-QUERY_SUFFIX = "#query"
 CACHE_BATCH = 64
 MAX_BACKGROUND = 2000
 
@@ -37,7 +37,7 @@ def normalise_rows(vectors: np.ndarray) -> np.ndarray:
 def question_vectors(texts: Sequence[str], embedder: Embedder, store: KBStore | None = None,
                      on_progress: Callable[[int, int], None] | None = None) -> np.ndarray:
     """Unit query vectors of ``texts`` (shape ``(len(texts), dim)``), cached in ``store``."""
-    cache_id = embedder.id + QUERY_SUFFIX
+    cache_id = embedder.id + QUERY_VECTORS
     hashes = [stable_hash(t, length=32) for t in texts]
     found = store.get_embeddings(cache_id, hashes) if store is not None else {}
     todo = [(h, t) for h, t in dict(zip(hashes, texts, strict=True)).items() if h not in found]
