@@ -19,7 +19,13 @@ from kotae.kb.text import SENTENCE_END
 _KANA = re.compile(r"[\u3040-\u30ff\uff66-\uff9f]")
 _HAN = re.compile(r"[\u4e00-\u9fff\u3400-\u4dbf]")
 _STEP = re.compile(r"^\s*(?:>\s*)*(\d{1,2})[.)．]\s+")
-_BULLET = re.compile(r"^\s*(?:[-*+]\s+|[・•]\s*|>+\s*)+")  # "**bold**" is not a bullet
+_BULLET = re.compile(r"^\s*(?:>\s*)*(?:[-*+]\s+|[・•]\s*)+")  # "**bold**" is not a bullet
+# A block quote (「> **注意** …」) is a note in prose: its sentences are not list items.
+_QUOTE = re.compile(r"^\s*(?:>\s*)+")
+# The question of a Q&A written in an article (「**Q. 会社のカードが変わったので…**」): it says
+# what a customer asks, not what the answer is.
+_ASKED = re.compile(r"^(?:\*\*|__)?\s*(?:Q|Ｑ|質問|問)\s*\d*\s*[.:：．]", re.IGNORECASE)
+_ANSWERED = re.compile(r"^(?:\*\*|__)?\s*(?:A|Ａ|答え?)\s*\d*\s*[.:：．]", re.IGNORECASE)
 _HEADING = re.compile(r"^\s*#{1,6}\s")
 _TABLE_RULE = re.compile(r"^\s*\|?[\s:|-]+\|?\s*$")
 _LINK = re.compile(r"\[([^\]]+)\]\([^)]*\)")
@@ -33,8 +39,9 @@ _ENDS = ("。", ".", "!", "?", "！", "？", "」")
 class SourceSentence:
     """One sentence of a source, cleaned of Markdown, with its offsets in the source.
 
-    ``step`` is the list number of the line it is on; ``bullet`` marks a bulleted line and
-    ``row`` a table row (its cells joined into one sentence).
+    ``step`` is the list number of the line it is on; ``bullet`` marks a bulleted line,
+    ``row`` a table row (its cells joined into one sentence) and ``asked`` the question of a
+    Q&A in an article (never quoted as an answer).
     """
 
     text: str
@@ -44,6 +51,7 @@ class SourceSentence:
     bullet: bool = False
     continues: bool = False  # a later sentence of the same list item
     row: bool = False
+    asked: bool = False
 
     @property
     def listed(self) -> bool:
@@ -92,16 +100,18 @@ def source_sentences(text: str) -> list[SourceSentence]:
             continue
         step_match = _STEP.match(line)
         bullet_match = None if step_match else _BULLET.match(line)
-        marker = step_match or bullet_match
+        marker = step_match or bullet_match or _QUOTE.match(line)
         body_start = marker.end() if marker else len(line) - len(line.lstrip())
         step = int(step_match.group(1)) if step_match else None
+        asked = _ASKED.match(line[body_start:]) is not None
         pos = line_start + body_start
         for i, part in enumerate(SENTENCE_END.split(line[body_start:])):
+            asked = asked and not _ANSWERED.match(part.strip())  # 「Q. …？ A. …」 on one line
             cleaned = _clean(part)
             if len(cleaned) >= 4 and _WORD.search(cleaned):
                 begin = pos + (len(part) - len(part.lstrip()))
                 out.append(SourceSentence(cleaned, begin, pos + len(part.rstrip()), step,
-                                          bool(bullet_match), continues=i > 0))
+                                          bool(bullet_match), continues=i > 0, asked=asked))
             pos += len(part)
     return out
 

@@ -23,7 +23,7 @@ import threading
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -97,7 +97,7 @@ class DocRecord:
     body_terms: Counter[str]
     pairs: set[tuple[str, str]]  # adjacent term pairs of its title and body
 
-    @property
+    @cached_property  # once per record read (records are cached), not once per query
     def title_bigrams(self) -> set[str]:
         return char_bigrams(self.title)
 

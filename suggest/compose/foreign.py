@@ -22,7 +22,8 @@ _MONTHS_EN = ("january|february|march|april|may|june|july|august|september|octob
               "|december|jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec")
 
 # Details of one customer's case: names, dates, months, amounts, their company, ticket ids,
-# what was found in their account, and time relative to when they wrote.
+# what was found in their account, time relative to when they wrote, and what was done with
+# their request.
 _CUSTOMER_CONTEXT = re.compile(
     r"様|さん|殿|御中|株式会社|有限会社|合同会社|\(株\)|㈱"
     r"|\d{1,2}月\d{1,2}日|\d{1,2}月(分|以降|まで|末|から|中|に|の)|\d{4}年|\d{1,2}日(付|に|まで)"
@@ -33,13 +34,18 @@ _CUSTOMER_CONTEXT = re.compile(
     r"|\b(mr|ms|mrs|dr)\.?\s+[a-z]|\b(inc|ltd|llc|corp|gmbh)\b\.?"
     rf"|\b({_MONTHS_EN})\.?\s+\d|\b\d{{1,2}}\s+({_MONTHS_EN})\b|yesterday|last (week|month)"
     r"|this (morning|week|month)|we checked|we have checked|we looked into|your account shows"
-    r"|in your case|your (company|team|organization)'s",
+    r"|in your case|your (company|team|organization)'s"
+    # what the agent did with that customer's request (「ご要望として開発チームに共有いたしま
+    # した」): done for them, not for the next customer
+    r"|ご要望|共有(いたし|して|しま)|貴重なご意見|ご期待に沿え|ご連絡いただき"
+    r"|feedback|valuable input|similar requests|we cannot meet|product team|development team",
     re.IGNORECASE)
 
 _BOILERPLATE = re.compile(
     r"お問い合わせ(いただき|ありがとう)|お世話になって|ありがとうございます|サポートの.{1,8}(です|でございます)"
     r"|(サポート|担当|責任者).{0,20}(でございます|と申します)"
     r"|申し訳ございません|ご不便をおかけ|ご不明な点|よろしくお願い|お手数をおかけ|お待たせ"
+    r"|おめでとうございます|congratulations"
     r"|^(hi|hello|dear)\b|^this is [a-z]+|thank you|thanks for|sorry for|we apologi[sz]e"
     r"|best regards|sincerely|let us know|don't hesitate|do not hesitate|feel free to",
     re.IGNORECASE)

@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass
 
 from kotae.suggest.compose.composer import Composition, Paragraph, Picked
-from kotae.suggest.compose.units import row_text, table_lines
+from kotae.suggest.compose.units import row_text, table_lines, table_start
 from kotae.suggest.text import SourceSentence
 
 _ANSWER_MARK = re.compile(r"^(A|Ａ|答え?)\s*[.:：．]\s*")  # "A. …" of a Q&A in an article
@@ -48,14 +48,19 @@ def paragraph_lines(c: Composition, paragraph: Paragraph, language: str) -> list
         text = c.sources[source].text
         cands = c.pool[source]
         also = tuple(sorted({a for p in group for a in p.also}))
-        rows = [p for p in group if p.unit.kind == "row"]
-        if len(rows) >= 2:
-            sentences = [cands[p.unit.indices[0]].sentence for p in rows]
-            for n, line in enumerate(table_lines(text, sentences)):
-                out.append(Line(line, source, tuple(sentences) if n == 0 else (), table=True,
-                                also=also))
+        tables: dict[int, list[SourceSentence]] = {}  # rows picked, by the table they are in
         for p in group:
-            if p.unit.kind == "row" and len(rows) >= 2:
+            if p.unit.kind == "row":
+                row = cands[p.unit.indices[0]].sentence
+                tables.setdefault(table_start(text, row), []).append(row)
+        for rows in tables.values():
+            if len(rows) >= 2:  # several rows of one table: that table, with its header
+                for n, line in enumerate(table_lines(text, rows)):
+                    out.append(Line(line, source, tuple(rows) if n == 0 else (), table=True,
+                                    also=also))
+        for p in group:
+            if p.unit.kind == "row" and len(tables[table_start(
+                    text, cands[p.unit.indices[0]].sentence)]) >= 2:
                 continue
             if p.unit.kind == "table":
                 out += _table(c, p, language, also)

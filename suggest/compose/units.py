@@ -107,8 +107,8 @@ def _alone(pool: Pool, source: int, k: int) -> Unit | None:
     """The sentence by itself (its list when it is in one), or None for a fragment."""
     c = pool[source][k]
     s = c.sentence
-    if not c.quotable or (is_question(s.text) and not s.row):
-        return None  # a question (「〜できますか？」 in an FAQ list) answers nothing
+    if not c.quotable or s.asked or (is_question(s.text) and not s.row):
+        return None  # a question (「〜できますか？」 in an FAQ list, a Q&A's Q) answers nothing
     sentences = [x.sentence for x in pool[source]]
     if _is_intro(sentences, k) and sentences[k + 1].row:
         return _table_unit(pool, source, k)
@@ -209,6 +209,17 @@ def table_cells(text: str, sentence: SourceSentence) -> tuple[list[str], list[st
             header = _cells(lines[n - 1])
             break
     return header, row
+
+
+def table_start(text: str, sentence: SourceSentence) -> int:
+    """Where the table a row belongs to starts in ``text`` (rows of one table share it)."""
+    start = text.rfind("\n", 0, sentence.start) + 1
+    while start > 0:
+        before = text.rfind("\n", 0, start - 1) + 1
+        if not text[before:start].strip().startswith("|"):
+            break
+        start = before
+    return start
 
 
 def _cells(line: str) -> list[str]:

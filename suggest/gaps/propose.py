@@ -31,10 +31,6 @@ MAX_QUESTION_CHARS = 80
 # A reply's apology before the answer: kept out, the rest of the sentence is the answer.
 _APOLOGY = re.compile(r"^(大変|誠に)?(申し訳(ございません|ありません)が|恐れ入りますが)、?"
                       r"|^(unfortunately|we are sorry, but|sorry, but),?\s*", re.IGNORECASE)
-# Sentences about this one request: no place in an FAQ entry.
-_THIS_REQUEST = re.compile(r"ご要望|共有(いたし|して|しま)|貴重なご意見|ご期待に沿え|ご連絡いただき"
-                           r"|feedback|valuable input|similar requests|we cannot meet"
-                           r"|product team|development team", re.IGNORECASE)
 
 
 def strip_apology(text: str) -> str:
@@ -52,10 +48,11 @@ def answer_sentences(reply: str) -> list[SourceSentence]:
     for sentence in source_sentences(reply):
         text = strip_apology(sentence.text)
         if (len(text) < 4 or is_boilerplate(text) or carries_customer_context(text)
-                or is_about_the_page(text) or _THIS_REQUEST.search(text)):
+                or is_about_the_page(text)):
             continue
         out.append(SourceSentence(text, sentence.start, sentence.end, sentence.step,
-                                  sentence.bullet, sentence.continues, sentence.row))
+                                  sentence.bullet, sentence.continues, sentence.row,
+                                  sentence.asked))
     return out
 
 

@@ -18,7 +18,8 @@ from kotae.suggest.compose import (
     compose_answer,
     paragraph_lines,
 )
-from kotae.suggest.compose.units import unit_of
+from kotae.suggest.compose.composer import Paragraph, Picked
+from kotae.suggest.compose.units import Unit, unit_of
 
 STEPS = """パスワードを忘れた場合は、ログイン画面から再設定できます。
 再設定は次の手順で行います。
@@ -92,6 +93,31 @@ def test_a_table_row_that_answers_reads_as_item_and_values(composer):
     both = _lines(composer, "月額払いと年額払いの解約の期限と利用できる期間", [_source(TABLE)])
     if sum(t.startswith("|") for t in both) >= 2:  # two rows: the table, with its header
         assert both[[t.startswith("|") for t in both].index(True)].startswith("| 支払い方法")
+
+
+TWO_TABLES = """| 操作 | 説明 |
+| --- | --- |
+| 請求書の作成 | 下書きを作成します |
+| 請求書の送信 | メールで送信します |
+
+利用の上限は次のとおりです。
+
+| プラン | 上限 |
+| --- | --- |
+| プロ | 1分あたり60回までです |
+"""
+
+
+def test_rows_of_two_tables_are_never_shown_as_one_table(composer):
+    c = composer.compose([composer.question("請求書の作成と上限")], [_source(TWO_TABLES)], DRAFT)
+    rows = [j for j, cand in enumerate(c.pool[0]) if cand.sentence.row]
+    assert len(rows) == 3
+    picked = [Picked(Unit(0, (j,), "row"), 1.0) for j in rows]
+    lines = [line.text for line in paragraph_lines(
+        c, Paragraph(c.paragraphs[0].question, picked), "ja")]
+    assert lines[:2] == ["| 操作 | 説明 |", "|---|---|"]
+    assert "| プロ | 1分あたり60回までです |" not in lines  # not under the other's header
+    assert [t for t in lines if t.startswith("プロ")] == ["プロ: 1分あたり60回までです"]
 
 
 def test_nothing_is_said_twice_and_both_sources_are_cited(composer):

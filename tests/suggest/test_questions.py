@@ -96,7 +96,9 @@ def test_a_past_replys_own_context_is_recognised():
                  "山田様のアカウントを確認したところ、ロックされていました。",
                  "株式会社ミドリ商会様宛ての請求書は再送済みです。",
                  "ご請求額6,578円は12月分の利用料です。", "We charged USD 1,200.00 on June 15.",
-                 "昨日の障害は復旧しております。"):
+                 "昨日の障害は復旧しております。",
+                 "外貨建て請求書への対応については、ご要望として開発チームに共有いたしました。",
+                 "I have passed your feedback on to our product team."):
         assert carries_customer_context(text), text
     for text in ("宛名は「請求書・領収書の宛名設定」から変更できます。",
                  "100万円以下の部分は10.21%で計算されます。",

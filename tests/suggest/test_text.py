@@ -49,3 +49,28 @@ def test_language_by_script():
     assert detect_language("請求書") == "ja"
     assert detect_language("My invoice did not arrive") == "en"
     assert detect_language("MRI-9000 エラー") == "ja"
+
+
+NOTES_AND_QA = """> **注意**
+> フリープランに移行すると、上限が適用されます。定期請求と銀行口座連携は停止します。
+> - 引用の中の箇条書きです。
+
+**Q. 会社のカードが変わったので、登録を変えたいです。**
+A. 上記の手順で変更できます。変更の際に追加の料金はかかりません。
+Q: Can I use it on an iPad? A: Yes, in the browser.
+"""
+
+
+def test_a_block_quote_is_prose_and_a_list_inside_it_a_list():
+    sentences = {s.text: s for s in source_sentences(NOTES_AND_QA)}
+    assert not sentences["定期請求と銀行口座連携は停止します。"].bullet
+    assert not sentences["フリープランに移行すると、上限が適用されます。"].listed
+    assert sentences["引用の中の箇条書きです。"].bullet
+
+
+def test_the_question_of_a_qa_in_an_article_is_marked_asked_and_its_answer_is_not():
+    sentences = {s.text: s for s in source_sentences(NOTES_AND_QA)}
+    assert sentences["会社のカードが変わったので、登録を変えたいです。"].asked
+    assert not sentences["上記の手順で変更できます。"].asked
+    assert sentences["Q: Can I use it on an iPad?"].asked
+    assert not sentences["A: Yes, in the browser."].asked
