@@ -212,10 +212,31 @@ def test_the_content_page_reviews_phrasings_learnt_from_tickets(server, kb_home,
     row.locator("button", has_text="却下").click()
     page.wait_for_function("document.querySelectorAll('#phrasings li.phrasing').length === 3",
                            timeout=30_000)
+    # The move target is found by typing words of its title: the options are the articles and
+    # FAQ entries the search finds (never a past ticket), each titled, valued by its id.
+    third = queue[2]
+    row = page.locator(f'#phrasings li[data-id="{third["id"]}"]')
+    row.locator("input.move-target").fill("請求書")
+    options = row.locator("datalist option")
+    options.first.wait_for(state="attached", timeout=30_000)
+    offered = [(o.get_attribute("value"), o.get_attribute("label")) for o in options.all()]
+    hits = get(server, "/v1/search", q="請求書", k=8).json()["hits"]
+    kinds = {"faq": "FAQ", "manual": "マニュアル"}
+    assert offered == [(h["doc_id"], f'{h["title"]}（{kinds[h["kind"]]}）')
+                       for h in hits if h["kind"] != "ticket"]
+    picked = offered[-1][0]  # the editor picks one: its id becomes the input's value
+    row.locator("input.move-target").fill(picked)
+    row.locator("button", has_text="移動して承認").click()
+    page.wait_for_function("document.querySelectorAll('#phrasings li.phrasing').length === 2",
+                           timeout=30_000)
     page.click("#phrasings-publish")
     page.wait_for_function("document.querySelector('#phrasings-status').textContent"
                            ".includes('公開しました')", timeout=120_000)
     decided = {p["id"]: p["status"] for s in ("approved", "rejected")
                for p in get(server, "/v1/phrasings", status=s).json()["items"]}
-    assert decided == {first["id"]: "approved", second["id"]: "rejected"}
+    assert decided == {first["id"]: "approved", second["id"]: "rejected",
+                       third["id"]: "approved"}
+    moved = next(p for p in get(server, "/v1/phrasings", status="approved").json()["items"]
+                 if p["id"] == third["id"])
+    assert moved["doc_id"] == picked
     page.close()

@@ -1,6 +1,7 @@
 /* kotae content dashboard: GET v1/gaps, accept a proposal, export CSV / Markdown; review the
  * help center's search suggestions (GET v1/typeahead/review, allow or block a phrase); review
- * the phrasings learnt from use (GET v1/phrasings, approve / reject / move, publish).
+ * the phrasings learnt from use (GET v1/phrasings, approve / reject / move to an article or FAQ
+ * entry found as the editor types (GET v1/search), publish).
  *
  * No framework, no build step. Text from the API goes into the page as text nodes only
  * (never innerHTML). The editor logs in with a key (session.js); the calls carry the session
@@ -14,6 +15,8 @@
   var el = window.kotae.el, clear = window.kotae.clear, fmt = window.kotae.fmt;
 
   var session = null; // the login panel (session.js)
+  var PICKER_HITS = 8; // documents offered as a phrasing's new target
+  var PICKER_DELAY_MS = 250; // typing pause before the picker searches
 
   function $(id) { return document.getElementById(id); }
 
@@ -263,10 +266,44 @@
       });
   }
 
+  /** The articles and FAQ entries a phrasing may move to, found as the editor types: each
+   * option's value is the document id (what the move sends), its label the title. */
+  function findTargets(query, options) {
+    return request("GET", "v1/search?k=" + PICKER_HITS + "&q=" + encodeURIComponent(query))
+      .then(function (res) { return res.json(); })
+      .then(function (found) {
+        clear(options);
+        found.hits.filter(function (hit) { return hit.kind !== "ticket"; })
+          .forEach(function (hit) {
+            options.appendChild(el("option", { value: hit.doc_id, label: fmt(W.moveOption, {
+              title: hit.title, kind: W.kinds[hit.kind] || hit.kind }) }));
+          });
+      })
+      .catch(function (err) { setPhrasingStatus(explain(err), true); });
+  }
+
+  function movePicker(item) {
+    var options = el("datalist", { id: "move-options-" + item.id });
+    var target = el("input", { type: "search", "class": "move-target", maxlength: "200",
+                               list: options.id, autocomplete: "off",
+                               "aria-label": W.moveTo, placeholder: W.moveTo });
+    var timer = null;
+    target.addEventListener("input", function () {
+      var query = target.value.trim();
+      if (timer) clearTimeout(timer);
+      var picked = Array.prototype.some.call(options.options, function (o) {
+        return o.value === query;
+      });
+      if (query.length < 2 || picked) return;  // a picked option needs no new search
+      timer = setTimeout(function () { findTargets(query, options); }, PICKER_DELAY_MS);
+    });
+    return { input: target, options: options };
+  }
+
   function renderPhrasing(item) {
     var row = el("li", { "class": "phrasing", "data-id": String(item.id) });
-    var target = el("input", { type: "text", "class": "move-target", maxlength: "64",
-                               "aria-label": W.moveTo, placeholder: W.moveTo });
+    var picker = movePicker(item);
+    var target = picker.input;
     var approve = el("button", { type: "button", "class": "button", text: W.approve });
     var reject = el("button", { type: "button", "class": "button button-secondary", text: W.reject });
     var move = el("button", { type: "button", "class": "button button-secondary", text: W.move });
@@ -281,7 +318,9 @@
      el("span", { "class": "reason", text: fmt(W.phrasingFor, { title: item.title || item.doc_id }) }),
      el("span", { "class": "badge", text: fmt(W.phrasingMeta, {
        source: W.phrasingSources[item.source] || item.source, score: item.score.toFixed(2) }) }),
-     approve, reject, target, move].forEach(function (node) { row.appendChild(node); });
+     approve, reject, target, picker.options, move].forEach(function (node) {
+      row.appendChild(node);
+    });
     return row;
   }
 
