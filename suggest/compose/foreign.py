@@ -22,8 +22,8 @@ _MONTHS_EN = ("january|february|march|april|may|june|july|august|september|octob
               "|december|jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec")
 
 # Details of one customer's case: names, dates, months, amounts, their company, ticket ids,
-# what was found in their account, time relative to when they wrote, and what was done with
-# their request.
+# what was found in their account, time relative to when they wrote, what they said of their
+# case, and what was done with their request.
 _CUSTOMER_CONTEXT = re.compile(
     r"様|さん|殿|御中|株式会社|有限会社|合同会社|\(株\)|㈱"
     r"|\d{1,2}月\d{1,2}日|\d{1,2}月(分|以降|まで|末|から|中|に|の)|\d{4}年|\d{1,2}日(付|に|まで)"
@@ -35,6 +35,8 @@ _CUSTOMER_CONTEXT = re.compile(
     rf"|\b({_MONTHS_EN})\.?\s+\d|\b\d{{1,2}}\s+({_MONTHS_EN})\b|yesterday|last (week|month)"
     r"|this (morning|week|month)|we checked|we have checked|we looked into|your account shows"
     r"|in your case|your (company|team|organization)'s"
+    # what that customer said of their case, restated (「現在2名でご利用とのことですので」)
+    r"|とのこと|as you (mentioned|said|described)|you mentioned"
     # what the agent did with that customer's request (「ご要望として開発チームに共有いたしま
     # した」): done for them, not for the next customer
     r"|ご要望|共有(いたし|して|しま)|貴重なご意見|ご期待に沿え|ご連絡いただき"

@@ -98,7 +98,9 @@ def test_a_past_replys_own_context_is_recognised():
                  "ご請求額6,578円は12月分の利用料です。", "We charged USD 1,200.00 on June 15.",
                  "昨日の障害は復旧しております。",
                  "外貨建て請求書への対応については、ご要望として開発チームに共有いたしました。",
-                 "I have passed your feedback on to our product team."):
+                 "I have passed your feedback on to our product team.",
+                 "現在2名でご利用とのことですので、税理士の方を招待いただくと、ちょうど3名となります。",
+                 "As you mentioned, the invoice was sent twice."):
         assert carries_customer_context(text), text
     for text in ("宛名は「請求書・領収書の宛名設定」から変更できます。",
                  "100万円以下の部分は10.21%で計算されます。",
