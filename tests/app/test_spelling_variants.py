@@ -39,8 +39,9 @@ def test_katakana_typed_in_hiragana_finds_the_password_article(client):
     ("振り込み手数料は誰が負担しますか", "振込手数料は誰が負担しますか"),  # 送り仮名
     ("申込みをキャンセルしたい", "申し込みをキャンセルしたい"),
     pytest.param("引落しの日を知りたい", "引き落としの日を知りたい", marks=pytest.mark.xfail(
-        strict=True, reason="the second ranking stage puts 会計ソフトと連携する first for the "
-        "written form (プランと料金 for 引落し, as the first stage does for both): issue 15")),
+        strict=False, reason="the second ranking stage puts 会計ソフトと連携する first for the "
+        "written form (プランと料金 for 引落し, as the first stage does for both): issue 15. "
+        "Not strict: on some machines the embedder's floating point tips both to one article")),
     ("みらいせいきゅうのぷらんをへんこうしたい", "ミライ請求のプランを変更したい"),  # product
     ("にだんかいにんしょうをせっていしたい", "二段階認証を設定したい"),  # whole query in kana
     ("きゃんせるしたい", "キャンセルしたい"),
