@@ -21,8 +21,11 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from kotae.app.cli.markup import HELP_MARKUP
+
 eval_app = typer.Typer(help="Measure retrieval, deflection, latency and ingestion on public "
-                       "datasets; compare two runs.", no_args_is_help=True)
+                       "datasets; compare two runs.", no_args_is_help=True,
+                       rich_markup_mode=HELP_MARKUP)
 console = Console()
 err = Console(stderr=True)
 
@@ -32,7 +35,7 @@ KbDir = Annotated[Path | None, typer.Option("--kb", help="KB directory to ingest
                   "(default: a cache folder derived from the corpus fingerprint).",
                   show_default=False)]
 ReportDir = Annotated[Path | None, typer.Option("--report", help="Report folder "
-                      "(default: eval-reports/<command>-<dataset>).", show_default=False)]
+                      "(default: eval-reports/COMMAND-DATASET).", show_default=False)]
 Fusion = Annotated[str | None, typer.Option(help="Override the fusion: convex or rrf.")]
 Bm25Weight = Annotated[float | None, typer.Option(help="Override the fusion weights: BM25 gets "
                        "this, dense 1 - this (the question router and the reading arm keep "

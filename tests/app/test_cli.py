@@ -92,3 +92,14 @@ def test_help_texts():
     for cmd in (["--help"], ["ingest", "--help"], ["search", "--help"], ["serve", "--help"]):
         result = runner.invoke(app, cmd)
         assert result.exit_code == 0 and "--kb" in result.output or cmd == ["--help"]
+
+
+def test_help_texts_keep_extras_and_read_as_paragraphs():
+    """Rich's markup took 「kotae[st]」 for a style tag and dropped it, and kept a docstring's
+    line breaks inside a sentence; the help is rendered as Markdown."""
+    models = runner.invoke(app, ["models", "export-onnx", "--help"], env={"COLUMNS": "200"})
+    assert models.exit_code == 0
+    assert "kotae[st]" in models.output and "kotae[onnx]" in models.output
+    listing = runner.invoke(app, ["--help"], env={"COLUMNS": "200"}).output
+    learn = next(line for line in listing.splitlines() if " learn " in line)
+    assert "the agent's reply used" in learn  # one line at this width, not cut at the source's

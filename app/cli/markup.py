@@ -1,0 +1,5 @@
+"""How every ``--help`` of the command line is rendered: Markdown, so a wrapped docstring
+reads as one paragraph and ``kotae[ray]`` stays as written (Rich's markup took ``[ray]`` for a
+style tag and dropped it)."""
+
+HELP_MARKUP = "markdown"
