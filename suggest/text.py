@@ -24,8 +24,9 @@ _BULLET = re.compile(r"^\s*(?:>\s*)*(?:[-*+]\s+|[・•]\s*)+")  # "**bold**" is
 _QUOTE = re.compile(r"^\s*(?:>\s*)+")
 # The question of a Q&A written in an article (「**Q. 会社のカードが変わったので…**」): it says
 # what a customer asks, not what the answer is.
-_ASKED = re.compile(r"^(?:\*\*|__)?\s*(?:Q|Ｑ|質問|問)\s*\d*\s*[.:：．]", re.IGNORECASE)
-_ANSWERED = re.compile(r"^(?:\*\*|__)?\s*(?:A|Ａ|答え?)\s*\d*\s*[.:：．]", re.IGNORECASE)
+_ASKED = re.compile(r"^(?:\*\*|__)?\s*(?:Q|Ｑ|質問|問)\s*\d*\s*[.:：．]")
+# Its answer's mark (「A. 上記の手順で…」): the sentence is an answer, shown without the mark.
+ANSWER_MARK = re.compile(r"^(?:\*\*|__)?\s*(?:A|Ａ|答え?)\s*\d*\s*[.:：．]\s*")
 _HEADING = re.compile(r"^\s*#{1,6}\s")
 _TABLE_RULE = re.compile(r"^\s*\|?[\s:|-]+\|?\s*$")
 _LINK = re.compile(r"\[([^\]]+)\]\([^)]*\)")
@@ -106,7 +107,7 @@ def source_sentences(text: str) -> list[SourceSentence]:
         asked = _ASKED.match(line[body_start:]) is not None
         pos = line_start + body_start
         for i, part in enumerate(SENTENCE_END.split(line[body_start:])):
-            asked = asked and not _ANSWERED.match(part.strip())  # 「Q. …？ A. …」 on one line
+            asked = asked and not ANSWER_MARK.match(part.strip())  # 「Q. …？ A. …」 on one line
             cleaned = _clean(part)
             if len(cleaned) >= 4 and _WORD.search(cleaned):
                 begin = pos + (len(part) - len(part.lstrip()))

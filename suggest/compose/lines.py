@@ -10,14 +10,11 @@ Example:
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 from kotae.suggest.compose.composer import Composition, Paragraph, Picked
 from kotae.suggest.compose.units import row_text, table_lines, table_start
-from kotae.suggest.text import SourceSentence
-
-_ANSWER_MARK = re.compile(r"^(A|Ａ|答え?)\s*[.:：．]\s*")  # "A. …" of a Q&A in an article
+from kotae.suggest.text import ANSWER_MARK, SourceSentence
 
 
 @dataclass(frozen=True)
@@ -48,26 +45,25 @@ def paragraph_lines(c: Composition, paragraph: Paragraph, language: str) -> list
         text = c.sources[source].text
         cands = c.pool[source]
         also = tuple(sorted({a for p in group for a in p.also}))
+        table_of = {i: table_start(text, cands[p.unit.indices[0]].sentence)
+                    for i, p in enumerate(group) if p.unit.kind == "row"}
         tables: dict[int, list[SourceSentence]] = {}  # rows picked, by the table they are in
-        for p in group:
-            if p.unit.kind == "row":
-                row = cands[p.unit.indices[0]].sentence
-                tables.setdefault(table_start(text, row), []).append(row)
+        for i, start in table_of.items():
+            tables.setdefault(start, []).append(cands[group[i].unit.indices[0]].sentence)
         for rows in tables.values():
             if len(rows) >= 2:  # several rows of one table: that table, with its header
                 for n, line in enumerate(table_lines(text, rows)):
                     out.append(Line(line, source, tuple(rows) if n == 0 else (), table=True,
                                     also=also))
-        for p in group:
-            if p.unit.kind == "row" and len(tables[table_start(
-                    text, cands[p.unit.indices[0]].sentence)]) >= 2:
+        for i, p in enumerate(group):
+            if i in table_of and len(tables[table_of[i]]) >= 2:
                 continue
             if p.unit.kind == "table":
                 out += _table(c, p, language, also)
                 continue
             for j in p.unit.indices:
                 s = cands[j].sentence
-                shown = row_text(text, s, language) if s.row else _ANSWER_MARK.sub("", s.text)
+                shown = row_text(text, s, language) if s.row else ANSWER_MARK.sub("", s.text)
                 out.append(Line(shown, source, (s,), s.step, s.bullet or s.row, also=also))
     return out
 
