@@ -2,4 +2,6 @@
 reads as one paragraph and ``kotae[ray]`` stays as written (Rich's markup took ``[ray]`` for a
 style tag and dropped it)."""
 
-HELP_MARKUP = "markdown"
+from typing import Literal
+
+HELP_MARKUP: Literal["markdown"] = "markdown"
