@@ -33,6 +33,7 @@ _SKIP_POS = {"助詞", "助動詞", "補助記号", "記号", "空白", "接続�
 # Content-free verbs and fillers that every support text is full of.
 _STOP_FORMS = {
     "為る", "有る", "居る", "成る", "御座る", "下さる", "致す", "頂く", "貰う", "呉れる", "仕舞う",
+    "御",  # the polite prefix お/ご (ご利用, お問い合わせ): in every polite sentence
     "此の", "其の", "彼の", "こと", "もの", "よう", "ため", "とき", "場合", "方", "等",
     "the", "a", "an", "of", "to", "in", "on", "for", "and", "or", "is", "are", "be", "i", "my",
     "me", "you", "your", "it", "this", "that", "with", "do", "does", "can", "how", "what",

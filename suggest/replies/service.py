@@ -135,9 +135,6 @@ def suggest_reply(ticket: TicketIn, suggester: Suggester) -> Suggestion:
 
     sentiment = score_sentiment(ticket.text, s.rules.sentiment)
     escalation = decide_escalation(ticket.text, sentiment, s.rules, confident)
-    neighbours = [LabelledNeighbour(t.category, t.priority, t.score) for t, _ in tickets]
-    triage = triage_ticket(neighbours, sentiment, escalation, s.rules, ticket.customer_tier,
-                           ticket.text)
 
     options = src.article_sources(articles.hits, s.documents, limit=opts.article_k)
     sources = options[:opts.draft_articles]
@@ -168,6 +165,13 @@ def suggest_reply(ticket: TicketIn, suggester: Suggester) -> Suggestion:
     request = DraftRequest(ticket, language, mode, sources, sentiment.label, options, asked,
                            leads)
     draft = s.drafter.draft(request)
+    if escalation is None and draft.mode is not DraftMode.ANSWER:
+        # Retrieval was sure of an article, but nothing in the sources answers the ticket: it
+        # needs a person as much as a ticket retrieval was unsure of.
+        escalation = decide_escalation(ticket.text, sentiment, s.rules, confident=False)
+    neighbours = [LabelledNeighbour(t.category, t.priority, t.score) for t, _ in tickets]
+    triage = triage_ticket(neighbours, sentiment, escalation, s.rules, ticket.customer_tier,
+                           ticket.text)
 
     resolved = [t for t, _ in tickets if src.is_resolved(t)][:opts.similar_shown]
     return Suggestion(
