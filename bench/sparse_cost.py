@@ -48,7 +48,7 @@ def texts_of(kb: Path, chunks: int, queries: int) -> tuple[list[str], list[str]]
     seen: set[str] = set()
     for chunk, doc in KBStore.for_dir(kb).iter_chunks_with_documents():
         if len(passages) < chunks:
-            passages.append(f"{chunk.heading}\n{chunk.text}" if chunk.heading else chunk.text)
+            passages.append(chunk.indexed_text)
         if doc.kind is Kind.FAQ and doc.id not in seen and len(questions) < queries:
             seen.add(doc.id)
             questions.append(doc.title)
