@@ -26,7 +26,7 @@ $(VENV)/.core: pyproject.toml $(LOCK) | $(BIN)/python
 # Everything the tests use. The lock pins torch to the local CPU build (2.13.0+cpu), so nothing
 # pulls a CUDA build.
 $(VENV)/.dev: pyproject.toml $(LOCK) | $(BIN)/python
-	$(PIP) -e ".[st,eval,dev,office,onnx,ray,postgres,bench]"
+	$(PIP) -e ".[st,eval,dev,office,onnx,ray,postgres,redis,bench]"
 	touch $@
 
 install: $(VENV)/.core

@@ -31,7 +31,8 @@ class Settings(KBSettings):
     port: int = 8000
     workers: int = Field(1, ge=1, le=64, description="Server processes on this machine (`kotae "
                          "serve --workers`). With more than one, the per-client rate limit is "
-                         "counted in the KB's database and /metrics adds up every process.")
+                         "counted in the KB's database (or KOTAE_REDIS_URL's Redis) and "
+                         "/metrics adds up every process.")
     log_format: str = Field("text", description="Server log lines: text or json (each carries "
                             "its request id).")
     # Help center and deflection (public endpoints).
@@ -39,6 +40,12 @@ class Settings(KBSettings):
                                        "/v1/deflect, feedback and the contact form; 0 = off.")
     rate_limit_burst: int = Field(20, ge=1, description="Requests a client may send at once "
                                   "before the per-minute rate applies.")
+    redis_url: str = Field("", description="Count the per-client rate limit in this Redis "
+                           "(redis://HOST:PORT/DB, rediss:// or unix://), shared by every "
+                           "server of the KB on any machine; empty: in memory, or in the KB's "
+                           "database with several workers. The server does not start when it "
+                           "does not answer; if it stops answering later, each process counts "
+                           "on its own until it answers again.")
     trust_proxy: bool = Field(False, description="Identify clients by X-Forwarded-For (only "
                               "behind a reverse proxy you run).")
     max_body_bytes: int = Field(1024 * 1024, ge=1, description="Largest request body; larger "

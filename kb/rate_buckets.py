@@ -1,8 +1,9 @@
-"""Rate-limit buckets kept in the KB's database, so every process serving the KB (the workers of
-`kotae serve --workers N`, or servers sharing one PostgreSQL) counts a client's requests
-together. The bucket rule itself (how tokens refill and are spent) is the caller's
-(``kotae.app.api.ratelimit.take_token``); this module only makes "read the bucket, apply the
-rule, write it back" atomic across processes.
+"""Rate-limit buckets shared by every process serving a KB: in the KB's database
+(``BucketStore``: the workers of `kotae serve --workers N`, or servers sharing one PostgreSQL)
+or in Redis (``RedisBucketStore``, when ``KOTAE_REDIS_URL`` is set: servers on several
+machines, without a write to the KB's database per request). The bucket rule itself (how tokens
+refill and are spent) is the caller's (``kotae.app.api.ratelimit.take_token``); this module
+only makes "read the bucket, apply the rule, write it back" atomic across processes.
 
 Atomic how: the transaction's first statement is a write (an insert that does nothing when the
 client's row exists), so on SQLite it holds the database's write lock before it reads, and on
@@ -17,7 +18,9 @@ Example:
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
+from typing import TYPE_CHECKING, Protocol
 
 from sqlalchemy import Float, String, delete, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -29,6 +32,22 @@ from kotae.kb.store import Base, KBStore
 # (tokens, updated): updated is wall-clock seconds (time.time), the clock every process shares.
 State = tuple[float, float]
 NEW = -1.0  # the placeholder row's "updated": no request of this client seen yet
+
+if TYPE_CHECKING:
+    from redis import Redis
+
+
+class StoreUnavailable(RuntimeError):
+    """The shared store did not answer (Redis down or unreachable); the limiter falls back to
+    counting in its own process until it answers again."""
+
+
+class Buckets(Protocol):
+    """What a shared limiter needs of a bucket store."""
+
+    def update(self, client: str, rule: Callable[[State | None], State]) -> State: ...
+
+    def forget_before(self, when: float) -> int: ...
 
 
 class RateBucketRow(Base):
@@ -70,3 +89,83 @@ class BucketStore:
     def __len__(self) -> int:
         with self.store.session() as s:
             return int(s.execute(select(func.count()).select_from(RateBucketRow)).scalar_one())
+
+
+class RedisBucketStore:
+    """One Redis hash per client seen lately, under ``kotae:rate:<KB>:<client>``, where <KB>
+    is a digest of the KB's database address: every server of one KB shares its buckets, and
+    other KBs on the same Redis keep theirs apart.
+
+    Atomic how: Redis' optimistic transaction (WATCH the key, read, MULTI … EXEC, again if the
+    key changed meanwhile), so the rule runs here, in Python, as for the database. A key
+    expires a second more than ``keep`` seconds (the time a bucket takes to fill up again) after
+    its last use, so nothing needs sweeping: an expired bucket is a full one.
+
+    >>> buckets = RedisBucketStore.connect("redis://127.0.0.1:6379/0", "sqlite:///var/kb/kb.db",
+    ...                                    keep=20.0)
+    """
+
+    TIMEOUT_S = 0.5  # a Redis that hangs delays a public request by at most this much
+
+    def __init__(self, redis: Redis, namespace: str, keep: float) -> None:
+        if keep <= 0:
+            raise ValueError(f"keep must be > 0 seconds, got {keep}")
+        self.redis, self.keep_ms = redis, int(keep * 1000) + 1000
+        digest = hashlib.sha256(namespace.encode()).hexdigest()[:12]
+        self.prefix = f"kotae:rate:{digest}:"
+
+    @classmethod
+    def connect(cls, url: str, namespace: str, keep: float) -> RedisBucketStore:
+        """A store on the Redis at ``url`` (``redis://``, ``rediss://`` or ``unix://``);
+        raises ``StoreUnavailable`` (saying which address) when it does not answer."""
+        from redis import Redis
+        from redis.exceptions import RedisError
+
+        try:
+            redis = Redis.from_url(url, socket_timeout=cls.TIMEOUT_S,
+                                   socket_connect_timeout=cls.TIMEOUT_S)
+            redis.ping()
+        except (RedisError, ValueError) as exc:
+            raise StoreUnavailable(f"Redis at {_hide_password(url)} does not answer: {exc}") \
+                from exc
+        return cls(redis, namespace, keep)
+
+    def update(self, client: str, rule: Callable[[State | None], State]) -> State:
+        """Apply ``rule`` to ``client``'s bucket (None when it has none) and keep what it
+        returns, atomically with respect to every other process using this Redis."""
+        from redis.exceptions import RedisError
+
+        key = self.prefix + client
+        out: list[State] = []
+
+        def attempt(pipe):  # redis-py repeats it while another process changed the key
+            tokens, updated = pipe.hmget(key, "tokens", "updated")
+            new = rule(None if tokens is None or updated is None
+                       else (float(tokens), float(updated)))
+            pipe.multi()
+            pipe.hset(key, mapping={"tokens": repr(new[0]), "updated": repr(new[1])})
+            pipe.pexpire(key, self.keep_ms)
+            out[:] = [new]
+
+        try:
+            self.redis.transaction(attempt, key)
+        except RedisError as exc:
+            raise StoreUnavailable(f"Redis did not answer: {exc}") from exc
+        return out[0]
+
+    def forget_before(self, when: float) -> int:
+        """Nothing to do: Redis drops an idle bucket itself once it would be full again."""
+        return 0
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self.redis.scan_iter(match=self.prefix + "*", count=1000))
+
+
+def _hide_password(url: str) -> str:
+    """``redis://user:secret@host`` → ``redis://user:***@host`` (for messages and logs)."""
+    head, at, tail = url.rpartition("@")
+    if not at:
+        return url
+    scheme, _, auth = head.partition("://")
+    user = auth.partition(":")[0]
+    return f"{scheme}://{user}:***@{tail}"

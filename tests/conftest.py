@@ -100,3 +100,20 @@ def pg_url() -> str:
     Base.metadata.drop_all(fresh.engine)
     fresh.engine.dispose()
     return url
+
+
+@pytest.fixture
+def redis_url() -> str:
+    """A Redis URL whose database is emptied first (``.ci/run`` starts a redis-server on
+    loopback and sets ``KOTAE_TEST_REDIS_URL``). In CI a missing server fails; locally the test
+    is skipped."""
+    url = os.environ.get("KOTAE_TEST_REDIS_URL", "")
+    if not url:
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail("KOTAE_TEST_REDIS_URL is not set: .ci/run must start redis-server")
+        pytest.skip("no Redis (set KOTAE_TEST_REDIS_URL to run this against it)")
+    from redis import Redis
+
+    with Redis.from_url(url) as redis:
+        redis.flushdb()
+    return url

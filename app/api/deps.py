@@ -64,9 +64,17 @@ class Services:
 
 
 def _limiter(settings: Settings, kb: KnowledgeBase) -> Limiter:
-    """In memory for one server process; in the KB's database when several serve the KB, so a
+    """In Redis when ``KOTAE_REDIS_URL`` is set (servers on any number of machines); else in
+    the KB's database when several processes serve the KB; else in memory. Either way a
     client is counted once whichever process answers."""
     per_minute, burst = settings.rate_limit_per_minute, settings.rate_limit_burst
+    if per_minute > 0 and settings.redis_url:
+        from kotae.kb.rate_buckets import RedisBucketStore
+
+        keep = burst * 60.0 / per_minute  # an idle bucket is full again after this long
+        return SharedRateLimiter(RedisBucketStore.connect(
+            settings.redis_url, kb.store.engine.url.render_as_string(hide_password=True),
+            keep), per_minute, burst)
     if settings.workers > 1 and per_minute > 0:
         from kotae.kb.rate_buckets import BucketStore
 

@@ -3,8 +3,10 @@
 Each client may send ``burst`` requests at once, then one more every ``60 / per_minute``
 seconds. A refused request learns how long to wait (the ``Retry-After`` of the 429).
 One server process keeps the buckets in memory (``RateLimiter``); several (``kotae serve
---workers N``) keep them in the KB's database (``SharedRateLimiter``), so a client is counted
-once whichever worker answers it. Both spend tokens by the same rule (``take_token``).
+--workers N``) keep them in the KB's database, or in Redis when ``KOTAE_REDIS_URL`` is set
+(``SharedRateLimiter``), so a client is counted once whichever process answers it. All spend
+tokens by the same rule (``take_token``). While the shared store does not answer, a shared
+limiter counts in its own process (logged), so the help center stays up and still limited.
 
 Example:
     >>> limiter = RateLimiter(per_minute=60, burst=2, clock=lambda: 0.0)
@@ -14,6 +16,7 @@ Example:
 
 from __future__ import annotations
 
+import logging
 import math
 import random
 import threading
@@ -24,7 +27,9 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
-    from kotae.kb.rate_buckets import BucketStore
+    from kotae.kb.rate_buckets import Buckets
+
+log = logging.getLogger(__name__)
 
 DEFAULT_MAX_CLIENTS = 10_000
 SWEEP_CHANCE = 0.001  # a shared limiter drops long-idle buckets on about 1 check in 1,000
@@ -119,18 +124,25 @@ class RateLimiter:
 
 
 class SharedRateLimiter:
-    """Token buckets per client key in the KB's database, shared by every process serving it.
+    """Token buckets per client key in a store shared by every process serving the KB (its
+    database, or Redis: ``kotae.kb.rate_buckets``).
 
     Buckets idle long enough to be full again are dropped now and then (a dropped bucket is a
-    full one). ``clock`` must be the same in every process: wall-clock seconds.
+    full one). ``clock`` must be the same in every process: wall-clock seconds. When the store
+    does not answer (``StoreUnavailable``), the check is made by an in-process limiter of the
+    same limits instead, and a warning is logged (at most once a minute).
 
     >>> limiter = SharedRateLimiter(BucketStore(KBStore.for_dir("var/kb")), 60, burst=2)
     """
 
-    def __init__(self, buckets: BucketStore, per_minute: int, burst: int,
+    WARN_EVERY_S = 60.0
+
+    def __init__(self, buckets: Buckets, per_minute: int, burst: int,
                  clock: Callable[[], float] = time.time) -> None:
         _check_limits(per_minute, burst)
         self.buckets, self.per_minute, self.burst, self._clock = buckets, per_minute, burst, clock
+        self.fallback = RateLimiter(per_minute, burst, clock=clock)
+        self._warned = -math.inf
 
     @property
     def enabled(self) -> bool:
@@ -146,7 +158,15 @@ class SharedRateLimiter:
                                           self.burst)
             return bucket.tokens, bucket.updated
 
-        self.buckets.update(client, spend)
-        if random.random() < SWEEP_CHANCE:  # noqa: S311 (not security: when to tidy up)
-            self.buckets.forget_before(now - self.burst / rate)
+        from kotae.kb.rate_buckets import StoreUnavailable
+
+        try:
+            self.buckets.update(client, spend)
+            if random.random() < SWEEP_CHANCE:  # noqa: S311 (not security: when to tidy up)
+                self.buckets.forget_before(now - self.burst / rate)
+        except StoreUnavailable as exc:
+            if now - self._warned >= self.WARN_EVERY_S:
+                self._warned = now
+                log.warning("rate limit: %s; counting in this process until it answers", exc)
+            return self.fallback.check(client)
         return _retry_after(waits[0])

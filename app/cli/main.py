@@ -62,6 +62,19 @@ def _loaded_kb(settings: Settings, load: bool = True) -> KnowledgeBase:
     return kb
 
 
+def _check_redis(settings: Settings) -> None:
+    """A configured Redis (``KOTAE_REDIS_URL``) that does not answer stops the start with one
+    line, rather than each worker failing on its own."""
+    from kotae.kb.rate_buckets import RedisBucketStore, StoreUnavailable
+
+    if settings.redis_url and settings.rate_limit_per_minute > 0:
+        try:
+            RedisBucketStore.connect(settings.redis_url, "", keep=1.0).redis.close()
+        except StoreUnavailable as exc:
+            err.print(f"[red]error:[/] KOTAE_REDIS_URL: {escape(str(exc))}", soft_wrap=True)
+            raise typer.Exit(1) from None
+
+
 def _mounts(settings: Settings, specs: list[str]) -> dict[str, Settings]:
     """``["hr=/srv/kb-hr"]`` → ``{"hr": Settings(home=/srv/kb-hr)}``; bad specs exit 2."""
     from kotae.app.api.factory import KB_NAME, mount_settings
@@ -175,7 +188,8 @@ def search(
              "query); Prometheus metrics at /metrics (admin key); SIGTERM lets requests in "
              "flight finish. --workers N runs N processes on the port (a dead one is "
              "replaced), each following the published snapshot; rate limits are then counted "
-             "in the KB's database and /metrics adds up all of them.")
+             "in the KB's database (or in Redis: KOTAE_REDIS_URL) and /metrics adds up all of "
+             "them.")
 def serve(
     kb: KbOption = None,
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
@@ -208,6 +222,7 @@ def serve(
                                            "log_format": log_format})
     configure_logging(log_format, logging.INFO)
     mounts = _mounts(settings, mount or [])
+    _check_redis(settings)
     one = settings.workers == 1  # else each worker loads the KB itself: only check it here
     served = _loaded_kb(settings, load=one)
     for name, other in mounts.items():

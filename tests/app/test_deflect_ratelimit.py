@@ -1,9 +1,10 @@
 """The token bucket behind the 429s: a pure function, a limiter in memory and one shared by
-several processes through the KB's database (time is passed in)."""
+several processes through the KB's database or through Redis (time is passed in)."""
 
 from __future__ import annotations
 
 import multiprocessing
+import socket
 import time
 from collections.abc import Callable
 from multiprocessing import Queue
@@ -13,7 +14,7 @@ import pytest
 
 from kotae.app.api.ratelimit import Bucket, RateLimiter, SharedRateLimiter, take_token
 from kotae.kb import KBStore
-from kotae.kb.rate_buckets import BucketStore
+from kotae.kb.rate_buckets import BucketStore, RedisBucketStore, StoreUnavailable
 
 
 def test_a_new_client_has_a_full_bucket():
@@ -133,3 +134,109 @@ def test_the_shared_limiter_counts_across_servers_on_postgresql(pg_url):
     assert [first.check("a"), second.check("a"), second.check("a")] == [0.0, 0.0, 2.0]
     now[0] = 52.0
     assert first.check("a") == 0.0 and second.check("a") == 2.0
+
+
+# --- in Redis (KOTAE_REDIS_URL): servers on several machines -------------------------------
+
+
+def _on_redis(url: str, per_minute: int = 30, burst: int = 2, namespace: str = "kb-a",
+              clock: Callable[[], float] = lambda: 0.0) -> SharedRateLimiter:
+    store = RedisBucketStore.connect(url, namespace, keep=burst * 60.0 / per_minute)
+    return SharedRateLimiter(store, per_minute, burst, clock=clock)
+
+
+def test_two_servers_on_one_redis_count_a_client_once(redis_url):
+    now = [100.0]
+    first, second = (_on_redis(redis_url, clock=lambda: now[0]) for _ in range(2))
+    assert [first.check("a"), second.check("a"), first.check("a")] == [0.0, 0.0, 2.0]
+    assert second.check("a") == 2.0 and second.check("b") == 0.0
+    now[0] = 102.0
+    assert second.check("a") == 0.0 and first.check("a") == 2.0
+
+
+def test_another_kb_on_the_same_redis_keeps_its_own_buckets(redis_url):
+    ours, theirs = _on_redis(redis_url, namespace="kb-a"), _on_redis(redis_url, namespace="kb-b")
+    assert [ours.check("a"), ours.check("a"), ours.check("a")] == [0.0, 0.0, 2.0]
+    assert theirs.check("a") == 0.0
+
+
+def test_redis_spends_tokens_by_the_same_rule_as_the_one_in_memory(redis_url):
+    times = [0.0, 0.0, 0.5, 0.9, 3.0, 3.1, 3.2, 9.0, 9.0, 9.0, 9.0]
+    memory = RateLimiter(per_minute=60, burst=3, clock=iter(times).__next__)
+    shared = _on_redis(redis_url, per_minute=60, burst=3, clock=iter(times).__next__)
+    assert [shared.check("x") for _ in times] == [memory.check("x") for _ in times]
+
+
+def test_a_redis_bucket_expires_once_it_would_be_full_again(redis_url):
+    """No sweeping: the key lives as long as the bucket takes to refill (burst 4 at 60 a
+    minute: 4 s), plus a second, and is renewed by each request."""
+    limiter = _on_redis(redis_url, per_minute=60, burst=4, clock=time.time)
+    assert limiter.check("a") == 0.0
+    store = limiter.buckets
+    assert isinstance(store, RedisBucketStore) and len(store) == 1
+    ttl_ms = store.redis.pttl(store.prefix + "a")
+    assert 4_000 < ttl_ms <= 5_000
+    assert store.forget_before(time.time() + 1e6) == 0 and len(store) == 1
+
+
+def _spend_on_redis(url: str, n: int, start, out: Queue) -> None:  # in a child process
+    """``n`` tries to spend a token through the store, each rule taking 2 ms between the read
+    and the write, so that without the store's transaction processes would spend one token
+    twice. The store runs the rule again when another process wrote meanwhile: the last run
+    is the one kept."""
+    store = RedisBucketStore.connect(url, "kb-a", keep=60.0)
+    kept = [False]
+
+    def slow_spend(state: tuple[float, float] | None) -> tuple[float, float]:
+        tokens = 25.0 if state is None else state[0]
+        time.sleep(0.002)
+        kept[0] = tokens >= 1
+        return (tokens - 1 if kept[0] else tokens, 0.0)
+
+    start.wait()
+    allowed = 0
+    for _ in range(n):
+        store.update("same-client", slow_spend)
+        allowed += kept[0]
+    out.put(allowed)
+
+
+def test_processes_racing_for_one_redis_bucket_never_spend_more_than_it_holds(redis_url):
+    """Four processes, started together, try 20 times each for a bucket of 25: exactly 25
+    spends go through."""
+    ctx = multiprocessing.get_context("spawn")
+    out, start = ctx.Queue(), ctx.Barrier(4)
+    procs = [ctx.Process(target=_spend_on_redis, args=(redis_url, 20, start, out))
+             for _ in range(4)]
+    for p in procs:
+        p.start()
+    allowed = sum(out.get(timeout=120) for _ in procs)
+    for p in procs:
+        p.join(timeout=30)
+    assert allowed == 25
+
+
+def _closed_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]  # nothing listens there once the socket is closed
+
+
+def test_a_redis_that_does_not_answer_is_named_without_its_password():
+    url = f"redis://kotae:s3cret@127.0.0.1:{_closed_port()}/0"
+    with pytest.raises(StoreUnavailable) as caught:
+        RedisBucketStore.connect(url, "kb-a", keep=1.0)
+    assert "127.0.0.1" in str(caught.value) and "s3cret" not in str(caught.value)
+
+
+def test_when_redis_stops_answering_each_process_still_limits_and_says_so(caplog):
+    """A Redis that goes away must not take the help center with it, nor lift the limit."""
+    from redis import Redis
+
+    gone = RedisBucketStore(Redis(port=_closed_port(), socket_connect_timeout=0.2), "kb-a",
+                            keep=4.0)
+    limiter = SharedRateLimiter(gone, per_minute=30, burst=2, clock=lambda: 0.0)
+    with caplog.at_level("WARNING", logger="kotae.app.api.ratelimit"):
+        assert [limiter.check("a") for _ in range(3)] == [0.0, 0.0, 2.0]
+    warnings = [r for r in caplog.records if "counting in this process" in r.getMessage()]
+    assert len(warnings) == 1  # once a minute, not once a request
