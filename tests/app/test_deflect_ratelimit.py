@@ -107,25 +107,6 @@ def test_idle_buckets_are_forgotten_as_full_ones(tmp_path):
     assert limiter.buckets.forget_before(11.0) == 1 and limiter.check("a") == 0.0
 
 
-def _spend(db: str, n: int, out: Queue) -> None:  # runs in a child process
-    limiter = _shared(Path(db), per_minute=1, burst=25, clock=time.time)
-    out.put(sum(limiter.check("same-client") == 0.0 for _ in range(n)))
-
-
-def test_processes_racing_for_one_bucket_never_spend_more_than_it_holds(tmp_path):
-    """Four processes ask 20 times each at once for a bucket of 25: exactly 25 go through."""
-    _shared(tmp_path)  # the table exists before they start
-    ctx = multiprocessing.get_context("spawn")
-    out = ctx.Queue()
-    procs = [ctx.Process(target=_spend, args=(str(tmp_path), 20, out)) for _ in range(4)]
-    for p in procs:
-        p.start()
-    allowed = sum(out.get(timeout=120) for _ in procs)
-    for p in procs:
-        p.join(timeout=30)
-    assert allowed == 25
-
-
 def test_the_shared_limiter_counts_across_servers_on_postgresql(pg_url):
     """Servers on several machines sharing one PostgreSQL count a client once (FOR UPDATE)."""
     now = [50.0]
@@ -179,12 +160,14 @@ def test_a_redis_bucket_expires_once_it_would_be_full_again(redis_url):
     assert store.forget_before(time.time() + 1e6) == 0 and len(store) == 1
 
 
-def _spend_on_redis(url: str, n: int, start, out: Queue) -> None:  # in a child process
-    """``n`` tries to spend a token through the store, each rule taking 2 ms between the read
-    and the write, so that without the store's transaction processes would spend one token
-    twice. The store runs the rule again when another process wrote meanwhile: the last run
-    is the one kept."""
-    store = RedisBucketStore.connect(url, "kb-a", keep=60.0)
+def _race(where: str, n: int, start, out: Queue) -> None:  # in a child process
+    """``n`` tries to spend a token of one bucket of 25 through the store at ``where`` (a
+    redis:// URL or a KB folder), each rule taking 2 ms between the read and the write, so
+    that without the store's atomic update processes would spend one token twice. A store may
+    run the rule again when another process wrote meanwhile: the last run is the one kept."""
+    store: RedisBucketStore | BucketStore = (
+        RedisBucketStore.connect(where, "kb-a", keep=60.0) if where.startswith("redis://")
+        else BucketStore(KBStore.for_dir(Path(where))))
     kept = [False]
 
     def slow_spend(state: tuple[float, float] | None) -> tuple[float, float]:
@@ -201,13 +184,17 @@ def _spend_on_redis(url: str, n: int, start, out: Queue) -> None:  # in a child 
     out.put(allowed)
 
 
-def test_processes_racing_for_one_redis_bucket_never_spend_more_than_it_holds(redis_url):
+@pytest.mark.parametrize("kind", ["database", "redis"])
+def test_processes_racing_for_one_bucket_never_spend_more_than_it_holds(kind, tmp_path,
+                                                                        request):
     """Four processes, started together, try 20 times each for a bucket of 25: exactly 25
-    spends go through."""
+    spends go through (the KB's database: SQLite's write lock; Redis: WATCH/MULTI)."""
+    where = request.getfixturevalue("redis_url") if kind == "redis" else str(tmp_path)
+    if kind == "database":
+        BucketStore(KBStore.for_dir(tmp_path))  # the table exists before they start
     ctx = multiprocessing.get_context("spawn")
     out, start = ctx.Queue(), ctx.Barrier(4)
-    procs = [ctx.Process(target=_spend_on_redis, args=(redis_url, 20, start, out))
-             for _ in range(4)]
+    procs = [ctx.Process(target=_race, args=(where, 20, start, out)) for _ in range(4)]
     for p in procs:
         p.start()
     allowed = sum(out.get(timeout=120) for _ in procs)
