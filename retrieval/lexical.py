@@ -112,6 +112,10 @@ class BM25Index:
         try:
             model = _bm25s().BM25.load(str(folder), mmap=True, show_progress=False)
             size = int((folder / "size.txt").read_text())
+            # Still memory-mapped, read through plain array views: np.memmap's Python-level
+            # bookkeeping on every slice cost more than the scoring (3 slices a query term).
+            model.scores = {key: value.view(np.ndarray) if isinstance(value, np.memmap)
+                            else value for key, value in model.scores.items()}
         except (OSError, ValueError, EOFError, KeyError) as exc:  # EOFError: an empty .npy
             raise IndexCorrupt(folder, str(exc)[:200]) from exc
         return cls(model, size)

@@ -324,7 +324,8 @@ class Searcher:
             same = depth == self.config.depth
             seen = first if same else self._first_stage(loaded, text, allowed,
                                                         self.config.depth, mode)
-            second = self._second_stage(loaded, seen.text, seen.fused, seen.bm25, tail=fused)
+            second = self._second_stage(loaded, seen.text, seen.fused, seen.bm25, tail=fused,
+                                        terms=seen.terms)
         ranked = second.ranked if second is not None else fused
         hits: list[Hit] = []
         seen_docs: set[str] = set()
@@ -349,7 +350,7 @@ class Searcher:
         return SearchResult(query, hits, confidence, loaded.version, features=features)
 
     def _candidates(self, loaded: _Loaded, text: str, fused: list[tuple[int, float]],
-                    bm25: dict[int, float]) -> Candidates:
+                    bm25: dict[int, float], terms: list[str] | None = None) -> Candidates:
         """The best ``rerank_depth`` documents of the fused list, as the second stage sees
         them: each with its best fused row, its exact cosine (best chunk) and its text."""
         assert loaded.docs is not None
@@ -359,12 +360,16 @@ class Searcher:
             if len(best) == self.rerank_depth:
                 break
         query_vector = self._embed_query(text)
-        out = Candidates(QueryInfo.of(text, query_vector, self.tokenizer), loaded.docs)
-        for doc, (row, score) in best.items():
-            if doc not in loaded.docs.position:
-                continue
+        out = Candidates(QueryInfo.of(text, query_vector, self.tokenizer, terms), loaded.docs)
+        kept = [doc for doc in best if doc in loaded.docs.position]
+        # Every candidate's chunk vectors read at once; each document's product on its own.
+        vectors = loaded.dense.vectors([r for doc in kept for r in loaded.doc_rows[doc]])
+        start = 0
+        for doc in kept:
+            row, score = best[doc]
             rows = loaded.doc_rows[doc]
-            cosine = float((loaded.dense.vectors(rows) @ query_vector).max())
+            cosine = float((vectors[start:start + len(rows)] @ query_vector).max())
+            start += len(rows)
             lexical = [bm25[r] for r in rows if r in bm25]
             out.items.append(Candidate(doc, score, max(lexical) if lexical else None, cosine))
             out.rows.append(row)
@@ -385,7 +390,7 @@ class Searcher:
         allowed = self._mask(loaded, (filters or SearchFilter()).for_audience(audience))
         first = self._first_stage(loaded, text, allowed, max(self.config.depth, k * 3),
                                   "default", router=router)
-        return self._candidates(loaded, first.text, first.fused, first.bm25)
+        return self._candidates(loaded, first.text, first.fused, first.bm25, first.terms)
 
     def _first_stage(self, loaded: _Loaded, typed: str, allowed: np.ndarray, depth: int,
                      mode: str, router: bool = True) -> FirstStage:
@@ -416,7 +421,8 @@ class Searcher:
 
     def _second_stage(self, loaded: _Loaded, text: str, fused: list[tuple[int, float]],
                       bm25: dict[int, float],
-                      tail: list[tuple[int, float]] | None = None) -> SecondStage:
+                      tail: list[tuple[int, float]] | None = None,
+                      terms: list[str] | None = None) -> SecondStage:
         """The candidates scored again and put first, each by its best chunk; the rest of
         ``tail`` (default: ``fused``) follows in its order (the candidates' other chunks too,
         for callers that do not collapse). The hits keep the first stage's scores, dealt out in
@@ -424,7 +430,7 @@ class Searcher:
         hit's score, or its share of the top one's, sees the scale it always saw."""
         assert self.reranker is not None and loaded.docs is not None
         tail = fused if tail is None else tail
-        found = self._candidates(loaded, text, fused, bm25)
+        found = self._candidates(loaded, text, fused, bm25, terms)
         if not found.items:
             return SecondStage(tail, {}, {})
         scores = self.reranker.rerank(found.query, found.items, found.table, found.texts)

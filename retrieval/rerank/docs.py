@@ -21,7 +21,7 @@ import json
 import math
 import threading
 from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from pathlib import Path
@@ -57,6 +57,10 @@ def _mapped_from(array: np.ndarray, path: Path) -> bool:
     return filename is not None and Path(filename).resolve() == path.resolve()
 
 
+def _mapped(path: Path) -> np.ndarray:
+    return np.load(path, mmap_mode="r").view(np.ndarray)
+
+
 def _pairs(tokens: Sequence[str]) -> set[tuple[str, str]]:
     return set(zip(tokens, tokens[1:], strict=False))
 
@@ -83,9 +87,11 @@ class FieldStats:
         d = self.df.get(term, 0)
         return math.log(1 + (self.n - d + 0.5) / (d + 0.5))
 
-    def bm25(self, query: Sequence[str], tf: Counter[str]) -> float:
+    def bm25(self, idf: Mapping[str, float], tf: Counter[str]) -> float:
+        """BM25 of a document (its terms' counts ``tf``) for a query's distinct terms, given
+        with their ``idf`` in this field (computed once per query)."""
         norm = K1 * (1 - B + B * sum(tf.values()) / max(self.avgdl, 1e-9))
-        return sum(self.idf(t) * tf[t] * (K1 + 1) / (tf[t] + norm) for t in set(query) if t in tf)
+        return sum(w * tf[t] * (K1 + 1) / (tf[t] + norm) for t, w in idf.items() if t in tf)
 
 
 @dataclass(frozen=True)
@@ -113,8 +119,10 @@ class DocTable:
     """
 
     def __init__(self, folder: Path, record_cache: int = 4096) -> None:
-        self.title_vectors = np.load(folder / TITLES_FILE, mmap_mode="r")  # (docs, dim)
-        self.sentence_vectors = np.load(folder / SENTENCES_FILE, mmap_mode="r")  # (sents, dim)
+        # Memory-mapped, read through plain array views (np.memmap's Python-level bookkeeping
+        # on every slice cost more than the products themselves).
+        self.title_vectors = _mapped(folder / TITLES_FILE)  # (docs, dim)
+        self.sentence_vectors = _mapped(folder / SENTENCES_FILE)  # (sents, dim)
         self.sentence_start = np.load(folder / "sentence_start.npy")  # doc i: [s[i], s[i+1])
         self._file = open(folder / "docs.jsonl", "rb")  # noqa: SIM115 (the table's lifetime)
         self._lock = threading.Lock()

@@ -65,8 +65,10 @@ class QueryInfo:
     bigrams: set[str]
 
     @classmethod
-    def of(cls, text: str, vector: np.ndarray, tokenizer: Tokenizer) -> QueryInfo:
-        terms = tokenizer.tokens(text)
+    def of(cls, text: str, vector: np.ndarray, tokenizer: Tokenizer,
+           terms: list[str] | None = None) -> QueryInfo:
+        """``terms``: ``tokenizer.tokens(text)`` when the caller has them already."""
+        terms = tokenizer.tokens(text) if terms is None else terms
         return cls(text, np.asarray(vector, dtype=np.float32), terms,
                    set(zip(terms, terms[1:], strict=False)), char_bigrams(text))
 
@@ -84,6 +86,22 @@ def _rel(values: np.ndarray) -> np.ndarray:
     return values / top if top > 0 else np.zeros_like(values)
 
 
+def _sentence_cosines(vector: np.ndarray, pos: np.ndarray, table: DocTable,
+                      fallback: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per candidate: its best sentence's cosine to the query and the mean of its best two; a
+    document without sentences keeps ``fallback`` (its chunks' cosine) for both."""
+    best, top2 = fallback.copy(), fallback.copy()
+    starts, ends = table.sentence_start[pos], table.sentence_start[pos + 1]
+    counts = ends - starts
+    has = np.flatnonzero(counts > 0)
+    if not len(has):
+        return best, top2
+    for i in has.tolist():
+        cos = np.sort(table.sentence_vectors[starts[i]:ends[i]] @ vector)[::-1]
+        best[i], top2[i] = cos[0], cos[:2].mean()
+    return best, top2
+
+
 def candidate_features(query: QueryInfo, candidates: Sequence[Candidate],
                        table: DocTable) -> np.ndarray:
     """A (len(candidates), len(FEATURES)) float32 matrix, columns in ``FEATURES`` order;
@@ -96,23 +114,20 @@ def candidate_features(query: QueryInfo, candidates: Sequence[Candidate],
     dense = np.array([c.dense if c.dense is not None else 0.0 for c in candidates],
                      dtype=np.float32)
     title = (table.title_vectors[pos] @ query.vector).astype(np.float32) if n else dense
-    sent, sent2 = dense.copy(), dense.copy()  # a document without sentences: its chunks' cosine
-    for i, p in enumerate(pos.tolist()):
-        a, b = int(table.sentence_start[p]), int(table.sentence_start[p + 1])
-        if b > a:
-            cos = np.sort(table.sentence_vectors[a:b] @ query.vector)[::-1]
-            sent[i], sent2[i] = cos[0], cos[:2].mean()
+    sent, sent2 = _sentence_cosines(query.vector, pos, table, dense)
     uniq = list(dict.fromkeys(query.terms))
-    idf = np.array([table.body_stats.idf(t) for t in uniq], dtype=np.float32)
+    title_idf = {t: table.title_stats.idf(t) for t in uniq}  # once per query, not per candidate
+    body_idf = {t: table.body_stats.idf(t) for t in uniq}
+    idf = np.array(list(body_idf.values()), dtype=np.float32)
     idf_sum = float(idf.sum()) or 1.0
     lexical = np.zeros((n, 6), dtype=np.float32)  # title/body BM25, coverages, characters
     for i, p in enumerate(pos.tolist()):
         doc = table.record(p)
         ttf, btf = doc.title_terms, doc.body_terms
-        in_title = np.array([t in ttf for t in uniq], dtype=bool)
-        in_doc = in_title | np.array([t in btf for t in uniq], dtype=bool)
+        in_title = np.fromiter((t in ttf for t in uniq), bool, len(uniq))
+        in_doc = in_title | np.fromiter((t in btf for t in uniq), bool, len(uniq))
         lexical[i] = (
-            table.title_stats.bm25(query.terms, ttf), table.body_stats.bm25(query.terms, btf),
+            table.title_stats.bm25(title_idf, ttf), table.body_stats.bm25(body_idf, btf),
             float(idf[in_title].sum()) / idf_sum if uniq else 0.0,
             float(idf[in_doc].sum()) / idf_sum if uniq else 0.0,
             len(query.pairs & doc.pairs) / len(query.pairs) if query.pairs else 0.0,
