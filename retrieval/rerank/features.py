@@ -97,8 +97,9 @@ def _sentence_cosines(vector: np.ndarray, pos: np.ndarray, table: DocTable,
     if not len(has):
         return best, top2
     for i in has.tolist():
-        cos = np.sort(table.sentence_vectors[starts[i]:ends[i]] @ vector)[::-1]
-        best[i], top2[i] = cos[0], cos[:2].mean()
+        cos = np.sort(table.sentence_vectors[starts[i]:ends[i]] @ vector)
+        best[i] = cos[-1]
+        top2[i] = (cos[-1] + cos[-2]) / np.float32(2) if len(cos) > 1 else cos[-1]
     return best, top2
 
 
