@@ -51,6 +51,14 @@ class Settings(KBSettings):
     max_body_bytes: int = Field(1024 * 1024, ge=1, description="Largest request body; larger "
                                 "ones get 413 (uploads of documents have their own limit).")
 
+    @field_validator("redis_url")
+    @classmethod
+    def _check_redis_url(cls, value: str) -> str:
+        value = value.strip()
+        if value and not value.startswith(("redis://", "rediss://", "unix://")):
+            raise ValueError("KOTAE_REDIS_URL must start with redis://, rediss:// or unix://")
+        return value
+
     @field_validator("api_keys")
     @classmethod
     def _check_keys(cls, value: str) -> str:

@@ -115,20 +115,28 @@ class RedisBucketStore:
         self.prefix = f"kotae:rate:{digest}:"
 
     @classmethod
-    def connect(cls, url: str, namespace: str, keep: float) -> RedisBucketStore:
-        """A store on the Redis at ``url`` (``redis://``, ``rediss://`` or ``unix://``);
-        raises ``StoreUnavailable`` (saying which address) when it does not answer."""
+    def from_url(cls, url: str, namespace: str, keep: float) -> RedisBucketStore:
+        """A store on the Redis at ``url`` (``redis://``, ``rediss://`` or ``unix://``),
+        connected on first use (a Redis that is down then makes each check fall back);
+        ``ValueError`` for a URL that is not one."""
         from redis import Redis
+
+        return cls(Redis.from_url(url, socket_timeout=cls.TIMEOUT_S,
+                                  socket_connect_timeout=cls.TIMEOUT_S), namespace, keep)
+
+    @classmethod
+    def connect(cls, url: str, namespace: str, keep: float) -> RedisBucketStore:
+        """``from_url``, then a ping: raises ``StoreUnavailable`` (saying which address, never
+        its password) when the Redis does not answer or the URL is not one."""
         from redis.exceptions import RedisError
 
         try:
-            redis = Redis.from_url(url, socket_timeout=cls.TIMEOUT_S,
-                                   socket_connect_timeout=cls.TIMEOUT_S)
-            redis.ping()
+            store = cls.from_url(url, namespace, keep)
+            store.redis.ping()
         except (RedisError, ValueError) as exc:
             raise StoreUnavailable(f"Redis at {_hide_password(url)} does not answer: {exc}") \
                 from exc
-        return cls(redis, namespace, keep)
+        return store
 
     def update(self, client: str, rule: Callable[[State | None], State]) -> State:
         """Apply ``rule`` to ``client``'s bucket (None when it has none) and keep what it

@@ -72,7 +72,9 @@ def _limiter(settings: Settings, kb: KnowledgeBase) -> Limiter:
         from kotae.kb.rate_buckets import RedisBucketStore
 
         keep = burst * 60.0 / per_minute  # an idle bucket is full again after this long
-        return SharedRateLimiter(RedisBucketStore.connect(
+        # No ping here: `kotae serve` checked it answers; one that stops answering later makes
+        # each check fall back to this process's count (a worker restarting meanwhile starts).
+        return SharedRateLimiter(RedisBucketStore.from_url(
             settings.redis_url, kb.store.engine.url.render_as_string(hide_password=True),
             keep), per_minute, burst)
     if settings.workers > 1 and per_minute > 0:

@@ -227,3 +227,31 @@ def test_when_redis_stops_answering_each_process_still_limits_and_says_so(caplog
         assert [limiter.check("a") for _ in range(3)] == [0.0, 0.0, 2.0]
     warnings = [r for r in caplog.records if "counting in this process" in r.getMessage()]
     assert len(warnings) == 1  # once a minute, not once a request
+
+
+def test_a_server_whose_redis_is_down_still_answers_and_still_limits(sample_settings, embedder):
+    """The app is built without reaching Redis (`kotae serve` checks it at start); when it
+    does not answer, the help center keeps answering, a client still gets its limit."""
+    from fastapi.testclient import TestClient
+
+    from kotae.app.api import create_app
+    from kotae.app.settings import Settings
+    from kotae.knowledge_base import open_kb
+
+    settings = Settings(**{**sample_settings.model_dump(),
+                           "redis_url": f"redis://127.0.0.1:{_closed_port()}/0",
+                           "rate_limit_per_minute": 1, "rate_limit_burst": 2})
+    app = create_app(settings, kb=open_kb(settings, embedder=embedder))
+    with TestClient(app) as client:
+        statuses = [client.post("/v1/deflect", json={"question": "パスワードを忘れました"}
+                                ).status_code for _ in range(3)]
+    assert statuses == [200, 200, 429]
+
+
+def test_a_redis_url_of_another_scheme_is_refused():
+    from pydantic import ValidationError
+
+    from kotae.app.settings import Settings
+
+    with pytest.raises(ValidationError, match="KOTAE_REDIS_URL"):
+        Settings(redis_url="http://127.0.0.1:6379")
