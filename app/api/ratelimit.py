@@ -130,19 +130,22 @@ class SharedRateLimiter:
     Buckets idle long enough to be full again are dropped now and then (a dropped bucket is a
     full one). ``clock`` must be the same in every process: wall-clock seconds. When the store
     does not answer (``StoreUnavailable``), the check is made by an in-process limiter of the
-    same limits instead, and a warning is logged (at most once a minute).
+    same limits instead, and so is every check of the next ``RETRY_S`` seconds (a Redis that
+    hangs delays one request in that time, not each); a warning is logged at most once a
+    minute.
 
     >>> limiter = SharedRateLimiter(BucketStore(KBStore.for_dir("var/kb")), 60, burst=2)
     """
 
     WARN_EVERY_S = 60.0
+    RETRY_S = 5.0
 
     def __init__(self, buckets: Buckets, per_minute: int, burst: int,
                  clock: Callable[[], float] = time.time) -> None:
         _check_limits(per_minute, burst)
         self.buckets, self.per_minute, self.burst, self._clock = buckets, per_minute, burst, clock
         self.fallback = RateLimiter(per_minute, burst, clock=clock)
-        self._warned = -math.inf
+        self._warned = self._down_until = -math.inf
 
     @property
     def enabled(self) -> bool:
@@ -152,6 +155,8 @@ class SharedRateLimiter:
         if not self.enabled:
             return 0.0
         rate, now, waits = self.per_minute / 60.0, self._clock(), [0.0]
+        if now < self._down_until:
+            return self.fallback.check(client)
 
         def spend(state: tuple[float, float] | None) -> tuple[float, float]:
             bucket, waits[0] = take_token(Bucket(*state) if state else None, now, rate,
@@ -165,6 +170,7 @@ class SharedRateLimiter:
             if random.random() < SWEEP_CHANCE:  # noqa: S311 (not security: when to tidy up)
                 self.buckets.forget_before(now - self.burst / rate)
         except StoreUnavailable as exc:
+            self._down_until = now + self.RETRY_S
             if now - self._warned >= self.WARN_EVERY_S:
                 self._warned = now
                 log.warning("rate limit: %s; counting in this process until it answers", exc)

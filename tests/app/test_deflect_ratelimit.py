@@ -220,11 +220,21 @@ def test_when_redis_stops_answering_each_process_still_limits_and_says_so(caplog
     """A Redis that goes away must not take the help center with it, nor lift the limit."""
     from redis import Redis
 
-    gone = RedisBucketStore(Redis(port=_closed_port(), socket_connect_timeout=0.2), "kb-a",
-                            keep=4.0)
-    limiter = SharedRateLimiter(gone, per_minute=30, burst=2, clock=lambda: 0.0)
+    tries = []
+
+    class Gone(RedisBucketStore):  # a real client of a port nothing listens on, counted
+        def update(self, client, rule):
+            tries.append(client)
+            return super().update(client, rule)
+
+    gone = Gone(Redis(port=_closed_port(), socket_connect_timeout=0.2), "kb-a", keep=4.0)
+    now = [0.0]
+    limiter = SharedRateLimiter(gone, per_minute=30, burst=2, clock=lambda: now[0])
     with caplog.at_level("WARNING", logger="kotae.app.api.ratelimit"):
         assert [limiter.check("a") for _ in range(3)] == [0.0, 0.0, 2.0]
+        assert len(tries) == 1  # then this process counts alone for a while, asking no one
+        now[0] = SharedRateLimiter.RETRY_S
+        assert limiter.check("b") == 0.0 and len(tries) == 2  # and then asks Redis again
     warnings = [r for r in caplog.records if "counting in this process" in r.getMessage()]
     assert len(warnings) == 1  # once a minute, not once a request
 
