@@ -4,8 +4,8 @@ Threads: the engine computes one call on several OpenMP threads and lets other P
 run meanwhile. A lone call is quickest on every core, but when several calls run at once
 (a server under load) their threads only fight for the cores: each call then takes its share
 of them (``cores // calls in flight``, at least one). Measured on 2 cores, 400 questions
-(docs/benchmarks.md, "How many threads an embedding takes"): one at a time as fast as with
-every core (p99 26 ms), eight at a time 87 q/s instead of 76 (p99 139 ms instead of 203).
+(docs/benchmarks.md, "How many threads an embedding takes"): one at a time as quick as with
+every core, eight at a time 81–84 q/s instead of 77 (p99 146–154 ms instead of 204).
 """
 
 from __future__ import annotations

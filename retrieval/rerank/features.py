@@ -92,11 +92,7 @@ def _sentence_cosines(vector: np.ndarray, pos: np.ndarray, table: DocTable,
     document without sentences keeps ``fallback`` (its chunks' cosine) for both."""
     best, top2 = fallback.copy(), fallback.copy()
     starts, ends = table.sentence_start[pos], table.sentence_start[pos + 1]
-    counts = ends - starts
-    has = np.flatnonzero(counts > 0)
-    if not len(has):
-        return best, top2
-    for i in has.tolist():
+    for i in np.flatnonzero(ends > starts).tolist():
         cos = np.sort(table.sentence_vectors[starts[i]:ends[i]] @ vector)
         best[i] = cos[-1]
         top2[i] = (cos[-1] + cos[-2]) / np.float32(2) if len(cos) > 1 else cos[-1]
