@@ -43,7 +43,9 @@ class StoreUnavailable(RuntimeError):
 
 
 class Buckets(Protocol):
-    """What a shared limiter needs of a bucket store."""
+    """What a shared limiter needs of a bucket store (``kind``: where it keeps them)."""
+
+    kind: str
 
     def update(self, client: str, rule: Callable[[State | None], State]) -> State: ...
 
@@ -59,6 +61,8 @@ class RateBucketRow(Base):
 
 class BucketStore:
     """One row per client seen lately (table created on first use)."""
+
+    kind = "database"
 
     def __init__(self, store: KBStore) -> None:
         self.store = store
@@ -105,6 +109,7 @@ class RedisBucketStore:
     ...                                    keep=20.0)
     """
 
+    kind = "redis"
     TIMEOUT_S = 0.5  # a Redis that hangs delays a public request by at most this much
 
     def __init__(self, redis: Redis, namespace: str, keep: float) -> None:

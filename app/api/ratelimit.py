@@ -65,7 +65,10 @@ def take_token(bucket: Bucket | None, now: float, rate: float, burst: int
 
 
 class Limiter(Protocol):
-    """What the routes use: ``check(client)`` is 0.0 when the request may go, else the wait."""
+    """What the routes use: ``check(client)`` is 0.0 when the request may go, else the wait;
+    ``where`` the buckets are kept (memory, database or redis)."""
+
+    where: str
 
     @property
     def enabled(self) -> bool: ...
@@ -93,6 +96,8 @@ class RateLimiter:
     Remembers at most ``max_clients`` clients; the least recently seen are forgotten first
     (a forgotten client starts again with a full bucket, which only errs on the kind side).
     """
+
+    where = "memory"
 
     def __init__(self, per_minute: int, burst: int, max_clients: int = DEFAULT_MAX_CLIENTS,
                  clock: Callable[[], float] = time.monotonic) -> None:
@@ -144,6 +149,7 @@ class SharedRateLimiter:
                  clock: Callable[[], float] = time.time) -> None:
         _check_limits(per_minute, burst)
         self.buckets, self.per_minute, self.burst, self._clock = buckets, per_minute, burst, clock
+        self.where = buckets.kind
         self.fallback = RateLimiter(per_minute, burst, clock=clock)
         self._warned = self._down_until = -math.inf
 

@@ -250,12 +250,16 @@ def test_a_server_whose_redis_is_down_still_answers_and_still_limits(sample_sett
 
     settings = Settings(**{**sample_settings.model_dump(),
                            "redis_url": f"redis://127.0.0.1:{_closed_port()}/0",
-                           "rate_limit_per_minute": 1, "rate_limit_burst": 2})
+                           "rate_limit_per_minute": 1, "rate_limit_burst": 2,
+                           "api_keys": "admin:redis-test-admin"})
     app = create_app(settings, kb=open_kb(settings, embedder=embedder))
     with TestClient(app) as client:
         statuses = [client.post("/v1/deflect", json={"question": "パスワードを忘れました"}
                                 ).status_code for _ in range(3)]
+        shown = client.get("/v1/admin/settings",
+                           headers={"Authorization": "Bearer redis-test-admin"}).json()
     assert statuses == [200, 200, 429]
+    assert shown["rate_limit_store"] == "redis"  # an admin sees where limits are counted
 
 
 def test_a_redis_url_of_another_scheme_is_refused():

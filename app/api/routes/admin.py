@@ -88,6 +88,9 @@ class SettingsOut(BaseModel):
     sudachi_mode: str
     rate_limit_per_minute: int
     rate_limit_burst: int
+    rate_limit_store: str = Field(description="Where the per-client counts are kept: memory "
+                                  "(one process), database (the KB's, shared by its workers) "
+                                  "or redis (KOTAE_REDIS_URL, shared by every server).")
     max_body_bytes: int
     max_upload_bytes: int
     snapshot: str | None = None
@@ -104,7 +107,8 @@ def show_settings(services: ServicesDep) -> SettingsOut:
     return SettingsOut(kb=services.name,
                        embedder=s.embedder, index_type=s.index_type, sudachi_mode=s.sudachi_mode,
                        rate_limit_per_minute=s.rate_limit_per_minute,
-                       rate_limit_burst=s.rate_limit_burst, max_body_bytes=s.max_body_bytes,
+                       rate_limit_burst=s.rate_limit_burst,
+                       rate_limit_store=services.limiter.where, max_body_bytes=s.max_body_bytes,
                        max_upload_bytes=s.max_upload_bytes, snapshot=snapshot,
                        database="postgresql" if s.database_url else "sqlite")
 
