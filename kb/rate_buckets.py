@@ -123,8 +123,12 @@ class RedisBucketStore:
     def from_url(cls, url: str, namespace: str, keep: float) -> RedisBucketStore:
         """A store on the Redis at ``url`` (``redis://``, ``rediss://`` or ``unix://``),
         connected on first use (a Redis that is down then makes each check fall back);
-        ``ValueError`` for a URL that is not one."""
-        from redis import Redis
+        ``ValueError`` for a URL that is not one, ``StoreUnavailable`` without redis-py."""
+        try:
+            from redis import Redis
+        except ImportError as exc:
+            raise StoreUnavailable("KOTAE_REDIS_URL needs the Redis client: "
+                                   "pip install 'kotae[redis]'") from exc
 
         return cls(Redis.from_url(url, socket_timeout=cls.TIMEOUT_S,
                                   socket_connect_timeout=cls.TIMEOUT_S), namespace, keep)
@@ -133,12 +137,15 @@ class RedisBucketStore:
     def connect(cls, url: str, namespace: str, keep: float) -> RedisBucketStore:
         """``from_url``, then a ping: raises ``StoreUnavailable`` (saying which address, never
         its password) when the Redis does not answer or the URL is not one."""
+        try:
+            store = cls.from_url(url, namespace, keep)  # without redis-py: what to install
+        except ValueError as exc:
+            raise StoreUnavailable(f"{_hide_password(url)} is not a Redis URL: {exc}") from exc
         from redis.exceptions import RedisError
 
         try:
-            store = cls.from_url(url, namespace, keep)
             store.redis.ping()
-        except (RedisError, ValueError) as exc:
+        except RedisError as exc:
             raise StoreUnavailable(f"Redis at {_hide_password(url)} does not answer: {exc}") \
                 from exc
         return store

@@ -251,6 +251,14 @@ def test_a_server_whose_redis_is_down_still_answers_and_still_limits(sample_sett
     assert shown["rate_limit_store"] == "redis"  # an admin sees where limits are counted
 
 
+def test_without_the_redis_client_the_message_says_what_to_install(monkeypatch):
+    import sys
+
+    monkeypatch.setitem(sys.modules, "redis", None)  # as if kotae[redis] were not installed
+    with pytest.raises(StoreUnavailable, match=r"kotae\[redis\]"):
+        RedisBucketStore.connect("redis://127.0.0.1:6379/0", "kb-a", keep=1.0)
+
+
 def test_a_redis_url_of_another_scheme_is_refused():
     from pydantic import ValidationError
 
