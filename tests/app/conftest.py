@@ -99,6 +99,12 @@ def serve_kb():
 
 
 @pytest.fixture(scope="session")
+def free_port():
+    """``free_port()``: a loopback port nothing listens on (right after the call)."""
+    return _free_port
+
+
+@pytest.fixture(scope="session")
 def serve_process():
     """The ``server_process`` context manager, for tests that signal the server."""
     return server_process

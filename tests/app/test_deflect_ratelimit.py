@@ -4,7 +4,6 @@ several processes through the KB's database or through Redis (time is passed in)
 from __future__ import annotations
 
 import multiprocessing
-import socket
 import time
 from collections.abc import Callable
 from multiprocessing import Queue
@@ -192,20 +191,15 @@ def test_processes_racing_for_one_bucket_never_spend_more_than_it_holds(kind, tm
     assert allowed == 25
 
 
-def _closed_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]  # nothing listens there once the socket is closed
-
-
-def test_a_redis_that_does_not_answer_is_named_without_its_password():
-    url = f"redis://kotae:s3cret@127.0.0.1:{_closed_port()}/0"
+def test_a_redis_that_does_not_answer_is_named_without_its_password(free_port):
+    url = f"redis://kotae:s3cret@127.0.0.1:{free_port()}/0"
     with pytest.raises(StoreUnavailable) as caught:
         RedisBucketStore.connect(url, "kb-a", keep=1.0)
     assert "127.0.0.1" in str(caught.value) and "s3cret" not in str(caught.value)
 
 
-def test_when_redis_stops_answering_each_process_still_limits_and_says_so(caplog):
+def test_when_redis_stops_answering_each_process_still_limits_and_says_so(caplog,
+                                                                        free_port):
     """A Redis that goes away must not take the help center with it, nor lift the limit."""
     from redis import Redis
 
@@ -216,7 +210,7 @@ def test_when_redis_stops_answering_each_process_still_limits_and_says_so(caplog
             tries.append(client)
             return super().update(client, rule)
 
-    gone = Gone(Redis(port=_closed_port(), socket_connect_timeout=0.2), "kb-a", keep=4.0)
+    gone = Gone(Redis(port=free_port(), socket_connect_timeout=0.2), "kb-a", keep=4.0)
     now = [0.0]
     limiter = SharedRateLimiter(gone, per_minute=30, burst=2, clock=lambda: now[0])
     with caplog.at_level("WARNING", logger="kotae.app.api.ratelimit"):
@@ -228,7 +222,8 @@ def test_when_redis_stops_answering_each_process_still_limits_and_says_so(caplog
     assert len(warnings) == 1  # once a minute, not once a request
 
 
-def test_a_server_whose_redis_is_down_still_answers_and_still_limits(sample_settings, embedder):
+def test_a_server_whose_redis_is_down_still_answers_and_still_limits(sample_settings, embedder,
+                                                                     free_port):
     """The app is built without reaching Redis (`kotae serve` checks it at start); when it
     does not answer, the help center keeps answering, a client still gets its limit."""
     from fastapi.testclient import TestClient
@@ -238,7 +233,7 @@ def test_a_server_whose_redis_is_down_still_answers_and_still_limits(sample_sett
     from kotae.knowledge_base import open_kb
 
     settings = Settings(**{**sample_settings.model_dump(),
-                           "redis_url": f"redis://127.0.0.1:{_closed_port()}/0",
+                           "redis_url": f"redis://127.0.0.1:{free_port()}/0",
                            "rate_limit_per_minute": 1, "rate_limit_burst": 2,
                            "api_keys": "admin:redis-test-admin"})
     app = create_app(settings, kb=open_kb(settings, embedder=embedder))

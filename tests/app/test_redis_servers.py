@@ -5,7 +5,6 @@ on loopback). A Redis that does not answer stops the start with one line."""
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 
@@ -37,10 +36,8 @@ def test_two_servers_of_one_kb_count_a_client_once_in_redis(
         assert any(key.startswith(b"kotae:rate:") for key in redis.scan_iter())
 
 
-def test_a_redis_that_does_not_answer_stops_the_start(tmp_path, sample_settings):
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+def test_a_redis_that_does_not_answer_stops_the_start(sample_settings, free_port):
+    port = free_port()
     done = subprocess.run(
         [sys.executable, "-m", "kotae.app", "serve", "--kb", str(sample_settings.home),
          "--port", "1"], capture_output=True, text=True, timeout=120,
