@@ -33,7 +33,7 @@ from kotae.suggest.gaps.options import GapOptions
 from kotae.suggest.gaps.report import DuplicatePair, Gap, GapReport, Question
 from kotae.suggest.gaps.stale import find_stale
 from kotae.suggest.gaps.timeline import parse_time
-from kotae.suggest.gaps.usage import week_stats
+from kotae.suggest.gaps.usage import learning_effect, week_stats
 from kotae.suggest.gaps.vectors import background_texts, document_vectors, question_vectors
 
 log = logging.getLogger(__name__)
@@ -100,16 +100,17 @@ class GapAnalyser:
         gaps, clustered = self._gaps(questions, docs, now, on_progress)
         link_drafts(gaps, [d for d in docs if d.source == DRAFT_SOURCE])
         articles = [d for d in docs if is_public_article(d)]
+        weeks = week_stats(events, questions, until=now.isoformat(),
+                           learnt_at=[t for t in PhrasingStore(self.store).approved_at()
+                                      if _after(t, since)])
         return GapReport(
             generated_at=now.isoformat(timespec="seconds"),
             since=since.isoformat(timespec="seconds") if since else None,
             threshold=self.threshold, candidates=len(questions), gaps=gaps,
             duplicates=self._duplicates(pairs, articles), stale=find_stale(
                 articles, events, now, opts.stale_months),
-            weeks=week_stats(events, questions, until=now.isoformat(),
-                             learnt_at=[t for t in PhrasingStore(self.store).approved_at()
-                                        if _after(t, since)]),
-            unclustered=len(questions) - clustered)
+            weeks=weeks, unclustered=len(questions) - clustered,
+            learning=learning_effect(weeks))
 
     def _gaps(self, questions: list[Question], docs: list[Document], now: datetime,
               on_progress: Progress | None) -> tuple[list[Gap], int]:

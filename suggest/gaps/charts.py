@@ -5,7 +5,7 @@ matplotlib's per-glyph fallback to DejaVu Sans for the rest.
 
 Example:
     >>> uris = report_charts(report)
-    >>> sorted(uris)
+    >>> sorted(uris)   # and 'learning' when phrasings were learnt in the period
     ['gap_volume', 'rates', 'top_gaps']
 """
 
@@ -17,7 +17,7 @@ import logging
 from typing import Any
 
 from kotae.suggest.gaps.label import shorten
-from kotae.suggest.gaps.report import GapReport
+from kotae.suggest.gaps.report import GapReport, LearningEffect
 
 CJK_FONTS = ["Noto Sans CJK JP", "IPAexGothic", "IPAGothic", "Hiragino Sans", "Yu Gothic",
              "TakaoPGothic", "DejaVu Sans"]
@@ -111,10 +111,42 @@ def rates_chart(report: GapReport) -> str:
     return _data_uri(fig)
 
 
+def learning_chart(effect: LearningEffect) -> str:
+    """The deflection and helpful rates of the weeks before and after phrasings were learnt,
+    side by side, each bar labelled with its rate and how many questions or votes it is of."""
+    from matplotlib.ticker import PercentFormatter
+
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(7, 3.2))
+    sides = ((f"前 {effect.before_weeks} 週 before", effect.before, "#9aa5b1"),
+             (f"後 {effect.after_weeks} 週 after", effect.after, "#3b6fb6"))
+    for n, (label, row, color) in enumerate(sides):
+        rates = [(row.deflection_rate, row.questions) if row else (None, 0),
+                 (row.helpful_rate, row.votes) if row else (None, 0)]
+        xs = [i + (n - 0.5) * 0.38 for i in range(len(rates))]
+        bars = ax.bar(xs, [r or 0.0 for r, _ in rates], width=0.36, color=color, label=label)
+        for bar, (rate, count) in zip(bars, rates, strict=True):
+            ax.annotate("–" if rate is None else f"{rate:.0%}\n(n={count})",
+                        (bar.get_x() + bar.get_width() / 2, bar.get_height()),
+                        ha="center", va="bottom", fontsize=8)
+    ax.set_xticks(range(2), ["自己解決率 deflection", "「はい」率 helpful"])
+    ax.set_ylim(0, 1.25)
+    ax.set_yticks([0, 0.25, 0.5, 0.75, 1.0])
+    ax.yaxis.set_major_formatter(PercentFormatter(1.0))
+    ax.set_title(f"学習の前後 before / after learning ({effect.week} の週に "
+                 f"{effect.learnt} 件)")
+    ax.legend(fontsize=8, loc="upper right")
+    return _data_uri(fig)
+
+
 def report_charts(report: GapReport) -> dict[str, str]:
-    """Every chart of the report: name → ``data:image/png;base64,…``."""
+    """Every chart of the report: name → ``data:image/png;base64,…`` (``learning`` only when
+    phrasings were learnt in the report's period)."""
     import matplotlib
 
     with matplotlib.rc_context({"font.family": CJK_FONTS, "axes.unicode_minus": False}):
-        return {"gap_volume": gap_volume_chart(report), "top_gaps": top_gaps_chart(report),
-                "rates": rates_chart(report)}
+        charts = {"gap_volume": gap_volume_chart(report), "top_gaps": top_gaps_chart(report),
+                  "rates": rates_chart(report)}
+        if report.learning is not None:
+            charts["learning"] = learning_chart(report.learning)
+        return charts

@@ -11,7 +11,7 @@ import csv
 import io
 from collections.abc import Iterable, Sequence
 
-from kotae.suggest.gaps.report import Gap, GapReport
+from kotae.suggest.gaps.report import Gap, GapReport, LearningEffect
 
 TABLES = ("gaps", "duplicates", "stale", "weeks")
 TREND_JA = {"new": "新規", "rising": "増加", "steady": "横ばい", "falling": "減少"}
@@ -112,7 +112,24 @@ def report_markdown(report: GapReport) -> str:
     lines += [f"| {w.week} | {w.questions} | {w.handoffs} | {_pct(w.deflection_rate)} | "
               f"{_pct(w.helpful_rate)} | {w.gap_questions} | {w.learnt} |"
               for w in report.weeks]
+    if report.learning is not None:
+        lines += ["", "## 学習の前後 (before / after learning)", "", learning_line(report.learning)]
     return "\n".join(lines) + "\n"
+
+
+def learning_line(effect: LearningEffect) -> str:
+    """One sentence: what the rates did around the latest week phrasings were learnt."""
+    head = f"{effect.week} の週に言い回しを {effect.learnt} 件学習しました"
+    if effect.after is None or effect.deflection_change is None or effect.before is None:
+        return head + "。前後を比べられる週がまだありません (no weeks to compare yet)."
+    verdict = ("偶然の範囲を超える変化です (beyond chance)" if effect.clear else
+               "偶然の範囲の変化です (within chance)")
+    return (f"{head}。自己解決率 (deflection) は前 {effect.before_weeks} 週 "
+            f"{_pct(effect.before.deflection_rate)}（{effect.before.questions} 件）→ "
+            f"後 {effect.after_weeks} 週 {_pct(effect.after.deflection_rate)}"
+            f"（{effect.after.questions} 件）、「はい」率 (helpful) は "
+            f"{_pct(effect.before.helpful_rate)} → {_pct(effect.after.helpful_rate)}。"
+            f"{verdict}。")
 
 
 def _pct(value: float | None) -> str:

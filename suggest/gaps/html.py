@@ -9,7 +9,7 @@ from __future__ import annotations
 from html import escape
 
 from kotae.suggest.gaps.charts import report_charts
-from kotae.suggest.gaps.export import TREND_JA
+from kotae.suggest.gaps.export import TREND_JA, learning_line
 from kotae.suggest.gaps.report import Gap, GapReport
 
 _STYLE = """
@@ -52,12 +52,14 @@ def report_html(report: GapReport, charts: dict[str, str] | None = None) -> str:
                    for d in report.duplicates) or "<li>なし</li>"
     stale = "".join(f"<li>{escape(s.title)}（更新 {escape(s.updated_at or '不明')}）: "
                     f"{escape(s.reason)}</li>" for s in report.stale) or "<li>なし</li>"
+    learning = (f'<p class="meta">{escape(learning_line(report.learning))}</p>'
+                if report.learning is not None else "")
     return (
         '<!doctype html><html lang="ja"><head><meta charset="utf-8">'
         f"<title>FAQ ギャップレポート</title><style>{_STYLE}</style></head><body>"
         "<h1>FAQ ギャップレポート</h1>"
         f'<p class="meta">作成 {escape(report.generated_at)} / 対象期間 {escape(since)} / '
         f"未回答の質問 {report.candidates} 件 / ギャップ {len(report.gaps)} 件</p>"
-        f"<h2>グラフ</h2>{images}<h2>ギャップ</h2>{gaps}"
+        f"<h2>グラフ</h2>{learning}{images}<h2>ギャップ</h2>{gaps}"
         f"<h2>重複している記事</h2><ul>{dups}</ul>"
         f"<h2>古い・役に立っていない記事</h2><ul>{stale}</ul></body></html>")

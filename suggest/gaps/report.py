@@ -8,8 +8,11 @@ Example:
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from enum import StrEnum
+
+Z_95 = 1.96  # two-sided 95 % for a change in a rate
 
 
 class Signal(StrEnum):
@@ -132,6 +135,38 @@ class WeekStats:
         return None if not self.votes else self.helpful / self.votes
 
 
+@dataclass(frozen=True)
+class LearningEffect:
+    """The weeks before and after a week phrasings were learnt, each added up into one row
+    (None: no such week in the report), and whether the deflection rate moved by more than
+    chance would move it."""
+
+    week: str  # the week the phrasings were approved
+    learnt: int  # phrasings approved that week
+    before: WeekStats | None
+    after: WeekStats | None
+    before_weeks: int
+    after_weeks: int
+
+    @property
+    def deflection_change(self) -> float | None:
+        """After minus before (None unless both sides have questions)."""
+        a = self.after.deflection_rate if self.after else None
+        b = self.before.deflection_rate if self.before else None
+        return None if a is None or b is None else a - b
+
+    @property
+    def clear(self) -> bool | None:
+        """Whether the change is beyond chance: a two-proportion z-test at 95 % (|z| > 1.96)
+        on the questions handed off, before against after; None without both sides."""
+        if self.deflection_change is None or self.before is None or self.after is None:
+            return None
+        n1, n2 = self.before.questions, self.after.questions
+        p = 1.0 - (self.before.handoffs + self.after.handoffs) / (n1 + n2)
+        spread = math.sqrt(p * (1.0 - p) * (1.0 / n1 + 1.0 / n2))
+        return spread > 0 and abs(self.deflection_change) / spread > Z_95
+
+
 @dataclass
 class GapReport:
     generated_at: str
@@ -143,6 +178,7 @@ class GapReport:
     stale: list[StaleArticle]
     weeks: list[WeekStats]
     unclustered: int = 0  # unanswered questions in no gap (too few alike)
+    learning: LearningEffect | None = None  # the rates before and after phrasings were learnt
 
     def gap(self, gap_id: str) -> Gap | None:
         return next((g for g in self.gaps if g.id == gap_id), None)

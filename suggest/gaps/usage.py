@@ -2,6 +2,8 @@
 
 The deflection rate of a week is the share of its questions that did not end with a person
 (no hand-off, no contact form); the helpful rate is the share of 「はい」 among its votes.
+What learning changed is read from the same rows: the rates of the weeks before the latest
+week phrasings were learnt against the weeks after it (``learning_effect``).
 
 Example:
     >>> weeks = week_stats(log.events(since=since), questions)
@@ -16,8 +18,10 @@ from collections.abc import Iterable, Sequence
 
 from kotae.kb import Action, EventType, QueryEvent
 from kotae.suggest.gaps.collect import QUESTION_EVENTS
-from kotae.suggest.gaps.report import Question, WeekStats
+from kotae.suggest.gaps.report import LearningEffect, Question, WeekStats
 from kotae.suggest.gaps.timeline import week_start, weeks_between
+
+EFFECT_WEEKS = 4  # weeks compared on each side of a week phrasings were learnt
 
 
 def is_question(event: QueryEvent, logged_ids: set[str]) -> bool:
@@ -60,3 +64,35 @@ def week_stats(events: Iterable[QueryEvent], questions: Sequence[Question],
     return [WeekStats(week=w, questions=asked[w], handoffs=handed[w], helpful=helpful[w],
                       votes=votes[w], gap_questions=gap_weeks[w], learnt=learnt[w])
             for w in weeks_between(seen[0], until or seen[-1])]
+
+
+def pooled(weeks: Sequence[WeekStats]) -> WeekStats | None:
+    """The weeks added up into one row (its ``week``: the first one's); None for no weeks."""
+    if not weeks:
+        return None
+    return WeekStats(week=weeks[0].week, questions=sum(w.questions for w in weeks),
+                     handoffs=sum(w.handoffs for w in weeks),
+                     helpful=sum(w.helpful for w in weeks), votes=sum(w.votes for w in weeks),
+                     gap_questions=sum(w.gap_questions for w in weeks),
+                     learnt=sum(w.learnt for w in weeks))
+
+
+def learning_effect(weeks: Sequence[WeekStats], window: int = EFFECT_WEEKS
+                    ) -> LearningEffect | None:
+    """The deflection and helpful rates in the weeks before and after the latest week that
+    phrasings were learnt and that has weeks after it (the latest learning week when none has):
+    up to ``window`` weeks each side, never reaching into another learning week, and the week
+    of learning itself in neither (its questions were asked partly before, partly after).
+    None when nothing was learnt in ``weeks``."""
+    learnt = [i for i, w in enumerate(weeks) if w.learnt]
+    if not learnt:
+        return None
+    settled = [i for i in learnt if any(w.questions for w in weeks[i + 1:])]
+    at = settled[-1] if settled else learnt[-1]
+    previous = max((i for i in learnt if i < at), default=-1)
+    following = min((i for i in learnt if i > at), default=len(weeks))
+    before = weeks[max(previous + 1, at - window):at]
+    after = weeks[at + 1:min(following, at + 1 + window)]
+    return LearningEffect(week=weeks[at].week, learnt=weeks[at].learnt,
+                          before=pooled(before), after=pooled(after),
+                          before_weeks=len(before), after_weeks=len(after))

@@ -239,4 +239,11 @@ def test_the_content_page_reviews_phrasings_learnt_from_tickets(server, kb_home,
     moved = next(p for p in get(server, "/v1/phrasings", status="approved").json()["items"]
                  if p["id"] == third["id"])
     assert moved["doc_id"] == picked
+    # What learning changed: learnt this week, so there is no week after it to compare yet.
+    learning = get(server, "/v1/gaps", since="all", min_size=1).json()["learning"]
+    assert learning["learnt"] == 2 and learning["after"] is None and learning["clear"] is None
+    page.click("#refresh")
+    page.wait_for_function("document.querySelector('#learning-effect').textContent"
+                           ".includes('言い回しを 2 件学習しました')", timeout=120_000)
+    assert "前後を比べられる週はまだありません" in page.locator("#learning-effect").inner_text()
     page.close()

@@ -38,10 +38,10 @@ from kotae.suggest.gaps.label import (
     surfaces,
 )
 from kotae.suggest.gaps.propose import NO_ANSWER, answer_sentences, propose_entry
-from kotae.suggest.gaps.report import Gap
+from kotae.suggest.gaps.report import Gap, WeekStats
 from kotae.suggest.gaps.stale import find_stale, months_between
 from kotae.suggest.gaps.timeline import gap_trend, parse_since, recency_weight, trend, week_start
-from kotae.suggest.gaps.usage import week_stats
+from kotae.suggest.gaps.usage import learning_effect, week_stats
 
 NOW = datetime(2026, 11, 24, tzinfo=UTC)
 USD_REPLY = ("お問い合わせいただきありがとうございます。サポートの山本でございます。\n\n"
@@ -229,6 +229,59 @@ def test_weeks_count_the_phrasings_learnt_and_the_chart_shows_them():
     report.weeks = weeks
     assert table_csv(report, "weeks").splitlines()[0].endswith(",learnt_phrasings")
     assert report_charts(report)["rates"].startswith("data:image/png;base64,")
+
+
+def week_row(week: str, questions: int, handoffs: int, learnt: int = 0, votes: int = 0,
+             helpful: int = 0) -> WeekStats:
+    return WeekStats(week=week, questions=questions, handoffs=handoffs, helpful=helpful,
+                     votes=votes, gap_questions=0, learnt=learnt)
+
+
+def test_learning_is_judged_on_the_weeks_around_it_never_on_another_learning_week():
+    weeks = [week_row("w1", 50, 40), week_row("w2", 50, 30, learnt=4),
+             *(week_row(f"w{n}", 100, 50) for n in range(3, 7)),
+             week_row("w7", 100, 20, learnt=12, votes=10, helpful=6),
+             *(week_row(f"w{n}", 100, 20, votes=10, helpful=8) for n in range(8, 14)),
+             week_row("w14", 3, 0, learnt=2)]  # the current week: nothing after it yet
+    effect = learning_effect(weeks)
+    assert effect is not None and (effect.week, effect.learnt) == ("w7", 12)
+    # before: w3–w6 (w2 learnt too, so the window stops there); after: four weeks from w8.
+    assert (effect.before_weeks, effect.after_weeks) == (4, 4)
+    assert (effect.before.week, effect.before.questions, effect.before.handoffs) == ("w3", 400, 200)
+    assert (effect.after.week, effect.after.questions, effect.after.handoffs) == ("w8", 400, 80)
+    assert effect.deflection_change == pytest.approx(0.3) and effect.clear
+    assert effect.before.helpful_rate is None and effect.after.helpful_rate == 0.8
+    assert "前 4 週 50%（400 件）→ 後 4 週 80%（400 件）" in report_markdown(
+        _with_learning(effect))
+
+
+def test_a_small_change_on_few_questions_is_called_chance_and_nothing_learnt_is_none():
+    few = [week_row("a", 10, 5), week_row("b", 10, 5, learnt=1), week_row("c", 10, 3)]
+    effect = learning_effect(few)
+    assert effect is not None and effect.deflection_change == pytest.approx(0.2)
+    assert effect.clear is False
+    assert "偶然の範囲の変化です" in report_markdown(_with_learning(effect))
+    waiting = learning_effect([week_row("a", 10, 5), week_row("b", 0, 0, learnt=3)])
+    assert waiting is not None and waiting.after is None and waiting.clear is None
+    assert "前後を比べられる週がまだありません" in report_markdown(_with_learning(waiting))
+    assert learning_effect([week_row("a", 10, 5), week_row("b", 10, 5)]) is None
+
+
+def test_the_learning_chart_is_drawn_only_when_something_was_learnt():
+    from kotae.suggest.gaps.charts import report_charts
+
+    assert "learning" not in report_charts(small_report())
+    effect = learning_effect([week_row("a", 10, 5), week_row("b", 10, 5, learnt=1),
+                              week_row("c", 10, 3)])
+    report = _with_learning(effect)
+    assert report_charts(report)["learning"].startswith("data:image/png;base64,")
+    assert "言い回しを 1 件学習しました" in report_html(report)
+
+
+def _with_learning(effect) -> GapReport:
+    report = small_report()
+    report.learning = effect
+    return report
 
 
 def small_report(has_answer: bool = True) -> GapReport:

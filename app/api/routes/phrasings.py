@@ -13,7 +13,7 @@ from fastapi import APIRouter, HTTPException, Path, Query
 from pydantic import BaseModel, Field
 
 from kotae.app.api.auth import Role, allow
-from kotae.app.api.deps import CallerDep, KBDep
+from kotae.app.api.deps import CallerDep, KBDep, ServicesDep
 from kotae.app.api.schemas.common import ErrorOut
 from kotae.kb import KBBusy, Kind
 from kotae.kb.phrasings import DECISIONS, SOURCES, STATUSES, Phrasing
@@ -107,10 +107,10 @@ def publish(kb: KBDep) -> PublishOut:
                                         "or no such document to move it to."},
                         422: {"model": ErrorOut}},
              summary="Approve, reject or move a phrasing", **allow(Role.EDITOR))
-def decide(kb: KBDep, caller: CallerDep, body: DecisionIn,
+def decide(kb: KBDep, caller: CallerDep, services: ServicesDep, body: DecisionIn,
            phrasing_id: Annotated[int, Path(ge=1, le=2**31 - 1)]) -> PhrasingOut:
     """Takes effect in the index at the next publish (``POST /v1/phrasings/publish``, an
-    ingest, or ``kotae learn``)."""
+    ingest, or ``kotae learn``); the gap report's weeks count an approval at once."""
     if body.decision == "move":
         if not body.doc_id:
             raise HTTPException(422, "move needs doc_id: the document the wording asks for")
@@ -121,4 +121,6 @@ def decide(kb: KBDep, caller: CallerDep, body: DecisionIn,
         p = kb.phrasings.decide(phrasing_id, body.decision, caller.label, body.doc_id)
     except LookupError as exc:
         raise HTTPException(404, str(exc)) from None
+    with services.gap_lock:  # the gap report's weeks count the phrasings approved
+        services.gap_reports.clear()
     return _out(p, _titles(kb, {p.doc_id}))

@@ -75,6 +75,22 @@ class WeekOut(BaseModel):
     helpful_rate: float | None
 
 
+class LearningOut(BaseModel):
+    week: str = Field(description="The week (its Monday) phrasings learnt from use were "
+                      "approved: the latest such week with weeks after it.")
+    learnt: int = Field(description="Phrasings approved that week.")
+    before: WeekOut | None = Field(description="Up to four weeks before it, added up (never "
+                                   "reaching into an earlier learning week).")
+    after: WeekOut | None = Field(description="Up to four weeks after it, added up (None: no "
+                                  "week has passed yet).")
+    before_weeks: int
+    after_weeks: int
+    deflection_change: float | None = Field(description="The deflection rate after minus "
+                                            "before.")
+    clear: bool | None = Field(description="Whether that change is beyond chance (two-"
+                               "proportion z-test at 95 %); None without both sides.")
+
+
 class GapReportOut(BaseModel):
     generated_at: str
     since: str | None
@@ -85,8 +101,12 @@ class GapReportOut(BaseModel):
     duplicates: list[DuplicateOut]
     stale: list[StaleOut]
     weeks: list[WeekOut]
+    learning: LearningOut | None = Field(None, description="What learning from use changed: "
+                                         "the rates before and after the latest week "
+                                         "phrasings were learnt (None: none in the period).")
     charts: dict[str, str] = Field(default_factory=dict, description="With charts=true: "
-                                   "gap_volume, top_gaps, rates as data:image/png URIs.")
+                                   "gap_volume, top_gaps, rates (and learning, when phrasings "
+                                   "were learnt) as data:image/png URIs.")
 
     @classmethod
     def of(cls, report: GapReport, charts: dict[str, str] | None = None) -> GapReportOut:

@@ -132,7 +132,7 @@
 
   function clearReport() {
     ["summary", "gaps", "charts", "duplicates", "stale", "typeahead-popular", "typeahead-allowed",
-     "typeahead-blocked", "phrasings"].forEach(function (id) { clear($(id)); });
+     "typeahead-blocked", "phrasings", "learning-effect"].forEach(function (id) { clear($(id)); });
   }
 
   function render(report) {
@@ -149,6 +149,7 @@
     Object.keys(report.charts || {}).forEach(function (name) {
       charts.appendChild(el("img", { src: report.charts[name], alt: names[name] || name }));
     });
+    $("learning-effect").textContent = learningText(report.learning);
     renderList($("duplicates"), report.duplicates, function (d) {
       return fmt(W.duplicate, { a: d.title_a, b: d.title_b, reason: d.reason });
     });
@@ -156,6 +157,21 @@
       return fmt(W.stale, { title: s.title, updated: s.updated_at || W.unknownDate,
                             reason: s.reason });
     });
+  }
+
+  function percent(rate) { return rate === null || rate === undefined ? "–" : Math.round(rate * 100) + "%"; }
+
+  /** What learning changed: the rates before and after the latest week phrasings were learnt. */
+  function learningText(effect) {
+    if (!effect) return W.learningNone;
+    var vars = { week: effect.week, n: effect.learnt };
+    if (!effect.before || !effect.after || effect.clear === null) return fmt(W.learningWaiting, vars);
+    return fmt(W.learningEffect, {
+      week: effect.week, n: effect.learnt,
+      bw: effect.before_weeks, before: percent(effect.before.deflection_rate), bq: effect.before.questions,
+      aw: effect.after_weeks, after: percent(effect.after.deflection_rate), aq: effect.after.questions,
+      hb: percent(effect.before.helpful_rate), ha: percent(effect.after.helpful_rate)
+    }) + (effect.clear ? W.learningClear : W.learningChance);
   }
 
   // ------------------------------------------------------------------ search suggestions
