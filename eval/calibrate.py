@@ -19,8 +19,10 @@ from pathlib import Path
 import numpy as np
 
 from kotae.eval.deflection import Sample
+from kotae.eval.rerank import RankData
 from kotae.retrieval import ConfidenceModel, RetrievalConfig
-from kotae.retrieval.confidence import FEATURES
+from kotae.retrieval.confidence import FEATURES, ConfidenceFeatures
+from kotae.retrieval.rerank import FEATURES as RANK_FEATURES
 
 
 class CalibrationError(ValueError):
@@ -109,3 +111,44 @@ def save_calibration(kb_dir: Path, threshold: float,
                                   confidence=confidence or config.confidence or ConfidenceModel())
     updated.save(kb_dir)
     return updated
+
+
+def clear_calibration(kb_dir: Path) -> RetrievalConfig:
+    """Remove the KB's curve and threshold (its search goes back to the default curve of its
+    stages and the threshold 0.5): for a curve that no longer fits the KB's ranking."""
+    config = RetrievalConfig.load(kb_dir)
+    updated = dataclasses.replace(config, confidence=None,
+                                  answer_threshold=RetrievalConfig().answer_threshold)
+    updated.save(kb_dir)
+    return updated
+
+
+def samples_from_ranking(data: RankData, scores: np.ndarray, min_label: int = 2) -> list[Sample]:
+    """One sample per query of ``data`` as the searcher would see it with a second stage whose
+    scores are ``scores`` (one per row): its top hit is the best-scored candidate, right when
+    that candidate's label reaches ``min_label`` (2: it answers), and its confidence features
+    are the ones a search computes from its candidates (``retrieval.confidence``): the top
+    cosine and its margin over the other candidates, whether BM25 and dense put it first, and
+    the second stage's score and margin. The ``KB_SHAPED`` features are left at 0 (fit with
+    ``leave_out=KB_SHAPED``). ``scores`` must come from models not fitted on the query
+    (``eval.rerank.cross_fit``): a model's scores on its own training queries flatter it."""
+    if len(scores) != len(data.label):
+        raise ValueError(f"{len(scores)} scores for {len(data.label)} candidates")
+    column = {name: i for i, name in enumerate(RANK_FEATURES)}
+    dense, bm25_rank, dense_rank, missing = (data.X[:, column[n]] for n in (
+        "dense", "bm25_rank", "dense_rank", "bm25_missing"))
+    out = []
+    for q, qid in enumerate(data.qids):
+        rows = np.flatnonzero(data.query == q)
+        if not len(rows):
+            continue
+        order = rows[np.argsort(-scores[rows], kind="stable")]
+        top, rest = int(order[0]), order[1:]
+        features = ConfidenceFeatures(float(dense[top]), {
+            "arms_agree": float(bm25_rank[top] == 0 and dense_rank[top] == 0
+                                and not missing[top]),
+            "cosine_margin": float(dense[top] - dense[rest].max()) if len(rest) else 0.0,
+            "rerank_score": float(scores[top]),
+            "rerank_margin": float(scores[top] - scores[rest[0]]) if len(rest) else 0.0})
+        out.append(Sample(qid, True, bool(data.label[top] >= min_label), 0.0, features))
+    return out

@@ -24,7 +24,8 @@ questions it never saw (CLINC150, BANKING77):
 tickets' reference document is the one their own reply links to with a score of at least the
 auto-approve threshold (the same linker; the sample has no labels), and the held-back ones
 without such a link are left out. Their wording is searched as a customer's (public audience)
-before and after ``kotae learn`` harvests the other tickets; reported: top-1 accuracy, AUROC,
+before and after ``kotae learn`` harvests the other tickets, and after ``kotae learn --refit``
+then refits the second stage and its confidence on what was learnt; reported: top-1 accuracy, AUROC,
 coverage at 90% precision on the held-back tickets themselves (a point estimate on a few
 dozen queries, the same rule before and after) and the answer rate at the KB's own threshold.
 
@@ -58,11 +59,14 @@ from kotae.eval.deflection import Sample, auroc, choose_threshold, sweep
 from kotae.eval.deflection_bench import Calibration, run
 from kotae.eval.embedders import MeteredEmbedder, QueryVectorFile
 from kotae.eval.errors import DatasetError
+from kotae.eval.rerank_report import run_rerank_eval
 from kotae.kb import Audience, normalise_text
 from kotae.kb.phrasings import DEFAULT_AUTO_APPROVE, Candidate, PhrasingRow
 from kotae.kb.settings import KBSettings
 from kotae.knowledge_base import open_kb
+from kotae.retrieval.config import SETTINGS_FILE
 from kotae.retrieval.protocols import Embedder
+from kotae.retrieval.rerank.model import KB_MODEL
 from kotae.suggest.learning import LearnPolicy, document_urls, link_reply, wording
 
 DATASETS = ("clinc150", "banking77", "sample")
@@ -244,13 +248,14 @@ def replay(data: IntentSet, work: Path, embedder: Embedder, ns: tuple[int, ...],
 
 def _held_back_outcome(kb: Any, held: list[tuple[str, str]]) -> dict[str, Any]:
     """How the KB answers the held-back wordings (with their reference documents) publicly."""
-    samples, answered = [], 0
+    samples, answered, right = [], 0, 0
     threshold = kb.searcher.config.answer_threshold
     for n, (asked, reference) in enumerate(held):
         result = kb.searcher.search(asked, audience=Audience.PUBLIC, k=1, snippets=False)
         top = result.hits[0].doc_id if result.hits else ""
         samples.append(Sample(str(n), True, top == reference, result.confidence))
         answered += result.confidence >= threshold
+        right += result.confidence >= threshold and top == reference
     confidences = [x.confidence for x in samples]
     best = choose_threshold(sweep(confidences, samples), 0.9)
     return {"queries": len(samples), "top1_accuracy": round(mean(x.correct for x in samples), 4),
@@ -258,6 +263,7 @@ def _held_back_outcome(kb: Any, held: list[tuple[str, str]]) -> dict[str, Any]:
             "coverage_at_90": round(best.coverage, 4) if best else 0.0,
             "kb_threshold": threshold, "answer_rate_at_kb_threshold":
                 round(answered / len(samples), 4),
+            "precision_at_kb_threshold": round(right / answered, 4) if answered else None,
             "router_phrasings": kb.searcher.manifest().router_phrasings}
 
 
@@ -271,6 +277,8 @@ def sample_replay(work: Path, embedder: Embedder, log: Any = print) -> dict[str,
     held_lines = lines[HOLD_BACK_EVERY - 1::HOLD_BACK_EVERY]
     kept = [line for n, line in enumerate(lines) if (n + 1) % HOLD_BACK_EVERY]
     (src / "tickets.jsonl").write_text("\n".join(kept) + "\n", encoding="utf-8")
+    for earlier in (KB_MODEL, SETTINGS_FILE):  # a refit and its curve from a run before
+        (work / "kb" / earlier).unlink(missing_ok=True)
     kb = open_kb(KBSettings(home=work / "kb"), embedder=embedder)
     log(f"sample: ingest ({len(kept)} tickets kept, {len(held_lines)} held back)")
     kb.ingest([src], prune=True)
@@ -289,9 +297,15 @@ def sample_replay(work: Path, embedder: Embedder, log: Any = print) -> dict[str,
     log(f"sample: before {before}; learning from the kept tickets")
     report, _ = kb.learn(LearnPolicy(sources=("ticket",)))
     after = _held_back_outcome(kb, held)
-    log(f"sample: after {after}")
+    log(f"sample: after {after}; refitting the second stage on what was learnt")
+    outcome = run_rerank_eval([], work / "rerank-report", kb.home, write=True)
+    refitted = _held_back_outcome(open_kb(KBSettings(home=kb.home), embedder=embedder), held)
+    log(f"sample: after the refit {refitted}")
     return {"held_back": len(held_lines), "with_reference": len(held), "before": before,
-            "after": after, "learnt": {"found": report.found, "counts": report.counts}}
+            "after": after, "after_refit": refitted,
+            "refit": {"saved": outcome.saved_to is not None,
+                      "notes": outcome.report.notes[3:]},
+            "learnt": {"found": report.found, "counts": report.counts}}
 
 
 def table(results: list[dict[str, Any]]) -> str:

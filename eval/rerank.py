@@ -25,6 +25,7 @@ from kotae.eval.beir import BeirDataset
 from kotae.eval.metrics import evaluate_run
 from kotae.kb import Audience
 from kotae.retrieval import Searcher
+from kotae.retrieval.filters import SearchFilter
 from kotae.retrieval.rerank import FEATURES, candidate_features
 
 Progress = Callable[[str, int, int], None]
@@ -66,15 +67,18 @@ class RankData:
 
 
 def collect(searcher: Searcher, data: BeirDataset, to_corpus: Callable[[str], str],
-            on_progress: Progress | None = None, router: bool = True) -> RankData:
-    """Every judged query's candidates, features and grades (``searcher.candidates``;
-    ``router`` False leaves the question router out, for queries it was trained on)."""
+            on_progress: Progress | None = None, router: bool = True,
+            filters: SearchFilter | None = None) -> RankData:
+    """Every judged query's candidates, features and grades (``searcher.candidates``, as an
+    agent searches, narrowed by ``filters``; ``router`` False leaves the question router out,
+    for queries it was trained on)."""
     queries = data.judged_queries()
     top = max((g for q in queries for g in data.qrels[q].values()), default=1)
     scale = 1 if top >= 2 else 2  # a set with one grade: its relevant documents answer
     X, label, query, qids, docs = [], [], [], [], []
     for n, (qid, text) in enumerate(queries.items()):
-        found = searcher.candidates(text, audience=Audience.AGENT, router=router)
+        found = searcher.candidates(text, audience=Audience.AGENT, router=router,
+                                    filters=filters)
         if not found.items:
             continue
         names = [to_corpus(c.doc_id) for c in found.items]

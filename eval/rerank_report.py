@@ -17,8 +17,11 @@ query set the report gives, side by side, on the same queries:
 Then the refit (fitted on every query given, with the feature set that cross-fitted better on
 the first set) is written to the first set's KB as ``rerank.txt`` (it serves instead of the
 shipped model) when the first set has at least ``MIN_QUERIES`` usable queries and its
-cross-fitted nDCG@10 beats the shipped model's on those queries; otherwise nothing is written
-and the notes say why. ``ship`` writes the refit with the shipped features to a path instead
+cross-fitted nDCG@10 beats the shipped model's on those queries, together with the KB's
+confidence curve fitted again for its scores on the same queries (cross-fitted scores; the
+threshold 0.5), unless that confidence tells right top hits from wrong ones worse than the
+shipped model and its curve do there (cross-fitted AUROC); otherwise nothing is written and
+the notes say why. ``ship`` writes the refit with the shipped features to a path instead
 (how ``retrieval/rerank/default_ranker.txt`` is made).
 
 Example:
@@ -33,6 +36,15 @@ from pathlib import Path
 from typing import Any
 
 from kotae.eval.beir import BeirDataset
+from kotae.eval.calibrate import (
+    CalibrationError,
+    clear_calibration,
+    cross_fit_confidence,
+    fit_confidence,
+    samples_from_ranking,
+    save_calibration,
+)
+from kotae.eval.deflection import auroc, point_at, sweep
 from kotae.eval.errors import DatasetError
 from kotae.eval.report import Report, Table, write_report
 from kotae.eval.rerank import METRICS, RankData, collect, cross_fit, fit, metrics, score
@@ -41,11 +53,19 @@ from kotae.eval.setup import EvalOptions, Progress, prepare_eval
 from kotae.kb import Kind, stable_hash
 from kotae.kb.settings import KBSettings
 from kotae.knowledge_base import open_kb
+from kotae.retrieval import RetrievalConfig
+from kotae.retrieval.confidence import KB_SHAPED, shipped_curve
+from kotae.retrieval.filters import SearchFilter
 from kotae.retrieval.rerank import FEATURES, SHIPPED, RankModel, RankModelError
 from kotae.retrieval.rerank.model import DEFAULT_MODEL, KB_MODEL, save_model
 
 MIN_QUERIES = 50  # labelled questions below which a refit is not even tried
 FEATURE_SETS = {"shipped features": list(SHIPPED), "all features": list(FEATURES)}
+# What a refit's confidence curve does not read: the KB-shaped features (as the shipped
+# curve), and the refit's raw score: lambdarank scores mean something only relative to the
+# same model's other scores, and the curve is fitted on scores of five fold models while the
+# saved refit is a sixth (its margin over the runner-up is comparable across them).
+REFIT_LEFT_OUT = (*KB_SHAPED, "rerank_score")
 
 
 @dataclass
@@ -110,7 +130,10 @@ def collect_sets(datasets: list[Path], kb_dir: Path | None, options: EvalOptions
         searcher = open_kb(settings).searcher
         searcher.warm_up()
         # The router learnt the variants: they are found without it, as new questions are.
-        found = collect(searcher, data, lambda d: d, on_progress, router=False)
+        # A learnt phrasing is a past ticket's wording, and that ticket is in the KB: it would
+        # come first for its own words, so tickets (never a phrasing's answer) are left out.
+        found = collect(searcher, data, lambda d: d, on_progress, router=False,
+                        filters=SearchFilter(kinds=frozenset(Kind) - {Kind.TICKET}))
         return [QuerySet(found, kb_dir, data.fingerprint, "FAQ variants and learnt phrasings")]
     out = []
     for n, folder in enumerate(datasets):
@@ -177,20 +200,66 @@ def run_rerank_eval(datasets: list[Path], report_dir: Path, kb_dir: Path | None 
         save_model(fit([s.data for s in sets], list(SHIPPED)), list(SHIPPED), ship, cards)
         notes.append(f"wrote the model fitted on every query given (shipped features) to {ship}")
     elif write and refit_ndcg > shipped_ndcg:
-        saved_to = first.kb_dir / KB_MODEL
-        save_model(fit([s.data for s in sets], FEATURE_SETS[chosen]), FEATURE_SETS[chosen],
-                   saved_to, cards)
-        notes.append(f"wrote the refit ({chosen}) to {saved_to}: it serves instead of the "
-                     f"shipped model (cross-fitted nDCG@10 {refit_ndcg:.4f} vs shipped "
-                     f"{shipped_ndcg:.4f}); delete the file to go back. Its scores are on "
-                     "a scale of their own, which no confidence curve knows yet: run `kotae "
-                     "eval deflection` to calibrate the KB again (until then an uncalibrated "
-                     "KB takes the hand-set curve)")
+        # Its scores are on a scale of their own: the KB's confidence curve is fitted again
+        # for them, and the refit is kept only if that confidence tells right top hits from
+        # wrong ones at least as well as the shipped model and its curve do on these questions.
+        held_out = cross_fit(first.data, FEATURE_SETS[chosen],
+                             extra=[s.data for s in sets[1:]])
+        samples = samples_from_ranking(first.data, held_out)
+        baseline = shipped_auroc(first.data)
+        try:
+            curve, held = (fit_confidence(samples, leave_out=REFIT_LEFT_OUT),
+                           cross_fit_confidence(samples, leave_out=REFIT_LEFT_OUT))
+        except CalibrationError as exc:
+            curve, held, why = None, [], str(exc)
+        auc = auroc(held, samples) if curve is not None else None
+        if auc is not None and baseline is not None and auc < baseline:
+            notes.append(f"nothing written: the refit ranks better (cross-fitted nDCG@10 "
+                         f"{refit_ndcg:.4f} vs shipped {shipped_ndcg:.4f}) but its confidence, "
+                         f"fitted on the same questions, tells right top hits from wrong ones "
+                         f"worse (cross-fitted AUROC {auc:.3f} vs the shipped model and curve's "
+                         f"{baseline:.3f})")
+        else:
+            saved_to = first.kb_dir / KB_MODEL
+            save_model(fit([s.data for s in sets], FEATURE_SETS[chosen]), FEATURE_SETS[chosen],
+                       saved_to, cards)
+            notes.append(f"wrote the refit ({chosen}) to {saved_to}: it serves instead of the "
+                         f"shipped model (cross-fitted nDCG@10 {refit_ndcg:.4f} vs shipped "
+                         f"{shipped_ndcg:.4f}); delete the file to go back")
+            if curve is None:
+                clear_calibration(first.kb_dir)
+                notes.append(f"confidence not fitted for it ({why}); the KB's curve was "
+                             "removed, so the default applies until `kotae eval deflection` "
+                             "calibrates it")
+            else:
+                save_calibration(first.kb_dir, RetrievalConfig().answer_threshold, curve)
+                at = point_at(sweep(held, samples), RetrievalConfig().answer_threshold)
+                notes.append(
+                    f"fitted the confidence for it on the same {len(samples)} questions and "
+                    f"wrote it to {first.kb_dir}/settings.json with the threshold 0.5 (answer "
+                    f"when the top hit is more likely right than wrong). Cross-fitted: AUROC "
+                    f"{auc or 0.0:.3f} (the shipped model and curve: "
+                    f"{'–' if baseline is None else f'{baseline:.3f}'}); at 0.5 it answers "
+                    f"{at.coverage if at else 0.0:.1%} of them, {at.precision if at else 0.0:.1%}"
+                    " right. For a threshold of a target precision, calibrate on a judged set "
+                    "with questions the KB cannot answer: `kotae eval deflection --beir`")
     elif write:
         notes.append(f"nothing written: the refit's cross-fitted nDCG@10 ({refit_ndcg:.4f}) is "
                      f"not above the shipped model's ({shipped_ndcg:.4f}) on {first.name}")
     report = _report(sets, table, notes)
     return RerankOutcome(report, write_report(report, report_dir), table, saved_to)
+
+
+def shipped_auroc(data: RankData) -> float | None:
+    """How well the shipped model and its curve tell right top hits of ``data`` from wrong
+    ones (None: nothing shipped, or only right or only wrong top hits)."""
+    try:
+        shipped = RankModel(DEFAULT_MODEL)
+        samples = samples_from_ranking(data, shipped.score(data.X))
+    except RankModelError:
+        return None
+    curve = shipped_curve()
+    return auroc([curve.score(s.features) if s.features else 0.0 for s in samples], samples)
 
 
 def _report(sets: list[QuerySet], table: dict[str, dict[str, dict[str, float]]],

@@ -6,6 +6,7 @@ Example:
     $ kotae learn                       # tickets, used drafts, votes, accepted gaps
     $ kotae learn --source ticket --no-publish
     $ kotae learn --list                # the candidates waiting for an editor
+    $ kotae learn --refit               # and refit the second stage, calibrate the confidence
 """
 
 from __future__ import annotations
@@ -40,12 +41,21 @@ def learn(
     show: Annotated[bool, typer.Option(
         "--list", help="Only list the candidates waiting for an editor; harvest nothing.")
     ] = False,
+    refit: Annotated[bool, typer.Option(
+        "--refit", help="Then refit the second ranking stage on the KB's FAQ variants and "
+        "approved phrasings (kept only when it ranks held-back ones better than the shipped "
+        "model) and calibrate the confidence for it; needs 50 such questions. Servers pick "
+        "it up when restarted.")] = False,
+    report_dir: Annotated[Path | None, typer.Option(
+        "--report", help="With --refit: the report folder (default: "
+        "eval-reports/rerank-KBNAME).", show_default=False)] = None,
 ) -> None:
     """Learn how customers ask: phrasings from past tickets (linked to the FAQ entry or article
     the agent's reply used), drafts agents used, answers customers voted helpful and accepted
     gaps. Candidates whose score reaches the KB's auto-approve threshold
     (KOTAE_LEARN_AUTO_APPROVE) are approved; the rest wait for an editor (/content, or
-    /v1/phrasings)."""
+    /v1/phrasings). With --refit, the second ranking stage and the confidence are then fitted
+    again on the KB's labelled questions."""
     from kotae.app.settings import Settings
     from kotae.kb import KBError
     from kotae.knowledge_base import open_kb
@@ -86,6 +96,31 @@ def learn(
     waiting = sum(report.counts["candidate"].values())
     if waiting:
         console.print(f"{waiting} candidates wait for an editor: /content or `kotae learn --list`")
+    if refit:
+        _refit(knowledge.home, report_dir or Path("eval-reports") / f"rerank-{knowledge.home.name}")
+
+
+def _refit(home: Path, out_dir: Path) -> None:
+    """The second stage refitted on what the KB now knows, and its confidence calibrated."""
+    from kotae.eval.errors import DatasetError
+    from kotae.eval.rerank_report import run_rerank_eval
+
+    try:
+        with console.status("第2段階のランキングを学習し直しています… (refitting)"):
+            outcome = run_rerank_eval([], out_dir, home, write=True)
+    except DatasetError as exc:  # too few questions: the shipped model keeps serving
+        console.print(f"[yellow]refit skipped:[/] {escape(str(exc))}", soft_wrap=True)
+        return
+    table = Table("model", "nDCG@10", "Hit@1")
+    for name, rows in outcome.metrics.items():
+        for model, m in rows.items():
+            table.add_row(escape(f"{name}: {model}"), f"{m['ndcg@10']:.4f}", f"{m['hit@1']:.4f}")
+    console.print(table)
+    for note in outcome.report.notes[3:]:
+        console.print(escape(note), soft_wrap=True)
+    if outcome.saved_to is not None:
+        console.print("restart `kotae serve` to rank with the refit")
+    console.print(f"report: {out_dir}/report.md")
 
 
 def _print_queue(knowledge: KnowledgeBase) -> None:

@@ -145,3 +145,69 @@ def test_a_cross_encoder_is_one_setting_away(sample_settings, embedder, tmp_path
     assert scores.shape == (2,) and np.isfinite(scores).all()
     found = kb.searcher.search("パスワードを忘れた", audience=Audience.PUBLIC, mode="default")
     assert found.hits and "rerank" in found.hits[0].scores
+
+
+def test_a_second_stage_s_scores_give_the_samples_a_search_would_give() -> None:
+    """The confidence of a refit is fitted on what ``Searcher.search`` would compute from the
+    candidates: the best-scored one is the top hit, its cosine and margins, the arms' agreement."""
+    from kotae.eval.calibrate import samples_from_ranking
+
+    column = {name: i for i, name in enumerate(FEATURES)}
+    X = np.zeros((5, len(FEATURES)))
+    X[:, column["dense"]] = [0.90, 0.85, 0.80, 0.70, 0.88]
+    X[:, column["dense_rank"]] = [0, 2, 3, 1, 0]
+    X[:, column["bm25_rank"]] = [1, 0, 2, 0, 1]
+    label = np.array([0, 2, 0, 2, 0])
+    data = RankData("two", X, label, np.array([0, 0, 0, 1, 1]), ["a", "b"],
+                    ["d1", "d2", "d3", "d4", "d5"], {"a": {"d2": 2}, "b": {"d4": 2}})
+    first, second = samples_from_ranking(data, np.array([0.1, 2.0, 0.5, 1.0, 3.0]))
+    assert first.correct and first.top_cosine == pytest.approx(0.85)  # d2, ranked up
+    assert first.features["cosine_margin"] == pytest.approx(0.85 - 0.90)
+    assert first.features["rerank_margin"] == pytest.approx(1.5)
+    assert first.features["arms_agree"] == 0.0  # BM25 put it first, dense did not
+    assert not second.correct and second.features["arms_agree"] == 0.0  # d5
+    assert second.features["rerank_score"] == 3.0
+    with pytest.raises(ValueError, match="2 scores for 5 candidates"):
+        samples_from_ranking(data, np.zeros(2))
+
+
+@pytest.mark.slow
+def test_learn_refit_refits_the_second_stage_and_its_confidence_on_what_was_learnt(
+        sample_settings, copy_kb, tmp_path: Path) -> None:
+    """`kotae learn --refit` on the sample KB: its past tickets' wordings, linked to the
+    articles their replies used, are the labelled questions; the refit ranks them better than
+    the shipped model on held-back folds, so it is saved, with a confidence curve fitted for
+    its scores (never on its raw score, which moves from one fitted model to the next)."""
+    from typer.testing import CliRunner
+
+    from kotae.app.cli.main import app
+    from kotae.retrieval import RetrievalConfig
+
+    home = copy_kb(Path(sample_settings.home), tmp_path / "kb")
+    result = CliRunner().invoke(app, ["learn", "--kb", str(home), "--refit",
+                                      "--report", str(tmp_path / "report")])
+    assert result.exit_code == 0, result.output
+    assert "wrote the refit" in result.output and "restart `kotae serve`" in result.output
+    assert (tmp_path / "report" / "report.md").exists() and (home / KB_MODEL).exists()
+    curve = RetrievalConfig.load(home).confidence
+    assert curve is not None and curve.weights.get("rerank_margin", 0.0) > 0
+    assert "rerank_score" not in curve.weights
+    searcher = open_kb(sample_settings.model_copy(update={"home": home})).searcher
+    assert searcher.reranker is not None and searcher.reranker.id != "learned:default"
+    assert searcher.confidence_model() == curve
+    hit = searcher.search("パスワードを忘れた", audience=Audience.PUBLIC, k=1)
+    assert hit.hits and 0.0 < hit.confidence < 1.0
+
+
+def test_learn_refit_with_too_few_questions_says_so_and_keeps_the_shipped_model(
+        sample_settings, tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from kotae.app.cli.main import app
+
+    result = CliRunner().invoke(app, ["learn", "--kb", str(sample_settings.home), "--source",
+                                      "vote", "--no-publish", "--refit",
+                                      "--report", str(tmp_path / "report")])
+    assert result.exit_code == 0, result.output
+    assert "refit skipped" in result.output and "needs at least 50" in result.output
+    assert not (Path(sample_settings.home) / KB_MODEL).exists()
