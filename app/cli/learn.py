@@ -43,9 +43,9 @@ def learn(
     ] = False,
     refit: Annotated[bool, typer.Option(
         "--refit", help="Then refit the second ranking stage on the KB's FAQ variants and "
-        "approved phrasings (kept only when it ranks held-back ones better than the shipped "
-        "model) and calibrate the confidence for it; needs 50 such questions. Servers pick "
-        "it up when restarted.")] = False,
+        "approved phrasings and fit the confidence again for it; kept only when, on held-back "
+        "ones, it ranks better than the shipped model and its confidence is not worse. Needs "
+        "50 such questions. Servers pick it up when restarted.")] = False,
     report_dir: Annotated[Path | None, typer.Option(
         "--report", help="With --refit: the report folder (default: "
         "eval-reports/rerank-KBNAME).", show_default=False)] = None,
