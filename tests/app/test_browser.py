@@ -77,6 +77,34 @@ def test_logging_in_reveals_internal_articles_and_keeps_no_key(server, context):
                            timeout=15_000)
 
 
+def test_a_refused_login_stays_shown_when_the_page_load_is_answered_late(server, context):
+    """On a slow network the page load's "who is logged in?" can be answered after a refused
+    login (found by CI): that late answer must not wipe out the refusal."""
+    page = context.new_page()
+    held = []
+
+    def hold_the_first_question(route):
+        if route.request.method == "GET" and not held:
+            held.append(route)  # answered only after the login below was refused
+        else:
+            route.continue_()
+
+    page.route("**/v1/session", hold_the_first_question)
+    page.goto(f"{server}/")
+    page.click("#key-panel summary")
+    page.fill("#api-key", "not-a-key")
+    page.click("#key-login")
+    page.wait_for_selector("#role-status[data-role='invalid']", timeout=15_000)
+    assert held, "the page asked who is logged in"
+    with page.expect_response(lambda r: r.url.endswith("/v1/session")
+                              and r.request.method == "GET"):
+        held[0].continue_()
+    page.evaluate("() => new Promise(done => setTimeout(done, 50))")  # its handlers have run
+    assert page.get_attribute("#role-status", "data-role") == "invalid"
+    assert page.inner_text("#key-error") == "APIキーが正しくないか、無効になっています。"
+    page.close()
+
+
 def test_a_wrong_key_is_refused_politely(server, context):
     page = context.new_page()
     page.goto(f"{server}/")

@@ -93,6 +93,10 @@
       error: $("key-error"), who: $("session-who"), whoText: $("who-text"), logout: $("key-logout")
     };
     var current = null; // unknown until the server has answered
+    // Bumped by every login and logout: the answer to a "who is logged in?" asked before one
+    // of them is stale (on a slow network the page load's question can be answered after a
+    // refused login, and would wipe out that refusal).
+    var epoch = 0;
     var message = null; // {name, vars} of the last login problem, shown until the next try
 
     function render() {
@@ -128,6 +132,7 @@
       var key = els.input.value.trim();
       els.input.value = ""; // the key stays nowhere in the page
       if (!key) { message = { name: "loginEmpty" }; render(); els.input.focus(); return; }
+      epoch += 1;
       message = null;
       els.button.disabled = true;
       render();
@@ -138,6 +143,7 @@
     });
 
     els.logout.addEventListener("click", function () {
+      epoch += 1;
       els.logout.disabled = true;
       call("DELETE").then(function () {
         message = null;
@@ -151,7 +157,10 @@
     return {
       /** Ask the server who is logged in (on load, or after a 401 from another call). */
       refresh: function () {
-        return call("GET").then(set, function () { return set(PUBLIC); });
+        var asked = epoch;
+        return call("GET").then(function (next) {
+          return asked === epoch ? set(next) : current;
+        }, function () { return asked === epoch ? set(PUBLIC) : current; });
       },
       /** The last known state, or null before the server has answered. */
       info: function () { return current; },
