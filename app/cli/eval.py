@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
@@ -22,6 +22,9 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from kotae.app.cli.markup import HELP_MARKUP
+
+if TYPE_CHECKING:
+    from kotae.eval.rerank_report import RerankOutcome
 
 eval_app = typer.Typer(help="Measure retrieval, deflection, latency and ingestion on public "
                        "datasets; compare two runs.", no_args_is_help=True,
@@ -177,6 +180,12 @@ def rerank(
         with _progress() as progress:
             outcome = run_rerank_eval(list(beir or []), out_dir, kb, write=write, ship=ship,
                                       on_progress=progress)
+    print_rerank(outcome, out_dir)
+
+
+def print_rerank(outcome: RerankOutcome, out_dir: Path) -> None:
+    """What a refit prints (``kotae eval rerank``, ``kotae learn --refit``): each set's table,
+    what was written and why, and where the report is."""
     for set_name, rows in outcome.metrics.items():
         _print_table(f"Second stage: {set_name}", rows)
     for note in outcome.report.notes[3:]:

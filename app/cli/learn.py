@@ -102,6 +102,7 @@ def learn(
 
 def _refit(home: Path, out_dir: Path) -> None:
     """The second stage refitted on what the KB now knows, and its confidence calibrated."""
+    from kotae.app.cli.eval import print_rerank
     from kotae.eval.errors import DatasetError
     from kotae.eval.rerank_report import run_rerank_eval
 
@@ -111,16 +112,9 @@ def _refit(home: Path, out_dir: Path) -> None:
     except DatasetError as exc:  # too few questions: the shipped model keeps serving
         console.print(f"[yellow]refit skipped:[/] {escape(str(exc))}", soft_wrap=True)
         return
-    table = Table("model", "nDCG@10", "Hit@1")
-    for name, rows in outcome.metrics.items():
-        for model, m in rows.items():
-            table.add_row(escape(f"{name}: {model}"), f"{m['ndcg@10']:.4f}", f"{m['hit@1']:.4f}")
-    console.print(table)
-    for note in outcome.report.notes[3:]:
-        console.print(escape(note), soft_wrap=True)
+    print_rerank(outcome, out_dir)
     if outcome.saved_to is not None:
         console.print("restart `kotae serve` to rank with the refit")
-    console.print(f"report: {out_dir}/report.md")
 
 
 def _print_queue(knowledge: KnowledgeBase) -> None:
