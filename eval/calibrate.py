@@ -149,6 +149,8 @@ def samples_from_ranking(data: RankData, scores: np.ndarray, min_label: int = 2)
                                 and not missing[top]),
             "cosine_margin": float(dense[top] - dense[rest].max()) if len(rest) else 0.0,
             "rerank_score": float(scores[top]),
-            "rerank_margin": float(scores[top] - scores[rest[0]]) if len(rest) else 0.0})
+            "rerank_margin": float(scores[top] - scores[rest[0]]) if len(rest) else 0.0,
+            "rerank_margin3": float(scores[top] - scores[rest[min(1, len(rest) - 1)]])
+            if len(rest) else 0.0})
         out.append(Sample(qid, True, bool(data.label[top] >= min_label), 0.0, features))
     return out

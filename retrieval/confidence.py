@@ -47,6 +47,9 @@ FEATURES: dict[str, str] = {
                      "keeps the top cosine's slope positive)",
     "rerank_score": "the second stage's score of the top hit (0 without a second stage)",
     "rerank_margin": "the second stage's score of the top hit minus the runner-up's",
+    "rerank_margin3": "the second stage's score of the top hit minus the third candidate's (a "
+                      "runner-up that answers too, as an FAQ entry and an article on one "
+                      "topic do, leaves this margin wide)",
 }
 # Features whose scale comes from the KB's own settings and shape: the fused score from its
 # fusion weights and arms (a KB with FAQ variants adds the router's probability), the share from
@@ -100,7 +103,7 @@ def confidence_features(top_doc: str, top_cosine: float | None,
                         bm25_top: str | None,
                         routed: dict[str, float] | None = None,
                         phrasing_cosine: float | None = None,
-                        rerank: tuple[float, float] | None = None) -> ConfidenceFeatures:
+                        rerank: tuple[float, float, float] | None = None) -> ConfidenceFeatures:
     """The features of one search from its ranked chunk lists, best first.
 
     ``fused`` and ``dense`` are (document id, score) per chunk, before hits are collapsed or cut
@@ -108,7 +111,8 @@ def confidence_features(top_doc: str, top_cosine: float | None,
     ``bm25_top`` is the BM25 arm's best document (None in dense-only mode: no agreement);
     ``routed`` the router's probabilities by document (None: the KB has no router);
     ``phrasing_cosine`` the top document's (``retrieval.router.QuestionRouter.nearest``);
-    ``rerank`` the second stage's (top score, margin over the runner-up), None without one.
+    ``rerank`` the second stage's (top score, margin over the runner-up, margin over the third
+    candidate), None without one.
 
     >>> f = confidence_features("a", 0.9, [("a", 1.0), ("b", 0.6)],
     ...                         [("a", 0.9), ("a", 0.88), ("b", 0.85)], bm25_top="a")
@@ -130,6 +134,7 @@ def confidence_features(top_doc: str, top_cosine: float | None,
         "phrasing_lift": lift,
         "rerank_score": rerank[0] if rerank else 0.0,
         "rerank_margin": rerank[1] if rerank else 0.0,
+        "rerank_margin3": rerank[2] if rerank else 0.0,
     })
 
 

@@ -102,10 +102,12 @@ class SecondStage:
     raw: dict[str, float]
     cosine: dict[str, float]
 
-    def margin(self, top_doc: str) -> float:
-        """The top document's raw score minus the runner-up's (0 with one candidate)."""
-        others = [s for d, s in self.raw.items() if d != top_doc]
-        return self.raw[top_doc] - max(others) if others and top_doc in self.raw else 0.0
+    def margin(self, top_doc: str, nth: int = 1) -> float:
+        """The top document's raw score minus that of the ``nth`` best other candidate (1: the
+        runner-up); with fewer others, the last one's (0 with one candidate)."""
+        others = sorted((s for d, s in self.raw.items() if d != top_doc), reverse=True)
+        return (self.raw[top_doc] - others[min(nth, len(others)) - 1]
+                if others and top_doc in self.raw else 0.0)
 
 
 @dataclass
@@ -468,7 +470,7 @@ class Searcher:
             rows[int(b_rows[0])]["doc_id"] if len(b_rows) else None,
             {rows[row]["doc_id"]: p for row, p in routed.items()} if routed else None,
             phrasing,
-            (second.raw[top.doc_id], second.margin(top.doc_id))
+            (second.raw[top.doc_id], second.margin(top.doc_id), second.margin(top.doc_id, 2))
             if second is not None and top.doc_id in second.raw else None)
 
     def _class_mask(self, loaded: _Loaded, allowed: np.ndarray) -> np.ndarray:

@@ -170,3 +170,16 @@ def test_the_searcher_takes_the_kbs_curve_or_the_default_of_the_search(
                           RetrievalConfig(confidence=mine), reranker=sample_searcher.reranker)
     got = calibrated.search(query, audience=Audience.PUBLIC)
     assert got.confidence == mine.score(got.features)
+
+
+def test_a_second_stage_s_margins_are_over_the_runner_up_and_the_third() -> None:
+    """An FAQ entry and an article that both answer are close to each other; the margin over
+    the third candidate still tells such a pair from a top hit with rivals."""
+    from kotae.retrieval.searcher import SecondStage
+
+    second = SecondStage([], {"faq": 6.0, "article": 5.5, "other": 2.0, "far": -1.0}, {})
+    assert second.margin("faq") == pytest.approx(0.5)
+    assert second.margin("faq", 2) == pytest.approx(4.0)
+    assert second.margin("article", 2) == pytest.approx(3.5)  # the others, best first
+    assert SecondStage([], {"a": 1.0, "b": 0.5}, {}).margin("a", 2) == pytest.approx(0.5)
+    assert SecondStage([], {"a": 1.0}, {}).margin("a", 2) == 0.0

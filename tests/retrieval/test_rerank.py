@@ -164,9 +164,12 @@ def test_a_second_stage_s_scores_give_the_samples_a_search_would_give() -> None:
     assert first.correct and first.top_cosine == pytest.approx(0.85)  # d2, ranked up
     assert first.features["cosine_margin"] == pytest.approx(0.85 - 0.90)
     assert first.features["rerank_margin"] == pytest.approx(1.5)
+    assert first.features["rerank_margin3"] == pytest.approx(1.9)  # over d1, the third
     assert first.features["arms_agree"] == 0.0  # BM25 put it first, dense did not
     assert not second.correct and second.features["arms_agree"] == 0.0  # d5
     assert second.features["rerank_score"] == 3.0
+    # two candidates: the margin over the third is the margin over the last one
+    assert second.features["rerank_margin3"] == second.features["rerank_margin"] == 2.0
     with pytest.raises(ValueError, match="2 scores for 5 candidates"):
         samples_from_ranking(data, np.zeros(2))
 
