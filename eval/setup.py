@@ -75,8 +75,9 @@ def retrieval_config(kb_dir: Path, options: EvalOptions) -> RetrievalConfig:
     if options.fusion is not None:
         changes["fusion"] = options.fusion
     if options.bm25_weight is not None:
+        # the router's, the reading arm's and the synonym arm's weights are kept
         changes["weights"] = {**config.weights, "bm25": options.bm25_weight,
-                              "dense": 1.0 - options.bm25_weight}  # the router's, reading's kept
+                              "dense": 1.0 - options.bm25_weight}
     return dataclasses.replace(config, **changes) if changes else config
 
 

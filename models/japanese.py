@@ -20,7 +20,7 @@ Example:
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -44,6 +44,7 @@ _MODES = {"A", "B", "C"}
 _READ_AS_WRITTEN = {"補助記号", "記号", "空白"}
 _FUNCTION_POS = {"助詞", "助動詞"}
 READING_ID = "sudachi-reading:kana-fold:2-3gram/v1"
+SYNONYM_ID = "sudachi-synonym-groups/v1"
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,41 +69,66 @@ class JapaneseTokenizer:
         self.dictionary = dictionary
         self.id = f"sudachi:{dictionary}:{mode}:content-normalized"
         self.reading_id = f"{dictionary}:{READING_ID}"
+        self.synonym_id = f"{dictionary}:{SYNONYM_ID}"
         self._local = threading.local()
         self._lock = threading.Lock()
         self._dictionary: Any = None
 
-    def _tokenizer(self) -> Any:
-        tok = getattr(self._local, "tok", None)
+    def _tokenizer(self, mode: str | None = None) -> Any:
+        """This thread's Sudachi tokenizer in ``mode`` (default: the tokenizer's own)."""
+        mode = mode or self.mode
+        toks = getattr(self._local, "toks", None)
+        if toks is None:
+            toks = self._local.toks = {}
+        tok = toks.get(mode)
         if tok is None:
             from sudachipy import Dictionary, SplitMode
 
-            split = {"A": SplitMode.A, "B": SplitMode.B, "C": SplitMode.C}[self.mode]
+            split = {"A": SplitMode.A, "B": SplitMode.B, "C": SplitMode.C}[mode]
             # One dictionary (~75 MB) shared by the threads; each thread its own tokenizer
             # (a dictionary per thread made a 40-thread server hold gigabytes).
             with self._lock:
                 if self._dictionary is None:
                     self._dictionary = Dictionary(dict=self.dictionary)
                 tok = self._dictionary.tokenizer(mode=split)
-            self._local.tok = tok
+            toks[mode] = tok
         return tok
 
-    def analyse(self, text: str) -> list[Token]:
-        """Content-word tokens with their character offsets in ``text``."""
-        out: list[Token] = []
+    def _content(self, text: str, mode: str | None = None) -> Iterator[tuple[int, Any, str]]:
+        """(offset of its piece, morpheme, term) of every content word of ``text``."""
         # Sudachi refuses inputs above ~49k bytes; analyse long texts in pieces.
         for offset, piece in _pieces(text, 4000):
-            for m in self._tokenizer().tokenize(piece):
+            for m in self._tokenizer(mode).tokenize(piece):
                 if m.part_of_speech()[0] in _SKIP_POS:
                     continue
                 term = m.normalized_form().lower()
                 if term in _STOP_FORMS or m.surface().lower() in _STOP_FORMS or not term.strip():
                     continue
-                out.append(Token(term, offset + m.begin(), offset + m.end(), _read(m)))
-        return out
+                yield offset, m, term
+
+    def analyse(self, text: str) -> list[Token]:
+        """Content-word tokens with their character offsets in ``text``."""
+        return [Token(term, offset + m.begin(), offset + m.end(), _read(m))
+                for offset, m, term in self._content(text)]
 
     def tokens(self, text: str) -> list[str]:
         return [t.term for t in self.analyse(text)]
+
+    def synonym_terms(self, text: str) -> list[str]:
+        """The terms of the synonym index: the synonym groups of ``text``'s content words, from
+        Sudachi's synonym dictionary ("≡<group id>": 引っ越し and 転居, ごみ and ゴミ, ログイン and
+        サインイン, 領収書 and レシート each share one). Words are taken whole (split mode C:
+        サインイン, not サイン + イン) and by their parts (マイナンバーカード is also a カード); a
+        word in several groups (キャンセル: 取り消し and 解約) gives each, once."""
+        from sudachipy import SplitMode
+
+        out: list[str] = []
+        for _, m, _ in self._content(text, "C"):
+            parts = m.split(SplitMode.A)
+            groups = dict.fromkeys([*m.synonym_group_ids(), *(
+                g for part in (parts if len(parts) > 1 else ()) for g in part.synonym_group_ids())])
+            out += [f"≡{g}" for g in groups]
+        return out
 
     def reading(self, text: str) -> str:
         """How the whole of ``text`` is read (particles included, so that it does not depend on

@@ -54,8 +54,10 @@ class BuildResult:
 # 3: the reading index (``reading/``: BM25 over character n-grams of the folded reading) and
 #    the KB's spellings by reading (``written.json``, for queries typed in hiragana).
 # 4: the second stage's document data (rerank/: titles embedded as queries, field terms).
-SNAPSHOT_FORMAT = "4"
+# 5: the synonym index (``synonyms/``: BM25 over the synonym groups of the content words).
+SNAPSHOT_FORMAT = "5"
 READING_DIR = "reading"
+SYNONYM_DIR = "synonyms"
 WRITTEN_FILE = "written.json"
 
 
@@ -98,7 +100,8 @@ def build_snapshot(
     index_type = resolve_index_type(index_type, chunks)  # "auto": by the KB's size
     learnt = PhrasingStore(store).approved()  # phrasings learnt from use, approved
     fingerprint = stable_hash(SNAPSHOT_FORMAT, embedder.id, tokenizer.id, tokenizer.reading_id,
-                              index_type, *(f"{d}:{t}" for d, t in learnt), *keys, length=32)
+                              tokenizer.synonym_id, index_type,
+                              *(f"{d}:{t}" for d, t in learnt), *keys, length=32)
     del keys
     current = snapshots.current()
     if current is not None and not force:
@@ -123,7 +126,7 @@ def build_snapshot(
         embedder=embedder.id, dim=embedder.dim, tokenizer=tokenizer.id, index_type=index_type,
         documents=len(doc_ids), chunks=chunks, by_kind=dict(kinds), fingerprint=fingerprint,
         router_entries=0, router_phrasings=len(phrasings), reading=tokenizer.reading_id,
-        built_at=datetime.now(UTC).isoformat(timespec="seconds"),
+        synonyms=tokenizer.synonym_id, built_at=datetime.now(UTC).isoformat(timespec="seconds"),
     )
     with snapshots.publish() as folder:
         with open(folder / "rows.jsonl", "w", encoding="utf-8") as fh:
@@ -139,7 +142,8 @@ def build_snapshot(
                                                embedder.dim), index_type)
         dense.save(folder / "dense.faiss")
         del dense
-        for name, terms in (("bm25", tokenizer.tokens), (READING_DIR, tokenizer.reading_terms)):
+        for name, terms in (("bm25", tokenizer.tokens), (READING_DIR, tokenizer.reading_terms),
+                            (SYNONYM_DIR, tokenizer.synonym_terms)):
             lexical = BM25Index.build(terms(t) for t in texts())
             (folder / name).mkdir()
             lexical.save(folder / name)

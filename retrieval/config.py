@@ -15,7 +15,7 @@ from kotae.retrieval.confidence import ConfidenceModel
 from kotae.retrieval.fusion import FUSIONS
 
 SETTINGS_FILE = "settings.json"
-DEFAULT_WEIGHTS = {"bm25": 0.5, "dense": 0.5, "router": 1.0, "reading": 0.1}
+DEFAULT_WEIGHTS = {"bm25": 0.5, "dense": 0.5, "router": 1.0, "reading": 0.1, "synonym": 0.1}
 
 
 @dataclass(frozen=True)
@@ -25,8 +25,10 @@ class RetrievalConfig:
     # question router (only in KBs whose FAQ entries have variants; its probability is added as
     # it is) at 1.0, chosen on CLINC150's validation queries (docs/benchmarks.md). The reading
     # arm (BM25 over n-grams of how the text is read) chosen on halves of LocalgovFAQ and
-    # JSQuAD and of their perturbed copies (docs/benchmarks.md, 表記ゆれ). A settings file that
-    # names some weights keeps the defaults of the others.
+    # JSQuAD and of their perturbed copies (docs/benchmarks.md, 表記ゆれ). The synonym arm (BM25
+    # over Sudachi's synonym groups) chosen on the even-position halves of LocalgovFAQ, JSQuAD
+    # and StackFAQ, with the second stage refitted at each weight (docs/benchmarks.md). A
+    # settings file that names some weights keeps the defaults of the others.
     weights: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_WEIGHTS))
     rrf_k: int = 60
     depth: int = 50  # candidates taken from each arm before fusion

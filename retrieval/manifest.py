@@ -41,6 +41,8 @@ class Manifest:
     router_phrasings: int = 0
     # the reading index (terms of ``Tokenizer.reading_terms``): its id, "" in older snapshots
     reading: str = ""
+    # the synonym index (terms of ``Tokenizer.synonym_terms``): its id, "" in older snapshots
+    synonyms: str = ""
     normaliser: str = NORMALISER
     format: int = FORMAT
     versions: dict[str, str] = field(default_factory=library_versions)

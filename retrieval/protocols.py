@@ -44,12 +44,14 @@ class Spellings(Protocol):
 
 
 class Tokenizer(Protocol):
-    """Terms of the lexical index (``tokens``) and of the reading index (``reading_terms``:
-    how the text is read, whatever script it is typed in), each named by its id; the KB's
-    spellings by reading, learnt from its texts at build."""
+    """Terms of the lexical index (``tokens``), of the reading index (``reading_terms``: how
+    the text is read, whatever script it is typed in) and of the synonym index
+    (``synonym_terms``: what its words mean, whichever synonym is used), each named by its id;
+    the KB's spellings by reading, learnt from its texts at build."""
 
     id: str
     reading_id: str
+    synonym_id: str
 
     def tokens(self, text: str) -> list[str]: ...
 
@@ -58,6 +60,8 @@ class Tokenizer(Protocol):
     def reading(self, text: str) -> str: ...
 
     def reading_terms(self, text: str) -> list[str]: ...
+
+    def synonym_terms(self, text: str) -> list[str]: ...
 
     def learn_spellings(self, texts: Iterable[str]) -> Spellings: ...
 

@@ -1,5 +1,5 @@
-"""Hybrid search over the serving snapshot: BM25 + dense (+ readings, + the question router),
-filtered before top-k, fused.
+"""Hybrid search over the serving snapshot: BM25 + dense (+ readings, + synonyms, + the question
+router), filtered before top-k, fused.
 
 The searcher follows the KB's ``CURRENT`` pointer: when a new snapshot is published it is
 loaded on the next query and swapped in whole, so a query sees either the old or the new one.
@@ -26,7 +26,7 @@ import numpy as np
 
 from kotae.kb import Hit, KBError, Kind, SnapshotDir, Visibility
 from kotae.kb.normalise import normalise_query
-from kotae.retrieval.builder import READING_DIR, WRITTEN_FILE
+from kotae.retrieval.builder import READING_DIR, SYNONYM_DIR, WRITTEN_FILE
 from kotae.retrieval.confidence import (
     ConfidenceFeatures,
     ConfidenceModel,
@@ -51,8 +51,8 @@ log = logging.getLogger(__name__)
 MAX_K = 100
 SPAN_CACHE = 2048  # chunks whose words are kept for snippets (~15 kB each on the sample KB)
 # default: the whole pipeline (the arms fused, then the second stage); hybrid: the arms fused
-# (the first stage alone); bm25, dense, reading: one arm (for evaluation).
-MODES = ("default", "hybrid", "bm25", "dense", "reading")
+# (the first stage alone); bm25, dense, reading, synonym: one arm (for evaluation).
+MODES = ("default", "hybrid", "bm25", "dense", "reading", "synonym")
 
 
 @dataclass
@@ -121,6 +121,7 @@ class _Loaded:
     router: QuestionRouter | None = None
     reading: BM25Index | None = None  # none in snapshots older than the reading index
     written: Spellings | None = None  # the KB's spellings by reading (idem)
+    synonyms: BM25Index | None = None  # none in snapshots older than the synonym index
     # the rows of each router class (its entry's chunks), in order
     class_rows: list[list[int]] = field(default_factory=list)
     class_of: dict[str, int] = field(default_factory=dict)  # doc id → router class
@@ -226,7 +227,8 @@ class Searcher:
         docs = DocTable.load(folder / RERANK_FOLDER) if (folder / RERANK_FOLDER).exists() else None
         reading, written = self._load_reading(folder, manifest, len(rows))
         return _Loaded(folder.name, manifest, dense, lexical, rows, RowTable.from_rows(rows),
-                       router, reading, written, class_rows,
+                       router, reading, written, self._load_synonyms(folder, manifest, len(rows)),
+                       class_rows,
                        {doc: i for i, doc in enumerate(router.doc_ids)} if router else {},
                        docs=docs, doc_rows=by_doc)
 
@@ -246,6 +248,18 @@ class Searcher:
         except (OSError, ValueError, TypeError) as exc:
             raise IndexCorrupt(folder / WRITTEN_FILE, str(exc)[:200]) from exc
         return reading, written
+
+    def _load_synonyms(self, folder: Path, manifest: Manifest, size: int) -> BM25Index | None:
+        """The synonym index, when the snapshot has one made by this tokenizer's dictionary (an
+        older snapshot searches without it until the next ingest)."""
+        if not manifest.synonyms or manifest.synonyms != self.tokenizer.synonym_id:
+            log.warning("snapshot %s has no synonym index for %s; run kotae ingest to add it",
+                        folder.name, self.tokenizer.synonym_id)
+            return None
+        synonyms = BM25Index.load(folder / SYNONYM_DIR)
+        if synonyms.size != size:
+            raise IndexCorrupt(folder / SYNONYM_DIR, "its size does not match rows.jsonl")
+        return synonyms
 
     def warm_up(self) -> Manifest:
         """Load the snapshot, the embedder and the tokeniser now; returns the manifest."""
@@ -397,7 +411,7 @@ class Searcher:
     def _first_stage(self, loaded: _Loaded, typed: str, allowed: np.ndarray, depth: int,
                      mode: str, router: bool = True) -> FirstStage:
         """The arms ``mode`` runs, each over its ``depth`` best rows, fused."""
-        arms = {"default": ("bm25", "dense", "reading"), "hybrid": ("bm25", "dense", "reading")}
+        arms = dict.fromkeys(("default", "hybrid"), ("bm25", "dense", "reading", "synonym"))
         run = arms.get(mode, (mode,))
         # Hiragana typed for words the KB writes in kanji or katakana, written its way for the
         # word index and the embedder; the reading index reads the query as typed.
@@ -411,13 +425,18 @@ class Searcher:
         r_rows, r_scores = (loaded.reading.search(self.tokenizer.reading_terms(typed), depth,
                                                   allowed)
                             if "reading" in run and loaded.reading else empty)
+        s_rows, s_scores = (loaded.synonyms.search(self.tokenizer.synonym_terms(text), depth,
+                                                   allowed)
+                            if "synonym" in run and loaded.synonyms
+                            and (len(run) == 1 or self.config.weights["synonym"] > 0) else empty)
         bm25 = dict(zip(b_rows.tolist(), b_scores.tolist(), strict=True))
         dense = dict(zip(d_rows.tolist(), d_scores.tolist(), strict=True))
         routed, nearest = (self._route(loaded, text, allowed, dense, bm25, depth)
                            if mode in ("default", "hybrid") and router
                            and loaded.router is not None else ({}, None))
         fused = self._fuse(bm25, dense, routed,
-                           dict(zip(r_rows.tolist(), r_scores.tolist(), strict=True)))
+                           dict(zip(r_rows.tolist(), r_scores.tolist(), strict=True)),
+                           dict(zip(s_rows.tolist(), s_scores.tolist(), strict=True)))
         return FirstStage(text, terms, self.tokenizer.reading(typed), bm25, dense, b_rows,
                           routed, nearest, fused)
 
@@ -501,13 +520,11 @@ class Searcher:
         return out, nearest
 
     def _fuse(self, bm25: dict[int, float], dense: dict[int, float],
-              routed: dict[int, float], reading: dict[int, float]) -> list[tuple[int, float]]:
-        runs = {"bm25": {str(r): s for r, s in bm25.items()},
-                "dense": {str(r): s for r, s in dense.items()}}
-        if routed:
-            runs["router"] = {str(r): s for r, s in routed.items()}
-        if reading:
-            runs["reading"] = {str(r): s for r, s in reading.items()}
+              routed: dict[int, float], reading: dict[int, float],
+              synonyms: dict[int, float]) -> list[tuple[int, float]]:
+        runs = {arm: {str(r): s for r, s in scores.items()} for arm, scores in (
+            ("bm25", bm25), ("dense", dense), ("router", routed), ("reading", reading),
+            ("synonym", synonyms)) if scores}
         fuse = FUSIONS[self.config.fusion]
         if self.config.fusion == "rrf":
             fused = fuse(runs, k=self.config.rrf_k, weights=self.config.weights)  # type: ignore[operator]

@@ -41,8 +41,8 @@ ReportDir = Annotated[Path | None, typer.Option("--report", help="Report folder 
                       "(default: eval-reports/COMMAND-DATASET).", show_default=False)]
 Fusion = Annotated[str | None, typer.Option(help="Override the fusion: convex or rrf.")]
 Bm25Weight = Annotated[float | None, typer.Option(help="Override the fusion weights: BM25 gets "
-                       "this, dense 1 - this (the question router and the reading arm keep "
-                       "theirs).")]
+                       "this, dense 1 - this (the question router and the reading and synonym "
+                       "arms keep theirs).")]
 Sudachi = Annotated[str | None, typer.Option(help="Override the Sudachi split mode: A, B or C.")]
 
 
@@ -123,7 +123,7 @@ def _check_dataset(beir: Path) -> None:
 @eval_app.command()
 def retrieval(
     beir: Beir, kb: KbDir = None, report: ReportDir = None,
-    mode: Annotated[str, typer.Option(help="bm25, dense, reading (one arm alone), hybrid "
+    mode: Annotated[str, typer.Option(help="bm25, dense, reading, synonym (one arm alone), hybrid "
                     "(the arms fused), default (the whole pipeline: fused, then the second "
                     "stage), a comma list, or all (bm25, dense, hybrid, default).")] = "all",
     fusion: Fusion = None, bm25_weight: Bm25Weight = None, sudachi_mode: Sudachi = None,

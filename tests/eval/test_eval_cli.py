@@ -56,7 +56,7 @@ def test_missing_corpus_is_exit_2(tmp_path: Path) -> None:
 
 def test_unknown_mode_is_exit_2(tiny_beir: Path) -> None:
     result = runner.invoke(eval_app, ["retrieval", "--beir", str(tiny_beir), "--mode", "splade"])
-    allowed = "allowed: default, hybrid, bm25, dense, reading, all"
+    allowed = "allowed: default, hybrid, bm25, dense, reading, synonym, all"
     assert result.exit_code == 2 and allowed in _text(result)
 
 

@@ -41,7 +41,8 @@ def test_fusion_override_does_not_touch_the_kb_settings(tiny_beir: Path, tmp_pat
     config = read_results(tmp_path / "r")["retrieval_config"]
     # --bm25-weight splits bm25/dense; the question router's weight is left as configured
     assert config["fusion"] == "rrf"
-    assert config["weights"] == {"bm25": 0.3, "dense": 0.7, "router": 1.0, "reading": 0.1}
+    assert config["weights"] == {"bm25": 0.3, "dense": 0.7, "router": 1.0, "reading": 0.1,
+                                 "synonym": 0.1}
     assert not (tmp_path / "kb" / "settings.json").exists()
     assert out.result.metrics["hybrid"]["ndcg@10"] > 0.5
 

@@ -37,6 +37,26 @@ def test_english_is_lowercased_and_stop_words_dropped(tokenizer: JapaneseTokeniz
     assert "i" not in tokens and "my" not in tokens
 
 
+@pytest.mark.parametrize(("typed", "written"), [
+    ("引っ越しの手続き", "転居届"),
+    ("燃えるゴミの日", "ごみの出し方"),
+    ("サインインできません", "ログインできない"),  # the whole word (mode C), not サイン + イン
+    ("レシートが欲しい", "領収書の発行"),
+    ("I forgot my password", "パスワードを忘れた"),  # Sudachi reads the English as the loanword
+])
+def test_synonyms_share_a_group(tokenizer: JapaneseTokenizer, typed: str, written: str) -> None:
+    assert set(tokenizer.synonym_terms(typed)) & set(tokenizer.synonym_terms(written))
+
+
+def test_synonym_terms_are_groups_of_content_words_only(tokenizer: JapaneseTokenizer) -> None:
+    assert tokenizer.synonym_terms("をにはがのです。") == []
+    assert tokenizer.synonym_terms("") == []
+    terms = tokenizer.synonym_terms("キャンセルしたい")  # in two groups: 取り消し and 解約
+    assert len(terms) == len(set(terms)) == 2
+    assert set(terms) == set(tokenizer.synonym_terms("取り消し")) | set(
+        tokenizer.synonym_terms("解約"))
+
+
 @pytest.mark.parametrize("text", [
     "ﾊﾟｽﾜｰﾄﾞを忘れました。二段階認証の設定方法を教えてください",
     "請求書を 作成して、メールで送付する\n引落しの日付",

