@@ -217,6 +217,22 @@ def test_meaning_finds_the_sentence_that_answers_in_other_words(tokenizer, embed
     assert vectors.of(["ミライ請求は2019年に提供を開始しました。"])[0] is not None  # cached
 
 
+def test_a_thought_and_the_steps_right_after_it_are_both_quoted(tokenizer, embedder):
+    # The steps average to the meaning of the sentence before them (e5 cosine 0.95), but
+    # they are how to do what it says can be done, not the same thing said twice.
+    reply = ("ミライ請求では、請求書に源泉徴収税額を表示し、差引後のご請求金額を記載することが"
+             "できます。\n\n"
+             "1. 「設定 > 請求書設定」を開き、「源泉徴収税額を表示する」をオンにします。\n"
+             "2. 請求書の作成画面で、源泉徴収の対象となる品目の「源泉徴収」にチェックを入れます。\n"
+             "3. 合計欄に「源泉徴収税額」と「差引ご請求金額」が表示されます。\n")
+    composer = Composer(tokenizer, SentenceVectors(embedder, MemoryCache()))
+    texts = _lines(composer, "請求書に源泉徴収を入れたい。源泉徴収を自動で計算できますか？",
+                   [_source(reply, kind="ticket")])
+    assert texts[0].startswith("ミライ請求では、請求書に源泉徴収税額を表示し")
+    assert any("源泉徴収税額を表示する" in t for t in texts)
+    assert any("差引ご請求金額」が表示されます" in t for t in texts)
+
+
 def test_answer_text_numbers_steps_and_bullets_lines(composer):
     c = composer.compose([composer.question("再設定の手順を教えてください")],
                          [_source(STEPS)], DRAFT)
