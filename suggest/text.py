@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Set as AbstractSet
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from kotae.kb.text import SENTENCE_END
 
@@ -28,6 +28,15 @@ _ASKED = re.compile(r"^(?:\*\*|__)?\s*(?:Q|Ｑ|質問|問)\s*\d*\s*[.:：．]")
 # Its answer's mark (「A. 上記の手順で…」): the sentence is an answer, shown without the mark.
 ANSWER_MARK = re.compile(r"^(?:\*\*|__)?\s*(?:A|Ａ|答え?)\s*\d*\s*[.:：．]\s*")
 _HEADING = re.compile(r"^\s*#{1,6}\s")
+# A heading that numbers its section (「### 1. 迷惑メールフォルダ」, 「## 方法2」, 「### Step 3」).
+_NUMBERED_HEADING = re.compile(
+    r"^\s*(#{1,6})\s+(?:(\d{1,2})(?:[.)．、:：]|\s|$)|(?:方法|手順|ステップ|パターン|ケース|その"
+    r"|step|option|case)\s*(\d{1,2})(?:\D|$))", re.IGNORECASE)
+# A sentence that announces a list (「次の点をご確認ください。」): with ``text`` ending in a colon,
+# what ``compose.units`` reads as a lead-in.
+INTRO = re.compile(r"(次の|以下の|下記の|the following|as follows)", re.IGNORECASE)
+SECTION_SENTENCES = 3  # a numbered section longer than this is an article's part, not an item
+SECTION_LIST = 10  # sentences of all the sections read as one list, at most
 _TABLE_RULE = re.compile(r"^\s*\|?[\s:|-]+\|?\s*$")
 _LINK = re.compile(r"\[([^\]]+)\]\([^)]*\)")
 _EMPHASIS = re.compile(r"\*\*|__|`")
@@ -86,18 +95,32 @@ def source_sentences(text: str) -> list[SourceSentence]:
     lines = text.split("\n")
     offset = 0
     in_code = False
+    # (level, number, index in ``out`` of its first sentence) of each heading, in order
+    headings: list[tuple[int, int | None, int]] = []
+    notes: set[int] = set()  # sentences of block quotes (a note after a section is not its item)
+    paragraph_of: list[int] = []  # each sentence's paragraph (blank lines and headings part them)
+    paragraph = 0
     for n, line in enumerate(lines):
         line_start, offset = offset, offset + len(line) + 1
         stripped = line.strip()
         if stripped.startswith("```"):
             in_code = not in_code
-        if in_code or stripped.startswith("```") or not stripped or _HEADING.match(line):
+        if not in_code and _HEADING.match(line):
+            numbered = _NUMBERED_HEADING.match(line)
+            headings.append((len(line.lstrip().split()[0]), int(next(
+                g for g in numbered.groups()[1:] if g)) if numbered else None, len(out)))
+            paragraph += 1
+            continue
+        if not stripped:
+            paragraph += 1
+        if in_code or stripped.startswith("```") or not stripped:
             continue
         if stripped.startswith("|"):
             header = n + 1 < len(lines) and _TABLE_RULE.match(lines[n + 1]) is not None
             row = "" if header or _TABLE_RULE.match(line) else _row_text(line)
             if row:
                 out.append(SourceSentence(row, line_start, line_start + len(line), row=True))
+                paragraph_of.append(paragraph)
             continue
         step_match = _STEP.match(line)
         bullet_match = None if step_match else _BULLET.match(line)
@@ -111,9 +134,50 @@ def source_sentences(text: str) -> list[SourceSentence]:
             cleaned = _clean(part)
             if len(cleaned) >= 4 and _WORD.search(cleaned):
                 begin = pos + (len(part) - len(part.lstrip()))
+                if marker is not None and not step_match and not bullet_match:
+                    notes.add(len(out))
                 out.append(SourceSentence(cleaned, begin, pos + len(part.rstrip()), step,
                                           bool(bullet_match), continues=i > 0, asked=asked))
+                paragraph_of.append(paragraph)
             pos += len(part)
+    return _sections_as_items(out, headings, notes, paragraph_of)
+
+
+def _sections_as_items(out: list[SourceSentence], headings: list[tuple[int, int | None, int]],
+                       notes: set[int], paragraph_of: list[int]) -> list[SourceSentence]:
+    """Short numbered sections that a sentence announces (「次の点をご確認ください。」 then
+    「### 1. 迷惑メールフォルダ」, 「### 2. …」) are the items of its list: each section's
+    sentences become that step, so the lead-in is quoted with them, as with a Markdown list.
+    A section's item is its first paragraph (what follows it, e.g. 「上記を確認しても…」 after
+    the last one, and a note in a block quote, are not)."""
+    n = 0
+    while n < len(headings):
+        level, number, first = headings[n]
+        run = [n]
+        while run[-1] + 1 < len(headings):
+            nxt = headings[run[-1] + 1]
+            prev_number = headings[run[-1]][1]
+            if nxt[0] != level or nxt[1] is None or prev_number is None \
+                    or nxt[1] != prev_number + 1:
+                break
+            run.append(run[-1] + 1)
+        n = run[-1] + 1
+        if number is None or len(run) < 2 or first == 0:
+            continue
+        ends = [headings[i + 1][2] if i + 1 < len(headings) else len(out) for i in run]
+        ends = [min([j for j in range(headings[i][2], end) if j in notes
+                     or paragraph_of[j] != paragraph_of[headings[i][2]]], default=end)
+                for i, end in zip(run, ends, strict=True)]
+        spans = [(headings[i][2], end) for i, end in zip(run, ends, strict=True)]
+        lead = out[first - 1]
+        if not (lead.text.endswith((":", "：")) or INTRO.search(lead.text)) or lead.listed \
+                or ends[-1] - first > SECTION_LIST or any(
+                    not 0 < end - start <= SECTION_SENTENCES
+                    or any(x.listed for x in out[start:end]) for start, end in spans):
+            continue
+        for i, (start, end) in zip(run, spans, strict=True):
+            for j in range(start, end):
+                out[j] = replace(out[j], step=headings[i][1], continues=j > start)
     return out
 
 

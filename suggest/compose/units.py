@@ -22,14 +22,13 @@ from dataclasses import dataclass
 
 from kotae.suggest.compose.pool import Pool
 from kotae.suggest.compose.questions import is_question
-from kotae.suggest.text import SourceSentence
+from kotae.suggest.text import INTRO, SourceSentence
 
 MAX_LIST = 10  # items of one list quoted at most
 MIN_ROW_CHARS = 12  # a row thinner than this (a bare label and a word) says nothing alone
 SHORT_ANSWER = 24  # a yes/no sentence at most this long needs the next one
 MAX_BACK = 3  # sentences a pointing sentence may reach back for what it points at
 
-_INTRO = re.compile(r"(次の|以下の|下記の|the following|as follows)", re.IGNORECASE)
 # A sentence that announces what follows (「次のどちらかの方法で対応できます。」): it comes with
 # the list it introduces, or not at all.
 _POINTS_AHEAD = re.compile(
@@ -67,7 +66,7 @@ def _is_intro(sentences: Sequence[SourceSentence], k: int) -> bool:
         return False
     nxt, text = sentences[k + 1], sentences[k].text
     return (nxt.step is not None or nxt.bullet or nxt.row) and (
-        text.endswith((":", "：")) or bool(_INTRO.search(text)))
+        text.endswith((":", "：")) or bool(INTRO.search(text)))
 
 
 def _table_unit(pool: Pool, source: int, k: int) -> Unit | None:

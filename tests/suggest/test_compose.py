@@ -79,6 +79,19 @@ def test_a_lead_in_without_its_list_is_left_out(composer):
     assert "次のどちらかの方法で対応できます。" not in texts
 
 
+def test_a_lead_in_comes_with_the_numbered_sections_it_announces(composer):
+    text = ("値引きには、次のどちらかの方法で対応できます。\n\n"
+            "### 方法1：同じ請求書にマイナスの品目を入れる\n\n"
+            "請求書の品目に、税率を指定したうえでマイナスの金額を入力します。\n\n"
+            "### 方法2：返還請求書を別に作成する\n\n"
+            "「帳票の種類」で「返還請求書」を選択し、返還額を入力します。\n")
+    c = composer.compose([composer.question("値引きをインボイスに反映したい")], [_source(text)],
+                         DRAFT)
+    body = answer_text(paragraph_lines(c, c.paragraphs[0], "ja"), "ja")
+    assert body.startswith("値引きには、次のどちらかの方法で対応できます。\n1. 請求書の品目に")
+    assert "\n2. 「帳票の種類」で「返還請求書」を選択し" in body
+
+
 def test_a_bare_yes_comes_with_how(composer):
     text = "はい、発行できます。\n「設定 > 請求履歴」の「領収書」からダウンロードできます。"
     assert _lines(composer, "領収書は発行できますか", [_source(text)]) == [

@@ -74,3 +74,45 @@ def test_the_question_of_a_qa_in_an_article_is_marked_asked_and_its_answer_is_no
     assert not sentences["上記の手順で変更できます。"].asked
     assert sentences["Q: Can I use it on an iPad?"].asked
     assert not sentences["A: Yes, in the browser."].asked
+
+
+CHECKLIST = """再設定メールが届かない場合は、次の点をご確認ください。
+
+### 1. 迷惑メールフォルダ
+
+迷惑メールフォルダに振り分けられていないかご確認ください。受信許可リストへの追加もおすすめします。
+
+### 2. 送信回数の上限
+
+再設定メールの送信は1時間に5回までです。
+
+> **ヒント**
+> 会社のアドレスでは、外部からのメールが隔離されることがあります。
+
+### 3. 入力したメールアドレス
+
+登録していないアドレスにはメールは送信されません。
+
+上記を確認しても届かない場合は、お問い合わせください。
+"""
+
+
+def test_numbered_sections_a_sentence_announces_are_its_list_items():
+    sentences = source_sentences(CHECKLIST)
+    steps = {s.text: (s.step, s.continues) for s in sentences}
+    assert steps["再設定メールが届かない場合は、次の点をご確認ください。"] == (None, False)
+    assert steps["迷惑メールフォルダに振り分けられていないかご確認ください。"] == (1, False)
+    assert steps["受信許可リストへの追加もおすすめします。"] == (1, True)
+    assert steps["再設定メールの送信は1時間に5回までです。"] == (2, False)
+    assert steps["登録していないアドレスにはメールは送信されません。"] == (3, False)
+    # a note in a block quote and the paragraph after the last section are not items
+    assert steps["会社のアドレスでは、外部からのメールが隔離されることがあります。"][0] is None
+    assert steps["上記を確認しても届かない場合は、お問い合わせください。"][0] is None
+
+
+def test_numbered_sections_nobody_announces_stay_prose():
+    unannounced = CHECKLIST.replace("次の点をご確認ください", "サポートが確認します")
+    assert all(s.step is None for s in source_sentences(unannounced))
+    long_section = CHECKLIST.replace("受信許可リストへの追加もおすすめします。",
+                                     "一つ目です。二つ目です。三つ目です。")
+    assert all(s.step is None for s in source_sentences(long_section))
