@@ -21,7 +21,7 @@ import numpy as np
 from kotae.eval.deflection import Sample
 from kotae.eval.rerank import RankData
 from kotae.retrieval import ConfidenceModel, RetrievalConfig
-from kotae.retrieval.confidence import FEATURES, ConfidenceFeatures
+from kotae.retrieval.confidence import FEATURES, ConfidenceFeatures, second_stage_values
 from kotae.retrieval.rerank import FEATURES as RANK_FEATURES
 
 
@@ -41,7 +41,7 @@ def fit_confidence(samples: Sequence[Sample], oos_weight: float = 1.0,
     ``oos_weight`` counts each out-of-scope sample that many times, so that the curve is fitted
     for the share of out-of-scope questions the KB will see rather than the one in the samples.
     ``leave_out``: features the curve must not read (weight 0), e.g.
-    ``retrieval.confidence.KB_SHAPED`` for a curve other KBs will use.
+    ``retrieval.confidence.NOT_SHIPPED`` for a curve other KBs will use.
     """
     if oos_weight <= 0:
         raise ValueError(f"oos_weight must be positive, got {oos_weight}")
@@ -128,8 +128,9 @@ def samples_from_ranking(data: RankData, scores: np.ndarray, min_label: int = 2)
     scores are ``scores`` (one per row): its top hit is the best-scored candidate, right when
     that candidate's label reaches ``min_label`` (2: it answers), and its confidence features
     are the ones a search computes from its candidates (``retrieval.confidence``): the top
-    cosine and its margin over the other candidates, whether BM25 and dense put it first, and
-    the second stage's score and margin. The ``KB_SHAPED`` features are left at 0 (fit with
+    cosine and its margin over the other candidates, whether BM25 and dense put it first, the
+    second stage's score and margins, and what it saw of the top hit (``SECOND_STAGE``). The
+    ``KB_SHAPED`` features are left at 0 (fit with
     ``leave_out=KB_SHAPED``). ``scores`` must come from models not fitted on the query
     (``eval.rerank.cross_fit``): a model's scores on its own training queries flatter it."""
     if len(scores) != len(data.label):
@@ -151,6 +152,8 @@ def samples_from_ranking(data: RankData, scores: np.ndarray, min_label: int = 2)
             "rerank_score": float(scores[top]),
             "rerank_margin": float(scores[top] - scores[rest[0]]) if len(rest) else 0.0,
             "rerank_margin3": float(scores[top] - scores[rest[min(1, len(rest) - 1)]])
-            if len(rest) else 0.0})
+            if len(rest) else 0.0,
+            **second_stage_values(list(RANK_FEATURES), data.X[rows],
+                                  int(np.flatnonzero(rows == top)[0]))})
         out.append(Sample(qid, True, bool(data.label[top] >= min_label), 0.0, features))
     return out

@@ -41,7 +41,7 @@ from kotae.eval.report import Figure, Report, Table, write_report
 from kotae.eval.runinfo import run_info
 from kotae.eval.setup import EvalOptions, EvalSetup, Progress, prepare_eval
 from kotae.retrieval import ConfidenceModel
-from kotae.retrieval.confidence import KB_SHAPED
+from kotae.retrieval.confidence import NOT_SHIPPED
 from kotae.retrieval.protocols import Embedder
 from kotae.retrieval.rerank import RankModel
 
@@ -151,7 +151,7 @@ def _build_report(setup: EvalSetup, options: EvalOptions, samples: list[Sample],
 def ship_curve(path: Path, setup: EvalSetup, samples: list[Sample], min_grade: int,
                curves: Curves) -> tuple[ConfidenceModel, str]:
     """Fit the curve of an uncalibrated KB whose search the shipped second stage ranked
-    (without the ``KB_SHAPED`` features: it is for other KBs), add its cross-fitted curve to
+    (without the ``NOT_SHIPPED`` features: it is for other KBs), add its cross-fitted curve to
     ``curves`` and write it to ``path`` (``retrieval/rerank/default_confidence.json``).
 
     Fit it on a set the ranking model was *not* fitted on (a KB whose ``rerank.txt`` comes from
@@ -163,9 +163,9 @@ def ship_curve(path: Path, setup: EvalSetup, samples: list[Sample], min_grade: i
     if ranker is None or not isinstance(model, RankModel):
         raise CalibrationError("--ship needs the learned second stage (KOTAE_RERANKER=learned): "
                                "the shipped curve reads its scores")
-    fitted = fit_confidence(samples, leave_out=KB_SHAPED)
+    fitted = fit_confidence(samples, leave_out=NOT_SHIPPED)
     try:  # its honest figure: scored by curves fitted on the other folds
-        held = cross_fit_confidence(samples, leave_out=KB_SHAPED)
+        held = cross_fit_confidence(samples, leave_out=NOT_SHIPPED)
         curves["shipped (cross-fitted)"] = (held, sweep(held, samples))
         unscored = ""
     except CalibrationError as exc:
@@ -177,7 +177,7 @@ def ship_curve(path: Path, setup: EvalSetup, samples: list[Sample], min_grade: i
                           "queries": len(samples), "min_grade": min_grade}}
     Path(path).write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n",
                           encoding="utf-8")
-    return fitted, (f"wrote a curve without {', '.join(KB_SHAPED)} to {path} as the shipped "
+    return fitted, (f"wrote a curve without {', '.join(NOT_SHIPPED)} to {path} as the shipped "
                     f"second stage's default{unscored}"
                     + (f"; WARNING: the KB's ranking model ({ranker.id}) was "
                        "fitted on this set, so the curve trusts its scores too much"

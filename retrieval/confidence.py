@@ -33,6 +33,8 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 SHARE_K = 10  # the top share counts the dense arm's best SHARE_K chunks
 
 # The features besides the top cosine, in the order the curve adds them up.
@@ -50,12 +52,37 @@ FEATURES: dict[str, str] = {
     "rerank_margin3": "the second stage's score of the top hit minus the third candidate's (a "
                       "runner-up that answers too, as an FAQ entry and an article on one "
                       "topic do, leaves this margin wide)",
+    # What the second stage saw of the top hit (``retrieval.rerank.FEATURES``; 0 without it):
+    "title_cosine": "the query's cosine to the top hit's title alone",
+    "title_margin": "the top hit's title cosine minus the best title cosine of another candidate",
+    "sentence_cosine": "the query's cosine to the top hit's best-matching sentence",
+    "sentence_margin": "the top hit's best sentence's cosine minus the best of another candidate",
+    "title_coverage": "the share of the query's content words (by rarity) the top hit's title has",
+    "doc_coverage": "the share of the query's content words (by rarity) the top hit has",
+    "pair_coverage": "the share of the query's adjacent word pairs the top hit has",
+    "title_chars": "the share of the query's character pairs the top hit's title has",
+    "query_terms": "how many content words the query has",
+    "query_length": "log(1 + the query's length in characters)",
 }
 # Features whose scale comes from the KB's own settings and shape: the fused score from its
 # fusion weights and arms (a KB with FAQ variants adds the router's probability), the share from
 # how many chunks its documents have, the router's from its variants. A curve fitted on other
 # KBs (the shipped one) leaves them out; a KB's own calibration uses them all.
 KB_SHAPED = ("fused_margin", "top_share", "router_prob", "phrasing_lift")
+# The top hit as the second stage saw it: (its column in ``retrieval.rerank.FEATURES``, whether
+# as a margin over the best other candidate). Their scale comes from how a KB writes its titles
+# and articles (an FAQ's question, a Wikipedia title): a curve fitted on LocalgovFAQ with the
+# title cosine told JSQuAD's right top hits from wrong ones worse (AUROC 0.879 → 0.703), while
+# each set's own curve gains from all of them (5-fold, docs/benchmarks.md). So a KB's own
+# calibration and refit read them, and the shipped curve does not.
+SECOND_STAGE: dict[str, tuple[str, bool]] = {
+    "title_cosine": ("title_cos", False), "title_margin": ("title_cos", True),
+    "sentence_cosine": ("sent_cos", False), "sentence_margin": ("sent_cos", True),
+    "title_coverage": ("cov_title", False), "doc_coverage": ("cov_doc", False),
+    "pair_coverage": ("cov_pairs", False), "title_chars": ("char_title", False),
+    "query_terms": ("q_terms", False), "query_length": ("q_len", False),
+}
+NOT_SHIPPED = (*KB_SHAPED, *SECOND_STAGE)  # what a curve for other KBs leaves out
 # Weights of settings files written before the features had names.
 _OLD_NAMES = {"agreement_bonus": "arms_agree", "margin_weight": "cosine_margin",
               "fused_margin_weight": "fused_margin", "share_weight": "top_share",
@@ -94,6 +121,22 @@ class ConfidenceFeatures:
         return {"top_cosine": self.top_cosine, **{n: self[n] for n in FEATURES}}
 
 
+def second_stage_values(columns: Sequence[str], features: np.ndarray,
+                        top: int) -> dict[str, float]:
+    """The ``SECOND_STAGE`` features of candidate ``top``, from the second stage's feature
+    matrix of one query (a row per candidate, ``columns`` its column names)."""
+    position = {name: i for i, name in enumerate(columns)}
+    out = {}
+    for name, (column, margin) in SECOND_STAGE.items():
+        values = features[:, position[column]]
+        value = float(values[top])
+        if margin:
+            others = np.delete(values, top)
+            value = value - float(others.max()) if len(others) else 0.0
+        out[name] = value
+    return out
+
+
 def _runner_up(ranked: Sequence[tuple[str, float]], top_doc: str) -> float | None:
     return next((score for doc, score in ranked if doc != top_doc), None)
 
@@ -103,7 +146,8 @@ def confidence_features(top_doc: str, top_cosine: float | None,
                         bm25_top: str | None,
                         routed: dict[str, float] | None = None,
                         phrasing_cosine: float | None = None,
-                        rerank: tuple[float, float, float] | None = None) -> ConfidenceFeatures:
+                        rerank: tuple[float, float, float] | None = None,
+                        second_stage: Mapping[str, float] | None = None) -> ConfidenceFeatures:
     """The features of one search from its ranked chunk lists, best first.
 
     ``fused`` and ``dense`` are (document id, score) per chunk, before hits are collapsed or cut
@@ -112,7 +156,8 @@ def confidence_features(top_doc: str, top_cosine: float | None,
     ``routed`` the router's probabilities by document (None: the KB has no router);
     ``phrasing_cosine`` the top document's (``retrieval.router.QuestionRouter.nearest``);
     ``rerank`` the second stage's (top score, margin over the runner-up, margin over the third
-    candidate), None without one.
+    candidate), None without one; ``second_stage`` its view of the top hit
+    (``second_stage_values``).
 
     >>> f = confidence_features("a", 0.9, [("a", 1.0), ("b", 0.6)],
     ...                         [("a", 0.9), ("a", 0.88), ("b", 0.85)], bm25_top="a")
@@ -135,6 +180,7 @@ def confidence_features(top_doc: str, top_cosine: float | None,
         "rerank_score": rerank[0] if rerank else 0.0,
         "rerank_margin": rerank[1] if rerank else 0.0,
         "rerank_margin3": rerank[2] if rerank else 0.0,
+        **(second_stage or {}),
     })
 
 

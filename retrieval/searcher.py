@@ -32,6 +32,7 @@ from kotae.retrieval.confidence import (
     ConfidenceModel,
     confidence_features,
     default_confidence,
+    second_stage_values,
 )
 from kotae.retrieval.config import RetrievalConfig
 from kotae.retrieval.dense import DenseIndex
@@ -41,7 +42,15 @@ from kotae.retrieval.fusion import FUSIONS
 from kotae.retrieval.lexical import BM25Index
 from kotae.retrieval.manifest import Manifest
 from kotae.retrieval.protocols import Embedder, Spellings, Tokenizer, TokenSpan
-from kotae.retrieval.rerank import DEFAULT_DEPTH, Candidate, DocTable, QueryInfo, Reranker
+from kotae.retrieval.rerank import (
+    DEFAULT_DEPTH,
+    Candidate,
+    DocTable,
+    QueryInfo,
+    Reranker,
+    candidate_features,
+)
+from kotae.retrieval.rerank import FEATURES as RANK_FEATURES
 from kotae.retrieval.rerank.docs import FOLDER as RERANK_FOLDER
 from kotae.retrieval.router import ROUTER_FILE, QuestionRouter
 from kotae.retrieval.snippets import make_snippet
@@ -101,6 +110,8 @@ class SecondStage:
     ranked: list[tuple[int, float]]
     raw: dict[str, float]
     cosine: dict[str, float]
+    features: np.ndarray | None = None  # the candidates' ``candidate_features``, a row each
+    position: dict[str, int] = field(default_factory=dict)  # a candidate's row in ``features``
 
     def margin(self, top_doc: str, nth: int = 1) -> float:
         """The top document's raw score minus that of the ``nth`` best other candidate (1: the
@@ -454,7 +465,9 @@ class Searcher:
         found = self._candidates(loaded, text, fused, bm25, terms)
         if not found.items:
             return SecondStage(tail, {}, {})
-        scores = self.reranker.rerank(found.query, found.items, found.table, found.texts)
+        features = candidate_features(found.query, found.items, found.table)
+        scores = self.reranker.rerank(found.query, found.items, found.table, found.texts,
+                                      features)
         order = np.argsort(-scores, kind="stable")
         dealt = sorted((c.fused for c in found.items), reverse=True)
         others: dict[str, list[int]] = {}  # a candidate's other chunks, in fused order
@@ -469,7 +482,8 @@ class Searcher:
         ranked += [(row, min(score, floor)) for row, score in tail if row not in shown]
         return SecondStage(ranked, {c.doc_id: float(s) for c, s in zip(found.items, scores,
                                                                       strict=True)},
-                           {c.doc_id: float(c.dense or 0.0) for c in found.items})
+                           {c.doc_id: float(c.dense or 0.0) for c in found.items}, features,
+                           {c.doc_id: i for i, c in enumerate(found.items)})
 
     @staticmethod
     def _features(loaded: _Loaded, top: Hit, first: FirstStage,
@@ -490,7 +504,11 @@ class Searcher:
             {rows[row]["doc_id"]: p for row, p in routed.items()} if routed else None,
             phrasing,
             (second.raw[top.doc_id], second.margin(top.doc_id), second.margin(top.doc_id, 2))
-            if second is not None and top.doc_id in second.raw else None)
+            if second is not None and top.doc_id in second.raw else None,
+            second_stage_values(list(RANK_FEATURES), second.features,
+                                second.position[top.doc_id])
+            if second is not None and second.features is not None
+            and top.doc_id in second.position else None)
 
     def _class_mask(self, loaded: _Loaded, allowed: np.ndarray) -> np.ndarray:
         """The router classes whose entry the caller may read (the rows' filter, per entry)."""

@@ -34,12 +34,14 @@ DEFAULT_DEPTH = 30  # first-stage documents the second stage scores again
 
 class Reranker(Protocol):
     """Scores the candidates of one query again (higher: better); ``texts`` are what each
-    candidate says (its title and best passage), for rerankers that read text."""
+    candidate says (its title and best passage), for rerankers that read text; ``features``
+    their ``candidate_features`` (the searcher computes them once: the confidence reads them
+    too)."""
 
     id: str
 
     def rerank(self, query: QueryInfo, candidates: Sequence[Candidate], table: DocTable,
-               texts: Sequence[str]) -> np.ndarray: ...
+               texts: Sequence[str], features: np.ndarray | None = None) -> np.ndarray: ...
 
     def warm_up(self) -> None: ...
 
@@ -62,8 +64,9 @@ class LearnedReranker:
         self.id = f"learned:{model.id}"
 
     def rerank(self, query: QueryInfo, candidates: Sequence[Candidate], table: DocTable,
-               texts: Sequence[str]) -> np.ndarray:
-        return self.model.score(candidate_features(query, candidates, table))
+               texts: Sequence[str], features: np.ndarray | None = None) -> np.ndarray:
+        return self.model.score(candidate_features(query, candidates, table)
+                                if features is None else features)
 
     def warm_up(self) -> None:
         self.model.warm_up()
@@ -77,7 +80,7 @@ class CrossEncoderReranker:
         self.id = scorer.id
 
     def rerank(self, query: QueryInfo, candidates: Sequence[Candidate], table: DocTable,
-               texts: Sequence[str]) -> np.ndarray:
+               texts: Sequence[str], features: np.ndarray | None = None) -> np.ndarray:
         return np.asarray(self.scorer.score(query.text, list(texts)), dtype=np.float64)
 
     def warm_up(self) -> None:

@@ -64,6 +64,24 @@ def test_default_mode_reranks_and_names_the_stage(sample_searcher) -> None:
                                                  audience=Audience.PUBLIC, k=30).hits}
 
 
+def test_the_confidence_reads_what_the_second_stage_saw_of_the_top_hit(sample_searcher) -> None:
+    from kotae.retrieval.confidence import NOT_SHIPPED, SECOND_STAGE, shipped_curve
+
+    found = sample_searcher.search("パスワードを忘れました", audience=Audience.PUBLIC,
+                                   mode="default")
+    f = found.features
+    assert f is not None and 0.5 < f["title_cosine"] <= 1.0
+    assert f["query_terms"] == 2  # パスワード, 忘れる
+    assert 0 < f["title_coverage"] <= 1 and 0 < f["doc_coverage"] <= 1
+    assert -1 < f["title_margin"] < 1 and -1 < f["sentence_margin"] < 1
+    # a KB's own calibration reads them; the curve shipped for every other KB does not
+    assert set(SECOND_STAGE) <= set(NOT_SHIPPED)
+    assert not set(shipped_curve().weights) & set(NOT_SHIPPED)
+    first = sample_searcher.search("パスワードを忘れました", audience=Audience.PUBLIC,
+                                   mode="hybrid")
+    assert first.features is not None and first.features["title_cosine"] == 0.0
+
+
 def _tiny_data(rng: np.random.Generator, queries: int = 60, per: int = 8) -> RankData:
     """Candidates whose first feature says which one answers (plus noise)."""
     X = rng.normal(size=(queries * per, len(FEATURES)))
@@ -157,6 +175,8 @@ def test_a_second_stage_s_scores_give_the_samples_a_search_would_give() -> None:
     X[:, column["dense"]] = [0.90, 0.85, 0.80, 0.70, 0.88]
     X[:, column["dense_rank"]] = [0, 2, 3, 1, 0]
     X[:, column["bm25_rank"]] = [1, 0, 2, 0, 1]
+    X[:, column["title_cos"]] = [0.80, 0.93, 0.85, 0.70, 0.75]
+    X[:, column["cov_title"]] = [0.0, 0.6, 0.3, 1.0, 0.5]
     label = np.array([0, 2, 0, 2, 0])
     data = RankData("two", X, label, np.array([0, 0, 0, 1, 1]), ["a", "b"],
                     ["d1", "d2", "d3", "d4", "d5"], {"a": {"d2": 2}, "b": {"d4": 2}})
@@ -166,6 +186,11 @@ def test_a_second_stage_s_scores_give_the_samples_a_search_would_give() -> None:
     assert first.features["rerank_margin"] == pytest.approx(1.5)
     assert first.features["rerank_margin3"] == pytest.approx(1.9)  # over d1, the third
     assert first.features["arms_agree"] == 0.0  # BM25 put it first, dense did not
+    # what the second stage saw of d2: its title, and its title against the others' best
+    assert first.features["title_cosine"] == pytest.approx(0.93)
+    assert first.features["title_margin"] == pytest.approx(0.93 - 0.85)
+    assert first.features["title_coverage"] == pytest.approx(0.6)
+    assert second.features["title_margin"] == pytest.approx(0.75 - 0.70)  # d5 over d4
     assert not second.correct and second.features["arms_agree"] == 0.0  # d5
     assert second.features["rerank_score"] == 3.0
     # two candidates: the margin over the third is the margin over the last one
