@@ -62,6 +62,7 @@ class SourceSentence:
     continues: bool = False  # a later sentence of the same list item
     row: bool = False
     asked: bool = False
+    section: bool = False  # a list item that is a numbered section's paragraph
 
     @property
     def listed(self) -> bool:
@@ -177,8 +178,42 @@ def _sections_as_items(out: list[SourceSentence], headings: list[tuple[int, int 
             continue
         for i, (start, end) in zip(run, spans, strict=True):
             for j in range(start, end):
-                out[j] = replace(out[j], step=headings[i][1], continues=j > start)
+                out[j] = replace(out[j], step=headings[i][1], continues=j > start,
+                                 section=True)
     return out
+
+
+def _heading_name(line: str) -> str:
+    return "".join(unicodedata.normalize("NFKC", line.strip().lstrip("#")).split())
+
+
+def announced_section(text: str, heading_path: str) -> str | None:
+    """The section that holds a numbered section and the list its lead-in announces
+    (「次のどちらかの方法で対応できます。」 with ``### 方法1`` and ``### 方法2``), for a passage cut
+    at the numbered section's heading (``heading_path``: "Title > Section > 方法1：…", as
+    chunks carry it); None when the section it is under does not announce it as a list item."""
+    names = [_heading_name(n) for n in heading_path.split(" > ")]
+    if len(names) < 2:
+        return None
+    lines = text.split("\n")
+    levels = [len(m.group(1)) if (m := re.match(r"^\s*(#{1,6})\s", line)) else 0
+              for line in lines]
+    for n, line in enumerate(lines):
+        if not levels[n] or _heading_name(line) != names[-1]:
+            continue
+        parent = next((k for k in range(n - 1, -1, -1) if 0 < levels[k] < levels[n]), None)
+        if parent is None or _heading_name(lines[parent]) != names[-2]:
+            continue
+        end = next((k for k in range(parent + 1, len(lines))
+                    if 0 < levels[k] <= levels[parent]), len(lines))
+        section = "\n".join(lines[parent + 1:end])
+        # where the numbered section's own text is in ``section``: it must be one of the items
+        own = len("\n".join(lines[parent + 1:n + 1])) + 1
+        own_end = len("\n".join(lines[parent + 1:next(
+            (k for k in range(n + 1, end) if levels[k]), end)]))
+        if any(s.section and own <= s.start < own_end for s in source_sentences(section)):
+            return section
+    return None
 
 
 def normalise(text: str) -> str:

@@ -27,6 +27,7 @@ from kotae.suggest.compose import Composer, compose_answer
 from kotae.suggest.compose import Source as Quoted
 from kotae.suggest.deflection.handoff import TicketDraft, draft_ticket
 from kotae.suggest.errors import SuggestError
+from kotae.suggest.text import announced_section
 
 MAX_QUESTION_CHARS = 2000
 RELATED_SHARE = 0.8  # other hits scoring this share of the top one are listed too
@@ -148,7 +149,7 @@ class Deflector:
         shown = [top, *related][:MAX_SOURCES]
         # The answer says what the best source says; the next one may add a thought only
         # when it answers nearly as well (the composer's rule for other sources).
-        quoted = [Quoted(h.doc_id, h.kind.value, h.title, self.link_for(h), h.text or h.snippet,
+        quoted = [Quoted(h.doc_id, h.kind.value, h.title, self.link_for(h), self._passage(h),
                          h.language, h.score / top.score if top.score > 0 else 1.0)
                   for h in shown[:QUOTED_SOURCES]]
         composed = compose_answer(self.composer, text, quoted, link=self.link_for(top),
@@ -157,6 +158,17 @@ class Deflector:
         out.quoted = [quoted[i].doc_id for i in composed.used]
         out.sources = [Source(h.doc_id, h.title, self.link_for(h), h.snippet, h.score)
                        for h in shown]
+
+    def _passage(self, hit: Hit) -> str:
+        """What the answer may quote of a hit: its passage, or, when the passage is one of the
+        numbered sections a lead-in announces (「次のどちらかの方法で…」, ``### 方法1``), the
+        lead-in with all of them (one way of two is half an answer)."""
+        if hit.kind is not Kind.FAQ and hit.heading and self.store is not None:
+            doc = self.store.get_document(hit.doc_id)
+            wider = announced_section(doc.body, hit.heading) if doc is not None else None
+            if wider:
+                return wider
+        return hit.text or hit.snippet
 
     def _hand_off(self, out: Deflection) -> None:
         faq = [h for h in out.hits if h.kind is Kind.FAQ]

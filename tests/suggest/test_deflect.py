@@ -114,6 +114,17 @@ def test_answer_brings_a_whole_list_with_its_lead_in_and_skips_labels(tokenizer)
     assert answer.see_more == "For details, see “再発行”."
 
 
+def test_an_answer_from_one_of_the_ways_a_lead_in_announces_gives_them_all(deflector):
+    # The manual's chunk for this question is 「### 方法1」 alone; one way of two is half an
+    # answer, so the box quotes the lead-in and both ways.
+    result = deflector.deflect("値引きをインボイスに反映したい")
+    assert result.action is Action.ANSWER
+    body = result.answer_body
+    assert "次のどちらかの方法で対応できます。" in body
+    assert "\n1. 請求書の品目に、税率を指定したうえでマイナスの金額" in body
+    assert "\n2. 「請求書 > 新規作成」の右上にある「帳票の種類」で「返還請求書」" in body
+
+
 def test_ticket_draft_keeps_the_customers_words():
     ticket = draft_ticket("至急お願いします。二重に請求されています。", "ja", category="billing")
     assert ticket.body == "至急お願いします。二重に請求されています。"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from kotae.kb.text import detect_language
-from kotae.suggest.text import source_sentences
+from kotae.suggest.text import announced_section, source_sentences
 
 ARTICLE = """パスワードは次の手順で変更できます。
 
@@ -116,3 +116,16 @@ def test_numbered_sections_nobody_announces_stay_prose():
     long_section = CHECKLIST.replace("受信許可リストへの追加もおすすめします。",
                                      "一つ目です。二つ目です。三つ目です。")
     assert all(s.step is None for s in source_sentences(long_section))
+
+
+def test_a_numbered_section_s_announced_list_is_the_section_above_it():
+    text = ("# パスワード\n\n## 再設定メールが届かない場合\n\n" + CHECKLIST
+            + "\n## 管理者にできること\n\n次へ。\n")
+    wider = announced_section(text, "パスワード > 再設定メールが届かない場合 > 2. 送信回数の上限")
+    assert wider is not None and wider.lstrip().startswith("再設定メールが届かない場合は、次の点")
+    assert "### 3. 入力したメールアドレス" in wider and "管理者にできること" not in wider
+    # a heading path it does not hold, or sections nothing announces: the passage stays as cut
+    assert announced_section(text, "パスワード > 管理者にできること") is None
+    unannounced = text.replace("次の点をご確認ください", "サポートが確認します")
+    assert announced_section(unannounced, "パスワード > 再設定メールが届かない場合 > "
+                                          "2. 送信回数の上限") is None
