@@ -27,7 +27,7 @@ _QUOTE = re.compile(r"^\s*(?:>\s*)+")
 _ASKED = re.compile(r"^(?:\*\*|__)?\s*(?:Q|Ｑ|質問|問)\s*\d*\s*[.:：．]")
 # Its answer's mark (「A. 上記の手順で…」): the sentence is an answer, shown without the mark.
 ANSWER_MARK = re.compile(r"^(?:\*\*|__)?\s*(?:A|Ａ|答え?)\s*\d*\s*[.:：．]\s*")
-_HEADING = re.compile(r"^\s*#{1,6}\s")
+_HEADING = re.compile(r"^\s*(#{1,6})\s")
 # A heading that numbers its section (「### 1. 迷惑メールフォルダ」, 「## 方法2」, 「### Step 3」).
 _NUMBERED_HEADING = re.compile(
     r"^\s*(#{1,6})\s+(?:(\d{1,2})(?:[.)．、:：]|\s|$)|(?:方法|手順|ステップ|パターン|ケース|その"
@@ -106,9 +106,10 @@ def source_sentences(text: str) -> list[SourceSentence]:
         stripped = line.strip()
         if stripped.startswith("```"):
             in_code = not in_code
-        if not in_code and _HEADING.match(line):
+        heading = None if in_code else _HEADING.match(line)
+        if heading:
             numbered = _NUMBERED_HEADING.match(line)
-            headings.append((len(line.lstrip().split()[0]), int(next(
+            headings.append((len(heading.group(1)), int(next(
                 g for g in numbered.groups()[1:] if g)) if numbered else None, len(out)))
             paragraph += 1
             continue
@@ -162,8 +163,10 @@ def _sections_as_items(out: list[SourceSentence], headings: list[tuple[int, int 
                     or nxt[1] != prev_number + 1:
                 break
             run.append(run[-1] + 1)
+        # the lead-in: the sentence right before the first section, under the same heading
+        lead_under = headings[run[0] - 1][2] if run[0] > 0 else 0
         n = run[-1] + 1
-        if number is None or len(run) < 2 or first == 0:
+        if number is None or len(run) < 2 or first == 0 or first - 1 < lead_under:
             continue
         ends = [headings[i + 1][2] if i + 1 < len(headings) else len(out) for i in run]
         ends = [min([j for j in range(headings[i][2], end) if j in notes
@@ -196,8 +199,11 @@ def announced_section(text: str, heading_path: str) -> str | None:
     if len(names) < 2:
         return None
     lines = text.split("\n")
-    levels = [len(m.group(1)) if (m := re.match(r"^\s*(#{1,6})\s", line)) else 0
-              for line in lines]
+    levels, in_code = [], False
+    for line in lines:
+        in_code ^= line.strip().startswith("```")
+        heading = None if in_code else _HEADING.match(line)
+        levels.append(len(heading.group(1)) if heading else 0)
     for n, line in enumerate(lines):
         if not levels[n] or _heading_name(line) != names[-1]:
             continue

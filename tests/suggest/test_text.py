@@ -129,3 +129,10 @@ def test_a_numbered_section_s_announced_list_is_the_section_above_it():
     unannounced = text.replace("次の点をご確認ください", "サポートが確認します")
     assert announced_section(unannounced, "パスワード > 再設定メールが届かない場合 > "
                                           "2. 送信回数の上限") is None
+
+
+def test_sections_right_under_another_heading_are_not_announced_by_the_text_before_it():
+    text = ("## 概要\n\n次の点をご確認ください。\n\n## 確認方法\n\n"
+            "### 1. 一つ目\n\nAを確認します。\n\n"
+            "### 2. 二つ目\n\nBを確認します。\n\n```\n# 1. コメント\n```\n")
+    assert all(s.step is None for s in source_sentences(text))
