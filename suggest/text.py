@@ -190,14 +190,21 @@ def _heading_name(line: str) -> str:
     return "".join(unicodedata.normalize("NFKC", line.strip().lstrip("#")).split())
 
 
+def numbered_section(heading_path: str) -> bool:
+    """Whether a passage's heading path ends in a numbered section under another heading (what
+    ``announced_section`` may widen; cheap, before reading the document)."""
+    parts = heading_path.split(" > ")
+    return len(parts) >= 2 and _NUMBERED_HEADING.match("# " + parts[-1].strip()) is not None
+
+
 def announced_section(text: str, heading_path: str) -> str | None:
     """The section that holds a numbered section and the list its lead-in announces
     (「次のどちらかの方法で対応できます。」 with ``### 方法1`` and ``### 方法2``), for a passage cut
     at the numbered section's heading (``heading_path``: "Title > Section > 方法1：…", as
     chunks carry it); None when the section it is under does not announce it as a list item."""
-    names = [_heading_name(n) for n in heading_path.split(" > ")]
-    if len(names) < 2:
+    if not numbered_section(heading_path):
         return None
+    names = [_heading_name(n) for n in heading_path.split(" > ")]
     lines = text.split("\n")
     levels, in_code = [], False
     for line in lines:
