@@ -153,7 +153,7 @@ def samples_from_ranking(data: RankData, scores: np.ndarray, min_label: int = 2)
             "rerank_margin": float(scores[top] - scores[rest[0]]) if len(rest) else 0.0,
             "rerank_margin3": float(scores[top] - scores[rest[min(1, len(rest) - 1)]])
             if len(rest) else 0.0,
-            **second_stage_values(list(RANK_FEATURES), data.X[rows],
+            **second_stage_values(tuple(RANK_FEATURES), data.X[rows],
                                   int(np.flatnonzero(rows == top)[0]))})
         out.append(Sample(qid, True, bool(data.label[top] >= min_label), 0.0, features))
     return out

@@ -121,11 +121,16 @@ class ConfidenceFeatures:
         return {"top_cosine": self.top_cosine, **{n: self[n] for n in FEATURES}}
 
 
+@cache
+def _positions(columns: tuple[str, ...]) -> dict[str, int]:
+    return {name: i for i, name in enumerate(columns)}
+
+
 def second_stage_values(columns: Sequence[str], features: np.ndarray,
                         top: int) -> dict[str, float]:
     """The ``SECOND_STAGE`` features of candidate ``top``, from the second stage's feature
     matrix of one query (a row per candidate, ``columns`` its column names)."""
-    position = {name: i for i, name in enumerate(columns)}
+    position = _positions(tuple(columns))
     out = {}
     for name, (column, margin) in SECOND_STAGE.items():
         values = features[:, position[column]]

@@ -62,6 +62,7 @@ SPAN_CACHE = 2048  # chunks whose words are kept for snippets (~15 kB each on th
 # default: the whole pipeline (the arms fused, then the second stage); hybrid: the arms fused
 # (the first stage alone); bm25, dense, reading, synonym: one arm (for evaluation).
 MODES = ("default", "hybrid", "bm25", "dense", "reading", "synonym")
+RANK_COLUMNS = tuple(RANK_FEATURES)  # the second stage's feature names, in column order
 
 
 @dataclass
@@ -505,7 +506,7 @@ class Searcher:
             phrasing,
             (second.raw[top.doc_id], second.margin(top.doc_id), second.margin(top.doc_id, 2))
             if second is not None and top.doc_id in second.raw else None,
-            second_stage_values(list(RANK_FEATURES), second.features,
+            second_stage_values(RANK_COLUMNS, second.features,
                                 second.position[top.doc_id])
             if second is not None and second.features is not None
             and top.doc_id in second.position else None)
