@@ -187,7 +187,8 @@ def _sections_as_items(out: list[SourceSentence], headings: list[tuple[int, int 
 
 
 def _heading_name(line: str) -> str:
-    return "".join(unicodedata.normalize("NFKC", line.strip().lstrip("#")).split())
+    """A heading as a chunk's heading path names it (a closing ``##`` is not part of it)."""
+    return "".join(unicodedata.normalize("NFKC", line.strip().strip("#")).split())
 
 
 def numbered_section(heading_path: str) -> bool:

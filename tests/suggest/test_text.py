@@ -124,6 +124,8 @@ def test_a_numbered_section_s_announced_list_is_the_section_above_it():
     wider = announced_section(text, "パスワード > 再設定メールが届かない場合 > 2. 送信回数の上限")
     assert wider is not None and wider.lstrip().startswith("再設定メールが届かない場合は、次の点")
     assert "### 3. 入力したメールアドレス" in wider and "管理者にできること" not in wider
+    closed = text.replace("### 2. 送信回数の上限", "### 2. 送信回数の上限 ###")  # closed ATX
+    assert announced_section(closed, "パスワード > 再設定メールが届かない場合 > 2. 送信回数の上限")
     assert numbered_section("記事 > 値引き・返品があった場合 > 方法1:同じ請求書に入れる")
     assert not numbered_section("記事 > 値引き・返品があった場合") and not numbered_section("")
     # a heading path it does not hold, or sections nothing announces: the passage stays as cut
