@@ -8,8 +8,9 @@ is never reached by cutting a thought. A draft leads with the FAQ entry retrieva
 for the question, from its start, when it answers nearly as well as the best thought (an FAQ
 answer is written whole for one question). Articles and FAQ come before past replies: a past
 reply is quoted for a question only when no article answers it as well. Nothing is said twice: a
-thought that repeats one already taken (same words or same meaning) is merged into it, and
-its source cited too. A question that nothing answers stays open, for the caller to name.
+thought that repeats one already taken (same words or same meaning, or all its words in it) is
+merged into it, and its source cited too; one that says a taken thought whole, and more, takes
+its place. A question that nothing answers stays open, for the caller to name.
 
 Example:
     >>> composer = Composer(tokenizer, vectors)
@@ -35,6 +36,8 @@ from kotae.suggest.text import overlap
 
 SAME_WORDS = 0.6  # term overlap at which two thoughts say the same
 SAME_MEANING = 0.95  # e5 cosine at which two sentences say the same
+MIN_TERMS = 3  # a thought with fewer words is too short to be said whole by another
+WITHIN = 3  # ... and one with more than this times its words says much else besides
 
 
 class _HasModels(Protocol):
@@ -132,9 +135,10 @@ class Composer:
         ``cache`` (the KB's store; in memory when None)."""
         return cls(searcher.tokenizer, SentenceVectors(searcher.embedder, cache or MemoryCache()))
 
-    def question(self, text: str, context: str = "", lead: str = "") -> Question:
+    def question(self, text: str, context: str = "", lead: str | None = None) -> Question:
         """``text`` as a question; ``context`` (what the ticket says before its list of asks)
-        is read with it for meaning; ``lead``: the document retrieval found first for it."""
+        is read with it for meaning; ``lead``: the document retrieval found first for it
+        (``Question.lead``)."""
         return Question.of(text, self.tokenizer, self.vectors, context, lead)
 
     def compose(self, questions: Sequence[Question], sources: Sequence[Source], policy: Policy,
@@ -162,22 +166,43 @@ def _vector(pool: Pool, unit: Unit) -> np.ndarray | None:
     return np.asarray(mean / (np.linalg.norm(mean) or 1.0))
 
 
+def _terms(pool: Pool, unit: Unit) -> frozenset[str]:
+    return frozenset().union(*(pool[unit.source][j].terms for j in unit.indices))
+
+
 def _same(pool: Pool, a: Unit, b: Unit) -> bool:
-    """Whether two thoughts say the same thing (or share a sentence). A list right after a
-    thought in its source says *how* to do what the thought says can be done (「…記載すること
-    ができます。」 and then its steps): it is never the same, though their meanings averaged
-    look alike (e5 cosine 0.95 for such a sentence and its three steps)."""
+    """Whether two thoughts say the same thing (or share a sentence), or one says nothing the
+    other does not (its words all in the other's). A list right after a thought in its source
+    says *how* to do what the thought says can be done (「…記載することができます。」 and then
+    its steps): it is never the same, though their meanings averaged look alike (e5 cosine 0.95
+    for such a sentence and its three steps)."""
     if a.source == b.source and set(a.indices) & set(b.indices):
         return True
     if a.source == b.source and "list" in (a.kind, b.kind) and (
             b.indices[0] == a.indices[-1] + 1 or a.indices[0] == b.indices[-1] + 1):
         return False
-    terms_a = frozenset().union(*(pool[a.source][j].terms for j in a.indices))
-    terms_b = frozenset().union(*(pool[b.source][j].terms for j in b.indices))
-    if overlap(terms_a, terms_b) >= SAME_WORDS:
+    terms_a, terms_b = _terms(pool, a), _terms(pool, b)
+    if overlap(terms_a, terms_b) >= SAME_WORDS or _within(terms_a, terms_b) \
+            or _within(terms_b, terms_a):
         return True
     va, vb = _vector(pool, a), _vector(pool, b)
     return va is not None and vb is not None and float(va @ vb) >= SAME_MEANING
+
+
+def _within(small: frozenset[str], large: frozenset[str]) -> bool:
+    """Whether a thought of ``small`` terms says nothing one of ``large`` terms does not (and
+    is not a word or two of a much longer one, such as a list of steps)."""
+    return len(small) >= MIN_TERMS and small < large and len(large) <= WITHIN * len(small)
+
+
+def _subsumed(pool: Pool, out: list[Picked], unit: Unit) -> Picked | None:
+    """A thought of this answer whose words are all in ``unit``'s, which says more: it gives
+    its place to ``unit`` (「スタンダードプランは3名までです。」 to 「…3名、プロプランで10名までで
+    す。」), rather than both being said."""
+    terms = _terms(pool, unit)
+    return next((p for p in out if _within(_terms(pool, p.unit), terms)
+                 and not (p.unit.source == unit.source
+                          and set(p.unit.indices) & set(unit.indices))), None)
 
 
 def _articles_answer(ranked: list[Scored], sources: Sequence[Source]) -> bool:
@@ -214,7 +239,7 @@ def _lead_faq(question: Question, ranked: list[Scored], sources: Sequence[Source
         return None
 
     def first(src: Source) -> bool:
-        return src.doc_id == question.lead if question.lead else src.score >= TOP_SOURCE
+        return src.score >= TOP_SOURCE if question.lead is None else src.doc_id == question.lead
 
     top = max(s.relevance for s in ranked) if ranked else 0.0
     quoted = {p.unit.source for p in taken}
@@ -270,6 +295,15 @@ def _choose(question: Question, scored: list[Scored], pool: Pool, sources: Seque
                 continue
         unit = unit_of(pool, s.source, s.index)
         if unit is None:
+            continue
+        subsumed = None if is_ticket and articles_answer else _subsumed(pool, out, unit)
+        if subsumed is not None:
+            more = unit_chars(pool, unit) - unit_chars(pool, subsumed.unit)
+            if used + more <= policy.max_chars:
+                if subsumed.unit.source != unit.source:
+                    subsumed.also = [a for a in subsumed.also if a != unit.source] + \
+                        [subsumed.unit.source]
+                subsumed.unit, used = unit, used + more
             continue
         same = next((p for p in taken + out if _same(pool, p.unit, unit)), None)
         if same is not None:

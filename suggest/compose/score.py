@@ -42,11 +42,13 @@ class Question:
     text: str
     terms: frozenset[str]
     vector: np.ndarray | None = None
-    lead: str = ""  # the doc id retrieval found first for this question ("": the ticket's)
+    # the doc id retrieval found first for this question searched on its own ("": its search
+    # was unsure, so nothing leads; None: not searched on its own, the ticket's first hit leads)
+    lead: str | None = None
 
     @classmethod
     def of(cls, text: str, tokenizer: Tokenizer, vectors: SentenceVectors | None = None,
-           context: str = "", lead: str = "") -> Question:
+           context: str = "", lead: str | None = None) -> Question:
         # The words are the ask's own (the context's would favour sentences about the setting
         # over the answer); its meaning is read in its context.
         return cls(text, frozenset(tokenizer.tokens(text)),

@@ -52,7 +52,8 @@ class DraftRequest:
     sentiment: str = "neutral"
     options: list[Source] = field(default_factory=list)  # candidates to ask about (CLARIFY)
     questions: list[str] = field(default_factory=list)
-    leads: list[str] = field(default_factory=list)  # per question: the doc retrieval found first
+    # per question searched on its own: the doc its search found first, "" when it was unsure
+    leads: list[str] = field(default_factory=list)
 
     @property
     def asked(self) -> list[str]:
@@ -122,7 +123,7 @@ class GroundedDrafter:
 
         context = lead_in(request.ticket.body) if len(request.asked) > 1 else ""
         leads = request.leads if len(request.leads) == len(request.asked) else []
-        questions = [self.composer.question(q, context, leads[n] if leads else "")
+        questions = [self.composer.question(q, context, leads[n] if leads else None)
                      for n, q in enumerate(request.asked)]
         composition = self.composer.compose(questions, same, self.policy, keep)
         out: list[DraftSentence] = []

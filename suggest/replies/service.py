@@ -107,12 +107,16 @@ def _search_articles(s: Suggester, query: str, language: str,
 def _question_sources(s: Suggester, questions: list[str], products: frozenset[str],
                       seen: set[str]) -> tuple[list[Source], list[str]]:
     """The articles that answer each question searched on its own, new ones only, and the
-    document each question's search found first."""
+    document each question's search found first when it was sure of it ("" otherwise: a
+    first hit the confidence does not back would lead the question's paragraph with an FAQ
+    entry about something else, as 「定期請求」 did for 「税理士には見るだけにできますか」)."""
     out, leads = [], []
     for question in questions:
-        hits = s.searcher.search(question, audience=Audience.AGENT, k=s.options.question_articles,
-                                 filters=SearchFilter(kinds=ARTICLES, products=products)).hits
-        leads.append(hits[0].doc_id if hits else "")
+        result = s.searcher.search(question, audience=Audience.AGENT,
+                                   k=s.options.question_articles,
+                                   filters=SearchFilter(kinds=ARTICLES, products=products))
+        hits = result.hits
+        leads.append(hits[0].doc_id if hits and result.confidence >= s.answer_threshold else "")
         for found in src.article_sources(hits, s.documents, limit=s.options.question_articles):
             if found.doc_id not in seen:
                 seen.add(found.doc_id)

@@ -142,6 +142,27 @@ def test_nothing_is_said_twice_and_both_sources_are_cited(composer):
     assert lines[0].source == 0 and lines[0].also == (1,)
 
 
+def test_a_thought_another_says_whole_and_more_gives_it_its_place(composer):
+    short = "スタンダードプランは3名までです。"
+    fuller = "利用できるメンバー数はスタンダードプランで3名、プロプランで10名までです。"
+    # the short one found first (and then the fuller one), or the fuller one first
+    for question in ("スタンダードプランのメンバーは何名までですか",
+                     "スタンダードプランで使えるメンバー数"):
+        c = composer.compose([composer.question(question)],
+                             [_source(short, n=0), _source(fuller, n=1)], DRAFT)
+        lines = paragraph_lines(c, c.paragraphs[0], "ja")
+        assert [line.text for line in lines] == [fuller]
+        if question.endswith("ですか"):  # the one it replaced is cited too
+            assert (lines[0].source, lines[0].also) == (1, (0,))
+    # a few words of a much longer thought (a list of steps) are not said by it
+    steps = ("メンバーは次の手順で招待します。\n\n1. 「設定 > メンバー」を開きます。\n"
+             "2. 「メンバーを招待」をクリックし、メールアドレスとロールを入力します。\n"
+             "3. スタンダードプランは3名まで、プロプランは10名まで招待できます。\n")
+    texts = _lines(composer, "スタンダードプランのメンバーは何名までですか",
+                   [_source(short, n=0), _source(steps, n=1)])
+    assert short in texts
+
+
 def test_articles_come_before_past_replies(composer):
     article = _source("請求書の宛名は「宛名設定」から変更できます。", n=0)
     reply = _source("請求書の宛名は、宛名設定の画面で変更できます。",
@@ -204,6 +225,9 @@ def test_a_draft_leads_with_the_faq_retrieval_found_first(composer):
     # a question searched on its own leads with what its own search found first
     c = composer.compose([composer.question(question, lead="d1")], [faq, page], DRAFT)
     assert c.paragraphs[0].picked[0].unit.source == 1
+    # a question whose own search was unsure of its first hit is led by nothing
+    unsure = composer.compose([composer.question(question, lead="")], [faq, page], DRAFT)
+    assert unsure.paragraphs[0].picked[0].unit.source == 1
     # and without the rule, the sentence restating the problem comes first
     plain = _lines(composer, question, [faq, page], replace(DRAFT, faq_lead=None))
     assert plain[0].startswith("期限切れの招待リンク")

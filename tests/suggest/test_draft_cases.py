@@ -17,8 +17,10 @@ CASES = Path(__file__).parent / "data" / "draft_cases.yaml"
 # (issue 15) 17 of 61: it picks other sources for two tickets; with the asks of a list read in
 # their setting, an article's 「〜してください」 quoted as the how and the first FAQ leading the
 # draft, 26 of 61 (docs/benchmarks.md). On another machine the same code passes 25: one case
-# sits at an edge that the embedder's floating point moves, so the floor is 25 of 61.
-FLOOR = 25 / 61
+# sits at an edge that the embedder's floating point moves, so the floor was 25 of 61. With a
+# summary's steps, numbered sections as lists, and a fuller thought taking the place of one it
+# says whole, 30 of 61 here; the floor is 28 of 61, with the same margin for such edges.
+FLOOR = 28 / 61
 
 
 @pytest.fixture(scope="module")
