@@ -10,7 +10,9 @@ answer is written whole for one question). Articles and FAQ come before past rep
 reply is quoted for a question only when no article answers it as well. Nothing is said twice: a
 thought that repeats one already taken (same words or same meaning, or all its words in it) is
 merged into it, and its source cited too; one that says a taken thought whole, and more, takes
-its place. A question that nothing answers stays open, for the caller to name.
+its place. The answers of an article's own Q&A are each a source of their own: another
+question's answer is quoted only as close to the best thought as another source's would be. A
+question that nothing answers stays open, for the caller to name.
 
 Example:
     >>> composer = Composer(tokenizer, vectors)
@@ -205,6 +207,17 @@ def _subsumed(pool: Pool, out: list[Picked], unit: Unit) -> Picked | None:
                           and set(p.unit.indices) & set(unit.indices))), None)
 
 
+def _item(pool: Pool, source: int, index: int) -> int | None:
+    """The Q&A question (of an article's own 「よくある質問」) a sentence is under, if any."""
+    return next((k for k in range(index, -1, -1) if pool[source][k].sentence.asked), None)
+
+
+def _other_item(pool: Pool, best: Scored, unit: Unit) -> bool:
+    """Whether ``unit`` answers another question of its article's own Q&A than ``best``."""
+    return best.source == unit.source and _item(pool, best.source, best.index) != _item(
+        pool, unit.source, unit.indices[0])
+
+
 def _articles_answer(ranked: list[Scored], sources: Sequence[Source]) -> bool:
     """Whether an article or FAQ entry answers at least as well as any past reply."""
     best = {kind: max((s.relevance for s in ranked if (sources[s.source].kind == "ticket")
@@ -296,6 +309,9 @@ def _choose(question: Question, scored: list[Scored], pool: Pool, sources: Seque
         unit = unit_of(pool, s.source, s.index)
         if unit is None:
             continue
+        if best is not None and s.score < policy.other_share * best.score \
+                and _other_item(pool, best, unit):
+            continue  # another question's answer in the article's own Q&A: as another source
         subsumed = None if is_ticket and articles_answer else _subsumed(pool, out, unit)
         if subsumed is not None:
             more = unit_chars(pool, unit) - unit_chars(pool, subsumed.unit)

@@ -163,6 +163,30 @@ def test_a_thought_another_says_whole_and_more_gives_it_its_place(composer):
     assert short in texts
 
 
+QA = """## よくある質問
+
+**Q. タイムスタンプは付与されますか？**
+A. 認定タイムスタンプの付与は行っておりません。訂正・削除の履歴が残るシステムで保存されます。
+
+**Q. 取り消した請求書も保存されますか？**
+A. はい。取り消した請求書も、取り消しの履歴を含めて保存されます。
+"""
+
+
+def test_an_articles_own_qa_answers_one_question_at_a_time(composer):
+    # the answer box fills its length from the best source, but another question's answer in
+    # the article's own Q&A is another thought: it comes only as close as another source would
+    answer = compose_answer(composer, "タイムスタンプは付きますか", [_source(QA)], link="",
+                            language="ja", policy=ANSWER_BOX)
+    assert "認定タイムスタンプ" in answer.body and "取り消した" not in answer.body
+    # the same sentences not under Q&A questions are one text, quoted while they fit
+    prose = "\n".join(line.removeprefix("A. ") for line in QA.splitlines()
+                      if not line.startswith("**Q."))
+    plain = compose_answer(composer, "タイムスタンプは付きますか", [_source(prose)], link="",
+                           language="ja", policy=ANSWER_BOX)
+    assert "認定タイムスタンプ" in plain.body and "取り消した" in plain.body
+
+
 def test_articles_come_before_past_replies(composer):
     article = _source("請求書の宛名は「宛名設定」から変更できます。", n=0)
     reply = _source("請求書の宛名は、宛名設定の画面で変更できます。",
