@@ -35,8 +35,10 @@ _POINTS_AHEAD = re.compile(
     r"次の(どちらか|いずれか|とおり|通り|手順|方法|ように|ような|項目|[0-9一二三四五]+つ|点|情報|内容"
     r"|設定|操作)|以下の|下記の|the following|as follows|[:：]$", re.IGNORECASE)
 _YES_NO = re.compile(r"^(はい|いいえ|いえ|yes|no)\b|^(はい|いいえ)[、。]", re.IGNORECASE)
+# (その後 and そのため open a sentence that follows on from the one before; inside a sentence,
+# 「…設立され、その後…」, they follow on from its own first clause.)
 _POINTS_BACK = re.compile(
-    r"上記|前述|こちらの|その(場合|際|後|画面|設定|ため)|この(場合|際|画面|設定|方法|操作)"
+    r"上記|前述|こちらの|その(場合|際|画面|設定)|^その(後|ため)|この(場合|際|画面|設定|方法|操作)"
     r"|^(また|なお|ただし|ただ)、?(この|その)|\b(above|this (step|screen|setting))\b"
     r"|^(then|after that)\b", re.IGNORECASE)
 _STEP_REF = re.compile(r"(?:手順|ステップ|step)\s*(\d{1,2})", re.IGNORECASE)

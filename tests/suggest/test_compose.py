@@ -73,6 +73,16 @@ def test_a_sentence_pointing_at_a_step_comes_with_its_list_or_not_at_all(compose
     assert _lines(composer, "再設定メールの送信", [alone]) == []
 
 
+def test_a_sentence_that_follows_on_comes_with_the_one_before(composer):
+    after = "その後、再設定メールのリンクから新しいパスワードを設定します。"
+    text = "ログイン画面でメールアドレスを入力します。" + after
+    assert "".join(_lines(composer, "新しいパスワードの設定", [_source(text)])) == text
+    assert _lines(composer, "新しいパスワードの設定", [_source(after)]) == []  # nothing before
+    # inside a sentence, その後 follows on from its own first clause
+    inside = "再設定メールを送信し、その後リンクから新しいパスワードを設定します。"
+    assert _lines(composer, "新しいパスワードの設定", [_source(inside)]) == [inside]
+
+
 def test_a_lead_in_without_its_list_is_left_out(composer):
     text = "次のどちらかの方法で対応できます。\n\n## 方法1\n\n品目にマイナスの金額を入力します。"
     texts = _lines(composer, "どちらかの方法で対応できますか", [_source(text)])
