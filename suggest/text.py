@@ -192,40 +192,60 @@ def _heading_name(line: str) -> str:
 
 
 def numbered_section(heading_path: str) -> bool:
-    """Whether a passage's heading path ends in a numbered section under another heading (what
-    ``announced_section`` may widen; cheap, before reading the document)."""
+    """Whether a passage's heading path ends in a numbered section under another heading."""
     parts = heading_path.split(" > ")
     return len(parts) >= 2 and _NUMBERED_HEADING.match("# " + parts[-1].strip()) is not None
 
 
+def may_announce(heading_path: str, passage: str) -> bool:
+    """Whether ``announced_section`` may widen a passage: cut at a numbered section, or ending
+    in a sentence that announces what follows (cheap, before reading the document)."""
+    if numbered_section(heading_path):
+        return True
+    last = passage.rstrip().rsplit("\n", 1)[-1]
+    sentences = source_sentences(last)
+    return bool(sentences) and (INTRO.search(sentences[-1].text) is not None
+                                or sentences[-1].text.endswith((":", "：")))
+
+
 def announced_section(text: str, heading_path: str) -> str | None:
-    """The section that holds a numbered section and the list its lead-in announces
-    (「次のどちらかの方法で対応できます。」 with ``### 方法1`` and ``### 方法2``), for a passage cut
-    at the numbered section's heading (``heading_path``: "Title > Section > 方法1：…", as
-    chunks carry it); None when the section it is under does not announce it as a list item."""
-    if not numbered_section(heading_path):
-        return None
+    """The section that holds the numbered sections a lead-in announces as its list
+    (「次のどちらかの方法で対応できます。」 with ``### 方法1`` and ``### 方法2``), for a passage
+    cut at one of them or at the lead-in's own section (``heading_path``: "Title > Section >
+    方法1：…" or "Title > Section", as chunks carry it; the chunker cuts at every heading, so
+    the lead-in and its items are never in one passage); None when the section does not
+    announce them as a list."""
     names = [_heading_name(n) for n in heading_path.split(" > ")]
+    if len(names) < 2:
+        return None
     lines = text.split("\n")
     levels, in_code = [], False
     for line in lines:
         in_code ^= line.strip().startswith("```")
         heading = None if in_code else _HEADING.match(line)
         levels.append(len(heading.group(1)) if heading else 0)
+    numbered = numbered_section(heading_path)
     for n, line in enumerate(lines):
         if not levels[n] or _heading_name(line) != names[-1]:
             continue
         parent = next((k for k in range(n - 1, -1, -1) if 0 < levels[k] < levels[n]), None)
-        if parent is None or _heading_name(lines[parent]) != names[-2]:
-            continue
-        end = next((k for k in range(parent + 1, len(lines))
-                    if 0 < levels[k] <= levels[parent]), len(lines))
-        section = "\n".join(lines[parent + 1:end])
-        # where the numbered section's own text is in ``section``: it must be one of the items
-        own = len("\n".join(lines[parent + 1:n + 1])) + 1
-        own_end = len("\n".join(lines[parent + 1:next(
+        if (parent is None and numbered) or (
+                parent is not None and _heading_name(lines[parent]) != names[-2]):
+            continue  # (a top section's parent is the title, which may not be a heading)
+        # the section that holds the list: the numbered section's parent, or the passage's own
+        top = parent if numbered and parent is not None else n
+        end = next((k for k in range(top + 1, len(lines))
+                    if 0 < levels[k] <= levels[top]), len(lines))
+        section = "\n".join(lines[top + 1:end])
+        # where the passage's own text is in ``section``: an item (a numbered section), or the
+        # lead-in (its own section) before the first item
+        own = len("\n".join(lines[top + 1:n + 1])) + 1 if numbered else 0
+        own_end = len("\n".join(lines[top + 1:next(
             (k for k in range(n + 1, end) if levels[k]), end)]))
-        if any(s.section and own <= s.start < own_end for s in source_sentences(section)):
+        items = [x for x in source_sentences(section) if x.section]
+        if numbered and any(own <= x.start < own_end for x in items):
+            return section
+        if not numbered and items and items[0].start >= own_end:
             return section
     return None
 

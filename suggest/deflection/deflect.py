@@ -27,7 +27,7 @@ from kotae.suggest.compose import Composer, compose_answer
 from kotae.suggest.compose import Source as Quoted
 from kotae.suggest.deflection.handoff import TicketDraft, draft_ticket
 from kotae.suggest.errors import SuggestError
-from kotae.suggest.text import announced_section, numbered_section
+from kotae.suggest.text import announced_section, may_announce
 
 MAX_QUESTION_CHARS = 2000
 RELATED_SHARE = 0.8  # other hits scoring this share of the top one are listed too
@@ -161,14 +161,17 @@ class Deflector:
 
     def _passage(self, hit: Hit) -> str:
         """What the answer may quote of a hit: its passage, or, when the passage is one of the
-        numbered sections a lead-in announces (「次のどちらかの方法で…」, ``### 方法1``), the
-        lead-in with all of them (one way of two is half an answer)."""
-        if hit.kind is not Kind.FAQ and self.store is not None and numbered_section(hit.heading):
+        numbered sections a lead-in announces (「次のどちらかの方法で…」, ``### 方法1``) or the
+        lead-in's own, the lead-in with all of them (one way of two, or the lead-in alone, is
+        half an answer or none)."""
+        passage = hit.text or hit.snippet
+        if hit.kind is not Kind.FAQ and self.store is not None and may_announce(hit.heading,
+                                                                                passage):
             doc = self.store.get_document(hit.doc_id)
             wider = announced_section(doc.body, hit.heading) if doc is not None else None
             if wider:
                 return wider
-        return hit.text or hit.snippet
+        return passage
 
     def _hand_off(self, out: Deflection) -> None:
         faq = [h for h in out.hits if h.kind is Kind.FAQ]

@@ -130,6 +130,15 @@ def test_an_answer_from_one_of_the_ways_a_lead_in_announces_gives_them_all(defle
     assert "\n2. 「請求書 > 新規作成」の右上にある「帳票の種類」で「返還請求書」" in body
 
 
+def test_an_answer_from_the_lead_in_s_own_passage_gives_the_ways_it_announces(deflector):
+    # 「返品」 matches the section whose passage ends in the lead-in, and the ways are passages of
+    # their own: the lead-in alone would be no answer, so the box quotes them with it.
+    result = deflector.deflect("納品した商品の一部が返品されたので、返還インボイスを発行したい")
+    assert result.action is Action.ANSWER
+    body = result.answer_body
+    assert "次のどちらかの方法で対応できます。" in body and "\n2. 「請求書 > 新規作成」" in body
+
+
 def test_ticket_draft_keeps_the_customers_words():
     ticket = draft_ticket("至急お願いします。二重に請求されています。", "ja", category="billing")
     assert ticket.body == "至急お願いします。二重に請求されています。"

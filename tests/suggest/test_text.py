@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 from kotae.kb.text import detect_language
-from kotae.suggest.text import announced_section, numbered_section, source_sentences
+from kotae.suggest.text import (
+    announced_section,
+    may_announce,
+    numbered_section,
+    source_sentences,
+)
 
 ARTICLE = """パスワードは次の手順で変更できます。
 
@@ -133,6 +138,20 @@ def test_a_numbered_section_s_announced_list_is_the_section_above_it():
     unannounced = text.replace("次の点をご確認ください", "サポートが確認します")
     assert announced_section(unannounced, "パスワード > 再設定メールが届かない場合 > "
                                           "2. 送信回数の上限") is None
+
+
+def test_the_lead_in_s_own_section_holds_the_sections_it_announces():
+    text = ("# パスワード\n\n## 再設定メールが届かない場合\n\n" + CHECKLIST
+            + "\n## 管理者にできること\n\n次へ。\n")
+    own = "パスワード > 再設定メールが届かない場合"
+    passage = "再設定メールが届かない場合は、次の点をご確認ください。"
+    assert may_announce(own, passage) and not may_announce(own, "再設定できます。")
+    wider = announced_section(text, own)
+    assert wider is not None and "### 1. 迷惑メールフォルダ" in wider
+    assert "### 3. 入力したメールアドレス" in wider and "管理者にできること" not in wider
+    # a section that announces nothing, or a heading path the text does not hold
+    assert announced_section(text, "パスワード > 管理者にできること") is None
+    assert announced_section(text, "パスワード > ない見出し") is None
 
 
 def test_sections_right_under_another_heading_are_not_announced_by_the_text_before_it():
