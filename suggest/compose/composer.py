@@ -247,7 +247,9 @@ def _lead_faq(question: Question, ranked: list[Scored], sources: Sequence[Source
               share: float | None, taken: list[Picked]) -> Scored | None:
     """The best thought of retrieval's first hit (for this question when it was searched on
     its own, else for the whole text) when that is an FAQ entry not quoted yet whose answer
-    comes within ``share`` of the question's best relevance (None: no lead)."""
+    comes within ``share`` of the question's best relevance, and, for a question searched on
+    its own (a few words of the ticket), no other FAQ entry answers it better (None: no
+    lead)."""
     if share is None:
         return None
 
@@ -256,8 +258,13 @@ def _lead_faq(question: Question, ranked: list[Scored], sources: Sequence[Source
 
     top = max(s.relevance for s in ranked) if ranked else 0.0
     quoted = {p.unit.source for p in taken}
-    return next((s for s in ranked if sources[s.source].kind == "faq" and first(sources[s.source])
+    lead = next((s for s in ranked if sources[s.source].kind == "faq" and first(sources[s.source])
                  and s.source not in quoted and s.relevance >= share * top), None)
+    if lead is not None and question.lead is not None and any(
+            sources[s.source].kind == "faq" and s.source not in quoted | {lead.source}
+            and s.relevance > lead.relevance for s in ranked):
+        return None  # a question's own search is short of words: another entry answers better
+    return lead
 
 
 def _following(ranked: list[Scored], pool: Pool, policy: Policy) -> list[Picked]:

@@ -267,6 +267,19 @@ def test_a_draft_leads_with_the_faq_retrieval_found_first(composer):
     assert plain[0].startswith("期限切れの招待リンク")
 
 
+def test_a_questions_own_first_hit_leads_only_when_no_other_entry_answers_it_better(composer):
+    first = _source("招待リンクの有効期限は送信から7日間です。", kind="faq", n=0)
+    better = _source("招待リンクの有効期限が切れた場合は、管理者に招待の再送をご依頼ください。",
+                     kind="faq", n=1, score=0.9)
+    question = "招待リンクの有効期限が切れたらどうすればよいですか"
+    c = composer.compose([composer.question(question, lead="d0")], [first, better], DRAFT)
+    assert c.paragraphs[0].picked[0].unit.source == 1
+    # the whole ticket's first hit still leads (its search read all of the customer's words)
+    whole = composer.compose([composer.question(question)], [replace(first, score=1.0),
+                                                             better], DRAFT)
+    assert whole.paragraphs[0].picked[0].unit.source == 0
+
+
 def test_the_answer_box_quotes_the_faq_retrieval_found_first(composer):
     first = _source("下書きを削除するとゴミ箱に移動し、30日以内であれば復元できます。",
                     kind="faq", n=0)

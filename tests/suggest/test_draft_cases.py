@@ -19,8 +19,9 @@ CASES = Path(__file__).parent / "data" / "draft_cases.yaml"
 # draft, 26 of 61 (docs/benchmarks.md). On another machine the same code passes 25: one case
 # sits at an edge that the embedder's floating point moves, so the floor was 25 of 61. With a
 # summary's steps, numbered sections as lists, and a fuller thought taking the place of one it
-# says whole, 30 of 61 here; the floor is 28 of 61, with the same margin for such edges.
-FLOOR = 28 / 61
+# says whole, and a question's own first hit leading only when no entry answers it better, 31
+# of 61 here; the floor is 29 of 61, with the same margin for such edges.
+FLOOR = 29 / 61
 
 
 @pytest.fixture(scope="module")
