@@ -191,6 +191,29 @@ def test_bm25_from_a_stream_scores_as_bm25s_does_from_token_lists() -> None:
         assert sorted(rows.tolist()) == sorted(np.flatnonzero(expected > 0).tolist())
 
 
+def test_bm25_scores_of_many_terms_are_bm25s_own_bit_for_bit(tmp_path: Path) -> None:
+    """Scores are summed over the query's columns of the score matrix in one SciPy call, in
+    bm25s's order (a reading query has 60-odd n-grams): the same float32 sums, also loaded
+    memory-mapped."""
+    import bm25s
+
+    rng = np.random.default_rng(7)
+    words = [f"語{i}" for i in range(60)]
+    corpus = [[str(w) for w in rng.choice(words, size=rng.integers(1, 40))] for _ in range(400)]
+    reference = bm25s.BM25(k1=1.2, b=0.75, method="lucene")
+    reference.index(corpus, show_progress=False)
+    built = BM25Index.build(corpus)
+    built.save(tmp_path)
+    loaded = BM25Index.load(tmp_path)
+    for _ in range(30):
+        query = [str(w) for w in rng.choice(words, size=rng.integers(1, 70))]  # repeats: twice
+        expected = reference.get_scores(query)
+        for index in (built, loaded):
+            rows, scores = index.search(query, k=400)
+            np.testing.assert_array_equal(scores, expected[rows])
+            assert sorted(rows.tolist()) == sorted(np.flatnonzero(expected > 0).tolist())
+
+
 def test_bm25_respects_k(bm25: BM25Index) -> None:
     rows, _ = bm25.search(["請求書", "パスワード", "メール"], k=2)
     assert len(rows) == 2
