@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from kotae.models.kana import fold_kana, reading_terms
+from kotae.models.kana import fold_kana, reading_terms, to_katakana
 from kotae.models.written import WrittenForms
 
 # Parts of speech that carry no topic: particles, auxiliaries, symbols, whitespace, conjunctions.
@@ -43,6 +43,7 @@ _MODES = {"A", "B", "C"}
 # Readings: what separates runs (symbols, spaces); ASCII words and numbers are read as written.
 _READ_AS_WRITTEN = {"補助記号", "記号", "空白"}
 _FUNCTION_POS = {"助詞", "助動詞"}
+_LOANWORDS_KEPT = 100_000  # hiragana pieces whose lookup is remembered
 READING_ID = "sudachi-reading:kana-fold:2-3gram/v1"
 SYNONYM_ID = "sudachi-synonym-groups/v1"
 
@@ -73,6 +74,7 @@ class JapaneseTokenizer:
         self._local = threading.local()
         self._lock = threading.Lock()
         self._dictionary: Any = None
+        self._loanwords: dict[str, bool] = {}
 
     def _tokenizer(self, mode: str | None = None) -> Any:
         """This thread's Sudachi tokenizer in ``mode`` (default: the tokenizer's own)."""
@@ -148,10 +150,25 @@ class JapaneseTokenizer:
 
     def learn_spellings(self, texts: Iterable[str]) -> WrittenForms:
         """The KB's spellings by reading, learnt from ``texts`` (``models.written``)."""
-        return WrittenForms.build((self.words(t) for t in texts), self.morphemes)
+        return WrittenForms.build((self.words(t) for t in texts), self.morphemes, self.loanword)
 
     def load_spellings(self, path: Path) -> WrittenForms:
-        return WrittenForms.load(path, self.morphemes)
+        return WrittenForms.load(path, self.morphemes, self.loanword)
+
+    def loanword(self, hiragana: str) -> bool:
+        """Whether the dictionary has ``hiragana`` in katakana as a common noun (しんぐるまざー:
+        シングルマザー) and not as a word written in hiragana (ごみ, てれび); remembered."""
+        known = self._loanwords.get(hiragana)
+        if known is None:
+            self._tokenizer()  # loads the dictionary
+            kana = to_katakana(hiragana)
+            known = not any(m.surface() == hiragana for m in self._dictionary.lookup(hiragana)) \
+                and any(m.surface() == kana and m.part_of_speech()[1] == "普通名詞"
+                        for m in self._dictionary.lookup(kana))
+            if len(self._loanwords) >= _LOANWORDS_KEPT:
+                self._loanwords.clear()
+            self._loanwords[hiragana] = known
+        return known
 
     def morphemes(self, text: str) -> list[tuple[int, int, bool]]:
         """(begin, end, is a particle or an auxiliary) of every morpheme of ``text``."""

@@ -4,12 +4,20 @@ A customer who does not convert (ぱすわーどをわすれた, じゅうみん
 word index and the embedder text that no article is written in. ``WrittenForms`` is learnt
 from the KB's own text at build: every word's reading (katakana, small kana and ー kept) and
 how often each spelling of it occurs, and so for runs of up to ``SEQUENCE`` words the KB writes
-in hiragana (していますか is read シテイ…, which is also 指定: the KB's hiragana runs say which is
-meant). ``convert`` segments each hiragana run of a query into the likeliest pieces by those
+in one script: hiragana (していますか is read シテイ…, which is also 指定: the KB's hiragana runs
+say which is meant) and kanji (Sudachi reads 市役所 as 市 + 役所 and 図書館 as 図書 + 館; whole, the
+reading しやくしょ is not し + 役所).
+``convert`` segments each hiragana run of a query into the likeliest pieces by those
 counts (a unigram model, Viterbi) and writes a piece the KB's way when the KB spells it with
 kanji or katakana and its reading is long enough to be specific; the rest of the run stays as
 typed, and so does the start of a run that follows a kanji unless the KB writes it in katakana
 with a long vowel or four kana (送り仮名: 楽しめる is not 楽占める; 介護さーびす is 介護サービス).
+What is left of a hiragana run may be a loanword the KB never uses (しんぐるまざー, すとーかー,
+防災まっぷ after a kanji): a piece is written in katakana when the dictionary has that katakana
+as a common noun (``loanword``, Sudachi's lexicon) and the KB does not write the reading in
+hiragana. A piece must look like a loanword: a long vowel, a small vowel kana or a p-sound
+(ー, ぃ, ぷ; native Japanese in hiragana has almost none), or four kana or more that the
+analysis read as content words of its own (しろあり, わっくす); どうすれ, ばいい, ている stay.
 A three-kana piece becomes kanji only where the morphological analysis of the query (``analyse``)
 has a word that starts and ends with it and does not end in a particle or an auxiliary
 (わすれた: 忘れ; いいんですか is not 委員ですか, 通わせたい not 通わ世帯).
@@ -42,27 +50,33 @@ from kotae.models.kana import LONG_VOWEL, fold_spelling, to_katakana
 MIN_READING = 3  # shorter readings (した: 下, いつ: 何時) are too often something else
 CONVERT_COST = 2.0  # a written form must be this much likelier (log) than the kana it replaces
 UNKNOWN_COST = 8.0  # on top of the rarest word's cost, for a kana the KB never reads alone
-SEQUENCE = 3  # hiragana (or katakana) words in a row counted as one piece
+SEQUENCE = 3  # hiragana (or katakana, or kanji) words in a row counted as one piece
 FUZZY = 5  # folded kana a katakana run needs before a one-kana slip is corrected
 MAX_PASSES = 4  # a converted word can make its neighbour a word the analysis knows
+LOANWORD_PLAIN = 4  # kana a loanword without a loanword's mark needs
+LOANWORD_LONGEST = 20  # kana of the longest loanword looked up
+_LOANWORD_MARK = re.compile(r"[ーぁぃぅぇぉゔぱぴぷぺぽ]")
 _HIRAGANA_RUN = re.compile(r"[ぁ-ゖ][ぁ-ゖー]*")
 _KANA_ONLY = re.compile(r"[ぁ-ゖァ-ヺー]+")
 _HIRAGANA_ONLY = re.compile(r"[ぁ-ゖー]+")
 _KATAKANA_ONLY = re.compile(r"[ァ-ヺー]+")
 _KATAKANA_RUN = re.compile(r"[ァ-ヺ][ァ-ヺー]*")
 _KANJI = re.compile(r"[\u3400-\u9fff々〆]")
+_KANJI_ONLY = re.compile(r"[\u3400-\u9fff々〆]+")
 
 
 Morphemes = Callable[[str], list[tuple[int, int, bool]]]  # (begin, end, particle or auxiliary)
+Loanword = Callable[[str], bool]  # hiragana → the dictionary writes it as a katakana noun
 
 
 class WrittenForms:
     """Reading → (the KB's commonest spelling of it, how often the reading occurs)."""
 
     def __init__(self, forms: dict[str, tuple[str, int]],
-                 analyse: Morphemes | None = None) -> None:
+                 analyse: Morphemes | None = None, loanword: Loanword | None = None) -> None:
         self.forms = forms
         self.analyse = analyse
+        self.loanword = loanword
         self.total = sum(n for _, n in forms.values()) or 1
         self.longest = max((len(r) for r in forms), default=1)
         self._unknown = math.log(self.total) + UNKNOWN_COST
@@ -81,7 +95,8 @@ class WrittenForms:
 
     @classmethod
     def build(cls, texts: Iterable[Sequence[tuple[str, str]]],
-              analyse: Morphemes | None = None) -> WrittenForms:
+              analyse: Morphemes | None = None,
+              loanword: Loanword | None = None) -> WrittenForms:
         """From the (surface, reading) of every word of each of the KB's texts, in order (a
         reading "" for symbols and other words that break a run)."""
         spellings: dict[str, Counter[str]] = defaultdict(Counter)
@@ -92,22 +107,24 @@ class WrittenForms:
                     continue
                 spellings[key][surface] += 1
                 end = n + 1  # the words of the same script that follow it, as one piece
-                script = _HIRAGANA_ONLY if _HIRAGANA_ONLY.fullmatch(surface) else _KATAKANA_ONLY
+                script = _HIRAGANA_ONLY if _HIRAGANA_ONLY.fullmatch(surface) else \
+                    _KANJI_ONLY if _KANJI_ONLY.fullmatch(surface) else _KATAKANA_ONLY
                 while end < min(n + SEQUENCE, len(words)) and keys[end] \
                         and script.fullmatch(surface + words[end][0]):
                     spellings["".join(keys[n:end + 1])][
                         "".join(s for s, _ in words[n:end + 1])] += 1
                     end += 1
         return cls({r: (c.most_common(1)[0][0], sum(c.values()))
-                    for r, c in sorted(spellings.items())}, analyse)
+                    for r, c in sorted(spellings.items())}, analyse, loanword)
 
     def save(self, path: Path) -> None:
         path.write_text(json.dumps(self.forms, ensure_ascii=False), encoding="utf-8")
 
     @classmethod
-    def load(cls, path: Path, analyse: Morphemes | None = None) -> WrittenForms:
+    def load(cls, path: Path, analyse: Morphemes | None = None,
+             loanword: Loanword | None = None) -> WrittenForms:
         data = json.loads(path.read_text(encoding="utf-8"))
-        return cls({r: (s, int(n)) for r, (s, n) in data.items()}, analyse)
+        return cls({r: (s, int(n)) for r, (s, n) in data.items()}, analyse, loanword)
 
     def convert(self, text: str) -> str:
         """``text`` with its hiragana and katakana runs written the KB's way (see the module
@@ -130,7 +147,51 @@ class WrittenForms:
         text = _HIRAGANA_RUN.sub(lambda m: self._convert_run(
             m.group(0), m.start() > 0 and bool(_KANJI.match(text[m.start() - 1])),
             lambda b, e: word(m.start() + b, m.start() + e)), text)
+        text = self._loanwords(text) if self.loanword else text
         return _KATAKANA_RUN.sub(lambda m: self._katakana_run(m.group(0)), text)
+
+    def _loanwords(self, text: str) -> str:
+        """``text`` with the loanwords of its hiragana runs in katakana (module docstring): per
+        run, the pieces that cover the most kana (then the fewest pieces)."""
+        words: list[tuple[int, int, bool]] | None = None
+
+        def content(begin: int, end: int) -> bool:  # whole content words of the analysis
+            nonlocal words
+            if words is None:
+                words = self.analyse(text) if self.analyse else []
+            inside = [w for w in words if begin <= w[0] and w[1] <= end]
+            return (any(w[0] == begin for w in inside) and any(w[1] == end for w in inside)
+                    and len(inside) >= 2 and not any(function for *_, function in inside))
+
+        def run(match: re.Match[str]) -> str:
+            typed, at = match.group(0), match.start()
+            n = len(typed)
+            best: list[tuple[int, int]] = [(0, 0)] * (n + 1)  # (kana covered, -pieces)
+            back: list[int | None] = [None] * (n + 1)
+            for end in range(1, n + 1):
+                best[end], back[end] = best[end - 1], None
+                for start in range(max(0, end - LOANWORD_LONGEST), end - MIN_READING + 1):
+                    piece = typed[start:end]
+                    covered = (best[start][0] + end - start, best[start][1] - 1)
+                    if covered > best[end] and self._loanword(piece) and (
+                            _LOANWORD_MARK.search(piece) or len(piece) >= LOANWORD_PLAIN
+                            and content(at + start, at + end)):
+                        best[end], back[end] = covered, start
+            out: list[str] = []
+            end = n
+            while end > 0:
+                start = back[end]
+                out.append(typed[end - 1] if start is None else to_katakana(typed[start:end]))
+                end = end - 1 if start is None else start
+            return "".join(reversed(out))
+
+        return _HIRAGANA_RUN.sub(run, text)
+
+    def _loanword(self, piece: str) -> bool:
+        """A loanword of the dictionary that the KB does not write in hiragana."""
+        form = self.forms.get(to_katakana(piece))
+        return not (form and _HIRAGANA_ONLY.fullmatch(form[0])) and bool(
+            self.loanword and self.loanword(piece))
 
     def _katakana_run(self, run: str) -> str:
         if run in self._spelled:

@@ -55,7 +55,8 @@ class BuildResult:
 #    the KB's spellings by reading (``written.json``, for queries typed in hiragana).
 # 4: the second stage's document data (rerank/: titles embedded as queries, field terms).
 # 5: the synonym index (``synonyms/``: BM25 over the synonym groups of the content words).
-SNAPSHOT_FORMAT = "5"
+# 6: ``written.json`` also holds the kanji compounds the analysis splits (市役所: 市 + 役所).
+SNAPSHOT_FORMAT = "6"
 READING_DIR = "reading"
 SYNONYM_DIR = "synonyms"
 WRITTEN_FILE = "written.json"

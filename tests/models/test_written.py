@@ -29,6 +29,27 @@ def test_hiragana_words_are_written_the_kbs_way(forms: WrittenForms) -> None:
     assert forms.convert("きゃんせるしたい") == "キャンセルしたい"
 
 
+def test_a_kanji_compound_is_written_whole(forms: WrittenForms) -> None:
+    # Sudachi reads 市役所 as 市 + 役所: the KB's compound is learnt whole, so the reading
+    # しやくしょ is not split into other words
+    assert forms.convert("しやくしょのまどぐち") == "市役所の窓口"
+
+
+def test_loanwords_the_kb_never_uses_are_written_in_katakana(forms: WrittenForms) -> None:
+    assert forms.convert("しんぐるまざーの支援") == "シングルマザーの支援"
+    assert forms.convert("防災まっぷはありますか") == "防災マップはありますか"  # after a kanji
+    assert forms.convert("しろありがでた") == "シロアリがでた"  # no mark, but words of their own
+    # Japanese typed in hiragana stays: endings, particles, words written in hiragana
+    for text in ("どうすればいいですか", "ごみの日", "してもらえるのでしょうか",
+                 "ている", "ときは", "あるのですが"):
+        assert forms.convert(text) == text
+
+
+def test_a_loanword_the_kb_writes_in_hiragana_stays(tokenizer: JapaneseTokenizer) -> None:
+    forms = tokenizer.learn_spellings([*TEXTS, "防災まっぷを配ります。"])
+    assert forms.convert("防災まっぷはありますか") == "防災まっぷはありますか"
+
+
 def test_text_written_the_kbs_way_is_left_as_it_is(forms: WrittenForms) -> None:
     for text in TEXTS:
         assert forms.convert(text) == text
