@@ -6,28 +6,28 @@ from the KB's own text at build: every word's reading (katakana, small kana and 
 how often each spelling of it occurs, and so for runs of up to ``SEQUENCE`` words the KB writes
 in one script: hiragana (していますか is read シテイ…, which is also 指定: the KB's hiragana runs
 say which is meant) and kanji (Sudachi reads 市役所 as 市 + 役所 and 図書館 as 図書 + 館; whole, the
-reading しやくしょ is not し + 役所).
-``convert`` segments each hiragana run of a query into the likeliest pieces by those
-counts (a unigram model, Viterbi) and writes a piece the KB's way when the KB spells it with
-kanji or katakana and its reading is long enough to be specific; the rest of the run stays as
-typed, and so does the start of a run that follows a kanji unless the KB writes it in katakana
-with a long vowel or four kana (送り仮名: 楽しめる is not 楽占める; 介護さーびす is 介護サービス).
+reading しやくしょ is not し + 役所). ``convert`` segments each hiragana run of a query into the
+likeliest pieces by those counts (a unigram model, Viterbi) and writes a piece the KB's way
+when the KB spells it with kanji or katakana and its reading is long enough to be specific; the
+rest of the run stays as typed, and so does the start of a run that follows a kanji unless the
+KB writes it in katakana with a long vowel or four kana (送り仮名: 楽しめる is not 楽占める;
+介護さーびす is 介護サービス).
+A three-kana piece becomes kanji only where the morphological analysis of the query (``analyse``)
+has a word that starts and ends with it and does not end in a particle or an auxiliary
+(わすれた: 忘れ; いいんですか is not 委員ですか, 通わせたい not 通わ世帯).
 What is left of a hiragana run may be a loanword the KB never uses (しんぐるまざー, すとーかー,
 防災まっぷ after a kanji): a piece is written in katakana when the dictionary has that katakana
 as a common noun (``loanword``, Sudachi's lexicon) and the KB does not write the reading in
 hiragana. A piece must look like a loanword: a long vowel, a small vowel kana or a p-sound
 (ー, ぃ, ぷ; native Japanese in hiragana has almost none), or four kana or more that the
 analysis read as content words of its own (しろあり, わっくす); どうすれ, ばいい, ている stay.
-A three-kana piece becomes kanji only where the morphological analysis of the query (``analyse``)
-has a word that starts and ends with it and does not end in a particle or an auxiliary
-(わすれた: 忘れ; いいんですか is not 委員ですか, 通わせたい not 通わ世帯).
 Katakana runs are written the KB's way too when the KB does not spell them so: a variant in
 small kana or a word's last long vowel (キヤンセル, サーバ: the same under
 ``models.kana.fold_spelling``), or, for five kana or more, a slip of one kana (ダウンロド,
 バックアップコート: a kana left out or changed from a KB word, the commonest such word). Text
 already written the KB's way has no hiragana word to convert (its hiragana are particles,
-endings and words the KB itself writes in hiragana) and no katakana word the KB does not use,
-so it comes back unchanged.
+endings, and words the KB or the dictionary writes in hiragana) and no katakana word the KB
+does not use, so it comes back unchanged.
 
 Example:
     >>> words = [("パスワード", "パスワード"), ("を", "ヲ"), ("忘れ", "ワスレ")]
@@ -180,9 +180,9 @@ class WrittenForms:
             out: list[str] = []
             end = n
             while end > 0:
-                start = back[end]
-                out.append(typed[end - 1] if start is None else to_katakana(typed[start:end]))
-                end = end - 1 if start is None else start
+                begin = back[end]
+                out.append(typed[end - 1] if begin is None else to_katakana(typed[begin:end]))
+                end = end - 1 if begin is None else begin
             return "".join(reversed(out))
 
         return _HIRAGANA_RUN.sub(run, text)
