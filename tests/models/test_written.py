@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import re
 from pathlib import Path
 
 import pytest
@@ -11,6 +13,7 @@ from hypothesis import strategies as st
 from kotae.models import JapaneseTokenizer
 from kotae.models.written import WrittenForms
 
+SAMPLE_KB = Path(__file__).resolve().parents[2] / "kb" / "sample_kb"
 TEXTS = ["パスワードを忘れた場合は、ログイン画面から再設定できます。",
          "住民票の写しは市役所の窓口で申請してください。",
          "請求書を作成して、取引先にメールで送付します。キャンセルもできます。",
@@ -53,6 +56,19 @@ def test_a_loanword_the_kb_writes_in_hiragana_stays(tokenizer: JapaneseTokenizer
 def test_text_written_the_kbs_way_is_left_as_it_is(forms: WrittenForms) -> None:
     for text in TEXTS:
         assert forms.convert(text) == text
+
+
+def test_the_sample_kbs_own_sentences_come_back_unchanged(tokenizer: JapaneseTokenizer) -> None:
+    """Text in the index's form is never rewritten: every sentence of the sample KB's public
+    articles and FAQ (about 2,500, with their loanwords, compounds and hiragana words)."""
+    texts = [p.read_text(encoding="utf-8") for p in sorted((SAMPLE_KB / "manuals").glob("*.md"))]
+    with open(SAMPLE_KB / "faq.csv", encoding="utf-8") as fh:
+        texts += [f"{row['question']}\n{row['answer']}" for row in csv.DictReader(fh)
+                  if row["visibility"] == "public"]
+    forms = tokenizer.learn_spellings(texts)
+    sentences = [s for text in texts for s in re.split(r"[。\n]", text) if s.strip()]
+    assert len(sentences) > 2000
+    assert [s for s in sentences if forms.convert(s) != s] == []
 
 
 def test_saved_and_loaded(forms: WrittenForms, tmp_path: Path) -> None:
