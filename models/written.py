@@ -43,6 +43,7 @@ import math
 import re
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Sequence
+from itertools import accumulate
 from pathlib import Path
 
 from kotae.models.kana import LONG_VOWEL, fold_spelling, to_katakana
@@ -54,7 +55,7 @@ SEQUENCE = 3  # hiragana (or katakana, or kanji) words in a row counted as one p
 FUZZY = 5  # folded kana a katakana run needs before a one-kana slip is corrected
 MAX_PASSES = 4  # a converted word can make its neighbour a word the analysis knows
 LOANWORD_PLAIN = 4  # kana a loanword without a loanword's mark needs
-LOANWORD_LONGEST = 20  # kana of the longest loanword looked up
+LOANWORD_LONGEST = 12  # kana of the longest loanword looked up (コミュニケーション: 9)
 _LOANWORD_MARK = re.compile(r"[ーぁぃぅぇぉゔぱぴぷぺぽ]")
 _HIRAGANA_RUN = re.compile(r"[ぁ-ゖ][ぁ-ゖー]*")
 _KANA_ONLY = re.compile(r"[ぁ-ゖァ-ヺー]+")
@@ -166,16 +167,17 @@ class WrittenForms:
         def run(match: re.Match[str]) -> str:
             typed, at = match.group(0), match.start()
             n = len(typed)
+            marks = list(accumulate((bool(_LOANWORD_MARK.match(c)) for c in typed), initial=0))
             best: list[tuple[int, int]] = [(0, 0)] * (n + 1)  # (kana covered, -pieces)
             back: list[int | None] = [None] * (n + 1)
             for end in range(1, n + 1):
                 best[end], back[end] = best[end - 1], None
                 for start in range(max(0, end - LOANWORD_LONGEST), end - MIN_READING + 1):
-                    piece = typed[start:end]
+                    marked = marks[end] > marks[start]
                     covered = (best[start][0] + end - start, best[start][1] - 1)
-                    if covered > best[end] and self._loanword(piece) and (
-                            _LOANWORD_MARK.search(piece) or len(piece) >= LOANWORD_PLAIN
-                            and content(at + start, at + end)):
+                    if covered > best[end] and (marked or end - start >= LOANWORD_PLAIN) \
+                            and self._loanword(typed[start:end]) \
+                            and (marked or content(at + start, at + end)):
                         best[end], back[end] = covered, start
             out: list[str] = []
             end = n
