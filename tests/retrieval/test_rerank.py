@@ -218,7 +218,11 @@ def test_learn_refit_refits_the_second_stage_and_its_confidence_on_what_was_lear
     assert "wrote the refit" in result.output and "restart `kotae serve`" in result.output
     assert (tmp_path / "report" / "report.md").exists() and (home / KB_MODEL).exists()
     curve = RetrievalConfig.load(home).confidence
-    assert curve is not None and curve.weights.get("rerank_margin", 0.0) > 0
+    # A clearer win of the top hit in the refit's scores raises the confidence. The two
+    # margins (over the runner-up, over the third) move together on the few dozen learnt questions,
+    # so the fit may share their weight either way; what it means is their sum.
+    assert curve is not None
+    assert curve.weights.get("rerank_margin", 0.0) + curve.weights.get("rerank_margin3", 0.0) > 0
     assert "rerank_score" not in curve.weights
     searcher = open_kb(sample_settings.model_copy(update={"home": home})).searcher
     assert searcher.reranker is not None and searcher.reranker.id != "learned:default"
