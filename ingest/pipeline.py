@@ -5,6 +5,12 @@ batch goes in, and what a skipped file had in the KB stays there. A file whose f
 (bytes, defaults, loaders' version) is unchanged since it last loaded cleanly is not even read;
 an unchanged document is not chunked again. One transaction: a killed run commits nothing.
 
+A document's id is made from its file's path within the folder ingested (``manuals/a.md``), so
+the folder can move or be cloned elsewhere and keep every id (the help center's links, learnt
+phrasings and feedback refer to them): a file whose name was another file's, now gone, takes
+its documents over. A name another file still holds grows by the folders above it
+(``ja/faq.csv``); a file already in the KB keeps the ids it has.
+
 Example:
     >>> report = ingest_paths(KBStore.for_dir("var/kb"), ["kb/sample_kb"])
     >>> report.counts.added, [str(p) for p in report.problems]
@@ -70,6 +76,41 @@ def discover(paths: Iterable[str | Path]) -> tuple[list[Path], list[Problem]]:
     return list(dict.fromkeys(files)), problems
 
 
+def _names(paths: Iterable[str | Path], files: Sequence[Path]) -> dict[Path, list[str]]:
+    """What each file's documents' ids may be made from, shortest first: its path within the
+    folder argument that holds it (a file argument: its name), then with each folder above.
+    The full path is the last resort (``_id_name``)."""
+    roots = sorted({p.resolve() for p in (Path(r).expanduser() for r in paths) if p.is_dir()},
+                   key=lambda r: -len(r.parts))
+    out: dict[Path, list[str]] = {}
+    for f in files:
+        within = next((len(f.relative_to(r).parts) for r in roots if f.is_relative_to(r)), 1)
+        parts = f.parts[1:]  # not the root ("/")
+        out[f] = ["/".join(parts[-n:]) for n in range(within, len(parts))]
+    return out
+
+
+def _id_name(store: KBStore, s: Session, source: str, names: Sequence[str],
+             taken: dict[str, str]) -> str:
+    """The name ``source``'s documents' ids are made from: the one they have; else its first
+    name no other file holds (in the KB, or ``taken`` earlier in this run), taking over the
+    documents of a file gone from that name (a moved folder); else "" (its full path)."""
+    have = store.id_names(s, source)
+    if have:
+        return min(have)
+    for name in names:
+        if taken.get(name, source) != source:
+            continue
+        holders = store.sources_named(s, name) - {source}
+        if any(_source_exists(h) for h in holders):
+            continue
+        for gone in sorted(holders):
+            store.move_source(s, gone, source)
+        taken[name] = source
+        return name
+    return ""
+
+
 class _DryRun(Exception):
     """Raised inside the session of a dry run so that nothing is committed."""
 
@@ -110,11 +151,11 @@ def ingest_paths(
         files, report.problems = discover(paths)
     try:
         with store.session() as s:
-            jobs = _changed_files(store, s, files, defaults, report, on_file)
-            for (path, print_, _known), prepared in preparer(jobs, defaults):
+            jobs = _changed_files(store, s, _names(paths, files), defaults, report, on_file)
+            for job, prepared in preparer(jobs, defaults):
                 if on_file:
-                    on_file(path)
-                _sync_file(store, s, prepared, print_, report, dry_run)
+                    on_file(job.path)
+                _sync_file(store, s, prepared, job.fingerprint, report, dry_run)
             if prune:
                 report.counts += store.prune_sources(s, keep=_source_exists)
             if dry_run:
@@ -124,11 +165,14 @@ def ingest_paths(
     return report
 
 
-def _changed_files(store: KBStore, s: Session, files: Sequence[Path], defaults: Defaults,
-                   report: IngestReport, on_file: Callable[[Path], None] | None) -> list[Job]:
-    """The files to prepare; unchanged ones (same fingerprint) are counted and skipped."""
+def _changed_files(store: KBStore, s: Session, files: dict[Path, list[str]],
+                   defaults: Defaults, report: IngestReport,
+                   on_file: Callable[[Path], None] | None) -> list[Job]:
+    """The files to prepare, with the names their ids are made from; unchanged ones (same
+    fingerprint) are counted and skipped."""
     jobs: list[Job] = []
-    for path in files:
+    taken: dict[str, str] = {}
+    for path, names in files.items():
         source = str(path)
         try:
             print_ = fingerprint(path, defaults)
@@ -142,7 +186,8 @@ def _changed_files(store: KBStore, s: Session, files: Sequence[Path], defaults: 
             if on_file:
                 on_file(path)
             continue
-        jobs.append((path, print_, store.content_hashes(s, source)))
+        name = _id_name(store, s, source, names, taken)
+        jobs.append(Job(path, name, print_, store.content_hashes(s, source)))
     return jobs
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import NamedTuple
 
 from kotae.ingest.chunking import chunk_text
 from kotae.ingest.errors import LoadError, Problem
@@ -32,8 +33,16 @@ class PreparedFile:
     failed: bool = False  # the whole file could not be read: nothing from it is used
 
 
-# (path, fingerprint, stored content hashes by document id) for each file to prepare.
-Job = tuple[Path, str, Mapping[str, str]]
+class Job(NamedTuple):
+    """A file to prepare: ``name`` is what its documents' ids are made from (``Document``),
+    ``known`` the stored content hashes of its documents by id."""
+
+    path: Path
+    name: str
+    fingerprint: str
+    known: Mapping[str, str]
+
+
 Preparer = Callable[[Sequence[Job], Defaults], Iterator[tuple[Job, PreparedFile]]]
 
 
@@ -71,8 +80,10 @@ def checked_documents(path: Path, docs: list[Document],
     return good
 
 
-def prepare_file(path: Path, defaults: Defaults, known: Mapping[str, str]) -> PreparedFile:
-    """Load, check and chunk ``path``; documents whose hash is in ``known`` are not chunked."""
+def prepare_file(path: Path, defaults: Defaults, known: Mapping[str, str],
+                 name: str = "") -> PreparedFile:
+    """Load, check and chunk ``path``, its documents' ids made from ``name`` ("": from the full
+    path); documents whose hash is in ``known`` are not chunked."""
     loader = loader_for(path)
     if loader is None:
         return PreparedFile(path, problems=[Problem(str(path), "unsupported file type")],
@@ -82,7 +93,7 @@ def prepare_file(path: Path, defaults: Defaults, known: Mapping[str, str]) -> Pr
     except LoadError as exc:
         return PreparedFile(path, problems=[Problem(exc.path, exc.reason)], failed=True)
     problems = list(loaded.problems)
-    documents = checked_documents(path, loaded.documents, problems)
+    documents = [doc.named(name) for doc in checked_documents(path, loaded.documents, problems)]
     items = [(doc, None if known.get(doc.id) == doc.content_hash else chunk_document(doc))
              for doc in documents]
     return PreparedFile(path, items, problems)
@@ -90,4 +101,4 @@ def prepare_file(path: Path, defaults: Defaults, known: Mapping[str, str]) -> Pr
 
 def prepare_locally(jobs: Sequence[Job], defaults: Defaults) -> Iterator[tuple[Job, PreparedFile]]:
     for job in jobs:
-        yield job, prepare_file(job[0], defaults, job[2])
+        yield job, prepare_file(job.path, defaults, job.known, job.name)

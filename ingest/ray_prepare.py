@@ -51,7 +51,7 @@ class RayPreparer:
         task = ray.remote(num_cpus=1)(prepare_file)
         pending: deque[tuple[Job, Any]] = deque()
         for job in jobs:
-            pending.append((job, task.remote(job[0], defaults, dict(job[2]))))
+            pending.append((job, task.remote(job.path, defaults, dict(job.known), job.name)))
             if len(pending) >= self.window:
                 done, ref = pending.popleft()
                 yield done, ray.get(ref)

@@ -29,6 +29,7 @@ from sqlalchemy import (
     delete,
     func,
     select,
+    update,
 )
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -51,6 +52,10 @@ class DocumentRow(Base):
     __tablename__ = "documents"
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
     source: Mapped[str] = mapped_column(Text, index=True)
+    # The source's name its id is made from: its path within the folder ingested ("": the full
+    # path ``source``, as every document had before names).
+    name: Mapped[str] = mapped_column(Text, default="", server_default="", index=True)
+    key: Mapped[str] = mapped_column(Text, default="", server_default="")  # within its source
     kind: Mapped[str] = mapped_column(String(16))
     title: Mapped[str] = mapped_column(Text)
     body: Mapped[str] = mapped_column(Text)
@@ -146,7 +151,8 @@ def _row_to_document(row: DocumentRow) -> Document:
         id=row.id, source=row.source, kind=Kind(row.kind), title=row.title, body=row.body,
         language=row.language, visibility=Visibility(row.visibility), product=row.product,
         url=row.url, category=row.category, updated_at=row.updated_at, question=row.question,
-        answer=row.answer, meta=dict(row.meta or {}),
+        answer=row.answer, meta=dict(row.meta or {}), name=row.name or "",
+        key=row.key or "",
     )
 
 
@@ -228,7 +234,8 @@ class KBStore:
             else:
                 counts.added += 1
             s.add(DocumentRow(
-                id=doc.id, source=doc.source, kind=doc.kind.value, title=doc.title,
+                id=doc.id, source=doc.source, name=doc.name, key=doc.key, kind=doc.kind.value,
+                title=doc.title,
                 body=doc.body, question=doc.question, answer=doc.answer,
                 language=doc.language, visibility=doc.visibility.value, product=doc.product,
                 url=doc.url, category=doc.category, updated_at=doc.updated_at,
@@ -242,6 +249,22 @@ class KBStore:
             gone = [doc_id for doc_id in existing if doc_id not in seen]
             counts += self._delete_documents(s, gone)
         return counts
+
+    def id_names(self, s: Session, source: str) -> set[str]:
+        """The names the ids of ``source``'s documents are made from ("": its full path)."""
+        return set(s.scalars(select(DocumentRow.name).where(DocumentRow.source == source)
+                             .distinct()))
+
+    def sources_named(self, s: Session, name: str) -> set[str]:
+        """The sources whose documents' ids are made from ``name``."""
+        return set(s.scalars(select(DocumentRow.source).where(DocumentRow.name == name)
+                             .distinct()))
+
+    def move_source(self, s: Session, old: str, new: str) -> None:
+        """``old``'s documents now come from ``new`` (the folder moved): same ids, and whatever
+        refers to them (links, learnt phrasings, feedback) stays theirs."""
+        s.execute(update(DocumentRow).where(DocumentRow.source == old).values(source=new))
+        s.execute(delete(SourceRow).where(SourceRow.source == old))
 
     def prune_sources(self, s: Session, keep: Callable[[str], bool]) -> SyncCounts:
         """Delete the documents whose source ``keep`` rejects (e.g. files that are gone)."""

@@ -1,6 +1,7 @@
 """Shared value types: documents, chunks and the vocabularies they use.
 
-Ids are hashes of source and content, so re-ingesting the same text gives the same ids.
+Ids are hashes of where a document comes from (the file's name within the folder ingested, and
+the document's key in it), so re-ingesting the same text gives the same ids, wherever the folder is.
 
 Example:
     >>> doc = Document.create(source="faq.csv", key="FAQ-001", kind=Kind.FAQ,
@@ -14,7 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from enum import StrEnum
 from typing import Any, TypeVar
 
@@ -51,8 +52,10 @@ def stable_hash(*parts: str, length: int = 16) -> str:
 class Document:
     """One article, FAQ entry or past ticket, after normalisation.
 
-    ``id`` depends only on where the document comes from (``source`` and ``key``), so an edited
-    file keeps its ids and replaces its chunks; ``content_hash`` changes with any content.
+    ``id`` depends only on where the document comes from: ``key`` (what tells it apart in its
+    file: an FAQ row's id, a ticket's id) and ``name`` (the file's path within the folder it was
+    ingested from, so the folder can move; "": the full path ``source``, as before names). An
+    edited file keeps its ids and replaces its chunks; ``content_hash`` changes with any content.
     FAQ entries keep ``question`` and ``answer`` apart; tickets keep the customer's message in
     ``body`` and the agent's final reply in ``answer``.
     """
@@ -71,15 +74,23 @@ class Document:
     question: str = ""
     answer: str = ""
     meta: dict[str, Any] = field(default_factory=dict)
+    key: str = ""
+    name: str = ""
 
     @classmethod
-    def create(cls, *, source: str, key: str, **fields: Any) -> Document:
-        return cls(id=stable_hash(source, key), source=source, **fields)
+    def create(cls, *, source: str, key: str, name: str = "", **fields: Any) -> Document:
+        return cls(id=stable_hash(name or source, key), source=source, key=key, name=name,
+                   **fields)
+
+    def named(self, name: str) -> Document:
+        """This document with its id made from ``name`` ("": from its full path)."""
+        return replace(self, id=stable_hash(name or self.source, self.key), name=name)
 
     @property
     def content_hash(self) -> str:
         data = asdict(self)
-        data.pop("id")
+        for identity in ("id", "key", "name"):
+            data.pop(identity)
         return stable_hash(json.dumps(data, ensure_ascii=False, sort_keys=True), length=32)
 
 

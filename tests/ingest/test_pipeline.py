@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
 
 from kotae.ingest import chunk_document, discover, ingest_paths
+from kotae.ingest.loaders import Defaults
+from kotae.ingest.prepare import prepare_file
 from kotae.kb import Document, KBStore, Kind, Visibility
 
 RESET = (
@@ -167,6 +170,84 @@ def test_unsupported_extension_given_explicitly_is_a_problem(tmp_path: Path,
 def test_single_file_path_is_ingested(folder: Path, store: KBStore) -> None:
     report = ingest_paths(store, [folder / "faq.csv"])
     assert report.counts.added == 2 and report.problems == []
+
+
+def _ids(store: KBStore) -> dict[str, str]:
+    """Every document's id by (title, source's file name)."""
+    return {f"{d.title}@{Path(d.source).name}": d.id for d in store.documents()}
+
+
+def _chunk_ids(store: KBStore) -> set[str]:
+    return {chunk.id for chunk, _ in store.iter_chunks_with_documents()}
+
+
+def test_ids_are_the_same_wherever_the_folder_is(folder: Path, tmp_path: Path) -> None:
+    """Two clones of one folder give the same document and chunk ids (their full paths differ),
+    so links, learnt phrasings and anything fitted on them mean the same in both."""
+    clone = tmp_path / "elsewhere" / "deeper" / "clone"
+    shutil.copytree(folder, clone)
+    here, there = KBStore.for_dir(tmp_path / "kb1"), KBStore.for_dir(tmp_path / "kb2")
+    ingest_paths(here, [folder])
+    ingest_paths(there, [clone])
+    assert _ids(here) == _ids(there) and len(_ids(here)) == 5
+    assert _chunk_ids(here) == _chunk_ids(there)
+    assert {d.name for d in here.documents()} == {
+        "manuals/password-reset.md", "manuals/two-factor-auth.md", "faq.csv", "tickets.jsonl"}
+
+
+def test_a_moved_folder_keeps_its_documents_and_their_ids(folder: Path, tmp_path: Path,
+                                                          store: KBStore) -> None:
+    ingest_paths(store, [folder])
+    before = _ids(store)
+    moved = tmp_path / "moved" / "source"
+    shutil.move(folder, moved)
+    report = ingest_paths(store, [moved], prune=True)
+    assert report.problems == [] and report.counts.removed == 0 and report.counts.added == 0
+    assert _ids(store) == before
+    assert all(Path(d.source).is_relative_to(moved) for d in store.documents())
+    assert ingest_paths(store, [moved], prune=True).counts.changed is False
+
+
+def test_the_same_file_names_in_two_folders_get_ids_of_their_own(tmp_path: Path,
+                                                                 store: KBStore) -> None:
+    for lang in ("ja", "en"):
+        (tmp_path / lang).mkdir()
+        (tmp_path / lang / "faq.csv").write_text(FAQ, encoding="utf-8")
+    report = ingest_paths(store, [tmp_path / "ja", tmp_path / "en"])
+    assert report.problems == [] and report.counts.added == 4
+    assert sorted({d.name for d in store.documents()}) == ["en/faq.csv", "faq.csv"]
+    assert not ingest_paths(store, [tmp_path / "en", tmp_path / "ja"]).counts.changed
+    # a third folder with the name free again (the first is gone) takes over its documents
+    ids = {d.id for d in store.documents() if d.name == "faq.csv"}
+    shutil.move(tmp_path / "ja", tmp_path / "ja2")
+    ingest_paths(store, [tmp_path / "ja2"])
+    assert {d.id for d in store.documents() if d.name == "faq.csv"} == ids
+
+
+def test_a_file_ingested_alone_keeps_the_ids_its_folder_gave_it(folder: Path,
+                                                                store: KBStore) -> None:
+    ingest_paths(store, [folder])
+    before = _ids(store)
+    page = folder / "manuals" / "password-reset.md"
+    page.write_text(RESET + "\n## 補足\n\nリンクは24時間有効です。\n", encoding="utf-8")
+    report = ingest_paths(store, [page])
+    assert report.counts.updated == 1 and report.counts.added == 0
+    assert _ids(store) == before
+
+
+def test_documents_stored_before_names_keep_their_ids(folder: Path, store: KBStore) -> None:
+    """A KB made when ids came from the full path keeps them when the file changes."""
+    faq = folder / "faq.csv"
+    legacy = prepare_file(faq.resolve(), Defaults(), {})  # no name: ids from the full path
+    with store.session() as s:
+        store.sync_source(s, str(faq.resolve()), legacy.items)
+    ids = {doc.id for doc, _ in legacy.items}
+    assert {d.name for d in store.documents()} == {""}
+    faq.write_text(FAQ + "二段階認証とは,ログイン時の確認です。\n", encoding="utf-8")
+    report = ingest_paths(store, [folder])
+    assert report.counts.added == 4 and report.counts.unchanged == 2  # 1 FAQ row + 3 others
+    assert ids <= {d.id for d in store.documents()}
+    assert {d.name for d in store.documents(source=str(faq.resolve()))} == {""}
 
 
 def test_chunk_document_headings_by_kind() -> None:

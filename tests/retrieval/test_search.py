@@ -30,12 +30,13 @@ JAPANESE_VARIANTS = [
 def reset_article() -> Document:
     [doc] = load_markdown(SAMPLE_KB / "manuals" / "password-reset.md", Defaults()).documents
     assert "パスワード" in doc.title and "再設定" in doc.title
-    return doc
+    return doc.named("manuals/password-reset.md")  # its id as `kotae ingest kb/sample_kb` makes it
 
 
 @pytest.fixture(scope="module")
 def internal_articles() -> list[Document]:
-    docs = [d for path in sorted((SAMPLE_KB / "internal").glob("*.md"))
+    docs = [d.named(f"internal/{path.name}")  # their ids as ingesting the folder makes them
+            for path in sorted((SAMPLE_KB / "internal").glob("*.md"))
             for d in load_markdown(path, Defaults()).documents]
     internal = [d for d in docs if d.visibility is Visibility.INTERNAL]
     assert internal, "the sample KB should have internal articles under internal/"
