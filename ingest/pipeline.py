@@ -47,6 +47,7 @@ class IngestReport:
     problems: list[Problem] = field(default_factory=list)
     loaded: list[str] = field(default_factory=list)  # files read (or unchanged) with no problem
     new_texts: list[str] = field(default_factory=list)  # dry run: the chunk texts to index
+    moved: list[tuple[str, str]] = field(default_factory=list)  # (gone file, its new place)
 
     @property
     def skipped(self) -> int:
@@ -91,7 +92,7 @@ def _names(paths: Iterable[str | Path], files: Sequence[Path]) -> dict[Path, lis
 
 
 def _id_name(store: KBStore, s: Session, source: str, names: Sequence[str],
-             taken: dict[str, str]) -> str:
+             taken: dict[str, str], moved: list[tuple[str, str]]) -> str:
     """The name ``source``'s documents' ids are made from: the one they have; else its first
     name no other file holds (in the KB, or ``taken`` earlier in this run), taking over the
     documents of a file gone from that name (a moved folder); else "" (its full path)."""
@@ -106,6 +107,7 @@ def _id_name(store: KBStore, s: Session, source: str, names: Sequence[str],
             continue
         for gone in sorted(holders):
             store.move_source(s, gone, source)
+            moved.append((gone, source))
         taken[name] = source
         return name
     return ""
@@ -186,7 +188,7 @@ def _changed_files(store: KBStore, s: Session, files: dict[Path, list[str]],
             if on_file:
                 on_file(path)
             continue
-        name = _id_name(store, s, source, names, taken)
+        name = _id_name(store, s, source, names, taken, report.moved)
         jobs.append(Job(path, name, print_, store.content_hashes(s, source)))
     return jobs
 

@@ -58,6 +58,11 @@ def _print_outcome(settings: Settings, outcome: IngestOutcome, dry_run: bool) ->
     verb = "would be " if dry_run else ""
     console.print(f"files: {report.files}  {verb}added: {c.added}  {verb}updated: {c.updated}  "
                   f"unchanged: {c.unchanged}  {verb}removed: {c.removed}")
+    if report.moved:
+        gone, now = report.moved[0]
+        more = f" and {len(report.moved) - 1} more" if len(report.moved) > 1 else ""
+        console.print(f"{verb}moved: {len(report.moved)} file(s) keep their documents and ids "
+                      f"({escape(gone)} → {escape(now)}{more})", soft_wrap=True, highlight=False)
     if dry_run or build is None:
         console.print(f"dry run: nothing changed; {outcome.would_embed} chunk(s) would be "
                       "embedded, with their sentences (a few per chunk, for the second "

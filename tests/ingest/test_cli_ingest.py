@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from typer.testing import CliRunner
@@ -31,6 +32,20 @@ def test_dry_run_says_what_would_change_and_changes_nothing(tmp_path: Path, embe
     assert "added: 1" in real.output and (kb / "CURRENT").exists()
     again = runner.invoke(app, ["ingest", str(src), "--kb", str(kb), "--dry-run"])
     assert "would be added: 0" in again.output and "0 chunk(s) would be embedded" in again.output
+
+
+def test_a_moved_folder_is_said_to_keep_its_documents(tmp_path: Path, embedder) -> None:
+    src, kb = _src(tmp_path), tmp_path / "kb"
+    assert runner.invoke(app, ["ingest", str(src), "--kb", str(kb)]).exit_code == 0
+    found = runner.invoke(app, ["search", "請求書の再発行", "--kb", str(kb), "--json"])
+    moved = src.rename(tmp_path / "moved")
+    result = runner.invoke(app, ["ingest", str(moved), "--kb", str(kb), "--prune"])
+    assert result.exit_code == 0, result.output
+    assert "added: 0" in result.output and "removed: 0" in result.output
+    assert "moved: 1 file(s) keep their documents and ids" in result.output
+    again = runner.invoke(app, ["search", "請求書の再発行", "--kb", str(kb), "--json"])
+    assert json.loads(again.output)["hits"][0]["doc_id"] == json.loads(found.output)["hits"][0][
+        "doc_id"]
 
 
 def test_report_lists_the_quarantine_until_files_are_fixed(tmp_path: Path, embedder) -> None:

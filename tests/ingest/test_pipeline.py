@@ -203,6 +203,9 @@ def test_a_moved_folder_keeps_its_documents_and_their_ids(folder: Path, tmp_path
     shutil.move(folder, moved)
     report = ingest_paths(store, [moved], prune=True)
     assert report.problems == [] and report.counts.removed == 0 and report.counts.added == 0
+    assert sorted(Path(new).relative_to(moved).as_posix() for _, new in report.moved) == [
+        "faq.csv", "manuals/password-reset.md", "manuals/two-factor-auth.md", "tickets.jsonl"]
+    assert all(not Path(gone).exists() for gone, _ in report.moved)
     assert _ids(store) == before
     assert all(Path(d.source).is_relative_to(moved) for d in store.documents())
     assert ingest_paths(store, [moved], prune=True).counts.changed is False
