@@ -235,8 +235,7 @@ class KBStore:
                 counts.added += 1
             s.add(DocumentRow(
                 id=doc.id, source=doc.source, name=doc.name, key=doc.key, kind=doc.kind.value,
-                title=doc.title,
-                body=doc.body, question=doc.question, answer=doc.answer,
+                title=doc.title, body=doc.body, question=doc.question, answer=doc.answer,
                 language=doc.language, visibility=doc.visibility.value, product=doc.product,
                 url=doc.url, category=doc.category, updated_at=doc.updated_at,
                 meta=json.loads(json.dumps(doc.meta, ensure_ascii=False, default=str)),
