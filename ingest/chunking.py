@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from kotae.kb.text import SENTENCE_END
 
 _HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$")
+# A line that is only a link: a list item of one Markdown link, or a bare URL.
+_LINK_LINE = re.compile(r"^\s*(?:(?:[-*+]|\d+[.)])\s+)?(?:\[[^\]]*\]\([^)\s]*\)|<?https?://\S+>?)\s*$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,7 +47,14 @@ def _sections(text: str, title: str) -> list[tuple[list[str], str]]:
         body = "\n".join(lines).strip()
         if body:
             out.append(([title, *names] if title else names, body))
-    return out
+    content = [(names, body) for names, body in out if not is_navigation(body)]
+    return content or out  # a page of nothing but links is still found by them
+
+
+def is_navigation(body: str) -> bool:
+    """A section that only links elsewhere (「関連ページ」, "Related articles"): its words are
+    other pages' titles, so a search would find it for their subjects, and it answers nothing."""
+    return all(_LINK_LINE.match(line) for line in body.split("\n") if line.strip())
 
 
 def _lines_of_sentences(text: str) -> list[str]:

@@ -2,8 +2,9 @@
 
 Bad files and bad lines are reported and skipped (garbled or empty text too); the rest of the
 batch goes in, and what a skipped file had in the KB stays there. A file whose fingerprint
-(bytes, defaults, loaders' version) is unchanged since it last loaded cleanly is not even read;
-an unchanged document is not chunked again. One transaction: a killed run commits nothing.
+(bytes, defaults, loaders' and chunking's versions) is unchanged since it last loaded cleanly is
+not even read; an unchanged document is not chunked again. One transaction: a killed run
+commits nothing.
 
 A document's id is made from its file's path within the folder ingested (``manuals/a.md``), so
 the folder can move or be cloned elsewhere and keep every id (the help center's links, learnt
@@ -35,6 +36,7 @@ from kotae.ingest.prepare import (
     prepare_locally,
 )
 from kotae.kb import KBStore, SyncCounts, stable_hash
+from kotae.kb.types import CHUNKING_VERSION
 
 # Files in a folder that describe the folder rather than belong to the KB.
 _IGNORED_NAMES = {"readme.md", "readme.txt", "readme", "license", "license.txt", "licence"}
@@ -125,10 +127,11 @@ def _source_exists(source: str) -> bool:
 
 def fingerprint(path: Path, defaults: Defaults) -> str:
     """What decides a file's documents: its bytes (read in blocks), the batch defaults and the
-    loaders' version. Unchanged fingerprint: the file is neither loaded nor chunked again."""
+    loaders' and chunking's versions. Unchanged fingerprint: the file is neither loaded nor
+    chunked again."""
     with open(path, "rb") as fh:
         digest = hashlib.file_digest(fh, "sha256").hexdigest()
-    return stable_hash(digest, repr(defaults), LOADERS_VERSION, length=64)
+    return stable_hash(digest, repr(defaults), LOADERS_VERSION, CHUNKING_VERSION, length=64)
 
 
 def ingest_paths(

@@ -42,6 +42,12 @@ def parse_enum(enum: type[E], value: str, what: str) -> E:
         raise ValueError(f"unknown {what} {value!r}; allowed: {allowed}") from None
 
 
+# The version of the rules that cut a document into chunks (``kotae.ingest.chunking``): part of
+# every document's ``content_hash``, so a KB's next ingest chunks its documents again when the
+# rules change (their unchanged chunks keep their cached embeddings).
+CHUNKING_VERSION = "2"  # 2: sections that only link to other pages are not chunks
+
+
 def stable_hash(*parts: str, length: int = 16) -> str:
     """A short hex digest of ``parts`` (joined unambiguously)."""
     digest = hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()
@@ -55,9 +61,9 @@ class Document:
     ``id`` depends only on where the document comes from: ``key`` (what tells it apart in its
     file: an FAQ row's id, a ticket's id) and ``name`` (the file's path within the folder it was
     ingested from, so the folder can move; "": the full path ``source``, as before names). An
-    edited file keeps its ids and replaces its chunks; ``content_hash`` changes with any content.
-    FAQ entries keep ``question`` and ``answer`` apart; tickets keep the customer's message in
-    ``body`` and the agent's final reply in ``answer``.
+    edited file keeps its ids and replaces its chunks; ``content_hash`` changes with any content
+    (and with ``CHUNKING_VERSION``). FAQ entries keep ``question`` and ``answer`` apart; tickets
+    keep the customer's message in ``body`` and the agent's final reply in ``answer``.
     """
 
     id: str
@@ -91,7 +97,8 @@ class Document:
         data = asdict(self)
         for identity in ("id", "key", "name"):
             data.pop(identity)
-        return stable_hash(json.dumps(data, ensure_ascii=False, sort_keys=True), length=32)
+        return stable_hash(json.dumps(data, ensure_ascii=False, sort_keys=True), CHUNKING_VERSION,
+                           length=32)
 
 
 @dataclass(frozen=True, slots=True)

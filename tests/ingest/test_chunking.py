@@ -57,6 +57,25 @@ def test_empty_sections_make_no_chunks() -> None:
     assert chunk_text("", title="題") == []
 
 
+def test_sections_that_only_link_elsewhere_make_no_chunks() -> None:
+    text = (
+        "# 請求書を送る\n請求書はメールで送れます。詳しくは[送信履歴](https://x.example/log)を"
+        "ご覧ください。\n"
+        "## 関連ページ\n- [郵送代行](https://x.example/post)\n* [インボイス制度](/qualified)\n"
+        "1. <https://x.example/faq>\n"
+        "## Related articles\n\nhttps://x.example/a\n- [Webhooks](https://x.example/hooks)\n"
+    )
+    pieces = chunk_text(text, title="請求書を送る")
+    # a sentence with a link in it is content; a list of nothing but links is navigation
+    assert [p.heading for p in pieces] == ["請求書を送る"]
+    assert "送信履歴" in pieces[0].text
+
+
+def test_a_page_of_nothing_but_links_is_still_chunked() -> None:
+    pieces = chunk_text("# 目次\n- [設定](/a)\n- [請求](/b)\n", title="目次")
+    assert [p.text for p in pieces] == ["- [設定](/a)\n- [請求](/b)"]
+
+
 @pytest.mark.parametrize("max_chars", [50, 80, 200])
 def test_chunks_respect_max_chars(max_chars: int) -> None:
     pieces = chunk_text(f"## 手順\n{LONG_SECTION}", title="設定", max_chars=max_chars,

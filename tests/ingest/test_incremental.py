@@ -59,6 +59,20 @@ def test_changed_defaults_reload_an_unchanged_file(folder: Path, store: KBStore)
     assert {d.product for _, d in store.iter_chunks_with_documents()} == {"mirai"}
 
 
+def test_new_chunking_rules_chunk_stored_documents_again(folder: Path, store: KBStore,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A KB ingested before the chunking rules changed gets chunks by the new rules at its next
+    ingest of the same, unchanged files (every document counted as updated)."""
+    ingest_paths(store, [folder])
+    before = {c.id for c, _ in store.iter_chunks_with_documents()}
+    monkeypatch.setattr("kotae.kb.types.CHUNKING_VERSION", "next")
+    monkeypatch.setattr("kotae.ingest.pipeline.CHUNKING_VERSION", "next")
+    report = ingest_paths(store, [folder])
+    assert (report.counts.added, report.counts.updated, report.counts.unchanged) == (0, 3, 0)
+    assert {c.id for c, _ in store.iter_chunks_with_documents()} == before
+    assert ingest_paths(store, [folder]).counts.unchanged == 3
+
+
 def test_dry_run_counts_and_changes_nothing(folder: Path, store: KBStore) -> None:
     ingest_paths(store, [folder])
     before = list(store.iter_chunks_with_documents())
