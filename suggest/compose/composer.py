@@ -33,7 +33,7 @@ from kotae.retrieval.protocols import Embedder, Tokenizer
 from kotae.suggest.compose.meaning import EmbeddingCache, MemoryCache, SentenceVectors
 from kotae.suggest.compose.pool import Pool, Source, build_pool
 from kotae.suggest.compose.score import TOP_SOURCE, Question, Scored, score
-from kotae.suggest.compose.units import Unit, unit_of
+from kotae.suggest.compose.units import Unit, table_start, unit_of
 from kotae.suggest.text import overlap
 
 SAME_WORDS = 0.6  # term overlap at which two thoughts say the same
@@ -218,6 +218,27 @@ def _other_item(pool: Pool, best: Scored, unit: Unit) -> bool:
         pool, unit.source, unit.indices[0])
 
 
+def _sibling_row(pool: Pool, sources: Sequence[Source], out: list[Picked], s: Scored,
+                 unit: Unit, share: float, scored: dict[tuple[int, int], Scored]) -> bool:
+    """Whether ``unit`` is a row of a table another row of which was taken, and that row is
+    the case asked about: ``unit`` does not come within ``share`` of it, and it does not mean
+    what was asked any less (the rows of a table are cases side by side, 送信済み and 送信失敗,
+    and the one the question is about answers it, as one FAQ entry of several does; rows that
+    words tell apart and meaning does not are all kept, the table whole)."""
+    if unit.kind != "row":
+        return False
+    text = sources[unit.source].text
+    start = table_start(text, pool[unit.source][unit.indices[0]].sentence)
+    taken = next((p for p in out if p.unit.kind == "row" and p.unit.source == unit.source
+                  and table_start(text, pool[unit.source][p.unit.indices[0]].sentence) == start),
+                 None)
+    if taken is None or s.score >= share * taken.score:
+        return False
+    first = scored.get((taken.unit.source, taken.unit.indices[0]))
+    return first is None or first.meaning is None or s.meaning is None \
+        or first.meaning >= s.meaning
+
+
 def _articles_answer(ranked: list[Scored], sources: Sequence[Source]) -> bool:
     """Whether an article or FAQ entry answers at least as well as any past reply."""
     best = {kind: max((s.relevance for s in ranked if (sources[s.source].kind == "ticket")
@@ -291,6 +312,7 @@ def _following(ranked: list[Scored], pool: Pool, policy: Policy) -> list[Picked]
 def _choose(question: Question, scored: list[Scored], pool: Pool, sources: Sequence[Source],
             policy: Policy, taken: list[Picked]) -> list[Picked]:
     ranked = sorted((s for s in scored if s.relevance >= policy.floor), key=lambda s: -s.score)
+    by_index = {(s.source, s.index): s for s in scored}
     lead = _lead_faq(question, ranked, sources, policy.faq_lead, taken)
     if ranked and policy.faq_from_start and (lead is not None
                                              or sources[ranked[0].source].kind == "faq"):
@@ -319,6 +341,8 @@ def _choose(question: Question, scored: list[Scored], pool: Pool, sources: Seque
         if best is not None and s.score < policy.other_share * best.score \
                 and _other_item(pool, best, unit):
             continue  # another question's answer in the article's own Q&A: as another source
+        if _sibling_row(pool, sources, out, s, unit, policy.other_share, by_index):
+            continue  # another case of the table the taken row is in: as another source
         subsumed = None if is_ticket and articles_answer else _subsumed(pool, out, unit)
         if subsumed is not None:
             more = unit_chars(pool, unit) - unit_chars(pool, subsumed.unit)

@@ -50,13 +50,12 @@ def paragraph_lines(c: Composition, paragraph: Paragraph, language: str) -> list
         tables: dict[int, list[SourceSentence]] = {}  # rows picked, by the table they are in
         for i, start in table_of.items():
             tables.setdefault(start, []).append(cands[group[i].unit.indices[0]].sentence)
-        for rows in tables.values():
-            if len(rows) >= 2:  # several rows of one table: that table, with its header
-                for n, line in enumerate(table_lines(text, rows)):
-                    out.append(Line(line, source, tuple(rows) if n == 0 else (), table=True,
-                                    also=also))
         for i, p in enumerate(group):
-            if i in table_of and len(tables[table_of[i]]) >= 2:
+            rows = tables[table_of[i]] if i in table_of else []
+            if len(rows) >= 2:  # several rows of one table: that table, with its header, where
+                if rows[0] is cands[p.unit.indices[0]].sentence:  # its first row is
+                    out += [Line(line, source, tuple(rows) if n == 0 else (), table=True,
+                                 also=also) for n, line in enumerate(table_lines(text, rows))]
                 continue
             if p.unit.kind == "table":
                 out += _table(c, p, language, also)

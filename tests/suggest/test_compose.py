@@ -18,7 +18,8 @@ from kotae.suggest.compose import (
     compose_answer,
     paragraph_lines,
 )
-from kotae.suggest.compose.composer import Paragraph, Picked
+from kotae.suggest.compose.composer import Paragraph, Picked, _sibling_row
+from kotae.suggest.compose.score import Scored
 from kotae.suggest.compose.units import Unit, unit_of
 
 STEPS = """パスワードを忘れた場合は、ログイン画面から再設定できます。
@@ -141,6 +142,58 @@ def test_rows_of_two_tables_are_never_shown_as_one_table(composer):
     assert lines[:2] == ["| 操作 | 説明 |", "|---|---|"]
     assert "| プロ | 1分あたり60回までです |" not in lines  # not under the other's header
     assert [t for t in lines if t.startswith("プロ")] == ["プロ: 1分あたり60回までです"]
+
+
+RESULTS = """請求書詳細の「送付履歴」タブで、送信日時、宛先、送信結果を確認できます。
+
+| 送信結果 | 意味 |
+| --- | --- |
+| 送信済み | 取引先のメールサーバーが受け付けました |
+| 送信予約中 | 予約した日時に送信されます |
+| 送信失敗 | 宛先のメールサーバーから受信を拒否されました(MRI-3002) |
+"""
+
+
+def test_the_row_of_the_case_asked_about_comes_without_the_other_cases(composer):
+    # The rows of a table are cases side by side: the one asked about answers.
+    c = composer.compose([composer.question("送付履歴で送信失敗になっていました")],
+                         [_source(RESULTS)], ANSWER_BOX)
+    text = answer_text(paragraph_lines(c, c.paragraphs[0], "ja"), "ja")
+    assert "送信失敗: 宛先のメールサーバーから受信を拒否されました(MRI-3002)" in text, text
+    assert "送信済み" not in text and "送信予約中" not in text and "|" not in text
+
+
+def test_rows_that_only_words_tell_apart_are_kept(composer):
+    # 「アメックスで払えますか」: 払い matches the row on paying by invoice, while in meaning the
+    # card row (American Express) is as near the question: then no row is the case asked
+    # about, and the other rows are not dropped for it (the table comes whole).
+    c = composer.compose([composer.question("送信失敗")], [_source(RESULTS)], ANSWER_BOX)
+    failed, sent = (next(j for j, cand in enumerate(c.pool[0]) if cand.sentence.text
+                         .startswith(label)) for label in ("送信失敗", "送信済み"))
+    taken = [Picked(Unit(0, (failed,), "row"), 0.5)]
+
+    def dropped(taken_meaning: float, other_meaning: float) -> bool:
+        scored = {(0, failed): Scored(0, failed, 0.5, 0.5, taken_meaning, 0.5)}
+        other = Scored(0, sent, 0.2, 0.1, other_meaning, 0.2)
+        return _sibling_row(c.pool, c.sources, taken, other, Unit(0, (sent,), "row"), 0.9,
+                            scored)
+
+    assert dropped(0.6, 0.4)  # words and meaning both single the taken row out
+    assert not dropped(0.21, 0.22)  # meaning does not: the other case stays
+    close = Scored(0, sent, 0.48, 0.4, 0.1, 0.48)  # within the share of the taken row
+    assert not _sibling_row(c.pool, c.sources, taken, close, Unit(0, (sent,), "row"), 0.9,
+                            {(0, failed): Scored(0, failed, 0.5, 0.5, 0.6, 0.5)})
+
+
+def test_a_table_stays_in_its_place_among_the_thoughts_of_its_source(composer):
+    c = composer.compose([composer.question("送信結果の意味")], [_source(RESULTS)], DRAFT)
+    rows = [j for j, cand in enumerate(c.pool[0]) if cand.sentence.row]
+    picked = [Picked(Unit(0, (0,), "sentence"), 1.0)] + [
+        Picked(Unit(0, (j,), "row"), 0.5) for j in rows]
+    lines = [line.text for line in paragraph_lines(
+        c, Paragraph(c.paragraphs[0].question, picked), "ja")]
+    assert lines[0].startswith("請求書詳細の「送付履歴」タブで")
+    assert lines[1] == "| 送信結果 | 意味 |"
 
 
 def test_nothing_is_said_twice_and_both_sources_are_cited(composer):
