@@ -11,6 +11,7 @@ Example:
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -42,9 +43,19 @@ class ResultView:
     language: str
 
 
+@dataclass(frozen=True, slots=True)
+class Block:
+    """A part of an answer: text (``pieces``, its lines kept) or, when ``header`` is set, a
+    table (``header`` and ``rows`` of cells, each cell its pieces)."""
+
+    pieces: list[Piece] = field(default_factory=list)
+    header: list[list[Piece]] = field(default_factory=list)
+    rows: list[list[list[Piece]]] = field(default_factory=list)
+
+
 @dataclass
 class AnswerView:
-    body: list[Piece]
+    body: list[Block]
     sources: list[tuple[str, str]] = field(default_factory=list)  # (title, href)
 
 
@@ -70,9 +81,68 @@ def pieces(text: str, spans: Sequence[tuple[int, int]]) -> list[Piece]:
     return out
 
 
+# A run of Markdown table syntax in a snippet: cell bars, with any rule row between them.
+_TABLE_BARS = re.compile(r"(?:\s*\|(?:\s*:?-{3,}:?\s*\|)*\s*)+")
+
+
+def plain_cells(text: str, spans: Sequence[tuple[int, int]]) -> list[Piece]:
+    """A snippet as pieces (``spans`` marked), its table cells run together with a light
+    separator (「送信結果 · 意味 · 送信済み · …」) instead of Markdown's bars and rule rows."""
+    out: list[str] = []
+    moved: list[tuple[int, int]] = []  # (old offset, shift) from each replaced run on
+    pos = shift = 0
+    for m in _TABLE_BARS.finditer(text):
+        out += [text[pos:m.start()], " · "]
+        shift += 3 - (m.end() - m.start())
+        moved.append((m.end(), shift))
+        pos = m.end()
+    out.append(text[pos:])
+
+    def at(offset: int) -> int:
+        return offset + next((d for end, d in reversed(moved) if offset >= end), 0)
+
+    return pieces("".join(out), [(at(a), at(b)) for a, b in spans])
+
+
 def marked(text: str, analyse: Analyse, terms: Collection[str]) -> list[Piece]:
     """``text`` with its tokens whose term is in ``terms`` marked."""
     return pieces(text, [(t.begin, t.end) for t in analyse(text) if t.term in terms])
+
+
+def _cells(line: str) -> list[str]:
+    return [c.strip() for c in line.strip().strip("|").split("|")]
+
+
+def _is_rule(line: str) -> bool:
+    return all(set(c) <= set(":-") and c for c in _cells(line))
+
+
+def answer_blocks(text: str, analyse: Analyse, terms: Collection[str]) -> list[Block]:
+    """An answer's text as blocks: its Markdown tables (a header line, a rule line, rows; as
+    the composer writes them) as tables, the rest as marked text."""
+    blocks: list[Block] = []
+    prose: list[str] = []
+    lines = text.split("\n")
+    i = 0
+    while i < len(lines):
+        end = i
+        while end < len(lines) and lines[end].lstrip().startswith("|"):
+            end += 1
+        if end - i >= 2 and _is_rule(lines[i + 1]):
+            if prose:
+                blocks.append(Block(marked("\n".join(prose), analyse, terms)))
+                prose = []
+            blocks.append(Block(
+                header=[marked(c, analyse, terms) for c in _cells(lines[i])],
+                rows=[[marked(c, analyse, terms) for c in _cells(line)]
+                      for line in lines[i + 2:end]]))
+            i = end
+            continue
+        prose.append(lines[i])
+        i += 1
+    if prose:
+        blocks.append(Block(marked("\n".join(prose).strip("\n"), analyse, terms)))
+    return blocks
 
 
 def article_href(doc_id: str, event_id: str = "", q: str = "", lang: str = "") -> str:
@@ -87,7 +157,8 @@ def result_views(hits: Sequence[Hit], analyse: Analyse, terms: Collection[str],
         doc_id=h.doc_id, href=article_href(h.doc_id, event_id, q, lang),
         title=marked(h.title, analyse, terms),
         heading=" › ".join(p for p in h.heading.split(" > ") if p and p != h.title),
-        snippet=pieces(h.snippet, h.highlights), kind=h.kind.value, language=h.language,
+        snippet=plain_cells(h.snippet, h.highlights), kind=h.kind.value,
+        language=h.language,
     ) for h in hits if customer_may_read(h)]
 
 
@@ -95,7 +166,7 @@ def answer_view(deflection: Deflection, analyse: Analyse, terms: Collection[str]
                 event_id: str, q: str, lang: str) -> AnswerView | None:
     if not deflection.answer_body:
         return None
-    return AnswerView(marked(deflection.answer_body, analyse, terms),
+    return AnswerView(answer_blocks(deflection.answer_body, analyse, terms),
                       [(s.title, article_href(s.doc_id, event_id, q, lang))
                        for s in deflection.sources])
 

@@ -11,6 +11,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from kotae.app.api import create_app
+from kotae.app.pages.view import answer_blocks, plain_cells
 from kotae.kb import Action, Channel, EventType, KBStore, Kind, QueryEvent, QueryLog, Visibility
 from kotae.models import JapaneseTokenizer
 from kotae.retrieval.snippets import MIN_READING
@@ -90,6 +91,38 @@ def test_confident_search_shows_a_short_answer_with_its_sources(client):
     page, _ = search(client, "パスワードを忘れてしまいました。どうすればよいですか？")
     assert 'class="answer-card"' in page.text and "この回答で問題は解決しましたか？" in page.text
     assert 'class="answer-source" href="/help/articles/' in page.text
+
+
+def test_an_answers_table_is_a_table_not_markdown(client, tokenizer: JapaneseTokenizer):
+    body = ("お支払い方法は次のとおりです。\n| 方法 | 備考 |\n|---|---|\n"
+            "| クレジットカード | Visa、JCB |\n| 口座振替 | 毎月27日 |\n詳しくは設定画面へ。")
+    terms = set(tokenizer.tokens("カードで払いたい"))
+    blocks = answer_blocks(body, tokenizer.analyse, terms)
+    assert [bool(b.header) for b in blocks] == [False, True, False]
+    table = blocks[1]
+
+    def cell(pieces) -> str:
+        return "".join(p.text for p in pieces)
+
+    assert [cell(c) for c in table.header] == ["方法", "備考"]
+    assert [[cell(c) for c in row] for row in table.rows] == [
+        ["クレジットカード", "Visa、JCB"], ["口座振替", "毎月27日"]]
+    assert "".join(p.text for p in blocks[2].pieces) == "詳しくは設定画面へ。"
+    # a lone line with a pipe in it is text
+    assert not any(b.header for b in answer_blocks("| 取引先名 |", tokenizer.analyse, terms))
+    # over HTTP: the sample KB's payment table, asked about a card brand it names
+    page, _ = search(client, "アメックスで払えますか")
+    card = page.text.split('class="answer-card"')[1].split("</section>")[0]
+    assert '<table class="answer-table">' in card and "<th scope=\"col\">" in card
+    assert "|---|" not in card and "| " not in card and "American Express" in card
+    # the results' snippets run a table's cells together, marks kept in place
+    snippet = "確認できます。 | 送信結果 | 意味 | | --- | --- | | 送信済み | 受け付けました"
+    at = snippet.index("送信済み")
+    assert [(p.text, p.mark) for p in plain_cells(snippet, [(at, at + 2)])] == [
+        ("確認できます。 · 送信結果 · 意味 · ", False), ("送信", True),
+        ("済み · 受け付けました", False)]
+    results = page.text.split('<ol class="results"')[1]
+    assert "| --- |" not in results and " | " not in results
 
 
 def test_public_article_renders_markdown(client, docs):
