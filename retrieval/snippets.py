@@ -2,16 +2,21 @@
 
 A word matches when its term is one of the query's (the lexical index's match) or when it is
 read the way part of the query is read (a hiragana query highlights the katakana or kanji
-word: the reading index's match).
+word: the reading index's match). A table's cells read as a row of words: Markdown's bars and
+rule rows become a light separator (「送信結果 · 意味 · 送信済み · …」).
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Collection, Sequence
 
 from kotae.retrieval.protocols import TokenSpan
 
 MIN_READING = 2  # a one-kana reading (課, 日) is part of too many queries
+# A run of Markdown table syntax: cell bars, with any rule row (| --- | :-: |) between them.
+_TABLE_BARS = re.compile(r"(?:\s*\|(?:\s*:?-+:?\s*\|)*\s*)+")
+CELL_SEPARATOR = " · "
 
 
 def _read_in(word: str, query: str) -> bool:
@@ -41,4 +46,26 @@ def make_snippet(text: str, spans: Sequence[TokenSpan], terms: Collection[str],
     suffix = "…" if end < len(text) else ""
     shift = len(prefix) - start
     highlights = [(b + shift, e + shift) for b, e in matches if b >= start and e <= end]
-    return prefix + snippet + suffix, highlights
+    return plain_cells(prefix + snippet + suffix, highlights)
+
+
+def plain_cells(text: str, spans: Sequence[tuple[int, int]]
+                ) -> tuple[str, list[tuple[int, int]]]:
+    """``text`` with its table bars and rule rows as ``CELL_SEPARATOR``, and ``spans`` moved
+    with the text they mark."""
+    out: list[str] = []
+    moved: list[tuple[int, int]] = []  # (old offset, shift) from the end of each run on
+    pos = shift = 0
+    for m in _TABLE_BARS.finditer(text):
+        out += [text[pos:m.start()], CELL_SEPARATOR]
+        shift += len(CELL_SEPARATOR) - (m.end() - m.start())
+        moved.append((m.end(), shift))
+        pos = m.end()
+    if not moved:
+        return text, list(spans)
+    out.append(text[pos:])
+
+    def at(offset: int) -> int:
+        return offset + next((d for end, d in reversed(moved) if offset >= end), 0)
+
+    return "".join(out), [(at(b), at(e)) for b, e in spans]

@@ -11,7 +11,6 @@ Example:
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -81,29 +80,6 @@ def pieces(text: str, spans: Sequence[tuple[int, int]]) -> list[Piece]:
     return out
 
 
-# A run of Markdown table syntax in a snippet: cell bars, with any rule row between them.
-_TABLE_BARS = re.compile(r"(?:\s*\|(?:\s*:?-{3,}:?\s*\|)*\s*)+")
-
-
-def plain_cells(text: str, spans: Sequence[tuple[int, int]]) -> list[Piece]:
-    """A snippet as pieces (``spans`` marked), its table cells run together with a light
-    separator (「送信結果 · 意味 · 送信済み · …」) instead of Markdown's bars and rule rows."""
-    out: list[str] = []
-    moved: list[tuple[int, int]] = []  # (old offset, shift) from each replaced run on
-    pos = shift = 0
-    for m in _TABLE_BARS.finditer(text):
-        out += [text[pos:m.start()], " · "]
-        shift += 3 - (m.end() - m.start())
-        moved.append((m.end(), shift))
-        pos = m.end()
-    out.append(text[pos:])
-
-    def at(offset: int) -> int:
-        return offset + next((d for end, d in reversed(moved) if offset >= end), 0)
-
-    return pieces("".join(out), [(at(a), at(b)) for a, b in spans])
-
-
 def marked(text: str, analyse: Analyse, terms: Collection[str]) -> list[Piece]:
     """``text`` with its tokens whose term is in ``terms`` marked."""
     return pieces(text, [(t.begin, t.end) for t in analyse(text) if t.term in terms])
@@ -157,8 +133,7 @@ def result_views(hits: Sequence[Hit], analyse: Analyse, terms: Collection[str],
         doc_id=h.doc_id, href=article_href(h.doc_id, event_id, q, lang),
         title=marked(h.title, analyse, terms),
         heading=" › ".join(p for p in h.heading.split(" > ") if p and p != h.title),
-        snippet=plain_cells(h.snippet, h.highlights), kind=h.kind.value,
-        language=h.language,
+        snippet=pieces(h.snippet, h.highlights), kind=h.kind.value, language=h.language,
     ) for h in hits if customer_may_read(h)]
 
 

@@ -13,6 +13,7 @@ from kotae.ingest.loaders.documents import load_markdown
 from kotae.kb import Document, Kind, Visibility
 from kotae.models import JapaneseTokenizer
 from kotae.retrieval import MAX_K, Audience, Searcher, SearchFilter, SearchResult
+from kotae.retrieval.snippets import make_snippet
 
 SAMPLE_KB = Path(__file__).resolve().parents[2] / "kb" / "sample_kb"
 
@@ -180,6 +181,19 @@ def test_highlights_point_at_matched_words_in_the_snippet(
             assert 0 <= begin < end <= len(hit.snippet)
             word = hit.snippet[begin:end]
             assert set(tokenizer.tokens(word)) & terms, (query, word, hit.snippet)
+
+
+def test_a_tables_cells_read_as_words_and_their_highlights_stay_on_them(
+        sample_searcher: Searcher, tokenizer: JapaneseTokenizer) -> None:
+    text = "確認できます。\n| 送信結果 | 意味 |\n| --- | :-: |\n| 送信失敗 | 拒否されました |"
+    terms = set(tokenizer.tokens("送信失敗"))
+    snippet, highlights = make_snippet(text, tokenizer.analyse(text), terms)
+    assert snippet == "確認できます。 · 送信結果 · 意味 · 送信失敗 · 拒否されました · "
+    assert {snippet[b:e] for b, e in highlights} >= {"送信", "失敗"}
+    assert all(set(tokenizer.tokens(snippet[b:e])) & terms for b, e in highlights)
+    result = sample_searcher.search("送信失敗になってた", audience=Audience.PUBLIC, k=10)
+    tables = [h for h in result.hits if "|" in h.text]
+    assert tables and not any("|" in h.snippet for h in tables)
 
 
 def test_a_chunk_is_analysed_once_for_its_snippets_and_they_are_the_same(
