@@ -40,6 +40,13 @@ SECTION_LIST = 10  # sentences of all the sections read as one list, at most
 _TABLE_RULE = re.compile(r"^\s*\|?[\s:|-]+\|?\s*$")
 _LINK = re.compile(r"\[([^\]]+)\]\([^)]*\)")
 _EMPHASIS = re.compile(r"\*\*|__|`")
+# The spaces an author puts around emphasis inside Japanese prose (「後に **移行** します」, for
+# Markdown's sake): they go with the marks, where a Japanese character is on both sides.
+# (A digit beside a Japanese character counts as one: 「は **1つの**」.)
+_SPACED_EMPHASIS = (
+    re.compile(r"(?<=[^\x00-\x7f])[ \t]*(?:\*\*|__)[ \t]*(?=[^\x00-\x7f\s]|\d)"),
+    re.compile(r"(?<=[^\x00-\x7f]|\d)[ \t]*(?:\*\*|__)[ \t]*(?=[^\x00-\x7f\s])"),
+)
 _SPACES = re.compile(r"\s+")
 _WORD = re.compile(r"\w")
 _ENDS = ("。", ".", "!", "?", "！", "？", "」")
@@ -75,7 +82,10 @@ class SourceSentence:
 
 
 def _clean(text: str) -> str:
-    return _SPACES.sub(" ", _EMPHASIS.sub("", _LINK.sub(r"\1", text))).strip()
+    text = _LINK.sub(r"\1", text)
+    for spaced in _SPACED_EMPHASIS:
+        text = spaced.sub("", text)
+    return _SPACES.sub(" ", _EMPHASIS.sub("", text)).strip()
 
 
 def _row_text(line: str) -> str:

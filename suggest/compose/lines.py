@@ -60,10 +60,31 @@ def paragraph_lines(c: Composition, paragraph: Paragraph, language: str) -> list
             if p.unit.kind == "table":
                 out += _table(c, p, language, also)
                 continue
-            for j in p.unit.indices:
-                s = cands[j].sentence
-                shown = row_text(text, s, language) if s.row else ANSWER_MARK.sub("", s.text)
-                out.append(Line(shown, source, (s,), s.step, s.bullet or s.row, also=also))
+            out += _unit_lines(text, [cands[j].sentence for j in p.unit.indices], source,
+                               language, also)
+    return out
+
+
+def _unit_lines(text: str, sentences: list[SourceSentence], source: int, language: str,
+                also: tuple[int, ...]) -> list[Line]:
+    """A thought's sentences as lines; the rows of a table inside a list of steps as that
+    table (one row alone as 「項目: 値」)."""
+    out: list[Line] = []
+    k = 0
+    while k < len(sentences):
+        s = sentences[k]
+        end = k
+        while s.row and end + 1 < len(sentences) and sentences[end + 1].row and \
+                table_start(text, sentences[end + 1]) == table_start(text, s):
+            end += 1
+        if end > k:
+            rows = sentences[k:end + 1]
+            out += [Line(line, source, tuple(rows) if n == 0 else (), table=True, also=also)
+                    for n, line in enumerate(table_lines(text, rows))]
+        else:
+            shown = row_text(text, s, language) if s.row else ANSWER_MARK.sub("", s.text)
+            out.append(Line(shown, source, (s,), s.step, s.bullet or s.row, also=also))
+        k = end + 1
     return out
 
 
@@ -95,7 +116,8 @@ def answer_text(lines: list[Line], language: str) -> str:
             paragraph = []
         if line.table:
             parts.append(line.text)
-        elif line.step is not None:
+            continue  # a table inside a list of steps (「3. 次の項目を設定します」) keeps its count
+        if line.step is not None:
             if line.step == last_step and parts:
                 parts[-1] += join + line.text
                 continue

@@ -81,12 +81,43 @@ def _table_unit(pool: Pool, source: int, k: int) -> Unit | None:
     return Unit(source, tuple(range(k, last + 1)), "table")
 
 
+def _rows_after(sentences: Sequence[SourceSentence], j: int) -> int:
+    """The last row of the table step ``j`` introduces (「3. 次の項目を設定します。」 and its
+    table), or ``j`` when no table hangs from it."""
+    text = sentences[j].text
+    if sentences[j].step is None or j + 1 >= len(sentences) or not sentences[j + 1].row \
+            or not (text.endswith((":", "：")) or INTRO.search(text)):
+        return j
+    end = j + 1
+    while end + 1 < len(sentences) and sentences[end + 1].row:
+        end += 1
+    return end
+
+
 def _list_span(sentences: Sequence[SourceSentence], k: int) -> tuple[int, int]:
+    """The list sentence ``k`` is in; a table a step introduces is part of it when the steps go
+    on after the table (a list is never cut at its table)."""
     first = last = k
-    while first > 0 and _same_list(sentences[first - 1], sentences[first]):
-        first -= 1
-    while last + 1 < len(sentences) and _same_list(sentences[last], sentences[last + 1]):
-        last += 1
+    while first > 0:
+        before = first - 1
+        while before > 0 and sentences[before].row:
+            before -= 1  # over a table that hangs from the step before it
+        if before < first - 1 and _rows_after(sentences, before) == first - 1 \
+                and _same_list(sentences[before], sentences[first]):
+            first = before
+        elif _same_list(sentences[first - 1], sentences[first]):
+            first -= 1
+        else:
+            break
+    while last + 1 < len(sentences):
+        end = _rows_after(sentences, last)
+        if end > last and end + 1 < len(sentences) and _same_list(sentences[last],
+                                                                  sentences[end + 1]):
+            last = end + 1
+        elif _same_list(sentences[last], sentences[last + 1]):
+            last += 1
+        else:
+            break
     return first, last
 
 
@@ -97,7 +128,7 @@ def _list_unit(pool: Pool, source: int, k: int) -> Unit | None:
         first -= 1
     elif first > 0 and sentences[first - 1].text.endswith((":", "：")):
         first -= 1  # a lead-in of another wording still comes with its list
-    if last - first > MAX_LIST:
+    if sum(not sentences[j].row for j in range(first, last + 1)) > MAX_LIST + 1:
         return None  # too long to quote whole; the source's link says where it is
     if not all(pool[source][j].quotable for j in range(first, last + 1)):
         return None

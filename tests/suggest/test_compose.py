@@ -196,6 +196,30 @@ def test_a_table_stays_in_its_place_among_the_thoughts_of_its_source(composer):
     assert lines[1] == "| 送信結果 | 意味 |"
 
 
+SCHEDULE = """1. 「請求書 > 定期請求」を開き、「定期請求を作成」をクリックします。
+2. 取引先と品目を入力します。
+3. 「スケジュール」欄で次の項目を設定します。
+
+| 項目 | 選択肢・説明 |
+| --- | --- |
+| 作成周期 | 毎月/隔月/3か月ごと/毎年 |
+| 作成日 | 1日〜28日、または「月末」 |
+| 開始月 | 初回に請求書を作成する月 |
+
+4. 「保存」をクリックします。一覧に「有効」として表示されます。
+"""
+
+
+def test_a_table_a_step_introduces_comes_whole_inside_its_list(composer):
+    c = composer.compose([composer.question("定期請求の作成日と作成周期の設定手順")],
+                         [_source(SCHEDULE)], DRAFT)
+    text = answer_text(paragraph_lines(c, c.paragraphs[0], "ja"), "ja")
+    assert "\n3. 「スケジュール」欄で次の項目を設定します。\n| 項目 | 選択肢・説明 |\n|---|---|\n" \
+        in text, text
+    assert all(f"| {label} |" in text for label in ("作成周期", "作成日", "開始月")), text
+    assert "\n4. 「保存」をクリックします。" in text  # the count goes on after the table
+
+
 def test_nothing_is_said_twice_and_both_sources_are_cited(composer):
     same = "再設定メールは1時間に5回まで送信できます。"
     c = composer.compose([composer.question("再設定メールの送信回数")],

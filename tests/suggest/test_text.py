@@ -159,3 +159,12 @@ def test_sections_right_under_another_heading_are_not_announced_by_the_text_befo
             "### 1. 一つ目\n\nAを確認します。\n\n"
             "### 2. 二つ目\n\nBを確認します。\n\n```\n# 1. コメント\n```\n")
     assert all(s.step is None for s in source_sentences(text))
+
+
+def test_spaces_put_around_emphasis_in_japanese_go_with_the_marks():
+    text = ("解約すると、契約期間の終了後に **フリープランへ移行** します。"
+            "端数処理は **1つの請求書につき1回** 行います。\n"
+            "Click **Save** now. 後に **Save** ボタン。")
+    assert [s.text for s in source_sentences(text)] == [
+        "解約すると、契約期間の終了後にフリープランへ移行します。",
+        "端数処理は1つの請求書につき1回行います。", "Click Save now.", "後に Save ボタン。"]
