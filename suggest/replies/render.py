@@ -62,7 +62,9 @@ def render(sentences: Sequence[DraftSentence], language: str, mode: DraftMode) -
         if s.table:
             flush()
             lines.append(s.text)
-        elif (mode is DraftMode.CLARIFY and i > 0) or (s.bullet and s.step is None):
+            previous_cite = s.citations
+            continue  # a table inside a list of steps keeps the steps' count
+        if (mode is DraftMode.CLARIFY and i > 0) or (s.bullet and s.step is None):
             flush()
             lines.append(f"{bullet}{s.text}")
         elif s.step is not None:

@@ -26,6 +26,18 @@ def test_japanese_frame_with_numbered_steps():
     assert [s.part for s in draft.sentences].count(Part.OPENING) == 2
 
 
+def test_a_table_inside_the_steps_keeps_their_count():
+    table = [DraftSentence(line, Part.ANSWER, ["S1"], table=True)
+             for line in ("| 項目 | 説明 |", "|---|---|", "| 作成日 | 1日〜28日 |")]
+    draft = assemble("定期請求", "ja", "neutral", DraftMode.ANSWER, [
+        answer("画面を開きます。", step=1), answer("次の項目を設定します。", step=2), *table,
+        answer("保存します。", step=3)], [], "grounded")
+    lines = draft.text.splitlines()
+    at = lines.index("2. 次の項目を設定します。")
+    assert lines[at + 1:at + 5] == ["| 項目 | 説明 |", "|---|---|", "| 作成日 | 1日〜28日 |",
+                                    "3. 保存します。"]
+
+
 def test_upset_customers_get_an_apology_and_english_stays_english():
     draft = assemble("Invoice missing", "en", "angry", DraftMode.INVESTIGATE,
                      [DraftSentence("Our team will look into it.", Part.ANSWER)], [], "grounded")
