@@ -207,6 +207,33 @@ def numbered_section(heading_path: str) -> bool:
     return len(parts) >= 2 and _NUMBERED_HEADING.match("# " + parts[-1].strip()) is not None
 
 
+# A sentence about the page itself (「このページでは、…をご案内します。」, "This article explains
+# …"): it answers nothing, and the reader of an answer or a reply is not on that page.
+_ABOUT_PAGE = re.compile(
+    r"^(?:この|本)(?:ページ|記事|文書|マニュアル|ガイド)(?:では|で|は)"
+    r"|^(?:this|the following) (?:article|page|guide|document) (?:explains|describes|shows"
+    r"|covers|is about|tells)|^in this (?:article|page|guide)\b"
+    r"|(?:について|を)(?:ご案内|ご説明|説明|ご紹介|紹介)します。?$", re.IGNORECASE)
+
+
+def about_page(sentence: str) -> bool:
+    """Whether a sentence says what its page is about rather than anything of the subject."""
+    return bool(_ABOUT_PAGE.search(sentence))
+
+
+def page_lead(text: str) -> str:
+    """What a page says before its first section (its title line aside): the summary a page
+    opens with, or "" when it opens with a section."""
+    lead: list[str] = []
+    for n, line in enumerate(text.strip().split("\n")):
+        heading = _HEADING.match(line)
+        if heading and (n > 0 or len(heading.group(1)) > 1):
+            break
+        if not heading:
+            lead.append(line)
+    return "\n".join(lead).strip()
+
+
 def may_announce(heading_path: str, passage: str) -> bool:
     """Whether ``announced_section`` may widen a passage: cut at a numbered section, or ending
     in a sentence that announces what follows (cheap, before reading the document)."""

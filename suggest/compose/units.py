@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 from kotae.suggest.compose.pool import Pool
 from kotae.suggest.compose.questions import is_question
-from kotae.suggest.text import INTRO, SourceSentence
+from kotae.suggest.text import INTRO, SourceSentence, about_page
 
 MAX_LIST = 10  # items of one list quoted at most
 MIN_ROW_CHARS = 12  # a row thinner than this (a bare label and a word) says nothing alone
@@ -141,6 +141,8 @@ def _alone(pool: Pool, source: int, k: int) -> Unit | None:
     s = c.sentence
     if not c.quotable or s.asked or (is_question(s.text) and not s.row):
         return None  # a question (「〜できますか？」 in an FAQ list, a Q&A's Q) answers nothing
+    if about_page(s.text):
+        return None  # 「このページでは…をご案内します」 says what the page is, not the answer
     sentences = [x.sentence for x in pool[source]]
     if _is_intro(sentences, k) and sentences[k + 1].row:
         return _table_unit(pool, source, k)

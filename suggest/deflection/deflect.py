@@ -27,7 +27,13 @@ from kotae.suggest.compose import Composer, compose_answer
 from kotae.suggest.compose import Source as Quoted
 from kotae.suggest.deflection.handoff import TicketDraft, draft_ticket
 from kotae.suggest.errors import SuggestError
-from kotae.suggest.text import announced_section, may_announce
+from kotae.suggest.text import (
+    about_page,
+    announced_section,
+    may_announce,
+    page_lead,
+    source_sentences,
+)
 
 MAX_QUESTION_CHARS = 2000
 RELATED_SHARE = 0.8  # other hits scoring this share of the top one are listed too
@@ -149,7 +155,7 @@ class Deflector:
         shown = [top, *related][:MAX_SOURCES]
         # The answer says what the best source says; the next one may add a thought only
         # when it answers nearly as well (the composer's rule for other sources).
-        quoted = [Quoted(h.doc_id, h.kind.value, h.title, self.link_for(h), self._passage(h),
+        quoted = [Quoted(h.doc_id, h.kind.value, h.title, self.link_for(h), self._passage(h, text),
                          h.language, h.score / top.score if top.score > 0 else 1.0)
                   for h in shown[:QUOTED_SOURCES]]
         composed = compose_answer(self.composer, text, quoted, link=self.link_for(top),
@@ -159,19 +165,35 @@ class Deflector:
         out.sources = [Source(h.doc_id, h.title, self.link_for(h), h.snippet, h.score)
                        for h in shown]
 
-    def _passage(self, hit: Hit) -> str:
+    def _passage(self, hit: Hit, text: str) -> str:
         """What the answer may quote of a hit: its passage, or, when the passage is one of the
         numbered sections a lead-in announces (「次のどちらかの方法で…」, ``### 方法1``) or the
         lead-in's own, the lead-in with all of them (one way of two, or the lead-in alone, is
-        half an answer or none)."""
+        half an answer or none). When the question names only what the page is about (all its
+        words in the title: 「郵送」, 「二段階認証」), the page's opening summary comes before
+        it: every section matches such a question through the title alike, and the one
+        retrieval matched may be any of them, while the opening says what the subject is (an
+        opening that only says what the page covers is not used)."""
         passage = hit.text or hit.snippet
-        if hit.kind is not Kind.FAQ and self.store is not None and may_announce(hit.heading,
-                                                                                passage):
+        if hit.kind is Kind.FAQ or self.store is None:
+            return passage
+        doc = None
+        if may_announce(hit.heading, passage):
             doc = self.store.get_document(hit.doc_id)
             wider = announced_section(doc.body, hit.heading) if doc is not None else None
             if wider:
-                return wider
+                passage = wider
+        if hit.heading != hit.title and self._about_page(text, hit.title):
+            doc = doc or self.store.get_document(hit.doc_id)
+            lead = page_lead(doc.body) if doc is not None else ""
+            if lead not in passage and any(not about_page(s.text)
+                                           for s in source_sentences(lead)):
+                return f"{lead}\n\n{passage}"
         return passage
+
+    def _about_page(self, text: str, title: str) -> bool:
+        words = set(self.composer.tokenizer.tokens(text))
+        return bool(words) and words <= set(self.composer.tokenizer.tokens(title))
 
     def _hand_off(self, out: Deflection) -> None:
         faq = [h for h in out.hits if h.kind is Kind.FAQ]

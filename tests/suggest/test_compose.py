@@ -220,6 +220,13 @@ def test_a_table_a_step_introduces_comes_whole_inside_its_list(composer):
     assert "\n4. 「保存」をクリックします。" in text  # the count goes on after the table
 
 
+def test_a_sentence_about_the_page_itself_is_never_quoted(composer):
+    text = ("電子帳簿保存法では、電子取引データを電子のまま保存する必要があります。"
+            "このページでは、ミライ請求で保存する方法をご案内します。")
+    assert _lines(composer, "電子帳簿保存法で保存する方法", [_source(text)], ANSWER_BOX) == [
+        "電子帳簿保存法では、電子取引データを電子のまま保存する必要があります。"]
+
+
 def test_nothing_is_said_twice_and_both_sources_are_cited(composer):
     same = "再設定メールは1時間に5回まで送信できます。"
     c = composer.compose([composer.question("再設定メールの送信回数")],
