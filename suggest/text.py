@@ -88,6 +88,16 @@ def _clean(text: str) -> str:
     return _SPACES.sub(" ", _EMPHASIS.sub("", text)).strip()
 
 
+def line_cells(line: str) -> list[str]:
+    """The cells of one line of a Markdown table, emphasis marks dropped."""
+    return [c.strip() for c in _EMPHASIS.sub("", line.strip().strip("|")).split("|")]
+
+
+def is_table_rule(line: str) -> bool:
+    """Whether a line is a Markdown table's rule (``| --- | :-: |``)."""
+    return _TABLE_RULE.match(line) is not None
+
+
 def _row_text(line: str) -> str:
     """A table row as one sentence: "code：meaning。action。" ("code: meaning. action.")."""
     cells = [_clean(c) for c in line.strip().strip("|").split("|")]

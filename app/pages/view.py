@@ -21,6 +21,7 @@ from urllib.parse import urlencode
 from kotae.kb import Hit, customer_may_read
 from kotae.retrieval.protocols import TokenSpan
 from kotae.suggest.deflection.deflect import Deflection
+from kotae.suggest.text import is_table_rule, line_cells
 
 Analyse = Callable[[str], Sequence[TokenSpan]]
 
@@ -85,14 +86,6 @@ def marked(text: str, analyse: Analyse, terms: Collection[str]) -> list[Piece]:
     return pieces(text, [(t.begin, t.end) for t in analyse(text) if t.term in terms])
 
 
-def _cells(line: str) -> list[str]:
-    return [c.strip() for c in line.strip().strip("|").split("|")]
-
-
-def _is_rule(line: str) -> bool:
-    return all(set(c) <= set(":-") and c for c in _cells(line))
-
-
 def answer_blocks(text: str, analyse: Analyse, terms: Collection[str]) -> list[Block]:
     """An answer's text as blocks: its Markdown tables (a header line, a rule line, rows; as
     the composer writes them) as tables, the rest as marked text."""
@@ -104,13 +97,13 @@ def answer_blocks(text: str, analyse: Analyse, terms: Collection[str]) -> list[B
         end = i
         while end < len(lines) and lines[end].lstrip().startswith("|"):
             end += 1
-        if end - i >= 2 and _is_rule(lines[i + 1]):
+        if end - i >= 2 and is_table_rule(lines[i + 1]):
             if prose:
                 blocks.append(Block(marked("\n".join(prose), analyse, terms)))
                 prose = []
             blocks.append(Block(
-                header=[marked(c, analyse, terms) for c in _cells(lines[i])],
-                rows=[[marked(c, analyse, terms) for c in _cells(line)]
+                header=[marked(c, analyse, terms) for c in line_cells(lines[i])],
+                rows=[[marked(c, analyse, terms) for c in line_cells(line)]
                       for line in lines[i + 2:end]]))
             i = end
             continue

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 from kotae.suggest.compose.pool import Pool
 from kotae.suggest.compose.questions import is_question
-from kotae.suggest.text import INTRO, SourceSentence, about_page
+from kotae.suggest.text import INTRO, SourceSentence, about_page, is_table_rule, line_cells
 
 MAX_LIST = 10  # items of one list quoted at most
 MIN_ROW_CHARS = 12  # a row thinner than this (a bare label and a word) says nothing alone
@@ -234,13 +234,13 @@ def unit_of(pool: Pool, source: int, k: int) -> Unit | None:
 def table_cells(text: str, sentence: SourceSentence) -> tuple[list[str], list[str]]:
     """The header cells of the table a row belongs to, and the row's own cells."""
     lines = text[:sentence.start].split("\n")[:-1]
-    row = _cells(text[sentence.start:sentence.end])
+    row = line_cells(text[sentence.start:sentence.end])
     header: list[str] = []
     for n in range(len(lines) - 1, 0, -1):
         if not lines[n].strip().startswith("|"):
             break
-        if re.fullmatch(r"\s*\|?[\s:|-]+\|?\s*", lines[n]):
-            header = _cells(lines[n - 1])
+        if is_table_rule(lines[n]):
+            header = line_cells(lines[n - 1])
             break
     return header, row
 
@@ -254,11 +254,6 @@ def table_start(text: str, sentence: SourceSentence) -> int:
             break
         start = before
     return start
-
-
-def _cells(line: str) -> list[str]:
-    cleaned = re.sub(r"\*\*|__|`", "", line.strip().strip("|"))
-    return [c.strip() for c in cleaned.split("|")]
 
 
 def row_text(text: str, sentence: SourceSentence, language: str) -> str:
