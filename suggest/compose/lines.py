@@ -10,7 +10,7 @@ Example:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from kotae.suggest.compose.composer import Composition, Paragraph, Picked
 from kotae.suggest.compose.units import row_text, table_lines, table_start
@@ -28,6 +28,22 @@ class Line:
     bullet: bool = False
     table: bool = False
     also: tuple[int, ...] = ()
+    joined: bool = False  # a later sentence of the bulleted item on the line before
+
+
+def _join_items(text: str, lines: list[Line]) -> list[Line]:
+    """Lines of one source with each later sentence of a bulleted item marked as part of the
+    item on the line before (「・編集: 内容を変更します。変更は次回分から反映されます。」 is one
+    item, not two)."""
+    out = lines[:1]
+    for line in lines[1:]:
+        prev, first = out[-1], line.sentences[:1]
+        same = (line.bullet and prev.bullet and line.step is None and prev.step is None
+                and not line.table and not prev.table and bool(first) and first[0].continues
+                and bool(prev.sentences) and not prev.sentences[-1].row
+                and "\n" not in text[prev.sentences[-1].end:first[0].start])
+        out.append(replace(line, joined=True) if same else line)
+    return out
 
 
 def _by_source(picked: list[Picked]) -> list[list[Picked]]:
@@ -41,27 +57,35 @@ def paragraph_lines(c: Composition, paragraph: Paragraph, language: str) -> list
     """The lines of one paragraph (one question's answer)."""
     out: list[Line] = []
     for group in _by_source(paragraph.picked):
-        source = group[0].unit.source
-        text = c.sources[source].text
-        cands = c.pool[source]
-        also = tuple(sorted({a for p in group for a in p.also}))
-        table_of = {i: table_start(text, cands[p.unit.indices[0]].sentence)
-                    for i, p in enumerate(group) if p.unit.kind == "row"}
-        tables: dict[int, list[SourceSentence]] = {}  # rows picked, by the table they are in
-        for i, start in table_of.items():
-            tables.setdefault(start, []).append(cands[group[i].unit.indices[0]].sentence)
-        for i, p in enumerate(group):
-            rows = tables[table_of[i]] if i in table_of else []
-            if len(rows) >= 2:  # several rows of one table: that table, with its header, where
-                if rows[0] is cands[p.unit.indices[0]].sentence:  # its first row is
-                    out += [Line(line, source, tuple(rows) if n == 0 else (), table=True,
-                                 also=also) for n, line in enumerate(table_lines(text, rows))]
-                continue
-            if p.unit.kind == "table":
-                out += _table(c, p, language, also)
-                continue
-            out += _unit_lines(text, [cands[j].sentence for j in p.unit.indices], source,
-                               language, also)
+        out += _join_items(c.sources[group[0].unit.source].text,
+                           _group_lines(c, group, language))
+    return out
+
+
+def _group_lines(c: Composition, group: list[Picked], language: str) -> list[Line]:
+    """The lines of one source's picked thoughts, in the source's order."""
+    out: list[Line] = []
+    source = group[0].unit.source
+    text = c.sources[source].text
+    cands = c.pool[source]
+    also = tuple(sorted({a for p in group for a in p.also}))
+    table_of = {i: table_start(text, cands[p.unit.indices[0]].sentence)
+                for i, p in enumerate(group) if p.unit.kind == "row"}
+    tables: dict[int, list[SourceSentence]] = {}  # rows picked, by the table they are in
+    for i, start in table_of.items():
+        tables.setdefault(start, []).append(cands[group[i].unit.indices[0]].sentence)
+    for i, p in enumerate(group):
+        rows = tables[table_of[i]] if i in table_of else []
+        if len(rows) >= 2:  # several rows of one table: that table, with its header, where
+            if rows[0] is cands[p.unit.indices[0]].sentence:  # its first row is
+                out += [Line(line, source, tuple(rows) if n == 0 else (), table=True,
+                             also=also) for n, line in enumerate(table_lines(text, rows))]
+            continue
+        if p.unit.kind == "table":
+            out += _table(c, p, language, also)
+            continue
+        out += _unit_lines(text, [cands[j].sentence for j in p.unit.indices], source,
+                           language, also)
     return out
 
 
@@ -117,6 +141,9 @@ def answer_text(lines: list[Line], language: str) -> str:
         if line.table:
             parts.append(line.text)
             continue  # a table inside a list of steps (「3. 次の項目を設定します」) keeps its count
+        if line.joined and parts:
+            parts[-1] += join + line.text  # a later sentence of the same bulleted item
+            continue
         if line.step is not None:
             if line.step == last_step and parts:
                 parts[-1] += join + line.text

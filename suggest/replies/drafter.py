@@ -139,7 +139,8 @@ class GroundedDrafter:
                     [cites.cite(line.source)]
                 labels += [cites.cite(a) for a in line.also if cites.cite(a) not in labels]
                 out.append(DraftSentence(line.text, Part.ANSWER, labels, step=line.step,
-                                         bullet=line.bullet, table=line.table, question=n))
+                                         bullet=line.bullet, joined=line.joined,
+                                         table=line.table, question=n))
         if all(s.open_question for s in out):
             for i, src in enumerate(request.sources):
                 if src.language != request.language and src.score >= POINTER_MIN_SCORE:

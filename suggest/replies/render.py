@@ -64,7 +64,9 @@ def render(sentences: Sequence[DraftSentence], language: str, mode: DraftMode) -
             lines.append(s.text)
             previous_cite = s.citations
             continue  # a table inside a list of steps keeps the steps' count
-        if (mode is DraftMode.CLARIFY and i > 0) or (s.bullet and s.step is None):
+        if s.joined and s.bullet and lines and not paragraph:
+            lines[-1] += join + s.text  # a later sentence of the same bulleted item
+        elif (mode is DraftMode.CLARIFY and i > 0) or (s.bullet and s.step is None):
             flush()
             lines.append(f"{bullet}{s.text}")
         elif s.step is not None:

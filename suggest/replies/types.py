@@ -85,6 +85,7 @@ class DraftSentence:
     supported: bool = True  # False: an LLM sentence the check could not match to its source
     step: int | None = None  # its number in the source's numbered list of steps
     bullet: bool = False  # an item of a bulleted list or a table row (as 項目: 値)
+    joined: bool = False  # a later sentence of the bulleted item before it (same line)
     table: bool = False  # a line of a table shown as a table (header, rule, rows)
     reference: bool = False  # points at a source (a link, an option) and states no fact
     question: int | None = None  # which of the ticket's questions it answers (0-based)

@@ -406,3 +406,22 @@ def test_answer_text_numbers_steps_and_bullets_lines(composer):
                          [_source(STEPS)], DRAFT)
     text = answer_text(paragraph_lines(c, c.paragraphs[0], "ja"), "ja")
     assert "\n1. ログイン画面で" in text and "\n3. 届いたメール" in text
+
+
+ACTIONS = """一覧から対象を選び、次の操作ができます。
+
+- **編集**：内容を変更します。変更は次回作成分から反映されます。
+- **一時停止**：再開するまで作成されません。停止中の分はさかのぼって作成されません。
+"""
+
+
+def test_a_bulleted_items_sentences_stay_on_its_line(composer):
+    c = composer.compose([composer.question("定期請求を一時停止したい")],
+                         [_source(ACTIONS)], ANSWER_BOX)
+    lines = paragraph_lines(c, c.paragraphs[0], "ja")
+    text = answer_text(lines, "ja")
+    assert "・編集：内容を変更します。変更は次回作成分から反映されます。\n" in text
+    assert "・一時停止：再開するまで作成されません。停止中の分はさかのぼって作成されません。" \
+        in text
+    assert text.count("・") == 2
+    assert [line.joined for line in lines if line.bullet] == [False, True, False, True]

@@ -52,3 +52,13 @@ def test_clarifying_options_are_bulleted():
         answer("請求書を作成する", bullet=True), answer("請求書を送る", "S2", bullet=True)],
         [], "grounded")
     assert "・請求書を作成する\n・請求書を送る" in draft.text
+
+
+def test_a_bulleted_items_later_sentence_stays_on_its_line():
+    draft = assemble("定期請求", "ja", "neutral", DraftMode.ANSWER, [
+        answer("次の操作ができます。"), answer("編集:内容を変更します。", bullet=True),
+        DraftSentence("変更は次回から反映されます。", Part.ANSWER, ["S1"], bullet=True,
+                      joined=True),
+        answer("終了:作成を停止します。", bullet=True)], [], "grounded")
+    assert "・編集:内容を変更します。変更は次回から反映されます。\n・終了:作成を停止します。" \
+        in draft.text
