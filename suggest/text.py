@@ -81,6 +81,52 @@ class SourceSentence:
         return self.text.endswith(_ENDS)
 
 
+class Listing:
+    """How listed lines read, the one rule for every answer and draft: steps numbered from 1
+    (a new list starts again at 1; a later sentence of a step stays on its line), bulleted
+    items marked, a later sentence of an item on its line, a table's lines as they are (a table
+    inside a list of steps keeps their count). Callers keep their own paragraphs and call
+    ``prose`` when a line of prose comes between lists.
+
+    Example:
+        >>> listing, out = Listing("ja"), []
+        >>> listing.add(out, "画面を開きます。", step=1); listing.add(out, "保存します。", step=2)
+        >>> out
+        ['1. 画面を開きます。', '2. 保存します。']
+    """
+
+    def __init__(self, language: str) -> None:
+        self.join = "" if language == "ja" else " "
+        self.mark = "・" if language == "ja" else "- "
+        self.number = 0
+        self.last_step: int | None = None
+
+    def starts_list(self, step: int | None) -> bool:
+        """Whether a step begins a new list right after another list's step."""
+        return step is not None and self.last_step is not None and step < self.last_step
+
+    def prose(self) -> None:
+        self.last_step = None
+
+    def add(self, out: list[str], text: str, *, step: int | None = None, bullet: bool = False,
+            joined: bool = False, table: bool = False) -> None:
+        """Append a listed line (a step, an item, a table's line) to ``out``."""
+        if table:
+            out.append(text)
+            return
+        if (joined and bullet and step is None or step is not None and step == self.last_step) \
+                and out:
+            out[-1] += self.join + text
+            return
+        if step is not None:
+            self.number = 1 if self.last_step is None or step <= self.last_step \
+                else self.number + 1
+            out.append(f"{self.number}. {text}")
+        else:
+            out.append(f"{self.mark}{text}")
+        self.last_step = step
+
+
 def _clean(text: str) -> str:
     text = _LINK.sub(r"\1", text)
     for spaced in _SPACED_EMPHASIS:

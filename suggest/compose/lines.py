@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 
 from kotae.suggest.compose.composer import Composition, Paragraph, Picked
 from kotae.suggest.compose.units import row_text, table_lines, table_start
-from kotae.suggest.text import ANSWER_MARK, SourceSentence
+from kotae.suggest.text import ANSWER_MARK, Listing, SourceSentence
 
 
 @dataclass(frozen=True)
@@ -124,35 +124,21 @@ def _table(c: Composition, p: Picked, language: str, also: tuple[int, ...]) -> l
 
 
 def answer_text(lines: list[Line], language: str) -> str:
-    """Plain text of lines: sentences run together, a list item or table row on its own line."""
-    join = "" if language == "ja" else " "
-    bullet = "・" if language == "ja" else "- "
+    """Plain text of lines: sentences run together, a list item or table row on its own line
+    (``Listing``: the rule drafts share)."""
+    listing = Listing(language)
     parts: list[str] = []
     paragraph: list[str] = []
-    number, last_step = 0, None
     for line in lines:
         if line.step is None and not line.bullet and not line.table:
             paragraph.append(line.text)
-            last_step = None
+            listing.prose()
             continue
         if paragraph:
-            parts.append(join.join(paragraph))
+            parts.append(listing.join.join(paragraph))
             paragraph = []
-        if line.table:
-            parts.append(line.text)
-            continue  # a table inside a list of steps (「3. 次の項目を設定します」) keeps its count
-        if line.joined and parts:
-            parts[-1] += join + line.text  # a later sentence of the same bulleted item
-            continue
-        if line.step is not None:
-            if line.step == last_step and parts:
-                parts[-1] += join + line.text
-                continue
-            number = 1 if last_step is None or line.step <= last_step else number + 1
-            parts.append(f"{number}. {line.text}")
-        else:
-            parts.append(f"{bullet}{line.text}")
-        last_step = line.step
+        listing.add(parts, line.text, step=line.step, bullet=line.bullet, joined=line.joined,
+                    table=line.table)
     if paragraph:
-        parts.append(join.join(paragraph))
+        parts.append(listing.join.join(paragraph))
     return "\n".join(parts)

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 
 from kotae.suggest.replies import frame
 from kotae.suggest.replies.types import Citation, Draft, DraftMode, DraftSentence, Part
+from kotae.suggest.text import Listing
 
 
 def assemble(subject: str, language: str, sentiment: str, mode: DraftMode,
@@ -32,9 +33,10 @@ def assemble(subject: str, language: str, sentiment: str, mode: DraftMode,
 
 
 def render(sentences: Sequence[DraftSentence], language: str, mode: DraftMode) -> str:
-    """Plain text of a draft, in paragraphs (one or more per question of the ticket)."""
-    join = "" if language == "ja" else " "
-    bullet = "・" if language == "ja" else "- "
+    """Plain text of a draft, in paragraphs (one or more per question of the ticket); steps,
+    items and tables as every answer shows them (``Listing``), a list set apart from the
+    prose around it and from the list before it."""
+    listing = Listing(language)
     opening = [s.text for s in sentences if s.part is Part.OPENING]
     salutation = opening[:1] if opening and frame.is_salutation(opening[0]) else []
     opening = opening[len(salutation):]
@@ -43,52 +45,38 @@ def render(sentences: Sequence[DraftSentence], language: str, mode: DraftMode) -
     blocks = salutation + (["\n".join(opening)] if opening else [])
     lines: list[str] = []
     paragraph: list[str] = []
-    number = 0  # the number shown for the current step
-    last_step: int | None = None
     previous_cite: list[str] | None = None
     previous_question: int | None = None
 
     def flush() -> None:
         if paragraph:
-            lines.append(join.join(paragraph))
+            lines.append(listing.join.join(paragraph))
             paragraph.clear()
 
     for i, s in enumerate(answer):
         if previous_question is not None and s.question != previous_question:
             flush()  # a new question: a new paragraph
             lines.append("")
-            last_step, previous_cite = None, None
+            listing.prose()
+            previous_cite = None
         previous_question = s.question
-        if s.table:
+        option = mode is DraftMode.CLARIFY and i > 0 and not s.table  # options are items
+        if s.table or s.bullet or s.step is not None or option:
             flush()
-            lines.append(s.text)
-            previous_cite = s.citations
-            continue  # a table inside a list of steps keeps the steps' count
-        if s.joined and s.bullet and lines and not paragraph:
-            lines[-1] += join + s.text  # a later sentence of the same bulleted item
-        elif (mode is DraftMode.CLARIFY and i > 0) or (s.bullet and s.step is None):
-            flush()
-            lines.append(f"{bullet}{s.text}")
-        elif s.step is not None:
-            flush()
-            if s.step == last_step and lines:
-                lines[-1] += join + s.text  # a later sentence of the same step
-            else:
-                if last_step is None or s.step <= last_step:  # a new list starts
-                    if last_step is not None:
-                        lines.append("")
-                    number = 0
-                number += 1
-                lines.append(f"{number}. {s.text}")
+            step = None if option else s.step
+            if listing.starts_list(step) and not s.table:
+                lines.append("")
+            listing.add(lines, s.text, step=step, bullet=s.bullet or option,
+                        joined=s.joined and not option, table=s.table)
         else:
             new_source = previous_cite is not None and s.citations != previous_cite
             if paragraph and new_source:
                 flush()
                 lines.append("")
-            elif last_step is not None and lines:
+            elif listing.last_step is not None and lines:
                 lines.append("")
             paragraph.append(s.text)
-        last_step = s.step
+            listing.prose()
         previous_cite = s.citations
     flush()
     if lines:
