@@ -4,7 +4,11 @@ Words: the question's vocabulary the sentence covers, and how much of the senten
 it, each word weighted by how rare it is among the candidates (a word every sentence has says
 nothing). Meaning: the e5 cosine of the question and the sentence, as a lift over what an
 unrelated sentence scores (``COS_FLOOR``), so a sentence that answers in other words still
-counts. Then the source: how well retrieval matched it, and a bonus for the passage it matched.
+counts. An answer in an article's own Q&A (「よくある質問」) counts as the mean of its own
+relevance and its question's, as an FAQ entry is found by its question: 「品目ごとの消費税額は
+表示できません」 under 「Q. 品目ごとに消費税を表示したい」 does not answer 「インボイス制度に対応
+していますか」 for sharing its words. Then the source: how well retrieval matched it, and a bonus
+for the passage it matched.
 
 Example:
     >>> q = Question.of("宛名を変えたい", tokenizer, vectors)
@@ -88,8 +92,9 @@ def score(question: Question, pool: Pool, sources: Sequence[Source]) -> list[Sco
     out: list[Scored] = []
     for i, cands in enumerate(pool):
         src = sources[i]
+        asked: float | None = None  # how well the Q&A question above answers, in an article
         for j, c in enumerate(cands):
-            if not c.quotable:
+            if not c.quotable and not c.sentence.asked:
                 continue
             shared = sum(weight(t) for t in question.terms & c.terms)
             own = sum(weight(t) for t in c.terms) or 1.0
@@ -99,6 +104,11 @@ def score(question: Question, pool: Pool, sources: Sequence[Source]) -> list[Sco
             if with_meaning and question.vector is not None and c.vector is not None:
                 meaning = meaning_score(float(np.dot(question.vector, c.vector)))
                 relevance = WORDS * words + (1 - WORDS) * meaning
+            if c.sentence.asked:
+                asked = relevance
+                continue
+            if asked is not None:
+                relevance = (relevance + asked) / 2
             bonus = FOCUS_BONUS if src.focus and c.sentence.text in src.focus else 0.0
             out.append(Scored(i, j, relevance * (0.5 + 0.5 * src.score + bonus), words,
                               meaning, relevance))

@@ -425,3 +425,21 @@ def test_a_bulleted_items_sentences_stay_on_its_line(composer):
         in text
     assert text.count("・") == 2
     assert [line.joined for line in lines if line.bullet] == [False, True, False, True]
+
+
+def test_an_answer_in_an_articles_qa_is_weighed_with_its_question(composer):
+    from kotae.suggest.compose.pool import build_pool
+    from kotae.suggest.compose.score import score
+
+    answer = "インボイス制度の端数処理に合わせ、消費税額は税率ごとの合計で表示しています。"
+    plain = _source(f"{answer}\n", n=0)
+    other = _source(f"**Q. 品目ごとに消費税を表示したいですか。**\nA. {answer}\n", n=1)
+    asked = _source(f"**Q. インボイス制度の端数処理に対応していますか。**\nA. {answer}\n", n=2)
+    question = composer.question("インボイス制度の端数処理に対応していますか")
+    sources = [plain, other, asked]
+    pool = build_pool(sources, composer.tokenizer)
+    by_source = {s.source: s.score for s in score(question, pool, sources)
+                 if answer.startswith(pool[s.source][s.index].sentence.text[:10])}
+    # under a question about something else it counts for less than on its own; under the
+    # question asked, for more
+    assert by_source[1] < by_source[0] < by_source[2]
