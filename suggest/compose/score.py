@@ -4,11 +4,11 @@ Words: the question's vocabulary the sentence covers, and how much of the senten
 it, each word weighted by how rare it is among the candidates (a word every sentence has says
 nothing). Meaning: the e5 cosine of the question and the sentence, as a lift over what an
 unrelated sentence scores (``COS_FLOOR``), so a sentence that answers in other words still
-counts. An answer in an article's own Q&A (「よくある質問」) counts as the mean of its own
-relevance and its question's, as an FAQ entry is found by its question: 「品目ごとの消費税額は
-表示できません」 under 「Q. 品目ごとに消費税を表示したい」 does not answer 「インボイス制度に対応
-していますか」 for sharing its words. Then the source: how well retrieval matched it, and a bonus
-for the passage it matched.
+counts. An answer in an article's own Q&A (「よくある質問」, up to the next heading) counts as
+the mean of its own relevance and its question's, as an FAQ entry is found by its question:
+「品目ごとの消費税額は表示できません」 under 「Q. 品目ごとに消費税を表示したい」 does not answer
+「インボイス制度に対応していますか」 for sharing its words. Then the source: how well retrieval
+matched it, and a bonus for the passage it matched.
 
 Example:
     >>> q = Question.of("宛名を変えたい", tokenizer, vectors)
@@ -93,7 +93,11 @@ def score(question: Question, pool: Pool, sources: Sequence[Source]) -> list[Sco
     for i, cands in enumerate(pool):
         src = sources[i]
         asked: float | None = None  # how well the Q&A question above answers, in an article
+        end = 0
         for j, c in enumerate(cands):
+            if "\n#" in src.text[end:c.sentence.start]:
+                asked = None  # a heading: the Q&A is over
+            end = max(end, c.sentence.end)
             if not c.quotable and not c.sentence.asked:
                 continue
             shared = sum(weight(t) for t in question.terms & c.terms)

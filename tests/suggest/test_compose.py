@@ -443,3 +443,19 @@ def test_an_answer_in_an_articles_qa_is_weighed_with_its_question(composer):
     # under a question about something else it counts for less than on its own; under the
     # question asked, for more
     assert by_source[1] < by_source[0] < by_source[2]
+
+
+def test_the_qa_ends_at_the_next_heading(composer):
+    from kotae.suggest.compose.pool import build_pool
+    from kotae.suggest.compose.score import score
+
+    after = "インボイス制度に対応した請求書を発行できます。"
+    plain = _source(f"## 概要\n{after}\n", n=0)
+    qa = _source(f"## よくある質問\n**Q. ロゴを変えたいです。**\nA. 設定から変えられます。\n\n"
+                 f"## 概要\n{after}\n", n=1)
+    question = composer.question("インボイス制度に対応していますか")
+    sources = [plain, qa]
+    pool = build_pool(sources, composer.tokenizer)
+    found = {s.source: s.score for s in score(question, pool, sources)
+             if pool[s.source][s.index].sentence.text == after}
+    assert found[0] == found[1]  # a section after the Q&A is not one of its answers
