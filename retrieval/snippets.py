@@ -2,8 +2,10 @@
 
 A word matches when its term is one of the query's (the lexical index's match) or when it is
 read the way part of the query is read (a hiragana query highlights the katakana or kanji
-word: the reading index's match). A table's cells read as a row of words: Markdown's bars and
-rule rows become a light separator (「送信結果 · 意味 · 送信済み · …」).
+word: the reading index's match). A snippet reads as plain text, not Markdown: a table's cells
+read as a row of words (Markdown's bars and rule rows become a light separator: 「送信結果 ·
+意味 · 送信済み · …」), and emphasis marks, list bullets and heading marks are left out
+(「- **編集**：…」 reads 「編集：…」); numbered steps keep their numbers.
 """
 
 from __future__ import annotations
@@ -14,9 +16,11 @@ from collections.abc import Collection, Sequence
 from kotae.retrieval.protocols import TokenSpan
 
 MIN_READING = 2  # a one-kana reading (課, 日) is part of too many queries
-# A run of Markdown table syntax: cell bars, with any rule row (| --- | :-: |) between them.
-_TABLE_BARS = re.compile(r"(?:\s*\|(?:\s*:?-+:?\s*\|)*\s*)+")
 CELL_SEPARATOR = " · "
+# Markdown a person does not read: a run of table syntax (cell bars, with any rule row
+# | --- | :-: | between them), emphasis marks, and a bullet or heading mark at a line's start.
+_MARKUP = re.compile(r"(?P<bars>(?:\s*\|(?:\s*:?-+:?\s*\|)*\s*)+)|\*\*|__|`"
+                     r"|(?m:^[ \t]*(?:[-*+]|#{1,6})[ \t]+)")
 
 
 def _read_in(word: str, query: str) -> bool:
@@ -46,19 +50,24 @@ def make_snippet(text: str, spans: Sequence[TokenSpan], terms: Collection[str],
     suffix = "…" if end < len(text) else ""
     shift = len(prefix) - start
     highlights = [(b + shift, e + shift) for b, e in matches if b >= start and e <= end]
-    return plain_cells(prefix + snippet + suffix, highlights)
+    return plain_text(prefix + snippet + suffix, highlights)
 
 
-def plain_cells(text: str, spans: Sequence[tuple[int, int]]
-                ) -> tuple[str, list[tuple[int, int]]]:
-    """``text`` with its table bars and rule rows as ``CELL_SEPARATOR``, and ``spans`` moved
-    with the text they mark."""
+def plain_text(text: str, spans: Sequence[tuple[int, int]]
+               ) -> tuple[str, list[tuple[int, int]]]:
+    """``text`` as a person reads it (table bars and rule rows as ``CELL_SEPARATOR``; emphasis,
+    bullet and heading marks left out), and ``spans`` moved with the text they mark.
+
+    >>> plain_text("- **編集**：変更します。", [(4, 6)])
+    ('編集：変更します。', [(0, 2)])
+    """
     out: list[str] = []
     moved: list[tuple[int, int]] = []  # (old offset, shift) from the end of each run on
     pos = shift = 0
-    for m in _TABLE_BARS.finditer(text):
-        out += [text[pos:m.start()], CELL_SEPARATOR]
-        shift += len(CELL_SEPARATOR) - (m.end() - m.start())
+    for m in _MARKUP.finditer(text):
+        instead = CELL_SEPARATOR if m.group("bars") else ""
+        out += [text[pos:m.start()], instead]
+        shift += len(instead) - (m.end() - m.start())
         moved.append((m.end(), shift))
         pos = m.end()
     if not moved:

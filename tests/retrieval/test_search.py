@@ -196,6 +196,15 @@ def test_a_tables_cells_read_as_words_and_their_highlights_stay_on_them(
     assert tables and not any("|" in h.snippet for h in tables)
 
 
+def test_a_snippet_reads_as_plain_text_not_markdown(tokenizer: JapaneseTokenizer) -> None:
+    text = ("次の操作ができます。\n- **編集**：内容を変更します。\n- **一時停止**：再開するまで"
+            "\n1. 開きます。")
+    snippet, highlights = make_snippet(text, tokenizer.analyse(text), {"編集"})
+    assert snippet == ("次の操作ができます。\n編集：内容を変更します。\n一時停止：再開するまで"
+                       "\n1. 開きます。")
+    assert [snippet[b:e] for b, e in highlights] == ["編集"]
+
+
 def test_a_chunk_is_analysed_once_for_its_snippets_and_they_are_the_same(
         sample_searcher: Searcher, sample_settings) -> None:
     """The snippet cache changes what a search costs, never what it returns: the same hits,

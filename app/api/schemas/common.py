@@ -54,7 +54,8 @@ class HitOut(BaseModel):
     doc_id: str = Field(description="Stable id of the document (article, FAQ entry or ticket).")
     chunk_id: str = Field(description="Id of the best matching chunk of that document.")
     title: str
-    snippet: str = Field(description="Text around the matched words.")
+    snippet: str = Field(description="Text around the matched words, as plain text (a table's "
+                         "cells as words; no emphasis, bullet or heading marks).")
     url: str
     kind: str = Field(description="manual, faq or ticket.")
     visibility: str = Field(description="public or internal.")
