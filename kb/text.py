@@ -1,5 +1,6 @@
 """Text rules shared by ingestion, search and drafting: which language a text is in, and where
-its sentences end. One copy, so a chunk and a drafted answer cut sentences the same way.
+its sentences end, which marks are Markdown's emphasis. One copy, so a chunk and a drafted answer
+cut sentences the same way, and an answer and a snippet leave out the same marks.
 
 Example:
     >>> detect_language("請求書 PDF"), reply_language("I need my 請求書 as a PDF, please")
@@ -20,6 +21,9 @@ _LATIN = re.compile(r"[A-Za-z]")
 # ". " after a word (not "1. ", a list number).
 SENTENCE_END = re.compile(r"(?<=[。！？!?])(?![!?！？」』）)\"'*_])|(?<=[^\d\s][.])(?=\s)")
 REPLY_LANGUAGES = ("ja", "en")
+# Markdown's emphasis marks (**bold**, __bold__, `code`): what a person reading an answer or a
+# snippet never sees.
+EMPHASIS_MARK = r"\*\*|__|`"
 
 
 def detect_language(text: str, default: str = "en") -> str:

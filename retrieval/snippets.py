@@ -13,14 +13,15 @@ from __future__ import annotations
 import re
 from collections.abc import Collection, Sequence
 
+from kotae.kb.text import EMPHASIS_MARK
 from kotae.retrieval.protocols import TokenSpan
 
 MIN_READING = 2  # a one-kana reading (課, 日) is part of too many queries
 CELL_SEPARATOR = " · "
 # Markdown a person does not read: a run of table syntax (cell bars, with any rule row
 # | --- | :-: | between them), emphasis marks, and a bullet or heading mark at a line's start.
-_MARKUP = re.compile(r"(?P<bars>(?:\s*\|(?:\s*:?-+:?\s*\|)*\s*)+)|\*\*|__|`"
-                     r"|(?m:^[ \t]*(?:[-*+]|#{1,6})[ \t]+)")
+_MARKUP = re.compile(r"(?P<bars>(?:\s*\|(?:\s*:?-+:?\s*\|)*\s*)+)|" + EMPHASIS_MARK
+                     + r"|(?m:^[ \t]*(?:[-*+]|#{1,6})[ \t]+)")
 
 
 def _read_in(word: str, query: str) -> bool:

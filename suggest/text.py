@@ -14,7 +14,7 @@ import unicodedata
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, replace
 
-from kotae.kb.text import SENTENCE_END
+from kotae.kb.text import EMPHASIS_MARK, SENTENCE_END
 
 _KANA = re.compile(r"[\u3040-\u30ff\uff66-\uff9f]")
 _HAN = re.compile(r"[\u4e00-\u9fff\u3400-\u4dbf]")
@@ -39,7 +39,7 @@ SECTION_SENTENCES = 3  # a numbered section longer than this is an article's par
 SECTION_LIST = 10  # sentences of all the sections read as one list, at most
 _TABLE_RULE = re.compile(r"^\s*\|?[\s:|-]+\|?\s*$")
 _LINK = re.compile(r"\[([^\]]+)\]\([^)]*\)")
-_EMPHASIS = re.compile(r"\*\*|__|`")
+_EMPHASIS = re.compile(EMPHASIS_MARK)
 # The spaces an author puts around emphasis inside Japanese prose (「後に **移行** します」, for
 # Markdown's sake): they go with the marks, where a Japanese character is on both sides.
 # (A digit beside a Japanese character counts as one: 「は **1つの**」.)
@@ -114,8 +114,9 @@ class Listing:
         if table:
             out.append(text)
             return
-        if (joined and bullet and step is None or step is not None and step == self.last_step) \
-                and out:
+        same_item = joined and bullet and step is None  # an item's later sentence
+        same_step = step is not None and step == self.last_step  # a step's later sentence
+        if (same_item or same_step) and out:
             out[-1] += self.join + text
             return
         if step is not None:
