@@ -3,7 +3,10 @@
 kotae's confidence is a logistic curve over the top hit's cosine and the named features of
 ``retrieval.confidence.FEATURES`` (``retrieval.ConfidenceModel``). A logistic regression of
 "the top hit is right" on them has exactly that shape: ``z = a·cos + Σ w·feature + c`` gives
-``scale = a``, ``center = -c / a`` and the feature weights as they are.
+``scale = a``, ``center = -c / a`` and the feature weights as they are. A KB with enough
+labelled questions may get boosted trees over the same features and its top hit's whole
+second-stage row instead (``fit_boosted``), kept only when they beat the curve on questions
+they were not fitted on (``eval.deflection_report``).
 
 Example:
     >>> model = fit_confidence(samples)
@@ -15,13 +18,22 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from kotae.eval.deflection import Sample
 from kotae.eval.rerank import RankData
 from kotae.retrieval import ConfidenceModel, RetrievalConfig
-from kotae.retrieval.confidence import FEATURES, ConfidenceFeatures, second_stage_values
+from kotae.retrieval.confidence import (
+    BOOSTED_FILE,
+    FEATURES,
+    BoostedConfidence,
+    ConfidenceFeatures,
+    boosted_inputs,
+    boosted_vector,
+    second_stage_values,
+)
 from kotae.retrieval.rerank import FEATURES as RANK_FEATURES
 
 
@@ -101,14 +113,79 @@ def cross_fit_confidence(samples: Sequence[Sample], folds: int = 5, seed: int = 
     return out
 
 
+# Boosted trees for a KB's own confidence (``BoostedConfidence``): small and slow-learning, for
+# a few hundred labelled questions; fitted only with enough of both outcomes.
+BOOSTED_PARAMS: dict[str, Any] = dict(
+    n_estimators=200, learning_rate=0.03, num_leaves=7, min_child_samples=20, subsample=0.8,
+    subsample_freq=1, colsample_bytree=0.8, n_jobs=1, random_state=7, verbose=-1)
+MIN_BOOSTED = 200  # labelled questions at least
+MIN_BOOSTED_CLASS = 30  # right and wrong top hits each, at least
+
+
+def _boosted_rows(samples: Sequence[Sample]) -> tuple[np.ndarray, np.ndarray]:
+    """(inputs, labels) of the samples that have a second-stage row (an out-of-scope
+    question's top hit is a wrong one)."""
+    rows, labels = [], []
+    for s in samples:
+        vector = boosted_vector(s.features) if s.features is not None else None
+        if vector is not None:
+            rows.append(vector)
+            labels.append(int(s.correct))
+    return np.asarray(rows, dtype=np.float64), np.asarray(labels, dtype=np.int64)
+
+
+def fit_boosted(samples: Sequence[Sample], fallback: ConfidenceModel) -> BoostedConfidence:
+    """Boosted trees of "the top hit is right" over ``boosted_inputs`` (the samples' top
+    cosines, named features and second-stage rows); ``fallback`` scores searches without a
+    row. Raises ``CalibrationError`` with too few samples of either outcome."""
+    X, y = _boosted_rows(samples)
+    right = int(y.sum())
+    if len(y) < MIN_BOOSTED or min(right, len(y) - right) < MIN_BOOSTED_CLASS:
+        raise CalibrationError(
+            f"boosted confidence needs {MIN_BOOSTED} questions searched with the second stage, "
+            f"{MIN_BOOSTED_CLASS} with a right and {MIN_BOOSTED_CLASS} with a wrong top hit; "
+            f"got {len(y)} ({right} right)")
+    import lightgbm as lgb
+
+    model = lgb.LGBMClassifier(**BOOSTED_PARAMS).fit(X, y)
+    inputs = boosted_inputs(tuple(RANK_FEATURES))
+    if X.shape[1] != len(inputs):
+        raise CalibrationError(f"samples have {X.shape[1]} inputs, this version reads "
+                               f"{len(inputs)}")
+    return BoostedConfidence(model.booster_, tuple(inputs), fallback)
+
+
+def cross_fit_boosted(samples: Sequence[Sample], fallback: ConfidenceModel, folds: int = 5,
+                      seed: int = 7) -> list[float]:
+    """Each sample's boosted confidence from trees fitted on the other folds (by query), the
+    only honest figure for trees (scored on their own samples they look near perfect);
+    ``fallback`` scores the samples without a second-stage row."""
+    order = np.random.default_rng(seed).permutation(len(samples))
+    out = [0.0] * len(samples)
+    for fold in np.array_split(order, folds):
+        held = set(fold.tolist())
+        model = fit_boosted([s for i, s in enumerate(samples) if i not in held], fallback)
+        for i in held:
+            features = samples[i].features
+            out[i] = model.score(features) if features is not None else 0.0
+    return out
+
+
 def save_calibration(kb_dir: Path, threshold: float,
-                     confidence: ConfidenceModel | None = None) -> RetrievalConfig:
+                     confidence: ConfidenceModel | BoostedConfidence | None = None
+                     ) -> RetrievalConfig:
     """Write ``answer_threshold`` and the curve it was chosen on into the KB's settings (a
     threshold means nothing without its curve): ``confidence``, else the KB's calibrated one,
-    else the hand-set first-stage curve."""
+    else the hand-set first-stage curve. Boosted trees are written beside the settings
+    (``BOOSTED_FILE``); any other confidence removes the trees a former calibration left."""
     config = RetrievalConfig.load(kb_dir)
+    confidence = confidence or config.confidence or ConfidenceModel()
+    if isinstance(confidence, BoostedConfidence):
+        confidence.save(kb_dir)
+    else:
+        (Path(kb_dir) / BOOSTED_FILE).unlink(missing_ok=True)
     updated = dataclasses.replace(config, answer_threshold=round(float(threshold), 6),
-                                  confidence=confidence or config.confidence or ConfidenceModel())
+                                  confidence=confidence)
     updated.save(kb_dir)
     return updated
 
@@ -117,6 +194,7 @@ def clear_calibration(kb_dir: Path) -> RetrievalConfig:
     """Remove the KB's curve and threshold (its search goes back to the default curve of its
     stages and the threshold 0.5): for a curve that no longer fits the KB's ranking."""
     config = RetrievalConfig.load(kb_dir)
+    (Path(kb_dir) / BOOSTED_FILE).unlink(missing_ok=True)
     updated = dataclasses.replace(config, confidence=None,
                                   answer_threshold=RetrievalConfig().answer_threshold)
     updated.save(kb_dir)
@@ -154,6 +232,7 @@ def samples_from_ranking(data: RankData, scores: np.ndarray, min_label: int = 2)
             "rerank_margin3": float(scores[top] - scores[rest[min(1, len(rest) - 1)]])
             if len(rest) else 0.0,
             **second_stage_values(tuple(RANK_FEATURES), data.X[rows],
-                                  int(np.flatnonzero(rows == top)[0]))})
+                                  int(np.flatnonzero(rows == top)[0]))},
+            tuple(float(v) for v in data.X[top]))
         out.append(Sample(qid, True, bool(data.label[top] >= min_label), 0.0, features))
     return out

@@ -20,7 +20,9 @@ from typing import Any
 
 from kotae.eval.calibrate import (
     CalibrationError,
+    cross_fit_boosted,
     cross_fit_confidence,
+    fit_boosted,
     fit_confidence,
     rescore,
     save_calibration,
@@ -41,7 +43,7 @@ from kotae.eval.report import Figure, Report, Table, write_report
 from kotae.eval.runinfo import run_info
 from kotae.eval.setup import EvalOptions, EvalSetup, Progress, prepare_eval
 from kotae.retrieval import ConfidenceModel
-from kotae.retrieval.confidence import NOT_SHIPPED
+from kotae.retrieval.confidence import NOT_SHIPPED, BoostedConfidence
 from kotae.retrieval.protocols import Embedder
 from kotae.retrieval.rerank import RankModel
 
@@ -54,6 +56,7 @@ class DeflectionOutcome:
     fitted: ConfidenceModel | None = None
     saved_to: Path | None = None
     shipped: ConfidenceModel | None = None  # the curve ``ship`` wrote
+    boosted: BoostedConfidence | None = None  # the trees saved instead of ``fitted``
 
 
 def choose(conf: list[float], samples: list[Sample], points: list[CurvePoint], target: float,
@@ -79,6 +82,8 @@ def _summary(name: str, conf: list[float], samples: list[Sample], chosen: CurveP
 
 
 Curves = dict[str, tuple[list[float], list[CurvePoint]]]  # model -> (confidences, curve)
+HELD = "fitted (cross-fitted)"  # the fitted curve, each query scored by one not fitted on it
+BOOSTED = "boosted (cross-fitted)"  # the same for boosted trees (``calibrate.fit_boosted``)
 
 
 def _curves(samples: list[Sample], fit: bool) -> tuple[Curves, ConfidenceModel | None, list[str]]:
@@ -95,7 +100,7 @@ def _curves(samples: list[Sample], fit: bool) -> tuple[Curves, ConfidenceModel |
     curves["fitted"] = (rescored, sweep(rescored, samples))
     try:  # the fitted curve scored on its own samples flatters it; this is the honest one
         held = cross_fit_confidence(samples)
-        curves["fitted (cross-fitted)"] = (held, sweep(held, samples))
+        curves[HELD] = (held, sweep(held, samples))
     except CalibrationError as exc:
         return curves, fitted, [f"no cross-fitted curve: {exc}"]
     return curves, fitted, []
@@ -146,6 +151,32 @@ def _build_report(setup: EvalSetup, options: EvalOptions, samples: list[Sample],
     report.figures.append(Figure("Confidence by outcome (current model)", histogram_png(
         groups, "Confidence by outcome", "confidence", bins=25)))
     return report
+
+
+def _boosted(samples: list[Sample], fitted: ConfidenceModel, curves: Curves,
+             notes: list[str]) -> BoostedConfidence | None:
+    """Boosted trees fitted on all ``samples`` (``fitted`` scores what they cannot), with their
+    cross-fitted curve added to ``curves``; None, with a note, when too few samples."""
+    try:
+        held = cross_fit_boosted(samples, fitted)
+        trees = fit_boosted(samples, fitted)
+    except CalibrationError as exc:
+        notes.append(f"boosted confidence not fitted: {exc}")
+        return None
+    curves[BOOSTED] = (held, sweep(held, samples))
+    return trees
+
+
+def _boosted_wins(curves: Curves, chosen: dict[str, CurvePoint | None],
+                  samples: list[Sample]) -> bool:
+    """Whether the trees beat the curve on questions neither was fitted on: they rank right
+    top hits above wrong ones better (AUROC), and answer at least as many at the target."""
+    if BOOSTED not in curves or HELD not in curves or chosen.get(BOOSTED) is None:
+        return False
+    trees, curve = auroc(curves[BOOSTED][0], samples), auroc(curves[HELD][0], samples)
+    theirs, mine = chosen.get(HELD), chosen[BOOSTED]
+    return (trees is not None and curve is not None and trees > curve and mine is not None
+            and (theirs is None or mine.coverage >= theirs.coverage))
 
 
 def ship_curve(path: Path, setup: EvalSetup, samples: list[Sample], min_grade: int,
@@ -204,22 +235,34 @@ def run_deflection_eval(dataset_dir: Path, report_dir: Path, options: EvalOption
     samples = collect_samples(setup.data, setup.searcher, setup.kb.corpus_id, min_grade,
                               on_progress)
     curves, fitted, notes = _curves(samples, fit)
+    trees = _boosted(samples, fitted, curves, notes) if fitted is not None else None
     shipped = None
     if ship is not None:
         shipped, note = ship_curve(ship, setup, samples, min_grade, curves)
         notes.append(note)
     chosen = {name: choose(conf, samples, pts, target, level)
               for name, (conf, pts) in curves.items()}
-    use = chosen["fitted" if fitted is not None else "current"]
+    boosted = trees if trees is not None and _boosted_wins(curves, chosen, samples) else None
+    if trees is not None:
+        notes.append("boosted confidence: " + (
+            "beats the fitted curve on held-out questions, chosen (its threshold from its "
+            "cross-fitted scores)" if boosted else "does not beat the fitted curve on "
+            "held-out questions, not used"))
+    # The trees' threshold comes from their cross-fitted scores: on their own samples they
+    # look near perfect.
+    use = chosen[BOOSTED if boosted else "fitted" if fitted is not None else "current"]
     saved_to = None
     if write and use is not None:
         saved_to = Path(save_to) if save_to else setup.kb.kb_dir
         # The curve the threshold was chosen on goes with it (the default one too: an
         # uncalibrated KB's default follows its second stage, the threshold would not).
-        save_calibration(saved_to, use.threshold, fitted or setup.searcher.confidence_model())
-        notes.append(f"wrote answer_threshold={use.threshold:.4f} "
-                     f"({'fitted' if fitted else 'current'} confidence"
-                     f"{' and its curve' if fitted else ''}) to {saved_to}/settings.json")
+        save_calibration(saved_to, use.threshold,
+                         boosted or fitted or setup.searcher.confidence_model())
+        what = "boosted" if boosted else "fitted" if fitted else "current"
+        notes.append(f"wrote answer_threshold={use.threshold:.4f} ({what} confidence"
+                     f"{' and its curve' if fitted else ''}"
+                     f"{' and trees (confidence.txt)' if boosted else ''}) to "
+                     f"{saved_to}/settings.json")
     elif write:
         notes.append(f"no threshold reaches precision {target:.2f}"
                      f"{f' in {level:.0%} of bootstrap resamples' if level else ''}; "
@@ -227,4 +270,4 @@ def run_deflection_eval(dataset_dir: Path, report_dir: Path, options: EvalOption
     report = _build_report(setup, options, samples, curves, chosen, fitted, target, level,
                            min_grade, notes, saved_to)
     return DeflectionOutcome(report, write_report(report, report_dir), chosen, fitted, saved_to,
-                             shipped)
+                             shipped, boosted)

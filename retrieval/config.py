@@ -1,18 +1,26 @@
 """Retrieval tuning that belongs to a KB (``settings.json`` in the KB directory).
 
-The eval harness writes calibrated values here (confidence curve, answer threshold); defaults
-apply when the file or a key is absent.
+The eval harness writes calibrated values here (confidence curve, answer threshold; a boosted
+calibration's trees beside it, ``confidence.BOOSTED_FILE``); defaults apply when the file or a
+key is absent.
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field, fields
+import logging
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
-from kotae.retrieval.confidence import ConfidenceModel
+from kotae.retrieval.confidence import (
+    BoostedConfidence,
+    BoostedConfidenceError,
+    ConfidenceModel,
+)
 from kotae.retrieval.fusion import FUSIONS
+
+log = logging.getLogger(__name__)
 
 SETTINGS_FILE = "settings.json"
 DEFAULT_WEIGHTS = {"bm25": 0.5, "dense": 0.5, "router": 1.0, "reading": 0.1, "synonym": 0.1}
@@ -34,7 +42,7 @@ class RetrievalConfig:
     depth: int = 50  # candidates taken from each arm before fusion
     # The KB's calibrated curve (``kotae eval deflection``); None: never calibrated, the
     # default for the search's stages applies (``retrieval.confidence.default_confidence``).
-    confidence: ConfidenceModel | None = None
+    confidence: ConfidenceModel | BoostedConfidence | None = None
     answer_threshold: float = 0.5  # confidence at which kotae answers on its own
 
     def __post_init__(self) -> None:
@@ -50,7 +58,9 @@ class RetrievalConfig:
 
     def as_dict(self) -> dict[str, Any]:
         """The settings file's ``retrieval`` section, every value."""
-        return {**asdict(self),
+        # Field by field: ``asdict`` would deep-copy a boosted calibration's trees.
+        values = {f.name: getattr(self, f.name) for f in fields(self)}
+        return {**values, "weights": dict(self.weights),
                 "confidence": self.confidence.to_dict() if self.confidence else None}
 
     @classmethod
@@ -65,7 +75,16 @@ class RetrievalConfig:
         known = {f.name for f in fields(cls)}
         kwargs = {k: v for k, v in data.get("retrieval", {}).items() if k in known}
         if kwargs.get("confidence") is not None:
-            kwargs["confidence"] = ConfidenceModel.from_dict(kwargs["confidence"])
+            saved = kwargs["confidence"]
+            kwargs["confidence"] = ConfidenceModel.from_dict(saved)
+            if saved.get("boosted"):
+                from kotae.retrieval.rerank.features import FEATURES as RANK_FEATURES
+
+                try:
+                    kwargs["confidence"] = BoostedConfidence.load(
+                        kb_dir, kwargs["confidence"], tuple(RANK_FEATURES))
+                except BoostedConfidenceError as exc:  # the curve still serves, said once
+                    log.warning("%s", exc)
         elif "answer_threshold" in kwargs:
             # A threshold saved without its curve was chosen on the hand-set one (before a
             # curve shipped with the second stage, `--no-fit` calibrations saved it alone).

@@ -28,6 +28,7 @@ from kotae.kb import Hit, KBError, Kind, SnapshotDir, Visibility
 from kotae.kb.normalise import normalise_query
 from kotae.retrieval.builder import READING_DIR, SYNONYM_DIR, WRITTEN_FILE
 from kotae.retrieval.confidence import (
+    BoostedConfidence,
     ConfidenceFeatures,
     ConfidenceModel,
     confidence_features,
@@ -288,7 +289,8 @@ class Searcher:
     def manifest(self) -> Manifest:
         return self._current().manifest
 
-    def confidence_model(self, second_stage: bool = True) -> ConfidenceModel:
+    def confidence_model(self, second_stage: bool = True
+                         ) -> ConfidenceModel | BoostedConfidence:
         """The curve a search's confidence comes from: the KB's calibrated one, else the
         default for its stages (``second_stage``: this searcher's second stage ranked it)."""
         if self.config.confidence is not None:
@@ -494,6 +496,11 @@ class Searcher:
         fused, dense, b_rows, routed, nearest = (first.fused, first.dense, first.b_rows,
                                                  first.routed, first.nearest)
         top_class = loaded.class_of.get(top.doc_id)
+        # The top hit's row in the second stage's feature matrix (None: it did not see it).
+        matrix = second.features if second is not None else None
+        seen = second.position.get(top.doc_id) if second is not None else None
+        if matrix is None or seen is None:
+            matrix, seen = None, None
         phrasing = (float(nearest[top_class]) if nearest is not None and top_class is not None
                     and loaded.router is not None and loaded.router.phrasings is not None
                     else None)
@@ -506,10 +513,9 @@ class Searcher:
             phrasing,
             (second.raw[top.doc_id], second.margin(top.doc_id), second.margin(top.doc_id, 2))
             if second is not None and top.doc_id in second.raw else None,
-            second_stage_values(RANK_COLUMNS, second.features,
-                                second.position[top.doc_id])
-            if second is not None and second.features is not None
-            and top.doc_id in second.position else None)
+            second_stage_values(RANK_COLUMNS, matrix, seen)
+            if matrix is not None and seen is not None else None,
+            matrix[seen] if matrix is not None and seen is not None else ())
 
     def _class_mask(self, loaded: _Loaded, allowed: np.ndarray) -> np.ndarray:
         """The router classes whose entry the caller may read (the rows' filter, per entry)."""

@@ -259,7 +259,10 @@ def deflection(
     min_grade: Annotated[int, typer.Option(help="Lowest qrels grade that counts as a right "
                                            "answer.")] = 1,
     fit: Annotated[bool, typer.Option(help="Also fit the confidence curve (logistic "
-                                      "regression) and save it with its threshold.")] = True,
+                                      "regression) and save it with its threshold; with 200+ "
+                                      "questions also boosted trees, saved instead (as "
+                                      "confidence.txt) when they beat the curve on held-out "
+                                      "questions.")] = True,
     write: Annotated[bool, typer.Option(help="Write the calibration into the KB settings.")
                      ] = True,
     save_to: Annotated[Path | None, typer.Option(help="KB directory to write the calibration "
