@@ -1,4 +1,5 @@
-"""Confidence that the top hit answers the query: a logistic curve over named search features.
+"""Confidence that the top hit answers the query: a logistic curve over named search features
+(or a KB's own boosted trees).
 
 ``z = (top cosine − center) · scale + Σ weight[name] · feature[name]`` and confidence
 ``= 1 / (1 + e^−z)``, over the features of ``FEATURES`` (each described there). ``center`` is
@@ -12,8 +13,13 @@ shipped second stage (``rerank/default_confidence.json``, written by ``kotae eva
 --ship``; how and on what: docs/benchmarks.md) when that stage ranked the search, else the
 hand-set first-stage curve ``ConfidenceModel()``.
 
+A KB calibrated on enough of its own questions may score with boosted trees instead
+(``BoostedConfidence``: the same features and the top hit's whole second-stage row), kept only
+when they beat its curve on questions they were not fitted on.
+
 Adding a feature: a line in ``FEATURES``, its value in ``confidence_features``, a test. The
-model, its calibration and its saved form follow by name.
+model, its calibration and its saved form follow by name (a KB's trees, which read every
+feature, ask to be fitted again).
 
 Example:
     >>> model = ConfidenceModel(center=0.85, scale=26.0,

@@ -40,8 +40,9 @@ class RetrievalConfig:
     weights: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_WEIGHTS))
     rrf_k: int = 60
     depth: int = 50  # candidates taken from each arm before fusion
-    # The KB's calibrated curve (``kotae eval deflection``); None: never calibrated, the
-    # default for the search's stages applies (``retrieval.confidence.default_confidence``).
+    # The KB's calibrated curve, or trees with it (``kotae eval deflection``); None: never
+    # calibrated, the default for the search's stages applies
+    # (``retrieval.confidence.default_confidence``).
     confidence: ConfidenceModel | BoostedConfidence | None = None
     answer_threshold: float = 0.5  # confidence at which kotae answers on its own
 

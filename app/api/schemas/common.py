@@ -73,8 +73,9 @@ class SearchOut(BaseModel):
     query: str
     hits: list[HitOut]
     confidence: Confidence = Field(description="Confidence (0–1) that the top hit answers: "
-                                   "from the KB's calibrated curve (`kotae eval deflection`), "
-                                   "else from the curve shipped with the second stage.")
+                                   "from the KB's calibrated curve or trees (`kotae eval "
+                                   "deflection`), else from the curve shipped with the second "
+                                   "stage.")
     snapshot: str = Field("", description="The index snapshot that served the query.")
 
     @classmethod
