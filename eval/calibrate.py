@@ -134,37 +134,47 @@ def _boosted_rows(samples: Sequence[Sample]) -> tuple[np.ndarray, np.ndarray]:
     return np.asarray(rows, dtype=np.float64), np.asarray(labels, dtype=np.int64)
 
 
-def fit_boosted(samples: Sequence[Sample], fallback: ConfidenceModel) -> BoostedConfidence:
-    """Boosted trees of "the top hit is right" over ``boosted_inputs`` (the samples' top
-    cosines, named features and second-stage rows); ``fallback`` scores searches without a
-    row. Raises ``CalibrationError`` with too few samples of either outcome."""
-    X, y = _boosted_rows(samples)
-    right = int(y.sum())
-    if len(y) < MIN_BOOSTED or min(right, len(y) - right) < MIN_BOOSTED_CLASS:
+def _enough(labels: np.ndarray) -> None:
+    right = int(labels.sum())
+    if len(labels) < MIN_BOOSTED or min(right, len(labels) - right) < MIN_BOOSTED_CLASS:
         raise CalibrationError(
             f"boosted confidence needs {MIN_BOOSTED} questions searched with the second stage, "
             f"{MIN_BOOSTED_CLASS} with a right and {MIN_BOOSTED_CLASS} with a wrong top hit; "
-            f"got {len(y)} ({right} right)")
+            f"got {len(labels)} ({right} right)")
+
+
+def _trees(samples: Sequence[Sample], fallback: ConfidenceModel) -> BoostedConfidence:
     import lightgbm as lgb
 
-    model = lgb.LGBMClassifier(**BOOSTED_PARAMS).fit(X, y)
+    X, y = _boosted_rows(samples)
     inputs = boosted_inputs(tuple(RANK_FEATURES))
     if X.shape[1] != len(inputs):
         raise CalibrationError(f"samples have {X.shape[1]} inputs, this version reads "
                                f"{len(inputs)}")
+    model = lgb.LGBMClassifier(**BOOSTED_PARAMS).fit(X, y)
     return BoostedConfidence(model.booster_, tuple(inputs), fallback)
+
+
+def fit_boosted(samples: Sequence[Sample], fallback: ConfidenceModel) -> BoostedConfidence:
+    """Boosted trees of "the top hit is right" over ``boosted_inputs`` (the samples' top
+    cosines, named features and second-stage rows); ``fallback`` scores searches without a
+    row. Raises ``CalibrationError`` with too few samples of either outcome."""
+    _enough(_boosted_rows(samples)[1])
+    return _trees(samples, fallback)
 
 
 def cross_fit_boosted(samples: Sequence[Sample], fallback: ConfidenceModel, folds: int = 5,
                       seed: int = 7) -> list[float]:
     """Each sample's boosted confidence from trees fitted on the other folds (by query), the
     only honest figure for trees (scored on their own samples they look near perfect);
-    ``fallback`` scores the samples without a second-stage row."""
+    ``fallback`` scores the samples without a second-stage row. The samples must be enough
+    for ``fit_boosted``; each fold's trees are fitted on four fifths of them."""
+    _enough(_boosted_rows(samples)[1])
     order = np.random.default_rng(seed).permutation(len(samples))
     out = [0.0] * len(samples)
     for fold in np.array_split(order, folds):
         held = set(fold.tolist())
-        model = fit_boosted([s for i, s in enumerate(samples) if i not in held], fallback)
+        model = _trees([s for i, s in enumerate(samples) if i not in held], fallback)
         for i in held:
             features = samples[i].features
             out[i] = model.score(features) if features is not None else 0.0

@@ -266,7 +266,7 @@ def default_confidence(ranker: str | None) -> ConfidenceModel:
 # everything the search saw of its top hit: the top cosine, the named features and the top
 # hit's whole second-stage row (its scores from each arm, ranks, field BM25, coverages and
 # lengths). Read in pairs and thresholds, they tell right top hits from wrong ones better than
-# a weighted sum of the named features does (LocalgovFAQ, cross-fitted: AUROC 0.80 → 0.84,
+# a weighted sum of the named features does (LocalgovFAQ, cross-fitted: AUROC 0.77 → 0.82,
 # docs/benchmarks.md). The trees live in the KB's ``BOOSTED_FILE``, the curve fitted with them
 # stays in its settings and scores the searches that have no second-stage row (the first
 # stage alone, a snapshot without the second stage's data).

@@ -126,3 +126,10 @@ def test_trees_are_kept_only_when_they_beat_the_curve_on_held_out_questions() ->
     swapped = {HELD: curves[BOOSTED], BOOSTED: curves[HELD]}
     assert not _boosted_wins(swapped, {HELD: chosen[BOOSTED], BOOSTED: chosen[HELD]}, SAMPLES)
     assert not _boosted_wins({HELD: curves[HELD]}, chosen, SAMPLES)  # no trees fitted
+
+
+def test_the_least_questions_are_enough_for_the_cross_fit_too() -> None:
+    """Cross-fitting fits on four fifths of the questions: MIN_BOOSTED of them still cross-fit
+    (the minimum is the calibration's, not a fold's)."""
+    least = _samples(MIN_BOOSTED, seed=1)
+    assert len(cross_fit_boosted(least, fit_confidence(least))) == MIN_BOOSTED
