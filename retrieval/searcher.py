@@ -499,8 +499,6 @@ class Searcher:
         # The top hit's row in the second stage's feature matrix (None: it did not see it).
         matrix = second.features if second is not None else None
         seen = second.position.get(top.doc_id) if second is not None else None
-        if matrix is None or seen is None:
-            matrix, seen = None, None
         phrasing = (float(nearest[top_class]) if nearest is not None and top_class is not None
                     and loaded.router is not None and loaded.router.phrasings is not None
                     else None)
