@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from kotae.eval.deflection import Sample
+from kotae.eval.deflection import CurvePoint, Sample
 from kotae.eval.rerank import RankData
 from kotae.retrieval import ConfidenceModel, RetrievalConfig
 from kotae.retrieval.confidence import (
@@ -122,12 +122,13 @@ MIN_BOOSTED = 200  # labelled questions at least
 MIN_BOOSTED_CLASS = 30  # right and wrong top hits each, at least
 
 
-def _boosted_rows(samples: Sequence[Sample]) -> tuple[np.ndarray, np.ndarray]:
+def _boosted_rows(samples: Sequence[Sample],
+                  leave_out: Sequence[str] = ()) -> tuple[np.ndarray, np.ndarray]:
     """(inputs, labels) of the samples that have a second-stage row (an out-of-scope
     question's top hit is a wrong one)."""
     rows, labels = [], []
     for s in samples:
-        vector = boosted_vector(s.features) if s.features is not None else None
+        vector = boosted_vector(s.features, leave_out) if s.features is not None else None
         if vector is not None:
             rows.append(vector)
             labels.append(int(s.correct))
@@ -143,11 +144,12 @@ def _enough(labels: np.ndarray) -> None:
             f"got {len(labels)} ({right} right)")
 
 
-def _trees(samples: Sequence[Sample], fallback: ConfidenceModel) -> BoostedConfidence:
+def _trees(samples: Sequence[Sample], fallback: ConfidenceModel,
+           leave_out: Sequence[str] = ()) -> BoostedConfidence:
     import lightgbm as lgb
 
-    X, y = _boosted_rows(samples)
-    inputs = boosted_inputs(tuple(RANK_FEATURES))
+    X, y = _boosted_rows(samples, leave_out)
+    inputs = boosted_inputs(tuple(RANK_FEATURES), leave_out)
     if X.shape[1] != len(inputs):
         raise CalibrationError(f"samples have {X.shape[1]} inputs, this version reads "
                                f"{len(inputs)}")
@@ -155,16 +157,18 @@ def _trees(samples: Sequence[Sample], fallback: ConfidenceModel) -> BoostedConfi
     return BoostedConfidence(model.booster_, tuple(inputs), fallback)
 
 
-def fit_boosted(samples: Sequence[Sample], fallback: ConfidenceModel) -> BoostedConfidence:
+def fit_boosted(samples: Sequence[Sample], fallback: ConfidenceModel,
+                leave_out: Sequence[str] = ()) -> BoostedConfidence:
     """Boosted trees of "the top hit is right" over ``boosted_inputs`` (the samples' top
-    cosines, named features and second-stage rows); ``fallback`` scores searches without a
-    row. Raises ``CalibrationError`` with too few samples of either outcome."""
+    cosines, named features but ``leave_out``, and second-stage rows); ``fallback`` scores
+    searches without a row. Raises ``CalibrationError`` with too few samples of either
+    outcome."""
     _enough(_boosted_rows(samples)[1])
-    return _trees(samples, fallback)
+    return _trees(samples, fallback, leave_out)
 
 
 def cross_fit_boosted(samples: Sequence[Sample], fallback: ConfidenceModel, folds: int = 5,
-                      seed: int = 7) -> list[float]:
+                      seed: int = 7, leave_out: Sequence[str] = ()) -> list[float]:
     """Each sample's boosted confidence from trees fitted on the other folds (by query), the
     only honest figure for trees (scored on their own samples they look near perfect);
     ``fallback`` scores the samples without a second-stage row. The samples must be enough
@@ -174,11 +178,23 @@ def cross_fit_boosted(samples: Sequence[Sample], fallback: ConfidenceModel, fold
     out = [0.0] * len(samples)
     for fold in np.array_split(order, folds):
         held = set(fold.tolist())
-        model = _trees([s for i, s in enumerate(samples) if i not in held], fallback)
+        model = _trees([s for i, s in enumerate(samples) if i not in held], fallback,
+                       leave_out)
         for i in held:
             features = samples[i].features
             out[i] = model.score(features) if features is not None else 0.0
     return out
+
+
+def trees_win(trees_auroc: float | None, curve_auroc: float | None,
+              trees_at: CurvePoint | None, curve_at: CurvePoint | None) -> bool:
+    """The one rule for a KB's boosted trees: kept only when, scored on questions neither was
+    fitted on, they rank right top hits above wrong ones better than the curve (AUROC) and
+    answer at least as many questions at the operating precision (``trees_at`` and
+    ``curve_at``: each one's operating point there)."""
+    return (trees_auroc is not None and curve_auroc is not None and trees_auroc > curve_auroc
+            and trees_at is not None and (curve_at is None
+                                          or trees_at.coverage >= curve_at.coverage))
 
 
 def save_calibration(kb_dir: Path, threshold: float,

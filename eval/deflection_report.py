@@ -26,6 +26,7 @@ from kotae.eval.calibrate import (
     fit_confidence,
     rescore,
     save_calibration,
+    trees_win,
 )
 from kotae.eval.deflection import (
     DEFAULT_LEVEL,
@@ -169,14 +170,12 @@ def _boosted(samples: list[Sample], fitted: ConfidenceModel, curves: Curves,
 
 def _boosted_wins(curves: Curves, chosen: dict[str, CurvePoint | None],
                   samples: list[Sample]) -> bool:
-    """Whether the trees beat the curve on questions neither was fitted on: they rank right
-    top hits above wrong ones better (AUROC), and answer at least as many at the target."""
-    if BOOSTED not in curves or HELD not in curves or chosen.get(BOOSTED) is None:
+    """Whether the trees beat the curve on questions neither was fitted on
+    (``calibrate.trees_win``, at the target precision)."""
+    if BOOSTED not in curves or HELD not in curves:
         return False
-    trees, curve = auroc(curves[BOOSTED][0], samples), auroc(curves[HELD][0], samples)
-    theirs, mine = chosen.get(HELD), chosen[BOOSTED]
-    return (trees is not None and curve is not None and trees > curve and mine is not None
-            and (theirs is None or mine.coverage >= theirs.coverage))
+    return trees_win(auroc(curves[BOOSTED][0], samples), auroc(curves[HELD][0], samples),
+                     chosen.get(BOOSTED), chosen.get(HELD))
 
 
 def ship_curve(path: Path, setup: EvalSetup, samples: list[Sample], min_grade: int,

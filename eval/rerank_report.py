@@ -18,11 +18,13 @@ Then the refit (fitted on every query given, with the feature set that cross-fit
 the first set) is written to the first set's KB as ``rerank.txt`` (it serves instead of the
 shipped model) when the first set has at least ``MIN_QUERIES`` usable queries and its
 cross-fitted nDCG@10 beats the shipped model's on those queries, together with the KB's
-confidence curve fitted again for its scores on the same queries (cross-fitted scores; the
-threshold 0.5), unless that confidence tells right top hits from wrong ones worse than the
-shipped model and its curve do there (cross-fitted AUROC); otherwise nothing is written and
-the notes say why. ``ship`` writes the refit with the shipped features to a path instead
-(how ``retrieval/rerank/default_ranker.txt`` is made).
+confidence fitted again for its scores on the same queries (cross-fitted scores): its curve
+at the threshold 0.5, or, with enough questions, boosted trees when they beat the curve on
+held-out ones (``refit_confidence``, the rule of ``kotae eval deflection``); unless that
+confidence tells right top hits from wrong ones worse than the shipped model and its curve do
+there (cross-fitted AUROC); otherwise nothing is written and the notes say why. ``ship`` writes
+the refit with the shipped features to a path instead (how
+``retrieval/rerank/default_ranker.txt`` is made).
 
 Example:
     >>> outcome = run_rerank_eval([Path("jsquad-beir"), Path("stackfaq-beir")], Path("out"))
@@ -39,12 +41,22 @@ from kotae.eval.beir import BeirDataset
 from kotae.eval.calibrate import (
     CalibrationError,
     clear_calibration,
+    cross_fit_boosted,
     cross_fit_confidence,
+    fit_boosted,
     fit_confidence,
     samples_from_ranking,
     save_calibration,
+    trees_win,
 )
-from kotae.eval.deflection import auroc, point_at, sweep
+from kotae.eval.deflection import (
+    CurvePoint,
+    Sample,
+    auroc,
+    choose_threshold,
+    point_at,
+    sweep,
+)
 from kotae.eval.errors import DatasetError
 from kotae.eval.report import Report, Table, write_report
 from kotae.eval.rerank import METRICS, RankData, collect, cross_fit, fit, metrics, score
@@ -53,8 +65,8 @@ from kotae.eval.setup import EvalOptions, Progress, prepare_eval
 from kotae.kb import Kind, stable_hash
 from kotae.kb.settings import KBSettings
 from kotae.knowledge_base import open_kb
-from kotae.retrieval import RetrievalConfig
-from kotae.retrieval.confidence import KB_SHAPED, shipped_curve
+from kotae.retrieval import ConfidenceModel, RetrievalConfig
+from kotae.retrieval.confidence import KB_SHAPED, BoostedConfidence, shipped_curve
 from kotae.retrieval.filters import SearchFilter
 from kotae.retrieval.rerank import FEATURES, SHIPPED, RankModel, RankModelError
 from kotae.retrieval.rerank.model import DEFAULT_MODEL, KB_MODEL, save_model
@@ -212,13 +224,16 @@ def run_rerank_eval(datasets: list[Path], report_dir: Path, kb_dir: Path | None 
                            cross_fit_confidence(samples, leave_out=REFIT_LEFT_OUT))
         except CalibrationError as exc:
             curve, held, why = None, [], str(exc)
-        auc = auroc(held, samples) if curve is not None else None
+        # The confidence that would serve with the refit: its curve, or trees that beat it.
+        confidence, threshold, scores, how = (refit_confidence(samples, curve, held)
+                                              if curve is not None else (None, 0.0, [], ""))
+        auc = auroc(scores, samples) if confidence is not None else None
         if auc is not None and baseline is not None and auc < baseline:
             notes.append(f"nothing written: the refit ranks better (cross-fitted nDCG@10 "
-                         f"{refit_ndcg:.4f} vs shipped {shipped_ndcg:.4f}) but its confidence, "
-                         f"fitted on the same questions, tells right top hits from wrong ones "
-                         f"worse (cross-fitted AUROC {auc:.3f} vs the shipped model and curve's "
-                         f"{baseline:.3f})")
+                         f"{refit_ndcg:.4f} vs shipped {shipped_ndcg:.4f}) but its confidence "
+                         f"({how}), fitted on the same questions, tells right top hits from "
+                         f"wrong ones worse (cross-fitted AUROC {auc:.3f} vs the shipped model "
+                         f"and curve's {baseline:.3f})")
         else:
             saved_to = first.kb_dir / KB_MODEL
             save_model(fit([s.data for s in sets], FEATURE_SETS[chosen]), FEATURE_SETS[chosen],
@@ -226,28 +241,58 @@ def run_rerank_eval(datasets: list[Path], report_dir: Path, kb_dir: Path | None 
             notes.append(f"wrote the refit ({chosen}) to {saved_to}: it serves instead of the "
                          f"shipped model (cross-fitted nDCG@10 {refit_ndcg:.4f} vs shipped "
                          f"{shipped_ndcg:.4f}); delete the file to go back")
-            if curve is None:
+            if confidence is None:
                 clear_calibration(first.kb_dir)
                 notes.append(f"confidence not fitted for it ({why}); the KB's curve was "
                              "removed, so the default applies until `kotae eval deflection` "
                              "calibrates it")
             else:
-                save_calibration(first.kb_dir, RetrievalConfig().answer_threshold, curve)
-                at = point_at(sweep(held, samples), RetrievalConfig().answer_threshold)
+                save_calibration(first.kb_dir, threshold, confidence)
+                at = point_at(sweep(scores, samples), threshold)
+                by_curve = point_at(sweep(held, samples), RetrievalConfig().answer_threshold)
                 notes.append(
-                    f"fitted the confidence for it on the same {len(samples)} questions and "
-                    f"wrote it to {first.kb_dir}/settings.json with the threshold 0.5 (answer "
-                    f"when the top hit is more likely right than wrong). Cross-fitted: AUROC "
-                    f"{auc or 0.0:.3f} (the shipped model and curve: "
-                    f"{'–' if baseline is None else f'{baseline:.3f}'}); at 0.5 it answers "
-                    f"{at.coverage if at else 0.0:.1%} of them, {at.precision if at else 0.0:.1%}"
-                    " right. For a threshold of a target precision, calibrate on a judged set "
-                    "with questions the KB cannot answer: `kotae eval deflection --beir`")
+                    f"fitted the confidence for it on the same {len(samples)} questions ({how}) "
+                    f"and wrote it to {first.kb_dir}/settings.json with the threshold "
+                    f"{threshold:.4f}. Cross-fitted: AUROC {auc or 0.0:.3f} (its curve: "
+                    f"{auroc(held, samples) or 0.0:.3f}; the shipped model and curve: "
+                    f"{'–' if baseline is None else f'{baseline:.3f}'}); at that threshold it "
+                    f"answers {_share(at)} (the curve at 0.5: {_share(by_curve)}). For a "
+                    "threshold of a target precision, calibrate on a judged set with questions "
+                    "the KB cannot answer: `kotae eval deflection --beir`")
     elif write:
         notes.append(f"nothing written: the refit's cross-fitted nDCG@10 ({refit_ndcg:.4f}) is "
                      f"not above the shipped model's ({shipped_ndcg:.4f}) on {first.name}")
     report = _report(sets, table, notes)
     return RerankOutcome(report, write_report(report, report_dir), table, saved_to)
+
+
+def _share(at: CurvePoint | None) -> str:
+    return (f"{at.coverage if at else 0.0:.1%} of them, {at.precision if at else 0.0:.1%} "
+            "right")
+
+
+def refit_confidence(samples: list[Sample], curve: ConfidenceModel, held: list[float]
+                     ) -> tuple[ConfidenceModel | BoostedConfidence, float, list[float], str]:
+    """The confidence a refit serves with, its threshold, its cross-fitted scores of
+    ``samples`` and how it was chosen: the curve at the threshold 0.5 (answer when the top hit
+    is more likely right than wrong), or boosted trees over the same questions (without
+    ``REFIT_LEFT_OUT``, as the curve) when they win by ``calibrate.trees_win`` at the
+    precision the curve has there; their threshold is the smallest at which their
+    cross-fitted scores are as precise."""
+    threshold = RetrievalConfig().answer_threshold
+    curve_at = point_at(sweep(held, samples), threshold)
+    try:
+        trees_held = cross_fit_boosted(samples, curve, leave_out=REFIT_LEFT_OUT)
+    except CalibrationError as exc:
+        return curve, threshold, held, f"a curve; no boosted trees: {exc}"
+    trees_at = choose_threshold(sweep(trees_held, samples), curve_at.precision) \
+        if curve_at is not None else None
+    if trees_at is None or not trees_win(auroc(trees_held, samples), auroc(held, samples),
+                                         trees_at, curve_at):
+        return curve, threshold, held, ("a curve; boosted trees did not beat it on "
+                                        "held-out questions")
+    return (fit_boosted(samples, curve, leave_out=REFIT_LEFT_OUT), trees_at.threshold,
+            trees_held, "boosted trees: they beat the curve on held-out questions")
 
 
 def shipped_auroc(data: RankData) -> float | None:

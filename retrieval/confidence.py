@@ -35,7 +35,7 @@ import json
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, cached_property
 from pathlib import Path
 from typing import Any
 
@@ -274,18 +274,22 @@ BOOSTED_FILE = "confidence.txt"
 _BOOSTED_HEADER = "# kotae-confidence "  # first line: the inputs the trees read, as JSON
 
 
-def boosted_inputs(row_names: Sequence[str]) -> list[str]:
+def boosted_inputs(row_names: Sequence[str], leave_out: Sequence[str] = ()) -> list[str]:
     """The trees' inputs, in order, for a second stage whose feature columns are
-    ``row_names``."""
-    return ["top_cosine", *FEATURES, *(f"row:{name}" for name in row_names)]
+    ``row_names``; ``leave_out``: named features the trees do not read (a refit's trees leave
+    out the raw second-stage score, as its curve does)."""
+    return ["top_cosine", *(n for n in FEATURES if n not in leave_out),
+            *(f"row:{name}" for name in row_names)]
 
 
-def boosted_vector(features: ConfidenceFeatures) -> list[float] | None:
-    """The trees' input of one search (``boosted_inputs`` order), None when the search has no
-    top cosine or no second-stage row."""
+def boosted_vector(features: ConfidenceFeatures,
+                   leave_out: Sequence[str] = ()) -> list[float] | None:
+    """The trees' input of one search (``boosted_inputs`` order, without ``leave_out``), None
+    when the search has no top cosine or no second-stage row."""
     if features.top_cosine is None or not features.row:
         return None
-    return [features.top_cosine, *(features[name] for name in FEATURES), *features.row]
+    return [features.top_cosine, *(features[n] for n in FEATURES if n not in leave_out),
+            *features.row]
 
 
 class BoostedConfidenceError(ValueError):
@@ -302,8 +306,13 @@ class BoostedConfidence:
     inputs: tuple[str, ...]
     fallback: ConfidenceModel
 
+    @cached_property
+    def left_out(self) -> tuple[str, ...]:
+        """The named features the trees do not read."""
+        return tuple(n for n in FEATURES if n not in self.inputs)
+
     def score(self, features: ConfidenceFeatures) -> float:
-        vector = boosted_vector(features)
+        vector = boosted_vector(features, self.left_out)
         if vector is None or len(vector) != len(self.inputs):
             return self.fallback.score(features)
         return float(self.booster.predict(np.asarray([vector], dtype=np.float64),
@@ -334,7 +343,8 @@ class BoostedConfidence:
             if not header.startswith(_BOOSTED_HEADER):
                 raise ValueError("no kotae header line")
             inputs = tuple(json.loads(header[len(_BOOSTED_HEADER):])["inputs"])
-            if list(inputs) != boosted_inputs(row_names):
+            left_out = [n for n in FEATURES if n not in inputs]
+            if list(inputs) != boosted_inputs(row_names, left_out):
                 raise ValueError("it reads features this version computes differently")
             booster = lgb.Booster(model_str=body)
         except (OSError, ValueError, KeyError, lgb.basic.LightGBMError) as exc:

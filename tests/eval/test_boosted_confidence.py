@@ -22,8 +22,9 @@ from kotae.eval.calibrate import (
     fit_confidence,
     save_calibration,
 )
-from kotae.eval.deflection import Sample, auroc, sweep
+from kotae.eval.deflection import Sample, auroc, point_at, sweep
 from kotae.eval.deflection_report import BOOSTED, HELD, _boosted_wins, choose
+from kotae.eval.rerank_report import REFIT_LEFT_OUT, refit_confidence
 from kotae.kb import Audience
 from kotae.retrieval import ConfidenceModel, RetrievalConfig
 from kotae.retrieval.confidence import BOOSTED_FILE, BoostedConfidence, ConfidenceFeatures
@@ -133,3 +134,43 @@ def test_the_least_questions_are_enough_for_the_cross_fit_too() -> None:
     (the minimum is the calibration's, not a fold's)."""
     least = _samples(MIN_BOOSTED, seed=1)
     assert len(cross_fit_boosted(least, fit_confidence(least))) == MIN_BOOSTED
+
+
+def test_trees_that_leave_a_feature_out_never_read_it(tmp_path: Path) -> None:
+    """A refit's trees leave out its raw second-stage score, as its curve does (the score
+    shifts from one fitted model to the next): it moves no confidence, saved and loaded."""
+    leave_out = ("rerank_score",)
+    noisy = [dataclasses.replace(s, features=ConfidenceFeatures(
+        s.features.top_cosine, {**s.features.values, "rerank_score": float(i % 7)},
+        s.features.row)) for i, s in enumerate(SAMPLES) if s.features is not None]
+    curve = fit_confidence(noisy, leave_out=leave_out)
+    trees = fit_boosted(noisy, curve, leave_out=leave_out)
+    assert "rerank_score" not in trees.inputs and trees.left_out == leave_out
+    save_calibration(tmp_path, 0.6, trees)
+    loaded = RetrievalConfig.load(tmp_path).confidence
+    assert isinstance(loaded, BoostedConfidence) and loaded.inputs == trees.inputs
+    for s in noisy[:20]:
+        assert s.features is not None
+        other = ConfidenceFeatures(s.features.top_cosine,
+                                   {**s.features.values, "rerank_score": 99.0}, s.features.row)
+        assert loaded.score(other) == pytest.approx(trees.score(s.features))
+
+
+def test_a_refit_serves_trees_only_when_they_win_at_the_curves_precision() -> None:
+    """``kotae eval rerank``/``kotae learn --refit`` choose their confidence by the rule of
+    ``kotae eval deflection``: trees when they beat the curve on held-out questions, with the
+    threshold at which their held-out scores are as precise as the curve's at 0.5."""
+    curve = fit_confidence(SAMPLES, leave_out=REFIT_LEFT_OUT)
+    held = cross_fit_confidence(SAMPLES, leave_out=REFIT_LEFT_OUT)
+    confidence, threshold, scores, how = refit_confidence(SAMPLES, curve, held)
+    assert isinstance(confidence, BoostedConfidence) and "boosted trees" in how
+    assert set(REFIT_LEFT_OUT) <= set(confidence.left_out)
+    mine, theirs = point_at(sweep(scores, SAMPLES), threshold), point_at(sweep(held, SAMPLES), 0.5)
+    assert mine is not None and theirs is not None
+    assert mine.precision >= theirs.precision and mine.coverage >= theirs.coverage
+    # Too few questions for trees: the curve at 0.5, and its scores.
+    few = SAMPLES[:MIN_BOOSTED - 1]
+    few_held = cross_fit_confidence(few, leave_out=REFIT_LEFT_OUT)
+    confidence, threshold, scores, how = refit_confidence(few, curve, few_held)
+    assert confidence is curve and threshold == 0.5 and scores == few_held
+    assert str(MIN_BOOSTED) in how
