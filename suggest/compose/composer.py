@@ -31,7 +31,7 @@ import numpy as np
 
 from kotae.retrieval.protocols import Embedder, Tokenizer
 from kotae.suggest.compose.meaning import EmbeddingCache, MemoryCache, SentenceVectors
-from kotae.suggest.compose.pool import Pool, Source, build_pool
+from kotae.suggest.compose.pool import Pool, Source, build_pool, faq_questions
 from kotae.suggest.compose.score import TOP_SOURCE, Question, Scored, score
 from kotae.suggest.compose.units import Unit, table_start, unit_of
 from kotae.suggest.text import overlap
@@ -146,10 +146,11 @@ class Composer:
     def compose(self, questions: Sequence[Question], sources: Sequence[Source], policy: Policy,
                 keep: Callable[[Source, str], bool] = lambda _s, _t: True) -> Composition:
         pool = build_pool(sources, self.tokenizer, keep, self.vectors)
+        asked = faq_questions(sources, self.tokenizer, self.vectors)
         taken: list[Picked] = []
         paragraphs = []
         for q in questions:
-            picked = _choose(q, score(q, pool, sources), pool, sources, policy, taken)
+            picked = _choose(q, score(q, pool, sources, asked), pool, sources, policy, taken)
             taken += picked
             paragraphs.append(Paragraph(q, picked))
         return Composition(list(sources), pool, paragraphs)

@@ -120,7 +120,8 @@ def precompute(texts: Iterable[str], embedder: Embedder, cache: EmbeddingCache,
 
 def quotable_texts(store: _Documents) -> list[str]:
     """The sentences the composers may quote: those of public articles and FAQ entries (as
-    whole documents and as the chunks deflection reads) and of past tickets' replies."""
+    whole documents and as the chunks deflection reads) and of past tickets' replies; and the
+    questions of FAQ entries, which their answers' sentences are scored with."""
     from kotae.kb import Kind, customer_may_read
     from kotae.suggest.compose.foreign import carries_customer_context, is_boilerplate
     from kotae.suggest.text import source_sentences
@@ -134,6 +135,8 @@ def quotable_texts(store: _Documents) -> list[str]:
                 seen.add(doc.id)
                 whole = (doc.answer or doc.body) if doc.kind is Kind.FAQ else doc.body
                 texts.update((s.text, None) for s in source_sentences(whole))
+                if doc.kind is Kind.FAQ and (doc.question or doc.title).strip():
+                    texts[doc.question or doc.title] = None  # what its answer answers
         elif doc.kind is Kind.TICKET and doc.id not in seen:  # a reply: what may be quoted
             seen.add(doc.id)
             texts.update((s.text, None) for s in source_sentences(doc.answer)

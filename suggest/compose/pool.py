@@ -53,6 +53,17 @@ class Candidate:
 Pool = list[list[Candidate]]
 
 
+def faq_questions(sources: Sequence[Source], tokenizer: Tokenizer,
+                  vectors: SentenceVectors | None = None) -> list[Candidate | None]:
+    """Each FAQ entry's question as a candidate that is never quoted (None for other sources):
+    an FAQ answer answers what its entry asks, and ``score`` reads it as such."""
+    asked = [src.title if src.kind == "faq" and src.title.strip() else "" for src in sources]
+    wanted = [t for t in asked if t]
+    found = iter(vectors.of(wanted) if vectors is not None and wanted else [None] * len(wanted))
+    return [Candidate(SourceSentence(t, 0, 0, asked=True), frozenset(tokenizer.tokens(t)),
+                      False, next(found)) if t else None for t in asked]
+
+
 def build_pool(sources: Sequence[Source], tokenizer: Tokenizer,
                keep: Callable[[Source, str], bool] = lambda _s, _t: True,
                vectors: SentenceVectors | None = None) -> Pool:

@@ -4,11 +4,12 @@ Words: the question's vocabulary the sentence covers, and how much of the senten
 it, each word weighted by how rare it is among the candidates (a word every sentence has says
 nothing). Meaning: the e5 cosine of the question and the sentence, as a lift over what an
 unrelated sentence scores (``COS_FLOOR``), so a sentence that answers in other words still
-counts. An answer in an article's own Q&A (「よくある質問」, up to the next heading) counts as
-the mean of its own relevance and its question's, as an FAQ entry is found by its question:
-「品目ごとの消費税額は表示できません」 under 「Q. 品目ごとに消費税を表示したい」 does not answer
-「インボイス制度に対応していますか」 for sharing its words. Then the source: how well retrieval
-matched it, and a bonus for the passage it matched.
+counts. An answer counts at most as the mean of its own relevance and its question's, in an
+FAQ entry (its question: ``pool.faq_questions``) as in an article's own Q&A (「よくある質問」, up
+to the next heading): 「品目ごとの消費税額の表示には対応しておりません」, the answer to 「品目ご
+とに消費税額を表示できますか?」, does not answer 「インボイス制度に対応していますか」 for sharing
+its words; a question that matches better than its answer does not lift the answer. Then the
+source: how well retrieval matched it, and a bonus for the passage it matched.
 
 Example:
     >>> q = Question.of("宛名を変えたい", tokenizer, vectors)
@@ -26,7 +27,7 @@ import numpy as np
 
 from kotae.retrieval.protocols import Tokenizer
 from kotae.suggest.compose.meaning import SentenceVectors
-from kotae.suggest.compose.pool import Pool, Source
+from kotae.suggest.compose.pool import Candidate, Pool, Source
 
 # Measured on JSQuAD valid (250 questions, the sentences of their paragraph and of another
 # article's): a sentence of another article has a cosine under 0.80 nine times in ten, and the
@@ -77,8 +78,10 @@ def meaning_score(cosine: float) -> float:
     return min(1.0, max(0.0, (cosine - COS_FLOOR) / (COS_CEIL - COS_FLOOR)))
 
 
-def score(question: Question, pool: Pool, sources: Sequence[Source]) -> list[Scored]:
-    """Every quotable candidate with its score for ``question``."""
+def score(question: Question, pool: Pool, sources: Sequence[Source],
+          asked: Sequence[Candidate | None] = ()) -> list[Scored]:
+    """Every quotable candidate with its score for ``question``; ``asked``: each source's FAQ
+    question (``pool.faq_questions``), whose relevance an FAQ answer's sentences share."""
     n = sum(len(cands) for cands in pool) or 1
     df = Counter(t for cands in pool for c in cands for t in c.terms)
 
@@ -88,31 +91,41 @@ def score(question: Question, pool: Pool, sources: Sequence[Source]) -> list[Sco
     query_weight = sum(weight(t) for t in question.terms) or 1.0
     # Meaning counts only when every candidate has it (else all are scored by words alike).
     with_meaning = question.vector is not None and all(
-        c.vector is not None for cands in pool for c in cands)
+        c.vector is not None for cands in [*pool, [a for a in asked if a is not None]]
+        for c in cands)
+
+    def relevance_of(c: Candidate) -> tuple[float, float, float | None]:
+        shared = sum(weight(t) for t in question.terms & c.terms)
+        own = sum(weight(t) for t in c.terms) or 1.0
+        words = 0.5 * shared / query_weight + 0.5 * shared / own
+        if with_meaning and question.vector is not None and c.vector is not None:
+            meaning = meaning_score(float(np.dot(question.vector, c.vector)))
+            return WORDS * words + (1 - WORDS) * meaning, words, meaning
+        return words, words, None
+
     out: list[Scored] = []
     for i, cands in enumerate(pool):
         src = sources[i]
-        asked: float | None = None  # how well the Q&A question above answers, in an article
+        entry = asked[i] if i < len(asked) else None
+        # how well the question above answers: the FAQ entry's own, or an article's Q&A's
+        question_relevance = relevance_of(entry)[0] if entry is not None else None
+        current = question_relevance
         end = 0
         for j, c in enumerate(cands):
             if "\n#" in src.text[end:c.sentence.start]:
-                asked = None  # a heading: the Q&A is over
+                current = question_relevance  # a heading: the Q&A is over
             end = max(end, c.sentence.end)
             if not c.quotable and not c.sentence.asked:
                 continue
-            shared = sum(weight(t) for t in question.terms & c.terms)
-            own = sum(weight(t) for t in c.terms) or 1.0
-            words = 0.5 * shared / query_weight + 0.5 * shared / own
-            meaning = None
-            relevance = words
-            if with_meaning and question.vector is not None and c.vector is not None:
-                meaning = meaning_score(float(np.dot(question.vector, c.vector)))
-                relevance = WORDS * words + (1 - WORDS) * meaning
+            relevance, words, meaning = relevance_of(c)
             if c.sentence.asked:
-                asked = relevance
+                current = relevance
                 continue
-            if asked is not None:
-                relevance = (relevance + asked) / 2
+            if current is not None:
+                # An answer counts no more than it does with its question's relevance averaged
+                # in: the question of another subject lowers it, and one closer than the answer
+                # does not lift it (retrieval already found the entry by its question).
+                relevance = min(relevance, (relevance + current) / 2)
             bonus = FOCUS_BONUS if src.focus and c.sentence.text in src.focus else 0.0
             out.append(Scored(i, j, relevance * (0.5 + 0.5 * src.score + bonus), words,
                               meaning, relevance))
