@@ -323,8 +323,14 @@ def _choose(question: Question, scored: list[Scored], pool: Pool, sources: Seque
     articles_answer = _articles_answer(ranked, sources)
     out: list[Picked] = []
     best: Scored | None = None
-    if lead is not None:
-        out, best = _from_start(pool, lead.source, policy)[:policy.units], lead
+    if lead is not None:  # its answer from the start, less what an earlier ask's answer said
+        for p in _from_start(pool, lead.source, policy)[:policy.units]:
+            said = next((t for t in taken if _same(pool, t.unit, p.unit)), None)
+            if said is None:
+                out.append(p)
+            elif p.unit.source != said.unit.source and p.unit.source not in said.also:
+                said.also.append(p.unit.source)  # said already: cite this source too
+        best = lead
     used = sum(unit_chars(pool, p.unit) for p in taken + out)
     for s in ranked:
         if len(out) >= policy.units:

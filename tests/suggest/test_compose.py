@@ -491,3 +491,19 @@ def test_ingest_keeps_the_vectors_of_faq_questions(sample_settings, embedder):
     assert questions
     cached = SentenceVectors(embedder, store, max_new=0).of(questions)  # nothing new embedded
     assert all(v is not None for v in cached)
+
+
+def test_an_faq_that_leads_a_later_ask_does_not_say_again_what_an_earlier_one_said(composer):
+    faq = _source("年額払いは、月額払いの10か月分の料金で12か月ご利用いただけます(2か月分お得です)。"
+                  "年額払いはお申し込み日に12か月分をお支払いいただきます。", kind="faq", n=0,
+                  title="年額払いと月額払いでは何が違いますか?")
+    page = _source("年額払いは月額払いの10か月分の料金で12か月ご利用いただけるため、2か月分お得です。"
+                   "プランはいつでも変更できます。", n=1, score=0.9)
+    asks = [composer.question("年額払いはどのくらいお得ですか", lead="d1"),
+            composer.question("年額払いの支払いはいつですか", lead="d0")]
+    c = composer.compose(asks, [faq, page], DRAFT)
+    texts = [line.text for p in c.paragraphs for line in paragraph_lines(c, p, "ja")]
+    assert sum("2か月分お得" in t for t in texts) == 1, texts
+    assert any("お申し込み日に12か月分" in t for t in texts)
+    first = c.paragraphs[0].picked[0]
+    assert first.unit.source == 1 and 0 in first.also  # the entry is cited beside it
