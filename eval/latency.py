@@ -2,7 +2,8 @@
 and the floor under both: the same queries through the embedder alone.
 
 kotae is measured end to end: a ``kotae serve`` subprocess (``workers`` processes) on a free
-loopback port, queried with ``GET /v1/search?q=…&k=10`` from ``concurrency`` threads. After the
+loopback port, queried with ``GET /v1/search?q=…&k=10`` (or ``POST /v1/deflect``, ``POST
+/v1/suggest``: ``ENDPOINTS``) from ``concurrency`` threads. After the
 server has stopped (so they never share the cores), the same queries run in this process
 through the embedder alone (``embed-only-floor``: what no search can go below) and through
 LangChain's ``FAISS.similarity_search`` (no HTTP in between, which favours it).
@@ -33,6 +34,9 @@ from kotae.retrieval.protocols import Embedder
 Progress = Callable[[str, int, int], None]
 KOTAE, BASELINE, FLOOR = "kotae-http", "langchain-faiss-inprocess", "embed-only-floor"
 SYSTEMS = (KOTAE, FLOOR, BASELINE)
+# What kotae is timed on: ``GET /v1/search?q=…&k=…``, ``POST /v1/deflect`` with the query as the
+# customer's question, or ``POST /v1/suggest`` with it as a ticket's body.
+ENDPOINTS = ("search", "deflect", "suggest")
 
 
 def free_port() -> int:
@@ -45,15 +49,18 @@ def free_port() -> int:
 def kotae_server(kb_dir: Path, api_key: str, startup_timeout: float = 180.0,
                  workers: int = 1) -> Iterator[str]:
     """Run ``kotae serve --kb DIR --workers N`` on a free port with one agent key (so it
-    searches all chunks, as the baseline does); yields its base URL and stops it afterwards."""
+    searches all chunks, as the baseline does) and no rate limit; yields its base URL and stops
+    it afterwards."""
     import httpx
 
     port = free_port()
     fd, log_path = tempfile.mkstemp(prefix="kotae-serve-", suffix=".log")
     command = [sys.executable, "-m", "kotae.app", "serve", "--kb", str(kb_dir),
                "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers)]
+    # No rate limit: it is the server's speed that is measured, not its limits.
     proc = subprocess.Popen(command, stdout=fd, stderr=subprocess.STDOUT,
-                            env={**os.environ, "KOTAE_API_KEYS": f"agent:{api_key}"})
+                            env={**os.environ, "KOTAE_API_KEYS": f"agent:{api_key}",
+                                 "KOTAE_RATE_LIMIT_PER_MINUTE": "0"})
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + startup_timeout
@@ -96,16 +103,24 @@ class LatencyEval:
 
 def measure_kotae(kb_dir: Path, queries: Sequence[str], n: int, concurrency: int, k: int = 10,
                   warmup: Sequence[str] = (), on_progress: Progress | None = None,
-                  workers: int = 1) -> LoadResult:
-    """Latency of ``GET /v1/search`` on a freshly started server, as an agent."""
+                  workers: int = 1, endpoint: str = "search") -> LoadResult:
+    """Latency of ``endpoint`` (``ENDPOINTS``) on a freshly started server, as an agent."""
     import httpx
 
+    if endpoint not in ENDPOINTS:
+        raise ValueError(f"unknown endpoint {endpoint!r}; allowed: {', '.join(ENDPOINTS)}")
     key = secrets.token_hex(16)
     with kotae_server(kb_dir, key, workers=workers) as url, httpx.Client(
             base_url=url, timeout=30, headers={"Authorization": f"Bearer {key}"},
             limits=httpx.Limits(max_connections=concurrency)) as client:
         def call(q: str) -> None:
-            client.get("/v1/search", params={"q": q, "k": k}).raise_for_status()
+            if endpoint == "search":
+                response = client.get("/v1/search", params={"q": q, "k": k})
+            elif endpoint == "deflect":
+                response = client.post("/v1/deflect", json={"question": q})
+            else:
+                response = client.post("/v1/suggest", json={"subject": "", "body": q})
+            response.raise_for_status()
 
         for q in warmup:
             call(q)
@@ -141,7 +156,8 @@ def measure_floor(embedder: Embedder, queries: Sequence[str], n: int, concurrenc
 
 def run_latency(kb_dir: Path, embedder: Embedder, queries: Sequence[str], n: int,
                 concurrency: int, k: int = 10, warmup: int = 20,
-                on_progress: Progress | None = None, workers: int = 1) -> LatencyEval:
+                on_progress: Progress | None = None, workers: int = 1,
+                endpoint: str = "search") -> LatencyEval:
     """The three systems on the same queries, one after the other; warm-up queries are taken
     from the end of the list."""
     if len(queries) < 2:
@@ -150,7 +166,7 @@ def run_latency(kb_dir: Path, embedder: Embedder, queries: Sequence[str], n: int
     measured, warm = list(queries[:len(queries) - spare]), list(queries[len(queries) - spare:])
     out = LatencyEval()
     runs = {KOTAE: measure_kotae(kb_dir, measured, n, concurrency, k, warm, on_progress,
-                                 workers),
+                                 workers, endpoint),
             FLOOR: measure_floor(embedder, measured, n, concurrency, warm, on_progress),
             BASELINE: measure_baseline(kb_dir, embedder, measured, n, concurrency, k, warm,
                                        on_progress)}

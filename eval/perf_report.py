@@ -49,11 +49,20 @@ def read_queries(path: Path) -> list[str]:
     return list(dict.fromkeys(q for q in lines if q))
 
 
+_ENDPOINT_NOTES = {
+    "search": "GET /v1/search (hybrid search, second stage, snippets, confidence).",
+    "deflect": "POST /v1/deflect, each query as a customer's question (search, confidence, "
+               "and the composed answer when it answers).",
+    "suggest": "POST /v1/suggest, each query as a ticket's body (search, similar tickets, "
+               "triage and the drafted reply).",
+}
+
+
 def run_latency_eval(kb_dir: Path, report_dir: Path, n: int = 500, concurrency: int = 4,
                      queries_file: Path | None = None, k: int = 10,
                      on_progress: Progress | None = None,
                      embedder: Embedder | None = None, workers: int = 1,
-                     queries_kb: Path | None = None) -> PerfOutcome:
+                     queries_kb: Path | None = None, endpoint: str = "search") -> PerfOutcome:
     """Time the real server, the embed-only floor and the LangChain baseline on the same
     queries (from ``queries_file``, else sentences of ``queries_kb`` or of the KB itself)."""
     kb_dir = Path(kb_dir)
@@ -63,14 +72,14 @@ def run_latency_eval(kb_dir: Path, report_dir: Path, n: int = 500, concurrency: 
                else queries_from_kb(str(queries_kb or kb_dir)))
     embedder = embedder or open_kb(KBSettings(home=kb_dir)).embedder
     result = run_latency(kb_dir, embedder, queries, n, concurrency, k, on_progress=on_progress,
-                         workers=workers)
+                         workers=workers, endpoint=endpoint)
     info = run_info(embedder.id)
     counts = KBStore.for_dir(kb_dir).count()
     distinct = len(queries) - min(20, len(queries) // 4)
     repeats = ("every query once" if n <= distinct
                else "queries repeat: the server's query-embedding cache helps kotae")
     results = {**info, "kb_dir": str(kb_dir), "kb": counts, "n": n, "concurrency": concurrency,
-               "workers": workers, "k": k, "distinct_queries": distinct,
+               "workers": workers, "endpoint": endpoint, "k": k, "distinct_queries": distinct,
                "queries_source": str(queries_file) if queries_file
                else f"sentences of {queries_kb or 'the KB'}",
                "metrics": result.metrics, "errors": result.errors}
@@ -80,8 +89,8 @@ def run_latency_eval(kb_dir: Path, report_dir: Path, n: int = 500, concurrency: 
         f"embedder {embedder.id}",
         f"{n:,} queries at concurrency {concurrency}, k={k}; {distinct:,} distinct queries "
         f"({repeats})",
-        f"{KOTAE}: the real `kotae serve --workers {workers}` over HTTP on loopback (hybrid "
-        "search, second stage, snippets, confidence).",
+        f"{KOTAE}: the real `kotae serve --workers {workers}` over HTTP on loopback, "
+        + _ENDPOINT_NOTES[endpoint],
         f"{FLOOR}: the same queries through the embedder alone, in-process: no search can be "
         "faster than this.",
         f"{BASELINE}: LangChain FAISS similarity_search over the same chunk vectors and the same "

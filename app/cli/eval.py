@@ -318,11 +318,20 @@ def latency(
     synthetic_kb: Annotated[Path | None, typer.Option(
         help="Where --chunks keeps that KB (default: beside --kb, named KB-N); reused when it "
              "was made from the same KB at the same size.", show_default=False)] = None,
+    endpoint: Annotated[str, typer.Option(
+        help="What kotae is timed on: search (GET /v1/search), deflect (POST /v1/deflect, "
+             "each query as a customer's question) or suggest (POST /v1/suggest, each query "
+             "as a ticket's body).")] = "search",
 ) -> None:
     """p50/p95/p99 and queries/s of the real server vs the embed-only floor (the embedder alone)
     and a LangChain FAISS baseline, one after the other on the same queries."""
     if not kb.is_dir():
         raise typer.BadParameter(f"{kb} is not a directory", param_hint="--kb")
+    from kotae.eval.latency import ENDPOINTS
+
+    if endpoint not in ENDPOINTS:
+        raise typer.BadParameter(f"{endpoint!r} is not one of {', '.join(ENDPOINTS)}",
+                                 param_hint="--endpoint")
     with _errors():
         from kotae.eval.perf_report import run_latency_eval
 
@@ -336,11 +345,12 @@ def latency(
                     on_progress=progress)
             out_dir = _report_dir(report, "latency", served.name)
             outcome = run_latency_eval(served, out_dir, n, concurrency, queries,
-                                       on_progress=progress, workers=workers, queries_kb=kb)
+                                       on_progress=progress, workers=workers, queries_kb=kb,
+                                       endpoint=endpoint)
     metrics = dict(outcome.report.results["metrics"])
     ratio, floor = metrics.pop("ratio"), metrics.pop("ratio_to_floor")
     columns = ("p50_ms", "p95_ms", "p99_ms", "qps", "errors")
-    _print_table(f"Latency: {n} queries at concurrency {concurrency}",
+    _print_table(f"Latency: {n} queries at concurrency {concurrency} (kotae: {endpoint})",
                  {name: {c: row[c] for c in columns} for name, row in metrics.items()})
     console.print(f"kotae / baseline: qps ×{ratio['qps']:.2f}, p50 ×{ratio['p50']:.2f}, "
                   f"p99 ×{ratio['p99']:.2f} (baseline in-process without HTTP)")

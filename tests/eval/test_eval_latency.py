@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from kotae.eval import read_results, run_latency_eval
+from kotae.eval.latency import measure_kotae
 from kotae.eval.load import LoadResult, fire, queries_from_kb, summarise
 
 
@@ -47,3 +48,15 @@ def test_real_server_against_the_langchain_baseline(sample_settings, embedder,
     assert metrics["langchain-faiss-inprocess"]["qps"] > 0 and metrics["ratio"]["qps"] > 0
     assert metrics["embed-only-floor"]["errors"] == 0 and metrics["ratio_to_floor"]["p50"] > 0
     assert "in-process with no HTTP" in out.paths["md"].read_text(encoding="utf-8")
+
+
+@pytest.mark.slow
+@pytest.mark.e2e
+@pytest.mark.parametrize("endpoint", ["deflect", "suggest"])
+def test_the_server_is_timed_on_deflect_and_suggest_too(sample_settings, endpoint) -> None:
+    queries = ["パスワードを忘れました", "請求書を再発行したい", "How do I cancel my plan?"]
+    result = measure_kotae(sample_settings.home, queries, n=6, concurrency=2,
+                           endpoint=endpoint)
+    assert result.errors == 0 and len(result.latencies_ms) == 6, result.first_error
+    with pytest.raises(ValueError, match="unknown endpoint"):
+        measure_kotae(sample_settings.home, queries, n=1, concurrency=1, endpoint="answers")
