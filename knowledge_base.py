@@ -210,11 +210,11 @@ class KnowledgeBase:
 
     @property
     def composer(self) -> Composer:
-        """The one composer of answers and drafts, its sentence vectors in the store's cache."""
-        from kotae.suggest.compose import Composer, SentenceVectors
+        """The one composer of answers and drafts, its sentence vectors in the store's cache
+        and its question vectors the searcher's (a question searched is not embedded again)."""
+        from kotae.suggest.compose import Composer
 
-        return self._once("composer", lambda: Composer(
-            self.tokenizer, SentenceVectors(self.embedder, self.store)))
+        return self._once("composer", lambda: Composer.for_searcher(self.searcher, self.store))
 
     @property
     def suggester(self) -> Suggester:

@@ -170,6 +170,11 @@ class Searcher:
     def _analyse_uncached(self, text: str) -> tuple[TokenSpan, ...]:
         return tuple(self.tokenizer.analyse(text))
 
+    def embed_query(self, text: str) -> np.ndarray:
+        """The query vector of ``text``, read-only (the last 2,048 are kept: what the composer
+        reads for the question it answers is the vector this searcher searched with)."""
+        return self._embed_query(text)
+
     def _embed_uncached(self, text: str) -> np.ndarray:
         vector = self.embedder.embed_query(text)
         vector.setflags(write=False)

@@ -31,7 +31,13 @@ import numpy as np
 
 from kotae.retrieval.protocols import Embedder, Tokenizer
 from kotae.suggest.compose.meaning import EmbeddingCache, MemoryCache, SentenceVectors
-from kotae.suggest.compose.pool import Pool, Source, build_pool, faq_questions
+from kotae.suggest.compose.pool import (
+    Pool,
+    SentenceTerms,
+    Source,
+    build_pool,
+    faq_questions,
+)
 from kotae.suggest.compose.score import TOP_SOURCE, Question, Scored, score
 from kotae.suggest.compose.units import Unit, table_start, unit_of
 from kotae.suggest.text import overlap
@@ -45,6 +51,8 @@ WITHIN = 3  # ... and one with more than this times its words says much else bes
 class _HasModels(Protocol):
     tokenizer: Tokenizer
     embedder: Embedder
+
+    def embed_query(self, text: str) -> np.ndarray: ...
 
 
 @dataclass(frozen=True)
@@ -130,12 +138,14 @@ class Composer:
 
     def __init__(self, tokenizer: Tokenizer, vectors: SentenceVectors | None = None) -> None:
         self.tokenizer, self.vectors = tokenizer, vectors
+        self.sentence_terms = SentenceTerms(tokenizer)
 
     @classmethod
     def for_searcher(cls, searcher: _HasModels, cache: EmbeddingCache | None = None) -> Composer:
         """A composer over a searcher's tokenizer and embedder, sentence vectors cached in
         ``cache`` (the KB's store; in memory when None)."""
-        return cls(searcher.tokenizer, SentenceVectors(searcher.embedder, cache or MemoryCache()))
+        return cls(searcher.tokenizer, SentenceVectors(searcher.embedder, cache or MemoryCache(),
+                                                       queries=searcher.embed_query))
 
     def question(self, text: str, context: str = "", lead: str | None = None) -> Question:
         """``text`` as a question; ``context`` (what the ticket says before its list of asks)
@@ -145,8 +155,8 @@ class Composer:
 
     def compose(self, questions: Sequence[Question], sources: Sequence[Source], policy: Policy,
                 keep: Callable[[Source, str], bool] = lambda _s, _t: True) -> Composition:
-        pool = build_pool(sources, self.tokenizer, keep, self.vectors)
-        asked = faq_questions(sources, self.tokenizer, self.vectors)
+        pool = build_pool(sources, self.sentence_terms, keep, self.vectors)
+        asked = faq_questions(sources, self.sentence_terms, self.vectors)
         taken: list[Picked] = []
         paragraphs = []
         for q in questions:

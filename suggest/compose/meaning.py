@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Protocol
 
 import numpy as np
@@ -68,15 +68,22 @@ class SentenceVectors:
         [None]
     """
 
-    def __init__(self, embedder: Embedder, cache: EmbeddingCache, max_new: int = 64) -> None:
+    def __init__(self, embedder: Embedder, cache: EmbeddingCache, max_new: int = 64,
+                 queries: Callable[[str], np.ndarray] | None = None) -> None:
+        """``queries``: where query vectors come from when not from ``embedder`` directly (a
+        searcher's cached ``embed_query``: the question it just searched is not embedded
+        twice)."""
         if max_new < 0:
             raise ValueError(f"max_new must be ≥ 0, got {max_new}")
         self.embedder, self.cache, self.max_new = embedder, cache, max_new
+        self._source = queries
         self._queries: OrderedDict[str, np.ndarray] = OrderedDict()
         self._lock = threading.Lock()
 
     def query(self, text: str) -> np.ndarray:
         """The query vector of ``text`` (the last ``QUERY_CACHE`` questions are kept)."""
+        if self._source is not None:
+            return np.asarray(self._source(text), dtype=np.float32)
         with self._lock:
             found = self._queries.get(text)
             if found is not None:

@@ -13,10 +13,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
+from typing import Protocol
 
 import numpy as np
 
-from kotae.retrieval.protocols import Tokenizer
 from kotae.suggest.compose.meaning import SentenceVectors
 from kotae.suggest.text import SourceSentence, source_sentences
 
@@ -52,8 +53,27 @@ class Candidate:
 
 Pool = list[list[Candidate]]
 
+SENTENCE_TERMS = 20_000  # sentences whose terms a composer keeps (a few MB)
 
-def faq_questions(sources: Sequence[Source], tokenizer: Tokenizer,
+
+class _Tokens(Protocol):
+    def tokens(self, text: str) -> Sequence[str]: ...
+
+
+class SentenceTerms:
+    """A tokenizer's terms of sentences, the last ``size`` kept (thread-safe): the same pages
+    answer many questions, and analysing their every sentence again for each one was a third
+    of a suggestion's time.
+
+    Example:
+        >>> SentenceTerms(tokenizer).tokens("請求書を再発行したい")
+    """
+
+    def __init__(self, tokenizer: _Tokens, size: int = SENTENCE_TERMS) -> None:
+        self.tokens = lru_cache(maxsize=size)(lambda text: tuple(tokenizer.tokens(text)))
+
+
+def faq_questions(sources: Sequence[Source], tokenizer: _Tokens,
                   vectors: SentenceVectors | None = None) -> list[Candidate | None]:
     """Each FAQ entry's question as a candidate that is never quoted (None for other sources):
     an FAQ answer answers what its entry asks, and ``score`` reads it as such."""
@@ -64,7 +84,7 @@ def faq_questions(sources: Sequence[Source], tokenizer: Tokenizer,
                       False, next(found)) if t else None for t in asked]
 
 
-def build_pool(sources: Sequence[Source], tokenizer: Tokenizer,
+def build_pool(sources: Sequence[Source], tokenizer: _Tokens,
                keep: Callable[[Source, str], bool] = lambda _s, _t: True,
                vectors: SentenceVectors | None = None) -> Pool:
     """The sentences of each source with their terms and vectors; those ``keep`` rejects are

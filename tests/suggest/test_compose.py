@@ -483,7 +483,7 @@ def test_the_qa_ends_at_the_next_heading(composer):
 
 @pytest.mark.slow  # the session's sample KB
 def test_ingest_keeps_the_vectors_of_faq_questions(sample_settings, embedder):
-    from kotae.kb import Kind, KBStore
+    from kotae.kb import KBStore, Kind
 
     store = KBStore.for_dir(sample_settings.home)
     questions = [doc.question for _, doc in store.iter_chunks_with_documents()
@@ -494,11 +494,12 @@ def test_ingest_keeps_the_vectors_of_faq_questions(sample_settings, embedder):
 
 
 def test_an_faq_that_leads_a_later_ask_does_not_say_again_what_an_earlier_one_said(composer):
-    faq = _source("年額払いは、月額払いの10か月分の料金で12か月ご利用いただけます(2か月分お得です)。"
-                  "年額払いはお申し込み日に12か月分をお支払いいただきます。", kind="faq", n=0,
+    faq = _source("年額払いは、月額払いの10か月分の料金で12か月ご利用いただけます"
+                  "(2か月分お得です)。年額払いはお申し込み日に12か月分をお支払いいただきます。",
+                  kind="faq", n=0,
                   title="年額払いと月額払いでは何が違いますか?")
-    page = _source("年額払いは月額払いの10か月分の料金で12か月ご利用いただけるため、2か月分お得です。"
-                   "プランはいつでも変更できます。", n=1, score=0.9)
+    page = _source("年額払いは月額払いの10か月分の料金で12か月ご利用いただけるため、"
+                   "2か月分お得です。プランはいつでも変更できます。", n=1, score=0.9)
     asks = [composer.question("年額払いはどのくらいお得ですか", lead="d1"),
             composer.question("年額払いの支払いはいつですか", lead="d0")]
     c = composer.compose(asks, [faq, page], DRAFT)
@@ -507,3 +508,30 @@ def test_an_faq_that_leads_a_later_ask_does_not_say_again_what_an_earlier_one_sa
     assert any("お申し込み日に12か月分" in t for t in texts)
     first = c.paragraphs[0].picked[0]
     assert first.unit.source == 1 and 0 in first.also  # the entry is cited beside it
+
+
+@pytest.mark.slow  # the session's sample KB
+def test_the_composer_reads_the_question_vector_the_searcher_searched_with(sample_settings,
+                                                                           sample_searcher):
+    from kotae.knowledge_base import open_kb
+
+    kb = open_kb(sample_settings, searcher=sample_searcher)
+    text = "請求書の宛名を変更したい"
+    searched = kb.searcher.embed_query(text)
+    assert kb.composer.vectors is not None and kb.composer.vectors.query(text) is searched
+
+
+def test_a_sentences_terms_are_found_once(tokenizer):
+    from kotae.suggest.compose.pool import SentenceTerms
+
+    calls: list[str] = []
+
+    class Counting:
+        def tokens(self, text: str) -> list[str]:
+            calls.append(text)
+            return tokenizer.tokens(text)
+
+    terms = SentenceTerms(Counting(), size=2)
+    text = "請求書を再発行したい"
+    first = terms.tokens(text)
+    assert terms.tokens(text) == first == tuple(tokenizer.tokens(text)) and calls == [text]
