@@ -6,6 +6,11 @@ built exactly as a user's would be. The KB store caches embeddings by text hash:
 the same KB directory (``--kb`` or the default cache folder derived from the corpus fingerprint)
 embeds nothing again, and an interrupted run keeps what it had embedded.
 
+An evaluated KB holds its corpus once. A KB folder copied elsewhere (to try a setting on a copy)
+still lists the corpus files of the folder it was copied from; those documents are removed
+before the copy's own files are ingested, or every entry would be found twice and each top hit's
+runner-up would be its own duplicate.
+
 Example:
     >>> kb = prepare_kb(read_beir("localgovfaq-beir"), default_kb_dir(data), settings)
     >>> kb.to_corpus["3f2a9c0d1e2b4a5c"]
@@ -104,12 +109,28 @@ def corpus_id_map(kb_dir: Path, back: dict[str, str]) -> dict[str, str]:
     return out
 
 
+def drop_copied_sources(kb_dir: Path, own: Path) -> int:
+    """Remove the documents of every source file outside ``own`` that still exists (those of
+    the folder ``kb_dir`` was copied from); returns how many. A source that is gone is left to
+    the ingest, which moves it to its new place (a moved KB keeps its document ids)."""
+    own = own.resolve()
+    store = KBStore.for_dir(kb_dir)
+    try:
+        with store.session() as s:
+            return store.prune_sources(s, keep=lambda src: src.startswith("kotae:")
+                                       or Path(src).parent.resolve() == own
+                                       or not Path(src).exists()).removed
+    finally:
+        store.engine.dispose()
+
+
 def prepare_kb(data: BeirDataset, kb_dir: Path, settings: KBSettings | None = None,
                embedder: Embedder | None = None, on_progress: Progress | None = None) -> CorpusKB:
     """Ingest ``data.corpus`` into ``kb_dir`` (a no-op when it is already there)."""
     kb_dir = Path(kb_dir)
     settings = (settings or KBSettings()).model_copy(update={"home": kb_dir})
     back = write_corpus_csv(data, kb_dir / "source")
+    drop_copied_sources(kb_dir, kb_dir / "source")
     progress = IngestProgress(
         on_embed=(lambda done, total: on_progress("embed corpus", done, total))
         if on_progress else None)

@@ -3,12 +3,22 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
 
-from kotae.eval import read_results, run_deflection_eval, run_ingest_eval, run_retrieval_eval
+from kotae.eval import (
+    read_beir,
+    read_results,
+    run_deflection_eval,
+    run_ingest_eval,
+    run_retrieval_eval,
+)
+from kotae.eval.corpus_kb import prepare_kb
 from kotae.eval.setup import EvalOptions
+from kotae.kb import KBStore
+from kotae.kb.settings import KBSettings
 from kotae.retrieval import RetrievalConfig
 
 
@@ -91,3 +101,20 @@ def test_deflection_ships_the_fitted_curve_for_the_second_stage(tiny_beir: Path,
     assert any("no cross-fitted figure" in n for n in out.report.notes)
     assert any("shipped second stage's default" in n for n in out.report.notes)
     assert not (tmp_path / "kb" / "settings.json").exists()
+
+
+def test_a_copied_kb_holds_its_corpus_once(tiny_beir: Path, tmp_path: Path, embedder) -> None:
+    """A KB folder copied to try something on it still lists the original folder's corpus
+    files; the copy's search must not find every entry twice."""
+    data = read_beir(tiny_beir)
+    first = prepare_kb(data, tmp_path / "kb", KBSettings(), embedder)
+    shutil.copytree(tmp_path / "kb", tmp_path / "copy")
+    copy = prepare_kb(data, tmp_path / "copy", KBSettings(), embedder)
+    assert KBStore.for_dir(tmp_path / "copy").count()["documents"] == len(data.corpus)
+    assert sorted(copy.to_corpus.values()) == sorted(first.to_corpus.values())
+    assert copy.build.manifest.chunks == first.build.manifest.chunks
+    # The original is untouched, and a moved KB keeps its documents' ids.
+    assert KBStore.for_dir(tmp_path / "kb").count()["documents"] == len(data.corpus)
+    shutil.move(tmp_path / "kb", tmp_path / "moved")
+    moved = prepare_kb(data, tmp_path / "moved", KBSettings(), embedder)
+    assert moved.to_corpus == first.to_corpus
