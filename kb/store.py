@@ -299,6 +299,16 @@ class KBStore:
             row = s.get(DocumentRow, doc_id)
             return _row_to_document(row) if row else None
 
+    def get_documents(self, doc_ids: Sequence[str]) -> dict[str, Document]:
+        """The stored documents among ``doc_ids`` by id, in one query per batch (a suggestion
+        reads a dozen hits' documents: one query each was a tenth of its time)."""
+        out: dict[str, Document] = {}
+        with Session(self.engine) as s:
+            for batch in _batches(list(dict.fromkeys(doc_ids))):
+                for row in s.scalars(select(DocumentRow).where(DocumentRow.id.in_(batch))):
+                    out[row.id] = _row_to_document(row)
+        return out
+
     def documents(self, kind: Kind | None = None, source: str | None = None) -> list[Document]:
         """Every document (of ``kind``, of ``source``), by id."""
         query = select(DocumentRow).order_by(DocumentRow.id)

@@ -24,6 +24,7 @@ import numpy as np
 from kotae.kb import Chunk, Document, stable_hash
 from kotae.retrieval.protocols import Embedder
 
+PASSAGE_CACHE = 8_192  # passage vectors kept in memory (12 MB at 384 dimensions)
 QUERY_CACHE = 1024
 
 
@@ -78,6 +79,10 @@ class SentenceVectors:
         self.embedder, self.cache, self.max_new = embedder, cache, max_new
         self._source = queries
         self._queries: OrderedDict[str, np.ndarray] = OrderedDict()
+        # The last ``PASSAGE_CACHE`` passage vectors read, by key: the same pages' sentences
+        # answer many questions, and reading them from the store each time was a tenth of a
+        # suggestion's time. A key names a text and the vectors stay those of one embedder.
+        self._passages: OrderedDict[str, np.ndarray] = OrderedDict()
         self._lock = threading.Lock()
 
     def query(self, text: str) -> np.ndarray:
@@ -99,7 +104,11 @@ class SentenceVectors:
     def of(self, texts: Sequence[str]) -> list[np.ndarray | None]:
         """The vector of each text (None for one neither cached nor within ``max_new``)."""
         keys = [text_key(t) for t in texts]
-        found = self.cache.get_embeddings(self.embedder.id, keys)
+        with self._lock:
+            found = {k: self._passages[k] for k in keys if k in self._passages}
+        wanted = [k for k in dict.fromkeys(keys) if k not in found]
+        read = self.cache.get_embeddings(self.embedder.id, wanted) if wanted else {}
+        found.update(read)
         todo = {k: t for k, t in zip(keys, texts, strict=True) if k not in found}
         if todo and self.max_new:
             part = list(todo.items())[:self.max_new]
@@ -108,6 +117,13 @@ class SentenceVectors:
                    zip(part, vectors, strict=True)}
             self.cache.put_embeddings(self.embedder.id, new)
             found.update(new)
+        with self._lock:
+            for k in keys:
+                if k in found:
+                    self._passages[k] = found[k]
+                    self._passages.move_to_end(k)
+            while len(self._passages) > PASSAGE_CACHE:
+                self._passages.popitem(last=False)
         return [found.get(k) for k in keys]
 
 

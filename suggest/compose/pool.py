@@ -54,9 +54,17 @@ class Candidate:
 Pool = list[list[Candidate]]
 
 SENTENCE_TERMS = 20_000  # sentences whose terms a composer keeps (a few MB)
+SPLIT_CACHE = 2_048  # source texts whose sentences are kept (the same pages answer many asks)
 
 
-class _Tokens(Protocol):
+@lru_cache(maxsize=SPLIT_CACHE)
+def _sentences(text: str) -> tuple[SourceSentence, ...]:
+    return tuple(source_sentences(text))
+
+
+class Tokens(Protocol):
+    """What finds a text's terms: a tokenizer, or ``SentenceTerms`` over one."""
+
     def tokens(self, text: str) -> Sequence[str]: ...
 
 
@@ -69,11 +77,11 @@ class SentenceTerms:
         >>> SentenceTerms(tokenizer).tokens("請求書を再発行したい")
     """
 
-    def __init__(self, tokenizer: _Tokens, size: int = SENTENCE_TERMS) -> None:
+    def __init__(self, tokenizer: Tokens, size: int = SENTENCE_TERMS) -> None:
         self.tokens = lru_cache(maxsize=size)(lambda text: tuple(tokenizer.tokens(text)))
 
 
-def faq_questions(sources: Sequence[Source], tokenizer: _Tokens,
+def faq_questions(sources: Sequence[Source], tokenizer: Tokens,
                   vectors: SentenceVectors | None = None) -> list[Candidate | None]:
     """Each FAQ entry's question as a candidate that is never quoted (None for other sources):
     an FAQ answer answers what its entry asks, and ``score`` reads it as such."""
@@ -84,12 +92,12 @@ def faq_questions(sources: Sequence[Source], tokenizer: _Tokens,
                       False, next(found)) if t else None for t in asked]
 
 
-def build_pool(sources: Sequence[Source], tokenizer: _Tokens,
+def build_pool(sources: Sequence[Source], tokenizer: Tokens,
                keep: Callable[[Source, str], bool] = lambda _s, _t: True,
                vectors: SentenceVectors | None = None) -> Pool:
     """The sentences of each source with their terms and vectors; those ``keep`` rejects are
     marked not quotable (a list whose introduction is not quotable is not quoted either)."""
-    split = [source_sentences(src.text) for src in sources]
+    split = [_sentences(src.text) for src in sources]
     flat = [s.text for sentences in split for s in sentences]
     found = vectors.of(flat) if vectors is not None and flat else [None] * len(flat)
     out: Pool = []

@@ -25,7 +25,7 @@ from typing import Protocol
 from kotae.retrieval.protocols import Tokenizer
 from kotae.suggest.compose import DRAFT, Composer, Policy, Source, paragraph_lines
 from kotae.suggest.compose.foreign import carries_customer_context, echoed_words, is_boilerplate
-from kotae.suggest.compose.pool import build_pool
+from kotae.suggest.compose.pool import Tokens, build_pool
 from kotae.suggest.compose.questions import lead_in, split_questions
 from kotae.suggest.compose.score import Question, score
 from kotae.suggest.replies import frame
@@ -119,7 +119,8 @@ class GroundedDrafter:
             # A ticket about MRI-9000 is not answered with the row for MRI-2010.
             other_codes = set(_CODE.findall(text.upper()))
             return (_quotable(src, text) and not (codes and other_codes and not codes & other_codes)
-                    and not borrows(self.tokenizer, src, text, request.ticket.text, same))
+                    and not borrows(self.composer.sentence_terms, src, text,
+                                    request.ticket.text, same))
 
         context = lead_in(request.ticket.body) if len(request.asked) > 1 else ""
         leads = request.leads if len(request.leads) == len(request.asked) else []
@@ -155,7 +156,7 @@ class GroundedDrafter:
         ticket's words (an off-topic ticket gets none, so no question)."""
         offset = len(request.sources)
         terms = set(self.tokenizer.tokens(request.ticket.text))
-        pool = build_pool(request.options, self.tokenizer, _quotable)
+        pool = build_pool(request.options, self.composer.sentence_terms, _quotable)
         best: dict[int, float] = {}
         for s in score(Question(request.ticket.text, frozenset(terms)), pool, request.options):
             best[s.source] = max(best.get(s.source, 0.0), s.score)
@@ -180,7 +181,7 @@ class GroundedDrafter:
         return out
 
 
-def borrows(tokenizer: Tokenizer, src: Source, text: str, ticket: str,
+def borrows(tokenizer: Tokens, src: Source, text: str, ticket: str,
             sources: Sequence[Source]) -> bool:
     """Whether ``text`` echoes what the customer of the past ticket ``src`` wrote and nobody
     else here says (``ticket``: the new one; ``sources``: all of the draft's), as 「イラストの

@@ -24,7 +24,7 @@ TICKET_SOURCE_WEIGHT = 0.8  # a past reply counts a little less than an article
 class DocumentLookup(Protocol):
     """What suggest needs from the KB store (``kb.KBStore`` fits)."""
 
-    def get_document(self, doc_id: str) -> Document | None: ...
+    def get_documents(self, doc_ids: Sequence[str]) -> dict[str, Document]: ...
 
 
 def _relative(hits: Sequence[Hit]) -> list[float]:
@@ -41,10 +41,11 @@ def similarity(hit: Hit) -> float:
 def article_sources(hits: Sequence[Hit], docs: DocumentLookup, limit: int = 4) -> list[Source]:
     """Public articles and FAQ answers among ``hits``, with their whole text."""
     out: list[Source] = []
+    stored = docs.get_documents([h.doc_id for h in hits if customer_may_read(h)])
     for hit, rel in zip(hits, _relative(hits), strict=True):
         if not customer_may_read(hit):
             continue
-        doc = docs.get_document(hit.doc_id)
+        doc = stored.get(hit.doc_id)
         if doc is None:
             continue
         text = (doc.answer or doc.body) if doc.kind is Kind.FAQ else doc.body
@@ -59,8 +60,9 @@ def article_sources(hits: Sequence[Hit], docs: DocumentLookup, limit: int = 4) -
 def similar_tickets(hits: Sequence[Hit], docs: DocumentLookup) -> list[tuple[SimilarTicket, Hit]]:
     """Every ticket among ``hits`` with its stored labels and reply, best first."""
     out = []
+    stored = docs.get_documents([h.doc_id for h in hits if h.kind is Kind.TICKET])
     for hit in hits:
-        doc = docs.get_document(hit.doc_id)
+        doc = stored.get(hit.doc_id)
         if doc is None or doc.kind is not Kind.TICKET:
             continue
         meta = doc.meta

@@ -101,6 +101,15 @@ def test_stored_document_round_trips(store: KBStore) -> None:
     assert store.get_document(doc.id) == doc
 
 
+def test_get_documents_reads_many_in_one_call(store: KBStore) -> None:
+    a, b = _doc("a", "一。"), _doc("b", "二。")
+    with store.session() as s:
+        store.sync_source(s, "manuals.md", [_item(a), _item(b)])
+    found = store.get_documents([b.id, "missing", a.id, b.id])
+    assert found == {a.id: store.get_document(a.id), b.id: store.get_document(b.id)}
+    assert store.get_documents([]) == {}
+
+
 def test_remove_missing_false_keeps_documents(store: KBStore) -> None:
     a, b = _doc("a", "一。"), _doc("b", "二。")
     with store.session() as s:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+import numpy as np
 import pytest
 
 from kotae.suggest.compose import (
@@ -403,6 +404,29 @@ def test_meaning_finds_the_sentence_that_answers_in_other_words(tokenizer, embed
     texts = _lines(composer, "解約するにはどうすればいいですか", [_source(text)])
     assert texts and texts[0].startswith("ご契約を終了したい場合は")
     assert vectors.of(["ミライ請求は2019年に提供を開始しました。"])[0] is not None  # cached
+
+
+def test_sentence_vectors_read_once_are_kept_in_memory(embedder):
+    class Counting(MemoryCache):
+        def __init__(self) -> None:
+            super().__init__()
+            self.asked: list[str] = []
+
+        def get_embeddings(self, embedder_id, text_hashes):
+            hashes = list(text_hashes)
+            self.asked += hashes
+            return super().get_embeddings(embedder_id, hashes)
+
+    store = Counting()
+    texts = ["請求書を再発行できます。", "領収書はPDFでダウンロードできます。"]
+    first = SentenceVectors(embedder, store).of(texts)  # embedded and stored
+    reader = SentenceVectors(embedder, store, max_new=0)
+    store.asked.clear()
+    again = reader.of(texts + texts[:1])
+    assert len(store.asked) == 2  # each text asked of the store once, duplicates too
+    assert all(np.array_equal(a, b) for a, b in zip(first + first[:1], again, strict=True))
+    store.asked.clear()
+    assert all(v is not None for v in reader.of(texts)) and store.asked == []  # from memory
 
 
 def test_a_thought_and_the_steps_right_after_it_are_both_quoted(tokenizer, embedder):
