@@ -114,7 +114,8 @@ def _question_sources(s: Suggester, questions: list[str], products: frozenset[st
     for question in questions:
         result = s.searcher.search(question, audience=Audience.AGENT,
                                    k=s.options.question_articles,
-                                   filters=SearchFilter(kinds=ARTICLES, products=products))
+                                   filters=SearchFilter(kinds=ARTICLES, products=products),
+                                   snippets=False)  # its hits are read whole, never shown
         hits = result.hits
         leads.append(hits[0].doc_id if hits and result.confidence >= s.answer_threshold else "")
         for found in src.article_sources(hits, s.documents, limit=s.options.question_articles):
@@ -131,8 +132,10 @@ def suggest_reply(ticket: TicketIn, suggester: Suggester) -> Suggestion:
     query = ticket.text[:opts.query_chars]
     products = frozenset({ticket.product}) if ticket.product else frozenset()
     articles = _search_articles(s, query, language, products)
+    # Similar tickets are shown whole (subject, body, reply), never as snippets.
     past = s.searcher.search(query, audience=Audience.AGENT, k=opts.ticket_k,
-                             filters=SearchFilter(kinds=TICKETS, products=products))
+                             filters=SearchFilter(kinds=TICKETS, products=products),
+                             snippets=False)
     tickets = src.similar_tickets(past.hits, s.documents)
     confidence = articles.confidence
     confident = confidence >= s.answer_threshold
