@@ -36,6 +36,7 @@ from kotae.retrieval.protocols import Embedder
 
 ROWS_PER_FILE = 5000  # keeps each CSV far below the loader's 50 MB limit
 UNKNOWN_PREFIX = "kotae:"  # documents of the KB that are not from the corpus
+CORPUS_FILES = "corpus-*.csv"  # the files ``write_corpus_csv`` writes into a KB's source folder
 
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
 
@@ -78,7 +79,7 @@ def _faq_row(doc_id: str, title: str, text: str) -> list[str] | None:
 def write_corpus_csv(data: BeirDataset, folder: Path) -> dict[str, str]:
     """Write the corpus as FAQ CSV files; returns normalised id → corpus id."""
     folder.mkdir(parents=True, exist_ok=True)
-    for old in folder.glob("corpus-*.csv"):
+    for old in folder.glob(CORPUS_FILES):
         old.unlink()
     back: dict[str, str] = {}
     rows: list[list[str]] = []
@@ -110,16 +111,22 @@ def corpus_id_map(kb_dir: Path, back: dict[str, str]) -> dict[str, str]:
 
 
 def drop_copied_sources(kb_dir: Path, own: Path) -> int:
-    """Remove the documents of every source file outside ``own`` that still exists (those of
-    the folder ``kb_dir`` was copied from); returns how many. A source that is gone is left to
-    the ingest, which moves it to its new place (a moved KB keeps its document ids)."""
+    """Remove the documents of corpus files (``CORPUS_FILES`` in a ``source`` folder) outside
+    ``own`` that still exist: those of the eval KB ``kb_dir`` was copied from; returns how many.
+    Documents from any other file (a team's own KB given as ``--kb``) are never touched. A
+    corpus file that is gone is left to the ingest, which moves it to its new place (a moved
+    KB keeps its document ids)."""
     own = own.resolve()
+
+    def copied(src: str) -> bool:
+        path = Path(src)
+        return (path.parent.name == own.name and path.match(CORPUS_FILES)
+                and path.parent.resolve() != own and path.exists())
+
     store = KBStore.for_dir(kb_dir)
     try:
         with store.session() as s:
-            return store.prune_sources(s, keep=lambda src: src.startswith("kotae:")
-                                       or Path(src).parent.resolve() == own
-                                       or not Path(src).exists()).removed
+            return store.prune_sources(s, keep=lambda src: not copied(src)).removed
     finally:
         store.engine.dispose()
 

@@ -19,6 +19,7 @@ from kotae.eval.corpus_kb import prepare_kb
 from kotae.eval.setup import EvalOptions
 from kotae.kb import KBStore
 from kotae.kb.settings import KBSettings
+from kotae.knowledge_base import open_kb
 from kotae.retrieval import RetrievalConfig
 
 
@@ -108,13 +109,19 @@ def test_a_copied_kb_holds_its_corpus_once(tiny_beir: Path, tmp_path: Path, embe
     files; the copy's search must not find every entry twice."""
     data = read_beir(tiny_beir)
     first = prepare_kb(data, tmp_path / "kb", KBSettings(), embedder)
+    # A team's own page in the same KB (a KB given as --kb) is never removed.
+    own = tmp_path / "manuals"
+    own.mkdir()
+    (own / "refunds.md").write_text("# 返金について\n\n返金は管理画面から申請できます。\n",
+                                    encoding="utf-8")
+    open_kb(KBSettings(home=tmp_path / "kb"), embedder=embedder).ingest([own])
     shutil.copytree(tmp_path / "kb", tmp_path / "copy")
     copy = prepare_kb(data, tmp_path / "copy", KBSettings(), embedder)
-    assert KBStore.for_dir(tmp_path / "copy").count()["documents"] == len(data.corpus)
+    assert KBStore.for_dir(tmp_path / "copy").count()["documents"] == len(data.corpus) + 1
     assert sorted(copy.to_corpus.values()) == sorted(first.to_corpus.values())
-    assert copy.build.manifest.chunks == first.build.manifest.chunks
+    assert copy.build.manifest.chunks == first.build.manifest.chunks + 1
     # The original is untouched, and a moved KB keeps its documents' ids.
-    assert KBStore.for_dir(tmp_path / "kb").count()["documents"] == len(data.corpus)
+    assert KBStore.for_dir(tmp_path / "kb").count()["documents"] == len(data.corpus) + 1
     shutil.move(tmp_path / "kb", tmp_path / "moved")
     moved = prepare_kb(data, tmp_path / "moved", KBSettings(), embedder)
     assert moved.to_corpus == first.to_corpus
