@@ -3,6 +3,8 @@
 Sudachi's normalised form folds spelling variants together (引落し → 引き落とし, できる → 出来る,
 ﾊﾟｽﾜｰﾄﾞ → パスワード) and maps many English words to their katakana loanword (setup →
 セットアップ), which is what BM25 needs to match a query against an article written differently.
+A word written in kana alone is then folded to one script (``models.kana.fold_spelling``): ごみ
+and ゴミ, といれ and トイレ, サーバー and サーバ are one term.
 
 Readings (``reading``, ``reading_terms``) are the other half: how the text is read, kana
 folded to one spelling (``models.kana``), so ぱすわーどをわすれた and パスワードを忘れた read the
@@ -19,13 +21,14 @@ Example:
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from kotae.models.kana import fold_kana, reading_terms, to_katakana
+from kotae.models.kana import fold_kana, fold_spelling, reading_terms, to_katakana
 from kotae.models.written import WrittenForms
 
 # Parts of speech that carry no topic: particles, auxiliaries, symbols, whitespace, conjunctions.
@@ -40,6 +43,8 @@ _STOP_FORMS = {
     "please", "we", "our", "at", "by", "from", "as", "was", "have", "has",
 }
 _MODES = {"A", "B", "C"}
+# A term written in kana alone (hiragana, katakana, half-width katakana, the long-vowel mark).
+_KANA_TERM = re.compile("[\u3041-\u309f\u30a0-\u30ff\uff66-\uff9f]+")
 # Readings: what separates runs (symbols, spaces); ASCII words and numbers are read as written.
 _READ_AS_WRITTEN = {"補助記号", "記号", "空白"}
 _FUNCTION_POS = {"助詞", "助動詞"}
@@ -68,7 +73,7 @@ class JapaneseTokenizer:
             raise ValueError(f"unknown Sudachi split mode {mode!r}; allowed: A, B, C")
         self.mode = mode
         self.dictionary = dictionary
-        self.id = f"sudachi:{dictionary}:{mode}:content-normalized"
+        self.id = f"sudachi:{dictionary}:{mode}:content-normalized:kana-folded"
         self.reading_id = f"{dictionary}:{READING_ID}"
         self.synonym_id = f"{dictionary}:{SYNONYM_ID}"
         self._local = threading.local()
@@ -106,7 +111,7 @@ class JapaneseTokenizer:
                 term = m.normalized_form().lower()
                 if term in _STOP_FORMS or m.surface().lower() in _STOP_FORMS or not term.strip():
                     continue
-                yield offset, m, term
+                yield offset, m, fold_spelling(term) if _KANA_TERM.fullmatch(term) else term
 
     def analyse(self, text: str) -> list[Token]:
         """Content-word tokens with their character offsets in ``text``."""

@@ -14,9 +14,9 @@ class TokenizerMismatch(RetrievalError):
 
     def __init__(self, index_tokenizer: str, configured: str) -> None:
         super().__init__(
-            f"the BM25 index was built with tokeniser {index_tokenizer!r} but {configured!r} is "
-            "configured (KOTAE_SUDACHI_MODE); re-run `kotae ingest` to rebuild the index "
-            "(nothing is re-embedded)"
+            f"the BM25 index was built with tokeniser {index_tokenizer!r} but this kotae uses "
+            f"{configured!r} (a newer version, or KOTAE_SUDACHI_MODE); re-run `kotae ingest` to "
+            "rebuild the index (nothing is re-embedded)"
         )
 
 

@@ -31,6 +31,24 @@ def test_variants_give_the_same_terms(tokenizer: JapaneseTokenizer) -> None:
     assert tokenizer.tokens("引落しができない") == tokenizer.tokens("引き落としができない")
 
 
+@pytest.mark.parametrize(("one", "other"), [
+    ("燃えないごみの日", "燃えないゴミの日"),
+    ("サーバーに接続できない", "サーバに接続できない"),
+    ("ｷｬﾝｾﾙしたい", "キャンセルしたい"),
+])
+def test_a_word_in_kana_is_one_term_in_either_script(tokenizer: JapaneseTokenizer, one: str,
+                                                      other: str) -> None:
+    assert tokenizer.tokens(one) == tokenizer.tokens(other)
+
+
+def test_kana_folding_leaves_kanji_and_english_terms_as_they_are(
+        tokenizer: JapaneseTokenizer) -> None:
+    assert tokenizer.tokens("請求書をPDFで送る") == ["請求", "書", "pdf", "送る"]
+    # folded terms are already in the index's form: analysing them again changes nothing
+    for term in tokenizer.tokens("ごみとサーバーとキャンセル"):
+        assert tokenizer.tokens(term) == [term]
+
+
 def test_english_is_lowercased_and_stop_words_dropped(tokenizer: JapaneseTokenizer) -> None:
     tokens = tokenizer.tokens("I forgot my Password")
     assert "password" in tokens and "forgot" in tokens
