@@ -15,8 +15,8 @@ class TokenizerMismatch(RetrievalError):
     def __init__(self, index_tokenizer: str, configured: str) -> None:
         super().__init__(
             f"the BM25 index was built with tokeniser {index_tokenizer!r} but this kotae uses "
-            f"{configured!r} (a newer version, or KOTAE_SUDACHI_MODE); re-run `kotae ingest` to "
-            "rebuild the index (nothing is re-embedded)"
+            f"{configured!r} (a newer version, or KOTAE_SUDACHI_MODE); run `kotae ingest "
+            "--rebuild` to rebuild the index (nothing is re-embedded)"
         )
 
 

