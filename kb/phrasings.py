@@ -132,9 +132,11 @@ class PhrasingStore:
         Base.metadata.create_all(store.engine, tables=[PhrasingRow.__table__])  # type: ignore[list-item]
 
     def add(self, candidates: Sequence[Candidate]) -> int:
-        """Store new candidates; returns how many were new. One already stored from the same
-        source and key (whatever its status), or rejected before for the same document from
-        the same source, is skipped."""
+        """Store new candidates; returns how many were new. Skipped: one already stored from
+        the same source and key with the same wording (whatever its status), and one rejected
+        before for the same document from the same source, in the same wording or from the same
+        key in another (a vote's question is worded as its first vote was, and that vote may be
+        gone from the log by the next harvest)."""
         added = 0
         now = _now()
         with self.store.session() as s:
@@ -143,10 +145,12 @@ class PhrasingStore:
                 if not text or not c.doc_id:
                     continue
                 key = stable_hash(text, length=32)
+                rejected = (PhrasingRow.doc_id == c.doc_id) & (PhrasingRow.status == "rejected")
                 seen = s.scalar(select(func.count()).select_from(PhrasingRow).where(
-                    PhrasingRow.source == c.source, PhrasingRow.text_key == key,
-                    (PhrasingRow.source_key == c.source_key)
-                    | ((PhrasingRow.doc_id == c.doc_id) & (PhrasingRow.status == "rejected"))))
+                    PhrasingRow.source == c.source,
+                    ((PhrasingRow.text_key == key)
+                     & ((PhrasingRow.source_key == c.source_key) | rejected))
+                    | ((PhrasingRow.source_key == c.source_key) & rejected)))
                 if seen:
                     continue
                 s.add(PhrasingRow(doc_id=c.doc_id, text=text, text_key=key, source=c.source,

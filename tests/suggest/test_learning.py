@@ -189,6 +189,21 @@ def test_a_rejected_phrasing_never_comes_back_from_the_same_source(kb):
     assert phrasings.add([new]) == 0  # harvested again: still rejected
     assert phrasings.add([Candidate(doc, "宛名の件", "ticket", "T-y", 0.9)]) == 0  # another ticket
     assert phrasings.get(pid).status == "rejected"
+    # A vote's question is worded as its first vote was; worded otherwise at the next harvest
+    # (that vote gone from the log), it is the same question and stays rejected.
+    asked = Candidate(doc, "Can I get a receipt?", "vote", "can i get a receipt", 0.8)
+    assert phrasings.add([asked]) == 1
+    vid = next(p.id for p in phrasings.find(status="candidate", doc_id=doc)
+               if p.text == "Can I get a receipt?")
+    phrasings.decide(vid, "reject", "editor")
+    assert phrasings.add([Candidate(doc, "can I get a receipt", "vote",
+                                    "can i get a receipt", 0.9)]) == 0
+    # for another document the same question is another candidate
+    other = doc_of(kb, "F1")
+    assert phrasings.add([Candidate(other, "can I get a receipt", "vote",
+                                    "can i get a receipt", 0.9)]) == 1
+    phrasings.decide(next(p.id for p in phrasings.find(status="candidate", doc_id=other)
+                          if p.text == "can I get a receipt"), "reject", "editor")
     with pytest.raises(LookupError):
         phrasings.decide(10**9, "approve", "editor")
     with pytest.raises(ValueError, match="move needs"):
