@@ -14,19 +14,22 @@ from __future__ import annotations
 
 import html
 import re
+import shutil
 import string
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import pytest
 from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from kotae import open_kb
 from kotae.app.api import create_app
 from kotae.app.pages.messages import MESSAGES
 from kotae.eval.perturb import Perturber
 from kotae.kb import KBStore, Kind, Visibility
 from kotae.suggest.compose.units import row_text
+from kotae.suggest.learning import LearnPolicy
 from kotae.suggest.text import source_sentences
 
 RUN = 15  # characters: long enough to be specific, short enough to catch a snippet
@@ -56,6 +59,7 @@ class Secrets:
     titles: list[str] = field(default_factory=list)
     hidden_titles: list[str] = field(default_factory=list)  # titles public text never uses
     public_titles: list[str] = field(default_factory=list)
+    public_runs: set[str] = field(default_factory=set)  # runs public text holds too
 
     def __repr__(self) -> str:  # hypothesis prints the arguments of a failing example
         return f"Secrets({len(self.ids)} ids, {len(self.runs)} runs, {len(self.texts)} texts)"
@@ -105,6 +109,7 @@ def secrets(sample_settings) -> Secrets:
         public |= set().union(*(runs(w) for w in words.values()))
         public_texts += words.values()
     out.runs -= public
+    out.public_runs = public
     public_text = SPACE.sub("", "\x00".join(public_texts))
     out.hidden_titles = [flat for t in dict.fromkeys(out.titles)
                          if len(flat := SPACE.sub("", t)) >= 4 and flat not in public_text]
@@ -241,3 +246,41 @@ def test_internal_documents_have_no_public_page(client, secrets, sample_settings
         page = client.get(f"/help/articles/{doc_id}")
         assert page.status_code == 404
         assert page.text.replace(doc_id, "?") == unknown.text.replace("f" * 16, "?")
+
+
+@pytest.fixture(scope="module")
+def learnt(tmp_path_factory, sample_settings, embedder):
+    """A copy of the sample KB that learnt from its past tickets: every harvested wording
+    approved and published, so the question router is trained on customers' own words; with
+    the wordings (redacted ticket subjects and bodies)."""
+    home = tmp_path_factory.mktemp("sample-kb-learnt")
+    shutil.copytree(sample_settings.home, home, dirs_exist_ok=True)
+    kb_settings = sample_settings.model_copy(update={"home": home, "rate_limit_per_minute": 0})
+    kb = open_kb(kb_settings, embedder=embedder)
+    report, build = kb.learn(LearnPolicy(sources=("ticket",), auto_approve={"ticket": 0.0}))
+    assert report.approved >= 50 and build is not None and build.published
+    wordings = [p.text for p in kb.phrasings.find(status="approved", limit=10_000)]
+    with TestClient(create_app(kb_settings, kb=kb)) as c:
+        yield c, wordings
+
+
+@pytest.mark.slow
+def test_what_was_learnt_from_tickets_never_reaches_a_customer(learnt, secrets):
+    """Issue 19: a KB that learnt its customers' wordings from past tickets shows none of them
+    (nor any other hidden text) to a public caller, asked with those wordings, their
+    beginnings (typeahead) or pieces of them."""
+    client, wordings = learnt
+    learnt_runs = set().union(*(runs(w) for w in wordings)) - secrets.public_runs
+    hidden = replace(secrets, runs=secrets.runs | learnt_runs)
+    said = st.sampled_from(wordings)
+    piece = st.builds(lambda t, start, n: t[start % len(t):][:n], said,
+                      st.integers(0, 200), st.integers(2, 60))
+    mixed = st.builds(lambda a, b: f"{a} {b}", st.sampled_from(secrets.public_titles), said)
+
+    @settings(max_examples=300, deadline=None, database=None,
+              suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+    @given(q=st.one_of(said, piece, mixed))
+    def property_(q: str) -> None:
+        check_all(client, hidden, q)
+
+    property_()

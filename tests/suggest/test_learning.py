@@ -170,6 +170,10 @@ def test_learn_harvests_every_source_applies_the_policy_and_trains_the_router(kb
     assert approved["請求書を英語で作れますか"] == draft.id
     assert "見積書を複製したい" not in approved  # the draft marked wrong teaches nothing
     assert build.published
+    # incremental: only the router's phrasings are embedded (the learnt wordings, and the
+    # entries' own questions now that the router has something to learn), never a chunk
+    assert 0 < build.embedded <= build.manifest.router_phrasings
+    assert build.reused >= build.manifest.chunks
     assert build.manifest.router_phrasings == len(FAQ) + 1 + len(approved)
     routed = kb.search("退会の手続きを知りたい", k=1, audience=Audience.PUBLIC)
     assert routed.hits[0].doc_id == f4
