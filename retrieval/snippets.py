@@ -2,10 +2,14 @@
 
 A word matches when its term is one of the query's (the lexical index's match) or when it is
 read the way part of the query is read (a hiragana query highlights the katakana or kanji
-word: the reading index's match). A snippet reads as plain text, not Markdown: a table's cells
-read as a row of words (Markdown's bars and rule rows become a light separator: 「送信結果 ·
-意味 · 送信済み · …」), and emphasis marks, list bullets and heading marks are left out
-(「- **編集**：…」 reads 「編集：…」); numbered steps keep their numbers.
+word: the reading index's match). A one-kanji word inside a compound none of whose other
+kanji match is part of another word and is not marked (書 in 請求書 for a question about
+領収書, 料 in 手数料 for one about 利用料).
+
+A snippet reads as plain text, not Markdown: a table's cells read as a row of words
+(Markdown's bars and rule rows become a light separator: 「送信結果 · 意味 · 送信済み · …」),
+and emphasis marks, list bullets and heading marks are left out (「- **編集**：…」 reads
+「編集：…」); numbered steps keep their numbers.
 """
 
 from __future__ import annotations
@@ -24,8 +28,34 @@ _MARKUP = re.compile(r"(?P<bars>(?:\s*\|(?:\s*:?-+:?\s*\|)*\s*)+)|" + EMPHASIS_M
                      + r"|(?m:^[ \t]*(?:[-*+]|#{1,6})[ \t]+)")
 
 
+_KANJI = re.compile(r"[\u3400-\u9fff\uf900-\ufaff々〆]")
+
+
 def _read_in(word: str, query: str) -> bool:
     return len(word) >= MIN_READING and word in query
+
+
+def whole_words(text: str, matches: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:
+    """``matches`` less a one-kanji match glued to kanji none of which matched: it is a part of
+    another word (書 of 請求書, 料 of 手数料), not the word asked about. Next to a matched kanji
+    it stays (書 of 領収書 when 領収 matched too), and so does a kanji standing alone.
+
+    >>> whole_words("請求書と領収書", [(2, 3), (4, 6), (6, 7)])
+    [(4, 6), (6, 7)]
+    """
+    covered = {i for b, e in matches for i in range(b, e)}
+
+    def kanji(i: int) -> bool:
+        return 0 <= i < len(text) and bool(_KANJI.match(text[i]))
+
+    out = []
+    for b, e in matches:
+        if e - b == 1 and kanji(b):
+            glued = [i for i in (b - 1, e) if kanji(i)]
+            if glued and not any(i in covered for i in glued):
+                continue
+        out.append((b, e))
+    return out
 
 
 def make_snippet(text: str, spans: Sequence[TokenSpan], terms: Collection[str],
@@ -40,8 +70,8 @@ def make_snippet(text: str, spans: Sequence[TokenSpan], terms: Collection[str],
     >>> make_snippet("設定画面でパスワードを変更します。", [S("パスワード", 5, 10)], {"パスワード"})
     ('設定画面でパスワードを変更します。', [(5, 10)])
     """
-    matches = [(s.begin, s.end) for s in spans if s.term in terms
-               or _read_in(getattr(s, "reading", ""), reading)]
+    matches = whole_words(text, [(s.begin, s.end) for s in spans if s.term in terms
+                                 or _read_in(getattr(s, "reading", ""), reading)])
     start = 0
     if len(text) > width and matches:
         start = max(0, min(matches[0][0] - width // 4, len(text) - width))

@@ -20,6 +20,7 @@ from urllib.parse import urlencode
 
 from kotae.kb import Hit, customer_may_read
 from kotae.retrieval.protocols import TokenSpan
+from kotae.retrieval.snippets import whole_words
 from kotae.suggest.deflection.deflect import Deflection
 from kotae.suggest.text import is_table_rule, line_cells
 
@@ -82,8 +83,10 @@ def pieces(text: str, spans: Sequence[tuple[int, int]]) -> list[Piece]:
 
 
 def marked(text: str, analyse: Analyse, terms: Collection[str]) -> list[Piece]:
-    """``text`` with its tokens whose term is in ``terms`` marked."""
-    return pieces(text, [(t.begin, t.end) for t in analyse(text) if t.term in terms])
+    """``text`` with its tokens whose term is in ``terms`` marked (whole words only:
+    ``retrieval.snippets.whole_words``)."""
+    return pieces(text, whole_words(text, [(t.begin, t.end) for t in analyse(text)
+                                           if t.term in terms]))
 
 
 def answer_blocks(text: str, analyse: Analyse, terms: Collection[str]) -> list[Block]:

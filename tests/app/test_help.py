@@ -87,6 +87,16 @@ def test_highlights_follow_morphemes_not_substrings(client, tokenizer: JapaneseT
     assert "<mark>パス</mark>ワード" not in page.text
 
 
+def test_a_one_kanji_part_of_another_word_is_not_marked(client):
+    """書 is a word of 領収書 in the question; the 書 of 請求書 in an answer or a snippet is
+    part of another word and is not marked, while the question's own 領収書 is, whole."""
+    page, _ = search(client, "領収書の宛名")
+    assert "<mark>領収</mark><mark>書</mark>" in page.text or "<mark>領収書</mark>" in page.text
+    plain = re.sub(r"</?mark>", "", page.text)
+    assert "請求書" in plain  # the pages shown do say 請求書 …
+    assert "請求<mark>書</mark>" not in page.text and "求<mark>書</mark>" not in page.text
+
+
 def test_confident_search_shows_a_short_answer_with_its_sources(client):
     page, _ = search(client, "パスワードを忘れてしまいました。どうすればよいですか？")
     assert 'class="answer-card"' in page.text and "この回答で問題は解決しましたか？" in page.text
