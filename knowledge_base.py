@@ -136,12 +136,12 @@ class KnowledgeBase:
     @property
     def reranker(self) -> Reranker | None:
         """The second ranking stage the settings name (None: off)."""
-        from kotae.retrieval.rerank import CrossEncoderReranker, LearnedReranker, RankModel
+        from kotae.retrieval.rerank import CrossEncoderReranker, LearnedReranker
 
         def make() -> Reranker | bool:
             kind = self.settings.reranker
             if kind == "learned":
-                return LearnedReranker(RankModel.for_kb(self.home))
+                return LearnedReranker.for_kb(self.home)  # follows the KB's refit
             if kind == "cross-encoder":
                 from kotae.models.cross_encoder import CrossEncoderScorer
 

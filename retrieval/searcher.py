@@ -28,6 +28,7 @@ from kotae.kb import Hit, KBError, Kind, SnapshotDir, Visibility
 from kotae.kb.normalise import normalise_query
 from kotae.retrieval.builder import READING_DIR, SYNONYM_DIR, WRITTEN_FILE
 from kotae.retrieval.confidence import (
+    BOOSTED_FILE,
     BoostedConfidence,
     ConfidenceFeatures,
     ConfidenceModel,
@@ -35,7 +36,7 @@ from kotae.retrieval.confidence import (
     default_confidence,
     second_stage_values,
 )
-from kotae.retrieval.config import RetrievalConfig
+from kotae.retrieval.config import SETTINGS_FILE, RetrievalConfig
 from kotae.retrieval.dense import DenseIndex
 from kotae.retrieval.errors import EmbedderMismatch, IndexCorrupt, TokenizerMismatch
 from kotae.retrieval.filters import Audience, RowTable, SearchFilter
@@ -53,12 +54,15 @@ from kotae.retrieval.rerank import (
 )
 from kotae.retrieval.rerank import FEATURES as RANK_FEATURES
 from kotae.retrieval.rerank.docs import FOLDER as RERANK_FOLDER
+from kotae.retrieval.rerank.model import KB_MODEL
 from kotae.retrieval.router import ROUTER_FILE, QuestionRouter
 from kotae.retrieval.snippets import make_snippet
 
 log = logging.getLogger(__name__)
 
 MAX_K = 100
+# A KB's own tuning, followed while serving: its settings, boosted confidence, refit.
+TUNING_FILES = (SETTINGS_FILE, BOOSTED_FILE, KB_MODEL)
 SPAN_CACHE = 2048  # chunks whose words are kept for snippets (~15 kB each on the sample KB)
 # default: the whole pipeline (the arms fused, then the second stage); hybrid: the arms fused
 # (the first stage alone); bm25, dense, reading, synonym: one arm (for evaluation).
@@ -157,6 +161,9 @@ class Searcher:
         self.tokenizer = tokenizer
         self.config = config or RetrievalConfig.load(kb_dir)
         self.reranker, self.rerank_depth = reranker, rerank_depth
+        # The KB's own tuning is followed while serving (a given config is the caller's).
+        self._own_config = config is None
+        self._tuning = self._tuning_stamp()
         self._loaded: _Loaded | None = None
         self._rejected: str | None = None  # a published snapshot that could not be loaded
         self._lock = threading.Lock()
@@ -185,12 +192,44 @@ class Searcher:
     def _current(self) -> _Loaded:
         version = self.snapshots.version()
         loaded = self._loaded
-        if loaded is not None and version in (loaded.version, self._rejected):
+        tuning = self._tuning_stamp()
+        if loaded is not None and version in (loaded.version, self._rejected) \
+                and tuning == self._tuning:
             return loaded
         with self._lock:
+            if tuning != self._tuning:
+                self._follow_tuning(tuning)
             if self._loaded is None or version not in (self._loaded.version, self._rejected):
                 self._loaded = self._swap(self._loaded, version)
             return self._loaded
+
+    def _tuning_stamp(self) -> tuple[int, ...]:
+        """When the KB's own tuning files last changed (0: absent): its settings, its boosted
+        confidence and its second stage's refit."""
+        stamps = []
+        for name in TUNING_FILES:
+            try:
+                stamps.append((self.snapshots.kb_dir / name).stat().st_mtime_ns)
+            except OSError:
+                stamps.append(0)
+        return tuple(stamps)
+
+    def _follow_tuning(self, tuning: tuple[int, ...]) -> None:
+        """Read the KB's tuning again (``kotae learn --refit``, ``kotae eval deflection``
+        wrote it): a serving process ranks and answers with it from its next query, no restart.
+        Tuning that cannot be read is logged and the current one kept."""
+        self._tuning = tuning
+        try:
+            config = RetrievalConfig.load(self.snapshots.kb_dir) if self._own_config else None
+        except (OSError, ValueError, TypeError) as exc:
+            log.error("KB settings not reloaded, still serving the previous ones: %s", exc)
+            return
+        if config is not None:
+            self.config = config
+        follow = getattr(self.reranker, "follow", None)
+        if callable(follow):
+            follow()
+        log.info("KB tuning reloaded", extra={"reranker": getattr(self.reranker, "id", None)})
 
     def _swap(self, old: _Loaded | None, version: str | None) -> _Loaded:
         """The newly published snapshot, or ``old`` when there is one and the new one cannot be

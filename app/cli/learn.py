@@ -45,7 +45,7 @@ def learn(
         "--refit", help="Then refit the second ranking stage on the KB's FAQ variants and "
         "approved phrasings and fit the confidence again for it; kept only when, on held-back "
         "ones, it ranks better than the shipped model and its confidence is not worse. Needs "
-        "50 such questions. Servers pick it up when restarted.")] = False,
+        "50 such questions. A running server ranks with it from its next question.")] = False,
     report_dir: Annotated[Path | None, typer.Option(
         "--report", help="With --refit: the report folder (default: "
         "eval-reports/rerank-KBNAME).", show_default=False)] = None,
@@ -114,7 +114,7 @@ def _refit(home: Path, out_dir: Path) -> None:
         return
     print_rerank(outcome, out_dir)
     if outcome.saved_to is not None:
-        console.print("restart `kotae serve` to rank with the refit")
+        console.print("a running `kotae serve` ranks with the refit from its next question")
 
 
 def _print_queue(knowledge: KnowledgeBase) -> None:

