@@ -219,17 +219,15 @@ class Searcher:
         wrote it): a serving process ranks and answers with it from its next query, no restart.
         Tuning that cannot be read is logged and the current one kept."""
         self._tuning = tuning
-        try:
-            config = RetrievalConfig.load(self.snapshots.kb_dir) if self._own_config else None
-        except (OSError, ValueError, TypeError) as exc:
-            log.error("KB settings not reloaded, still serving the previous ones: %s", exc)
-            return
-        if config is not None:
-            self.config = config
+        if self._own_config:
+            try:
+                self.config = RetrievalConfig.load(self.snapshots.kb_dir)
+            except (OSError, ValueError, TypeError) as exc:
+                log.error("KB settings not reloaded, still serving the previous ones: %s", exc)
         follow = getattr(self.reranker, "follow", None)
         if callable(follow):
             follow()
-        log.info("KB tuning reloaded", extra={"reranker": getattr(self.reranker, "id", None)})
+        log.info("KB tuning read again", extra={"reranker": getattr(self.reranker, "id", None)})
 
     def _swap(self, old: _Loaded | None, version: str | None) -> _Loaded:
         """The newly published snapshot, or ``old`` when there is one and the new one cannot be
