@@ -4,7 +4,7 @@ Sudachi's normalised form folds spelling variants together (引落し → 引き
 ﾊﾟｽﾜｰﾄﾞ → パスワード) and maps many English words to their katakana loanword (setup →
 セットアップ), which is what BM25 needs to match a query against an article written differently.
 A word written in kana alone is then folded to one script (``models.kana.fold_spelling``): ごみ
-and ゴミ, といれ and トイレ, サーバー and サーバ are one term.
+and ゴミ, サーバー and サーバ, キャンセル and キヤンセル are one term.
 
 Readings (``reading``, ``reading_terms``) are the other half: how the text is read, kana
 folded to one spelling (``models.kana``), so ぱすわーどをわすれた and パスワードを忘れた read the
