@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import threading
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -61,6 +62,7 @@ from kotae.retrieval.snippets import make_snippet
 log = logging.getLogger(__name__)
 
 MAX_K = 100
+_KANA_RUN = re.compile("[\u3041-\u309f\u30a0-\u30ff\uff66-\uff9f]+")  # kana, as typed
 # A KB's own tuning, followed while serving: its settings, boosted confidence, refit.
 TUNING_FILES = (SETTINGS_FILE, BOOSTED_FILE, KB_MODEL)
 SPAN_CACHE = 2048  # chunks whose words are kept for snippets (~15 kB each on the sample KB)
@@ -99,7 +101,7 @@ class FirstStage:
 
     text: str
     terms: list[str]
-    reading: str
+    reading: str  # how the kana the customer typed are read: what highlights by reading
     bm25: dict[int, float]
     dense: dict[int, float]
     b_rows: np.ndarray  # the word arm's rows, best first
@@ -493,8 +495,14 @@ class Searcher:
         fused = self._fuse(bm25, dense, routed,
                            dict(zip(r_rows.tolist(), r_scores.tolist(), strict=True)),
                            dict(zip(s_rows.tolist(), s_scores.tolist(), strict=True)))
-        return FirstStage(text, terms, self.tokenizer.reading(typed), bm25, dense, b_rows,
+        return FirstStage(text, terms, self._kana_reading(typed), bm25, dense, b_rows,
                           routed, nearest, fused)
+
+    def _kana_reading(self, typed: str) -> str:
+        """The reading of the query's kana runs, for highlights by reading: ぱすわーど marks
+        パスワード, while a query written in kanji marks its words' terms only (read whole,
+        領収書の宛名 would mark 利用 and 用紙, read リヨウ and ヨウシ)."""
+        return " ".join(self.tokenizer.reading(run) for run in _KANA_RUN.findall(typed))
 
     def _second_stage(self, loaded: _Loaded, text: str, fused: list[tuple[int, float]],
                       bm25: dict[int, float],

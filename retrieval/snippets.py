@@ -1,10 +1,10 @@
 """Snippets around the matched words, with the matches as offsets for highlighting.
 
 A word matches when its term is one of the query's (the lexical index's match) or when it is
-read the way part of the query is read (a hiragana query highlights the katakana or kanji
-word: the reading index's match). A one-kanji word inside a compound none of whose other
-kanji match is part of another word and is not marked (書 in 請求書 for a question about
-領収書, 料 in 手数料 for one about 利用料).
+read the way part of the query's kana is read (a hiragana query highlights the katakana or
+kanji word: the reading index's match; the searcher passes the reading of the kana typed). A
+one-kanji word inside a compound none of whose other kanji match is part of another word and
+is not marked (書 in 請求書 for a question about 領収書, 料 in 手数料 for one about 利用料).
 
 A snippet reads as plain text, not Markdown: a table's cells read as a row of words
 (Markdown's bars and rule rows become a light separator: 「送信結果 · 意味 · 送信済み · …」),

@@ -95,6 +95,9 @@ def test_a_one_kanji_part_of_another_word_is_not_marked(client):
     plain = re.sub(r"</?mark>", "", page.text)
     assert "請求書" in plain  # the pages shown do say 請求書 …
     assert "請求<mark>書</mark>" not in page.text and "求<mark>書</mark>" not in page.text
+    # A question written in kanji marks its own words only: 利用 (リヨウ) and 用紙 (ヨウシ) are
+    # read inside リヨウシユウシヨ, but nobody typed them.
+    assert set(re.findall(r"<mark>(.*?)</mark>", page.text)) <= {"領収書", "領収", "書", "宛名"}
 
 
 def test_confident_search_shows_a_short_answer_with_its_sources(client):
