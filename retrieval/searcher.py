@@ -97,11 +97,10 @@ class Candidates:
 @dataclass
 class FirstStage:
     """The arms' outcome for one query: the query as searched (written the KB's way), its
-    terms and reading, each arm's rows and scores, the router's, and the fused list."""
+    terms, each arm's rows and scores, the router's, and the fused list."""
 
     text: str
     terms: list[str]
-    reading: str  # how the kana the customer typed are read: what highlights by reading
     bm25: dict[int, float]
     dense: dict[int, float]
     b_rows: np.ndarray  # the word arm's rows, best first
@@ -404,13 +403,14 @@ class Searcher:
         hits: list[Hit] = []
         seen_docs: set[str] = set()
         term_set = set(first.terms)
+        reading = self._kana_reading(text) if snippets else ""  # what highlights by reading
         for row, score in ranked:
             meta = loaded.rows[row]
             if collapse and meta["doc_id"] in seen_docs:
                 continue
             seen_docs.add(meta["doc_id"])
             hit = self._hit(meta, score, bm25.get(row), dense.get(row),
-                            term_set if snippets else None, first.reading)
+                            term_set if snippets else None, reading)
             if second is not None:
                 hit.scores["dense"] = second.cosine.get(meta["doc_id"], hit.scores["dense"])
                 hit.scores["rerank"] = second.raw.get(meta["doc_id"])
@@ -495,8 +495,7 @@ class Searcher:
         fused = self._fuse(bm25, dense, routed,
                            dict(zip(r_rows.tolist(), r_scores.tolist(), strict=True)),
                            dict(zip(s_rows.tolist(), s_scores.tolist(), strict=True)))
-        return FirstStage(text, terms, self._kana_reading(typed), bm25, dense, b_rows,
-                          routed, nearest, fused)
+        return FirstStage(text, terms, bm25, dense, b_rows, routed, nearest, fused)
 
     def _kana_reading(self, typed: str) -> str:
         """The reading of the query's kana runs, for highlights by reading: ぱすわーど marks
