@@ -24,10 +24,15 @@ analysis read as content words of its own (しろあり, わっくす); どう�
 Katakana runs are written the KB's way too when the KB does not spell them so: a variant in
 small kana or a word's last long vowel (キヤンセル, サーバ: the same under
 ``models.kana.fold_spelling``), or, for five kana or more, a slip of one kana (ダウンロド,
-バックアップコート: a kana left out or changed from a KB word, the commonest such word). Text
-already written the KB's way has no hiragana word to convert (its hiragana are particles,
-endings, and words the KB or the dictionary writes in hiragana) and no katakana word the KB
-does not use, so it comes back unchanged.
+バックアップコート: a kana left out or changed from a KB word, the commonest such word).
+A kanji run (kanji between other characters) the KB never writes is written as the KB's run or
+kanji word of three kanji or more that it is one kanji short of (育館: 体育館, 金課: 年金課,
+印鑑明書: 印鑑証明書, 街灯: 街路灯 in a KB that only writes that), the commonest when several fit
+and only one the KB writes at least twice; a run the KB writes stays (支払, of 支払い), and so
+does a piece of one that the analysis reads as words (年金 of 年金課) and a lone kanji.
+Text already written the KB's way has no hiragana word to convert (its hiragana are particles,
+endings, and words the KB or the dictionary writes in hiragana), no katakana word and no kanji
+run the KB does not use, so it comes back unchanged.
 
 Example:
     >>> words = [("パスワード", "パスワード"), ("を", "ヲ"), ("忘れ", "ワスレ")]
@@ -42,7 +47,7 @@ import json
 import math
 import re
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from itertools import accumulate
 from pathlib import Path
 
@@ -53,6 +58,9 @@ CONVERT_COST = 2.0  # a written form must be this much likelier (log) than the k
 UNKNOWN_COST = 8.0  # on top of the rarest word's cost, for a kana the KB never reads alone
 SEQUENCE = 3  # hiragana (or katakana, or kanji) words in a row counted as one piece
 FUZZY = 5  # folded kana a katakana run needs before a one-kana slip is corrected
+KANJI_FUZZY = 3  # kanji a KB run needs before a query run one kanji short of it is corrected
+KANJI_SEEN = 2  # times the KB writes a run before a query run is corrected to it
+KANJI_WORDS = 4  # consecutive kanji words counted as one piece of a run
 MAX_PASSES = 4  # a converted word can make its neighbour a word the analysis knows
 LOANWORD_PLAIN = 4  # kana a loanword without a loanword's mark needs
 LOANWORD_LONGEST = 12  # kana of the longest loanword looked up (コミュニケーション: 9)
@@ -71,11 +79,14 @@ Loanword = Callable[[str], bool]  # hiragana → the dictionary writes it as a k
 
 
 class WrittenForms:
-    """Reading → (the KB's commonest spelling of it, how often the reading occurs)."""
+    """Reading → (the KB's commonest spelling of it, how often the reading occurs); and the
+    KB's kanji runs and kanji words → how often each occurs."""
 
     def __init__(self, forms: dict[str, tuple[str, int]],
-                 analyse: Morphemes | None = None, loanword: Loanword | None = None) -> None:
+                 analyse: Morphemes | None = None, loanword: Loanword | None = None,
+                 kanji: dict[str, int] | None = None) -> None:
         self.forms = forms
+        self.kanji = kanji or {}
         self.analyse = analyse
         self.loanword = loanword
         self.total = sum(n for _, n in forms.values()) or 1
@@ -90,6 +101,7 @@ class WrittenForms:
                     self._katakana[key] = (surface, count)
         self._spelled = {s for s, _ in self._katakana.values()}
         self._deletions: dict[str, set[str]] | None = None
+        self._kanji_deletions: dict[str, list[str]] | None = None
 
     def __len__(self) -> int:
         return len(self.forms)
@@ -101,7 +113,12 @@ class WrittenForms:
         """From the (surface, reading) of every word of each of the KB's texts, in order (a
         reading "" for symbols and other words that break a run)."""
         spellings: dict[str, Counter[str]] = defaultdict(Counter)
+        kanji: Counter[str] = Counter()
         for words in texts:
+            surfaces = [surface for surface, _ in words]
+            pieces = list(_kanji_pieces(surfaces))  # and the runs that are not one: 支払 of 支払い
+            kanji.update(pieces)
+            kanji.update(set(_KANJI_ONLY.findall("".join(surfaces))).difference(pieces))
             keys = [to_katakana(reading) for _, reading in words]
             for n, ((surface, _), key) in enumerate(zip(words, keys, strict=True)):
                 if not key or not _KANA_ONLY.fullmatch(key):
@@ -116,16 +133,21 @@ class WrittenForms:
                         "".join(s for s, _ in words[n:end + 1])] += 1
                     end += 1
         return cls({r: (c.most_common(1)[0][0], sum(c.values()))
-                    for r, c in sorted(spellings.items())}, analyse, loanword)
+                    for r, c in sorted(spellings.items())}, analyse, loanword,
+                   dict(sorted(kanji.items())))
 
     def save(self, path: Path) -> None:
-        path.write_text(json.dumps(self.forms, ensure_ascii=False), encoding="utf-8")
+        path.write_text(json.dumps({"forms": self.forms, "kanji": self.kanji},
+                                   ensure_ascii=False), encoding="utf-8")
 
     @classmethod
     def load(cls, path: Path, analyse: Morphemes | None = None,
              loanword: Loanword | None = None) -> WrittenForms:
         data = json.loads(path.read_text(encoding="utf-8"))
-        return cls({r: (s, int(n)) for r, (s, n) in data.items()}, analyse, loanword)
+        if "forms" not in data:  # a snapshot from before the kanji runs: readings only
+            data = {"forms": data, "kanji": {}}
+        return cls({r: (s, int(n)) for r, (s, n) in data["forms"].items()}, analyse, loanword,
+                   {w: int(n) for w, n in data["kanji"].items()})
 
     def convert(self, text: str) -> str:
         """``text`` with its hiragana and katakana runs written the KB's way (see the module
@@ -149,7 +171,9 @@ class WrittenForms:
             m.group(0), m.start() > 0 and bool(_KANJI.match(text[m.start() - 1])),
             lambda b, e: word(m.start() + b, m.start() + e)), text)
         text = self._loanwords(text) if self.loanword else text
-        return _KATAKANA_RUN.sub(lambda m: self._katakana_run(m.group(0)), text)
+        text = _KATAKANA_RUN.sub(lambda m: self._katakana_run(m.group(0)), text)
+        return _KANJI_ONLY.sub(lambda m: self._kanji_run(m.group(0)), text) if self.kanji \
+            else text
 
     def _loanwords(self, text: str) -> str:
         """``text`` with the loanwords of its hiragana runs in katakana (module docstring): per
@@ -219,6 +243,21 @@ class WrittenForms:
         found = set().union(*(self._deletions.get(v, set()) for v in {key, *_deleted(key)}))
         return {w for w in found if w != key and 0 <= len(w) - len(key) <= 1}
 
+    def _kanji_run(self, run: str) -> str:
+        """The KB's run or word that ``run`` is one kanji short of, when the KB never writes
+        ``run`` itself (module docstring)."""
+        if len(run) < KANJI_FUZZY - 1 or run in self.kanji:
+            return run
+        if self._kanji_deletions is None:
+            index: dict[str, list[str]] = defaultdict(list)
+            for word in self.kanji:  # sorted: ties go to the first
+                if len(word) >= KANJI_FUZZY and self.kanji[word] >= KANJI_SEEN:
+                    for variant in _deleted(word):
+                        index[variant].append(word)
+            self._kanji_deletions = dict(index)
+        near = self._kanji_deletions.get(run)
+        return max(near, key=lambda w: self.kanji[w]) if near else run
+
     def _convert_run(self, run: str, okurigana: bool, word: Callable[[int, int], bool]) -> str:
         reading = to_katakana(run)  # one kana for one kana: offsets carry over
         n = len(reading)
@@ -256,6 +295,16 @@ class WrittenForms:
         if form is None or len(piece) < MIN_READING or _HIRAGANA_ONLY.fullmatch(form[0]):
             return None
         return form[0]
+
+
+def _kanji_pieces(surfaces: list[str]) -> Iterator[str]:
+    """Every run of up to ``KANJI_WORDS`` consecutive words written in kanji alone (年金, 年金課,
+    公共交通 of 等 + 公共 + 交通 + 機関): the pieces of a kanji run a customer may write alone."""
+    for n in range(len(surfaces)):
+        end = n
+        while end < min(n + KANJI_WORDS, len(surfaces)) and _KANJI_ONLY.fullmatch(surfaces[end]):
+            end += 1
+            yield "".join(surfaces[n:end])
 
 
 def _deleted(word: str) -> set[str]:

@@ -56,7 +56,8 @@ class BuildResult:
 # 4: the second stage's document data (rerank/: titles embedded as queries, field terms).
 # 5: the synonym index (``synonyms/``: BM25 over the synonym groups of the content words).
 # 6: ``written.json`` also holds the kanji compounds the analysis splits (市役所: 市 + 役所).
-SNAPSHOT_FORMAT = "6"
+# 7: ``written.json`` also holds the KB's kanji runs and words, for a kanji left out of one.
+SNAPSHOT_FORMAT = "7"
 READING_DIR = "reading"
 SYNONYM_DIR = "synonyms"
 WRITTEN_FILE = "written.json"

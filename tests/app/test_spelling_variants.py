@@ -55,6 +55,9 @@ def test_other_spellings_find_what_the_written_query_finds(client, typed, writte
     ("パスワドを忘れた", "パスワードを忘れた"),  # ー left out
     ("ダウンロドできない請求書", "ダウンロードできない請求書"),
     ("せきゅりてぃの設定を変えたい", "セキュリティの設定を変えたい"),
+    ("電子帳保存法に対応していますか", "電子帳簿保存法に対応していますか"),  # a kanji left out
+    ("取先を登録したい", "取引先を登録したい"),
+    ("二段認証を設定したい", "二段階認証を設定したい"),
 ])
 def test_a_typo_still_finds_the_article(client, typo, written):
     expected = hits(client, written)[0]["doc_id"]
