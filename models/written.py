@@ -101,7 +101,14 @@ class WrittenForms:
                     self._katakana[key] = (surface, count)
         self._spelled = {s for s, _ in self._katakana.values()}
         self._deletions: dict[str, set[str]] | None = None
-        self._kanji_deletions: dict[str, list[str]] | None = None
+        # one deletion of a KB run → the commonest run it is one of (ties: the first in order);
+        # built here, with the snapshot, not on a customer's first query
+        self._kanji_deletions: dict[str, str] = {}
+        for word, count in self.kanji.items():
+            if len(word) >= KANJI_FUZZY and count >= KANJI_SEEN:
+                for variant in _deleted(word):
+                    if count > self.kanji.get(self._kanji_deletions.get(variant, ""), 0):
+                        self._kanji_deletions[variant] = word
 
     def __len__(self) -> int:
         return len(self.forms)
@@ -248,15 +255,7 @@ class WrittenForms:
         ``run`` itself (module docstring)."""
         if len(run) < KANJI_FUZZY - 1 or run in self.kanji:
             return run
-        if self._kanji_deletions is None:
-            index: dict[str, list[str]] = defaultdict(list)
-            for word in self.kanji:  # sorted: ties go to the first
-                if len(word) >= KANJI_FUZZY and self.kanji[word] >= KANJI_SEEN:
-                    for variant in _deleted(word):
-                        index[variant].append(word)
-            self._kanji_deletions = dict(index)
-        near = self._kanji_deletions.get(run)
-        return max(near, key=lambda w: self.kanji[w]) if near else run
+        return self._kanji_deletions.get(run, run)
 
     def _convert_run(self, run: str, okurigana: bool, word: Callable[[int, int], bool]) -> str:
         reading = to_katakana(run)  # one kana for one kana: offsets carry over
