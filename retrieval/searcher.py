@@ -80,6 +80,9 @@ class SearchResult:
     snapshot: str = ""
     language: str = ""
     features: ConfidenceFeatures | None = None  # what ``confidence`` was computed from
+    # the query as searched when it was written the KB's way (ぱすわーど: パスワード, 育館: 体育館);
+    # "" when what was typed was searched
+    searched_as: str = ""
 
 
 @dataclass
@@ -421,7 +424,8 @@ class Searcher:
                     if hits and mode in ("default", "hybrid", "dense") else None)
         confidence = (self.confidence_model(second is not None).score(features)
                       if features else 0.0)
-        return SearchResult(query, hits, confidence, loaded.version, features=features)
+        return SearchResult(query, hits, confidence, loaded.version, features=features,
+                            searched_as=first.text if first.text != text else "")
 
     def _candidates(self, loaded: _Loaded, text: str, fused: list[tuple[int, float]],
                     bm25: dict[int, float], terms: list[str] | None = None) -> Candidates:

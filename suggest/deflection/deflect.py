@@ -85,6 +85,7 @@ class Deflection:
     hits: list[Hit] = field(default_factory=list)  # public hits, best first
     quoted: list[str] = field(default_factory=list)  # doc ids the answer's text quotes
     snapshot: str = ""
+    searched_as: str = ""  # the question as searched, when written the KB's way (SearchResult)
 
     def to_event(self, channel: Channel, event: EventType, session_id: str = "",
                  action: Action | None = None) -> QueryEvent:
@@ -148,7 +149,8 @@ class Deflector:
         hits = _check_public(result.hits)
         threshold = self.threshold  # one value for the whole question
         out = Deflection(question.strip(), language, Action.HANDOFF, result.confidence,
-                         threshold, hits=hits, snapshot=result.snapshot)
+                         threshold, hits=hits, snapshot=result.snapshot,
+                         searched_as=result.searched_as)
         if hits and result.confidence >= threshold:
             self._answer(out, text)
         else:

@@ -84,3 +84,21 @@ def test_typeahead_follows_the_same_spellings(client):
     kanji = suggest("にだんかいにんしょう")  # typed in kana, suggested as the KB writes it
     assert kanji[0].startswith("二段階認証") and all("二段階認証" in s for s in kanji)
     assert suggest("ゆうそうだいこう")[:1] == ["郵送代行を利用する"]
+
+
+def test_a_query_written_the_kbs_way_says_what_was_searched(client):
+    def searched_as(q: str) -> str:
+        response = client.get("/v1/search", params={"q": q, "k": 3})
+        assert response.status_code == 200, response.text
+        return response.json()["searched_as"]
+
+    assert searched_as("取先を登録したい") == "取引先を登録したい"  # a kanji left out
+    assert searched_as("ぱすわーどをわすれた") == "パスワードを忘れた"
+    # what is searched as typed (half-width kana are only normalised) says nothing
+    assert searched_as("取引先を登録したい") == searched_as("ﾊﾟｽﾜｰﾄﾞ") == ""
+    page = client.get("/help", params={"q": "ぱすわーどをわすれた"}).text
+    assert "「パスワードを忘れた」の検索結果を表示しています。" in page
+    assert "の検索結果を表示しています" not in client.get(
+        "/help", params={"q": "パスワードを忘れた"}).text
+    english = client.get("/help", params={"q": "取先を登録したい", "lang": "en"}).text
+    assert "Showing results for “取引先を登録したい”." in english

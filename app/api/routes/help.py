@@ -100,7 +100,7 @@ def search_context(request: Request, q: str, lang: str, deflector: Deflector, lo
     return {"q": q, "state": "results" if deflection.hits else "empty", "event_id": event_id,
             "results": result_views(deflection.hits, analyse, terms, event_id, q, lang),
             "answer": answer_view(deflection, analyse, terms, event_id, q, lang),
-            "confidence": deflection.confidence}, 200
+            "confidence": deflection.confidence, "searched_as": deflection.searched_as}, 200
 
 
 @router.get("/help", response_class=HTMLResponse, tags=["help center"],

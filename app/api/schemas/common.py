@@ -77,6 +77,10 @@ class SearchOut(BaseModel):
                                    "deflection`), else from the curve shipped with the second "
                                    "stage.")
     snapshot: str = Field("", description="The index snapshot that served the query.")
+    searched_as: str = Field("", description="The query as it was searched when kotae wrote "
+                             "it the way the knowledge base does (hiragana in the KB's kanji or "
+                             "katakana, a kana or kanji slip corrected); empty when what was "
+                             "typed was searched.")
 
     @classmethod
     def of(cls, result: SearchResult) -> SearchOut:
