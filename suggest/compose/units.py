@@ -130,6 +130,8 @@ def _list_unit(pool: Pool, source: int, k: int) -> Unit | None:
         first -= 1  # a lead-in of another wording still comes with its list
     if sum(not sentences[j].row for j in range(first, last + 1)) > MAX_LIST + 1:
         return None  # too long to quote whole; the source's link says where it is
+    if (sentences[first].step or 1) > 1:
+        return None  # a list that starts past its step 1 (a passage cut inside it): half a list
     if not all(pool[source][j].quotable for j in range(first, last + 1)):
         return None
     return Unit(source, tuple(range(first, last + 1)), "list")

@@ -76,6 +76,20 @@ def test_a_sentence_pointing_at_a_step_comes_with_its_list_or_not_at_all(compose
     assert _lines(composer, "再設定メールの送信", [alone]) == []
 
 
+def test_steps_of_a_passage_cut_inside_their_list_are_not_quoted(composer):
+    # a chunk of a long section that starts at the list's third step
+    cut = ("| 振込名義(カナ) | 入金消込で振込元を照合するために使います |\n\n"
+           "3. 「保存」をクリックします。\n\n"
+           "フリープランで登録できる取引先は10件までです。")
+    texts = _lines(composer, "取引先を登録して保存したい", [_source(cut)])
+    assert "取引先は10件まで" in "".join(texts)
+    assert not [t for t in texts if "「保存」をクリック" in t]
+    whole = ("1. 「取引先を追加」をクリックします。\n2. 取引先名を入力します。\n"
+             "3. 「保存」をクリックします。")
+    texts = _lines(composer, "取引先を登録して保存したい", [_source(whole)])
+    assert [t for t in texts if "「保存」をクリック" in t]
+
+
 def test_a_sentence_that_follows_on_comes_with_the_one_before(composer):
     after = "その後、再設定メールのリンクから新しいパスワードを設定します。"
     text = "ログイン画面でメールアドレスを入力します。" + after
