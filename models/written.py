@@ -123,8 +123,8 @@ class WrittenForms:
         kanji: Counter[str] = Counter()
         for words in texts:
             surfaces = [surface for surface, _ in words]
-            pieces = list(_kanji_pieces(surfaces))  # and the runs that are not one: 支払 of 支払い
-            kanji.update(pieces)
+            pieces = list(_kanji_pieces(surfaces))
+            kanji.update(pieces)  # and the runs that are no piece (支払, of 支払い), once a text
             kanji.update(set(_KANJI_ONLY.findall("".join(surfaces))).difference(pieces))
             keys = [to_katakana(reading) for _, reading in words]
             for n, ((surface, _), key) in enumerate(zip(words, keys, strict=True)):
@@ -157,8 +157,8 @@ class WrittenForms:
                    {w: int(n) for w, n in data["kanji"].items()})
 
     def convert(self, text: str) -> str:
-        """``text`` with its hiragana and katakana runs written the KB's way (see the module
-        docstring), until nothing more changes (so converting again changes nothing)."""
+        """``text`` with its hiragana, katakana and kanji runs written the KB's way (see the
+        module docstring), until nothing more changes (so converting again changes nothing)."""
         for _ in range(MAX_PASSES):
             converted = self._convert_once(text)
             if converted == text:
