@@ -28,7 +28,7 @@ small kana or a word's last long vowel (キヤンセル, サーバ: the same und
 A kanji run (kanji between other characters) the KB never writes is written as the KB's run or
 kanji word of three kanji or more that it is one kanji short of (育館: 体育館, 金課: 年金課,
 印鑑明書: 印鑑証明書, 街灯: 街路灯 in a KB that only writes that), the commonest when several fit
-and only one the KB writes at least twice; a run the KB writes stays (支払, of 支払い), and so
+and only one the KB writes in two texts or more; a run the KB writes stays (支払, of 支払い), and so
 does a piece of one that the analysis reads as words (年金 of 年金課) and a lone kanji.
 Text already written the KB's way has no hiragana word to convert (its hiragana are particles,
 endings, and words the KB or the dictionary writes in hiragana), no katakana word and no kanji
@@ -59,7 +59,7 @@ UNKNOWN_COST = 8.0  # on top of the rarest word's cost, for a kana the KB never 
 SEQUENCE = 3  # hiragana (or katakana, or kanji) words in a row counted as one piece
 FUZZY = 5  # folded kana a katakana run needs before a one-kana slip is corrected
 KANJI_FUZZY = 3  # kanji a KB run needs before a query run one kanji short of it is corrected
-KANJI_SEEN = 2  # times the KB writes a run before a query run is corrected to it
+KANJI_SEEN = 2  # texts the KB writes a run in before a query run is corrected to it
 KANJI_WORDS = 4  # consecutive kanji words counted as one piece of a run
 MAX_PASSES = 4  # a converted word can make its neighbour a word the analysis knows
 LOANWORD_PLAIN = 4  # kana a loanword without a loanword's mark needs
@@ -80,7 +80,7 @@ Loanword = Callable[[str], bool]  # hiragana → the dictionary writes it as a k
 
 class WrittenForms:
     """Reading → (the KB's commonest spelling of it, how often the reading occurs); and the
-    KB's kanji runs and kanji words → how often each occurs."""
+    KB's kanji runs and kanji words → in how many of its texts each is written."""
 
     def __init__(self, forms: dict[str, tuple[str, int]],
                  analyse: Morphemes | None = None, loanword: Loanword | None = None,
@@ -123,9 +123,9 @@ class WrittenForms:
         kanji: Counter[str] = Counter()
         for words in texts:
             surfaces = [surface for surface, _ in words]
-            pieces = list(_kanji_pieces(surfaces))
-            kanji.update(pieces)  # and the runs that are no piece (支払, of 支払い), once a text
-            kanji.update(set(_KANJI_ONLY.findall("".join(surfaces))).difference(pieces))
+            # in how many texts each run (支払, of 支払い) and each piece of one is written
+            kanji.update(set(_kanji_pieces(surfaces)).union(
+                _KANJI_ONLY.findall("".join(surfaces))))
             keys = [to_katakana(reading) for _, reading in words]
             for n, ((surface, _), key) in enumerate(zip(words, keys, strict=True)):
                 if not key or not _KANA_ONLY.fullmatch(key):

@@ -20,7 +20,7 @@ TEXTS = ["パスワードを忘れた場合は、ログイン画面から再設�
          "請求書を作成して、取引先にメールで送付します。キャンセルもできます。",
          "ミライ請求のプランを変更したい。",
          "市民体育館の予約は、体育館の窓口でも受け付けます。年金課は2階です。年金の相談もどうぞ。",
-         "年金課の窓口は平日のみです。電子帳簿保存法に対応しています。"]
+         "年金課の窓口は平日のみです。体育館は月曜休館です。電子帳簿保存法に対応しています。"]
 
 
 @pytest.fixture(scope="module")
@@ -78,7 +78,7 @@ def test_a_kanji_left_out_of_a_compound_is_put_back(forms: WrittenForms) -> None
     assert forms.convert("育館の予約") == "体育館の予約"
     assert forms.convert("金課は何階ですか") == "年金課は何階ですか"
     # runs and words the KB writes stay (年金 of 年金課, 体育 of 体育館, 窓口), a lone kanji
-    # stays, and so does a run near nothing the KB writes twice (電子帳簿保存法: once)
+    # stays, and so does a run near nothing the KB writes in two texts (電子帳簿保存法: one)
     for text in ("年金の相談", "体育の日", "窓口", "館の予約", "電子帳保存法"):
         assert forms.convert(text) == text
 
