@@ -167,13 +167,14 @@ def test_spellings_are_learnt_from_what_customers_may_read_only(
         tokenizer: JapaneseTokenizer) -> None:
     """A query is written in the public articles' spellings only: an internal article's kanji
     runs (社内移行計画書) never correct a customer's query, nor show in ``searched_as``."""
-    secret = Document.create(source="secret.md", key="", kind=Kind.MANUAL, title="社内移行計画書",
-                             body="社内移行計画書の作成手順です。社内移行計画書は部長が承認します。",
-                             visibility=Visibility.INTERNAL)
+    secret = [Document.create(source=f"secret{n}.md", key="", kind=Kind.MANUAL, title=title,
+                              body=f"{title}の作成手順です。社内移行計画書は部長が承認します。",
+                              visibility=Visibility.INTERNAL)
+              for n, title in enumerate(("社内移行計画書", "社内移行計画書の承認"))]  # two texts
     issuer = [_doc(f"issuer{n}", f"請求書発行事業者の{what}",
                    f"請求書発行事業者の{what}を入力します。")
               for n, what in enumerate(("登録番号", "名称"))]  # a public run, in two texts
-    _add(store, secret, *issuer)
+    _add(store, *secret, *issuer)
     _build(store, kb_dir, embedder, tokenizer)
     searcher = Searcher(kb_dir, embedder, tokenizer)
     public = searcher.search("請求書発行業者の番号", audience=Audience.PUBLIC, k=3)
